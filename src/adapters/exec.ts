@@ -1,0 +1,94 @@
+/**
+ * The one exec wrapper for git, kustomize, kubectl and gcloud: argv arrays only (never a shell),
+ * explicit cwd and env, `$ cmd` in verbose mode, mutations skipped in dry-run, one typed error.
+ */
+import { spawn } from 'node:child_process';
+import type { Logger } from '../core/io.js';
+
+export interface ExecOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  /** Data written to the child's stdin. */
+  input?: string | Buffer;
+  /** A mutation: skipped (and logged) in dry-run. */
+  mutates?: boolean;
+  dryRun?: boolean;
+  /** Kill the child after this many ms. */
+  timeoutMs?: number;
+  /** Do not throw on a non-zero exit; the caller inspects `exitCode`. */
+  allowFailure?: boolean;
+  /** Write stdout to this stream instead of buffering it. */
+  stdoutTo?: NodeJS.WritableStream;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export class ExecError extends Error {
+  constructor(
+    readonly argv: string[],
+    readonly exitCode: number,
+    readonly stderr: string,
+    readonly stdout: string,
+  ) {
+    super(`${argv[0]} exited with ${exitCode}: ${lastLine(stderr) || lastLine(stdout) || '(no output)'}`);
+    this.name = 'ExecError';
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter(Boolean).at(-1) ?? '';
+}
+
+/** Runs `argv` and resolves with its output; throws ExecError on a non-zero exit. */
+export function exec(argv: string[], opts: ExecOptions): Promise<ExecResult> {
+  const shown = `$ ${argv.map(showArg).join(' ')}`;
+  if (opts.mutates && opts.dryRun) {
+    opts.log.info(`[dry-run] ${shown}`);
+    return Promise.resolve({ stdout: '', stderr: '', exitCode: 0 });
+  }
+  opts.log.debug(shown);
+  return new Promise((resolve, reject) => {
+    const [cmd, ...args] = argv as [string, ...string[]];
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, opts.timeoutMs)
+      : undefined;
+    if (opts.stdoutTo) child.stdout.pipe(opts.stdoutTo);
+    else child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      if (timer) clearTimeout(timer);
+      const why = e.code === 'ENOENT' ? `${cmd}: command not found on PATH` : e.message;
+      reject(new ExecError(argv, 127, why, ''));
+    });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      const stderr = Buffer.concat(err).toString('utf8') + (timedOut ? `\n(killed after ${opts.timeoutMs} ms)` : '');
+      const result = { stdout: Buffer.concat(out).toString('utf8'), stderr, exitCode: code ?? (signal ? 128 : 1) };
+      if (result.stderr.trim()) opts.log.debug(indent(result.stderr));
+      if (result.exitCode !== 0 && !opts.allowFailure) reject(new ExecError(argv, result.exitCode, result.stderr, result.stdout));
+      else resolve(result);
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+function showArg(a: string): string {
+  return /^[\w./:=@,+-]+$/.test(a) ? a : JSON.stringify(a);
+}
+
+function indent(text: string): string {
+  return text.trimEnd().split('\n').map((l) => `  ${l}`).join('\n');
+}

@@ -1,0 +1,152 @@
+/**
+ * git, one function per operation. The access token reaches git only through the child's environment
+ * (an http.extraHeader set with GIT_CONFIG_*), never argv, .git/config, logs or commits.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from '../core/io.js';
+import { exec, ExecError, type ExecResult } from './exec.js';
+
+export interface GitContext {
+  /** The working copy (or where to clone). */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  dryRun?: boolean;
+}
+
+/** The token variables, in order of preference. */
+const TOKEN_VARIABLES = ['GITOPS_FLOW_GIT_TOKEN', 'GITLAB_TOKEN'];
+
+/** The child environment for git: no prompts, fixed locale, and the token as an HTTP header. */
+export function gitEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' };
+  const token = TOKEN_VARIABLES.map((k) => env[k]).find((v) => v);
+  if (token) {
+    const basic = Buffer.from(`oauth2:${token}`).toString('base64');
+    out.GIT_CONFIG_COUNT = '1';
+    out.GIT_CONFIG_KEY_0 = 'http.extraHeader';
+    out.GIT_CONFIG_VALUE_0 = `Authorization: Basic ${basic}`;
+  }
+  return out;
+}
+
+/** Runs `git <args>` in the context's working copy. */
+export function git(args: string[], ctx: GitContext, extra: { mutates?: boolean; input?: string; allowFailure?: boolean } = {}): Promise<ExecResult> {
+  return exec(['git', ...args], { cwd: ctx.cwd, env: gitEnv(ctx.env), log: ctx.log, dryRun: ctx.dryRun ?? false, ...extra });
+}
+
+/** Clones `url` at `branch` into `dir` (shallow when `depth` is given). */
+export async function clone(p: { url: string; dir: string; branch?: string; depth?: number }, ctx: GitContext): Promise<void> {
+  await mkdir(p.dir, { recursive: true });
+  const args = ['clone', '--quiet', '--no-tags'];
+  if (p.depth) args.push(`--depth=${p.depth}`);
+  if (p.branch) args.push('--branch', p.branch, '--single-branch');
+  args.push('--', p.url, p.dir);
+  await git(args, ctx);
+}
+
+/** The full sha of `ref`, or undefined when it does not resolve. */
+export async function revParse(ref: string, ctx: GitContext): Promise<string | undefined> {
+  const r = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], ctx, { allowFailure: true });
+  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+/** The content of `path` at `ref`, or undefined when the file does not exist there. */
+export async function showFile(ref: string, path: string, ctx: GitContext): Promise<string | undefined> {
+  const r = await git(['show', `${ref}:${path}`], ctx, { allowFailure: true });
+  return r.exitCode === 0 ? r.stdout : undefined;
+}
+
+/** Names of the directories directly under `path` at `ref` (empty when it does not exist). */
+export async function listDirs(ref: string, path: string, ctx: GitContext): Promise<string[]> {
+  const r = await git(['ls-tree', '-d', '--name-only', `${ref}:${path}`], ctx, { allowFailure: true });
+  return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : [];
+}
+
+/** Stages `paths` and commits them with `message` (read from stdin, never argv). */
+export async function commit(p: { paths: string[]; message: string; author?: { name: string; email: string } }, ctx: GitContext): Promise<void> {
+  await git(['add', '--', ...p.paths], ctx, { mutates: true });
+  const identity = p.author ? ['-c', `user.name=${p.author.name}`, '-c', `user.email=${p.author.email}`] : [];
+  await git([...identity, 'commit', '--quiet', '--no-verify', '-F', '-', '--', ...p.paths], ctx, { mutates: true, input: p.message });
+}
+
+/** Does the working copy have uncommitted changes under `paths`? */
+export async function isDirty(paths: string[], ctx: GitContext): Promise<boolean> {
+  const r = await git(['status', '--porcelain', '--', ...paths], ctx);
+  return r.stdout.trim() !== '';
+}
+
+export type PushOutcome = { ok: true } | { ok: false; reason: 'rejected' | 'error'; stderr: string };
+
+/** Texts of git, GitLab and GitHub that mean "someone pushed first": fetch, rebase, retry. */
+const REJECTED = [/\[rejected\]/, /non-fast-forward/, /fetch first/, /incorrect old value provided/, /cannot lock ref/, /\(stale info\)/];
+
+/** Pushes `refspec` to `remote` with `-o` push options; a rejection is reported, not thrown. */
+export async function push(p: { remote: string; refspec: string; options?: string[] }, ctx: GitContext): Promise<PushOutcome> {
+  const args = ['push', '--porcelain'];
+  for (const o of p.options ?? []) args.push('-o', o);
+  args.push(p.remote, p.refspec);
+  const r = await git(args, ctx, { mutates: true, allowFailure: true });
+  if (r.exitCode === 0) return { ok: true };
+  const text = `${r.stdout}\n${r.stderr}`;
+  return { ok: false, reason: REJECTED.some((re) => re.test(text)) ? 'rejected' : 'error', stderr: text.trim() };
+}
+
+/** Fetches `branch` from `remote` (depth-limited when the clone is shallow). */
+export async function fetch(p: { remote: string; branch: string; depth?: number }, ctx: GitContext): Promise<void> {
+  const args = ['fetch', '--quiet', '--no-tags'];
+  if (p.depth) args.push(`--depth=${p.depth}`);
+  args.push(p.remote, `+refs/heads/${p.branch}:refs/remotes/${p.remote}/${p.branch}`);
+  await git(args, ctx);
+}
+
+/** Rebases the current branch onto `upstream`; on a conflict aborts and returns the conflicting files. */
+export async function rebase(upstream: string, ctx: GitContext): Promise<{ ok: true } | { ok: false; conflicts: string[] }> {
+  const r = await git(['rebase', '--quiet', upstream], ctx, { mutates: true, allowFailure: true });
+  if (r.exitCode === 0) return { ok: true };
+  const files = await git(['diff', '--name-only', '--diff-filter=U'], ctx, { allowFailure: true });
+  await git(['rebase', '--abort'], ctx, { allowFailure: true });
+  return { ok: false, conflicts: files.stdout.split('\n').filter(Boolean) };
+}
+
+/** Writes the tree of `ref` into `dir` (git archive piped to tar, no shell). */
+export async function exportTree(ref: string, dir: string, ctx: GitContext): Promise<void> {
+  ctx.log.debug(`$ git archive ${ref} | tar -x -C ${dir}`);
+  const archive = spawn('git', ['archive', '--format=tar', ref], { cwd: ctx.cwd, env: gitEnv(ctx.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const tar = spawn('tar', ['-x', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let err = '';
+  archive.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  tar.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  archive.stdout.pipe(tar.stdin);
+  const exited = (c: ReturnType<typeof spawn>) =>
+    new Promise<number>((resolve) => {
+      c.on('error', () => resolve(127));
+      c.on('close', (code) => resolve(code ?? 1));
+    });
+  const [a, t] = await Promise.all([exited(archive), exited(tar)]);
+  if (a !== 0 || t !== 0) throw new ExecError(['git', 'archive', ref], a || t, err, '');
+}
+
+/** Reads many `<rev>:<path>` blobs in one `git cat-file --batch` process; undefined where missing. */
+export async function readBlobs(specs: string[], ctx: GitContext): Promise<(string | undefined)[]> {
+  if (specs.length === 0) return [];
+  const r = await exec(['git', 'cat-file', '--batch'], { cwd: ctx.cwd, env: gitEnv(ctx.env), log: ctx.log, input: `${specs.join('\n')}\n` });
+  const buf = Buffer.from(r.stdout, 'utf8');
+  const out: (string | undefined)[] = [];
+  let pos = 0;
+  for (let i = 0; i < specs.length; i++) {
+    const nl = buf.indexOf(10, pos);
+    const header = buf.subarray(pos, nl).toString('utf8');
+    pos = nl + 1;
+    const m = / (blob|tree|commit|tag) (\d+)$/.exec(header);
+    if (!m) {
+      out.push(undefined);
+      continue;
+    }
+    const size = Number(m[2]);
+    out.push(m[1] === 'blob' ? buf.subarray(pos, pos + size).toString('utf8') : undefined);
+    pos += size + 1;
+  }
+  return out;
+}

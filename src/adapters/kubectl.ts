@@ -1,0 +1,65 @@
+/** kubectl, the pinned binary found on PATH; one function per operation. */
+import type { Logger } from '../core/io.js';
+import type { Workload } from '../core/workloads.js';
+import { exec, type ExecResult } from './exec.js';
+
+export interface ClusterTarget {
+  /** kubeconfig context; undefined: the current context. */
+  context?: string;
+  /** Namespace for objects without one. */
+  namespace?: string;
+}
+
+export interface KubectlContext {
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  cwd: string;
+  dryRun?: boolean;
+}
+
+function targetArgs(t: ClusterTarget, namespace = t.namespace): string[] {
+  const args: string[] = [];
+  if (t.context) args.push('--context', t.context);
+  if (namespace) args.push('--namespace', namespace);
+  return args;
+}
+
+/** Runs `kubectl <args>` against the target. */
+export function kubectl(args: string[], t: ClusterTarget, ctx: KubectlContext, extra: { input?: string; allowFailure?: boolean; timeoutMs?: number; namespace?: string } = {}): Promise<ExecResult> {
+  return exec(['kubectl', ...targetArgs(t, extra.namespace ?? t.namespace), ...args], { cwd: ctx.cwd, env: ctx.env, log: ctx.log, ...extra });
+}
+
+/**
+ * Server-side applies the manifest file as field manager `gitops-flow`. In dry-run the API server
+ * validates it (`--dry-run=server`) and nothing is persisted.
+ */
+export async function apply(file: string, t: ClusterTarget, ctx: KubectlContext): Promise<string[]> {
+  const args = ['apply', '--server-side', '--field-manager=gitops-flow', '--force-conflicts', '-f', file, '-o', 'name'];
+  if (ctx.dryRun) args.push('--dry-run=server');
+  const r = await kubectl(args, t, ctx);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+/** Waits (watch-based) until the workload's rollout completes; resolves false with kubectl's message when not. */
+export async function rolloutStatus(w: Workload, timeoutMs: number, t: ClusterTarget, ctx: KubectlContext): Promise<{ ok: boolean; message: string }> {
+  const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+  const r = await kubectl(['rollout', 'status', `${w.kind.toLowerCase()}/${w.name}`, '--watch=true', `--timeout=${seconds}s`], t, ctx, {
+    allowFailure: true,
+    timeoutMs: timeoutMs + 15_000,
+    ...(w.namespace && { namespace: w.namespace }),
+  });
+  const text = `${r.stdout}\n${r.stderr}`.trim();
+  return { ok: r.exitCode === 0, message: text.split('\n').filter(Boolean).at(-1) ?? '' };
+}
+
+/** `kubectl get <args> -o json` parsed. */
+export async function getJson<T>(args: string[], t: ClusterTarget, ctx: KubectlContext, namespace?: string): Promise<T> {
+  const r = await kubectl(['get', ...args, '-o', 'json'], t, ctx, namespace ? { namespace } : {});
+  return JSON.parse(r.stdout) as T;
+}
+
+/** The version kubectl reports for itself, e.g. v1.36.3. */
+export async function clientVersion(ctx: KubectlContext): Promise<string> {
+  const r = await exec(['kubectl', 'version', '--client', '-o', 'json'], { cwd: ctx.cwd, env: ctx.env, log: ctx.log });
+  return (JSON.parse(r.stdout) as { clientVersion: { gitVersion: string } }).clientVersion.gitVersion;
+}

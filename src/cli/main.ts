@@ -1,0 +1,163 @@
+/**
+ * The command line: argv → typed options → a command. The only place that prints errors or decides the
+ * exit code (0 success or no-op, 1 operation failed, 2 invalid input or configuration).
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import type { CommandContext } from '../commands/context.js';
+import { deploy } from '../commands/deploy/index.js';
+import { history } from '../commands/history/index.js';
+import { promote } from '../commands/promote/index.js';
+import { render } from '../commands/render/index.js';
+import { status } from '../commands/status/index.js';
+import { suggest } from '../commands/suggest/index.js';
+import { GitopsError } from '../core/errors.js';
+import { createLogger, type Io } from '../core/io.js';
+import { ExecError } from '../adapters/exec.js';
+
+interface GlobalOptions {
+  repoDir?: string;
+  json?: boolean;
+  verbose?: boolean;
+  dryRun?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const program = new Command('gitops-flow');
+  let ctx: CommandContext | undefined;
+  const context = (): CommandContext => {
+    const g = program.opts<GlobalOptions>();
+    ctx ??= {
+      io,
+      log: createLogger(io, { verbose: Boolean(g.verbose) }),
+      opts: { dryRun: Boolean(g.dryRun), verbose: Boolean(g.verbose), json: Boolean(g.json) },
+    };
+    return ctx;
+  };
+  const repo = () => program.opts<GlobalOptions>().repoDir;
+
+  program
+    .description('GitOps releases as git commits: suggest, deploy, promote and restore kustomize environments.')
+    .version(version(), '-V, --version')
+    .option('-C, --repo-dir <dir>', 'env repo working copy', undefined)
+    .option('--json', 'machine-readable output on stdout')
+    .option('--verbose', 'show every command run, with secrets scrubbed')
+    .option('--dry-run', 'change nothing: no commit, no push; applies are server dry-runs')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run gitops-flow --help for usage)')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+
+  program
+    .command('suggest')
+    .description('set images in an env overlay of a remote env repo and push a merge request branch')
+    .requiredOption('--env-repo <url>', 'clone URL of the env repository (token in GITOPS_FLOW_GIT_TOKEN)')
+    .requiredOption('--env <env>', 'environment whose overlay gets the images')
+    .requiredOption('--image <name=ref>', 'image to set, as kustomize edit set image takes it (repeatable)', collect)
+    .option('--target-branch <branch>', 'branch the merge request targets (default: git.targetBranch, main)')
+    .option('--push-to-target', 'commit straight to the target branch instead of a merge request branch')
+    .option('--upstream-project <path>', 'default $CI_PROJECT_PATH')
+    .option('--upstream-commit <sha>', 'default $CI_COMMIT_SHA')
+    .option('--upstream-ref <ref>', 'default $CI_COMMIT_REF_NAME')
+    .option('--upstream-pipeline <id>', 'default $CI_PIPELINE_ID')
+    .option('--upstream-pipeline-url <url>', 'default $CI_PIPELINE_URL')
+    .option('--upstream-message <text>', 'default $CI_COMMIT_MESSAGE')
+    .action(async (o) => {
+      const upstream = Object.fromEntries(
+        [['project', o.upstreamProject], ['commit', o.upstreamCommit], ['ref', o.upstreamRef], ['pipelineId', o.upstreamPipeline], ['pipelineUrl', o.upstreamPipelineUrl], ['message', o.upstreamMessage]]
+          .filter(([, v]) => v !== undefined),
+      );
+      const r = await suggest({ envRepo: o.envRepo, env: o.env, images: o.image, targetBranch: o.targetBranch, pushToTarget: Boolean(o.pushToTarget), upstream }, context());
+      if (context().opts.json) context().log.result(JSON.stringify(r, null, 2));
+    });
+
+  program
+    .command('render')
+    .description('render an environment with the pinned kustomize')
+    .requiredOption('--env <env>', 'environment')
+    .option('--ref <ref>', 'render the overlay as it was at this commit (default: the working tree)')
+    .option('--out <file>', 'write the manifest to this file (inside the repo) instead of stdout')
+    .action((o) => render({ repoDir: repo(), env: o.env, ref: o.ref, out: o.out }, context()));
+
+  program
+    .command('deploy')
+    .description('render, server-side apply, wait for every workload; restore the last good render on failure')
+    .requiredOption('--env <env>', 'environment')
+    .option('--ref <ref>', 'commit to deploy (default HEAD)')
+    .option('--timeout <duration>', 'how long to wait for workloads, e.g. 5m (default: config, 5m)')
+    .option('--out <file>', 'where to keep the rendered manifest (default .gitops-flow/rendered/<env>.yaml)')
+    .option('--last-good <ref>', 'commit re-applied when the rollout fails (default: the parent of --ref)')
+    .action((o) => deploy({ repoDir: repo(), env: o.env, ref: o.ref, timeout: o.timeout, out: o.out, lastGood: o.lastGood }, context()));
+
+  program
+    .command('promote')
+    .description('copy images from one environment to the next, deploy, verify, push')
+    .requiredOption('--from <env>', 'source environment')
+    .requiredOption('--to <env>', 'target environment')
+    .option('--image <name>', 'promote only this image name (repeatable; default all)', collect)
+    .option('--no-deploy', 'commit (and push) without deploying')
+    .option('--no-push', 'commit and deploy without pushing')
+    .option('--timeout <duration>', 'how long to wait for workloads, e.g. 5m')
+    .action(async (o) => {
+      const r = await promote({ repoDir: repo(), from: o.from, to: o.to, images: o.image, deploy: o.deploy, push: o.push, timeout: o.timeout }, context());
+      if (context().opts.json) context().log.result(JSON.stringify(r, null, 2));
+    });
+
+  program
+    .command('status')
+    .description('what runs where, since when (from git)')
+    .action(async () => {
+      await status({ repoDir: repo() }, context());
+    });
+
+  program
+    .command('history')
+    .description('every release, newest first (from git)')
+    .option('--env <env>', 'only this environment')
+    .option('--since <time>', 'only releases after this time (e.g. 2026-10-01T12:00Z, "2 weeks ago")')
+    .addOption(new Option('--limit <n>', 'at most n releases').argParser(positiveInt))
+    .action(async (o) => {
+      await history({ repoDir: repo(), env: o.env, since: o.since, limit: o.limit }, context());
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    return report(e, io, ctx ?? context());
+  }
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new CommanderError(2, 'gitops-flow.invalidArgument', `error: --limit must be a positive integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Prints an error (human on stderr; JSON on stdout with --json) and returns its exit code. */
+function report(e: unknown, io: Io, ctx: CommandContext): number {
+  const scrub = (s: string) => ctx.log.scrubber.scrub(s);
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    return 2;
+  }
+  const err = e instanceof GitopsError ? e : e instanceof ExecError
+    ? new GitopsError({ code: 'COMMAND_FAILED', message: `${e.argv[0]} failed: ${e.message}`, remediation: 'Run again with --verbose to see the command and its output.', details: e.stderr.trim().split('\n').slice(-10) })
+    : new GitopsError({ code: 'INTERNAL', message: e instanceof Error ? e.message : String(e), remediation: 'This is a bug in gitops-flow; please report it with the --verbose output.' });
+  const lines = [`error[${err.code}]: ${err.message}`, ...err.details.map((d) => `  ${d}`)];
+  if (err.remediation) lines.push(`hint: ${err.remediation}`);
+  if (ctx.opts.verbose && e instanceof Error && e.stack && !(e instanceof GitopsError)) lines.push(e.stack);
+  io.stderr.write(`${scrub(lines.join('\n'))}\n`);
+  if (ctx.opts.json) {
+    io.stdout.write(`${scrub(JSON.stringify({ error: { code: err.code, message: err.message, value: err.value ?? null, remediation: err.remediation ?? null, details: err.details } }))}\n`);
+  }
+  return err.exitCode;
+}

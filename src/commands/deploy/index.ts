@@ -1,0 +1,41 @@
+/** `deploy --env <e> [--ref <r>] [--timeout <d>]`: render, apply, verify, restore on failure. */
+import { git, revParse } from '../../adapters/git.js';
+import { getEnvironment } from '../../core/config.js';
+import { parseDuration } from '../../core/duration.js';
+import { invalid } from '../../core/errors.js';
+import { type CommandContext, gitContext, loadConfig, repoDir, resolveRef } from '../context.js';
+import { deployManifest, renderEnv, renderPath } from '../shared/release.js';
+
+export interface DeployOptions {
+  repoDir?: string;
+  env: string;
+  ref?: string;
+  timeout?: string;
+  out?: string;
+  /** The ref whose render is re-applied when the rollout fails; default: the parent of `ref`. */
+  lastGood?: string;
+}
+
+export async function deploy(o: DeployOptions, ctx: CommandContext): Promise<void> {
+  const root = repoDir(ctx, o.repoDir);
+  const timeoutMs = o.timeout ? parseDuration(o.timeout, '--timeout') : undefined;
+  const env = getEnvironment(await loadConfig(root), o.env);
+  const g = gitContext(ctx, root);
+  if (!o.ref) {
+    const dirty = await git(['status', '--porcelain', '--untracked-files=no'], g);
+    if (dirty.stdout.trim()) {
+      throw invalid('WORKTREE_DIRTY', 'The env repo has uncommitted changes; deploy applies commits only.',
+        'Commit (or stash) the changes, or pass --ref <commit> to deploy a specific commit.', undefined, dirty.stdout.trim().split('\n'));
+    }
+  }
+  const ref = await resolveRef(o.ref ?? 'HEAD', g);
+  const manifest = await renderEnv({ root, env, ref }, ctx);
+  const lastGoodRef = await revParse(o.lastGood ?? `${ref}^`, g);
+  const lastGood = lastGoodRef ? { ref: lastGoodRef, manifest: await renderEnv({ root, env, ref: lastGoodRef }, ctx) } : undefined;
+  const result = await deployManifest({
+    root, env, manifest, manifestPath: renderPath(root, env.name, o.out), timeoutMs: timeoutMs ?? env.timeoutMs, ...(lastGood && { lastGood }),
+  }, ctx);
+  const summary = { env: env.name, commit: ref, manifest: result.manifestPath, applied: result.applied, workloads: result.workloads.map((w) => `${w.kind}/${w.name}`), dryRun: ctx.opts.dryRun };
+  if (ctx.opts.json) ctx.log.result(JSON.stringify(summary, null, 2));
+  ctx.log.info(`${ctx.opts.dryRun ? 'Dry run of' : 'Deployed'} ${env.name} at ${ref.slice(0, 12)}: ${result.workloads.length} workload(s) ready.`);
+}

@@ -1,0 +1,66 @@
+/** The release record, read from git: every commit that changed an overlay, as one entry per env. */
+import { posix } from 'node:path';
+import { git, type GitContext, readBlobs } from '../../adapters/git.js';
+import type { ResolvedConfig } from '../../core/config.js';
+import { imageMap, parseKustomization, readImages } from '../../core/kustomization.js';
+import { type Action, parseTrailers } from '../../core/trailers.js';
+
+export interface Release {
+  commit: string;
+  time: string;
+  env: string;
+  action: Action;
+  images: Record<string, string>;
+  previousImages: Record<string, string>;
+  subject: string;
+  author: string;
+  source: Record<string, string>;
+}
+
+const KUSTOMIZATION = 'kustomization.yaml';
+
+/** Releases newest first, optionally for one env, since a time, at most `limit`. */
+export async function readReleases(
+  config: ResolvedConfig,
+  g: GitContext,
+  o: { env?: string; since?: string; limit?: number; rev?: string },
+): Promise<Release[]> {
+  const envs = [...config.environments.values()].filter((e) => !o.env || e.name === o.env);
+  const args = ['log', '--format=%x1e%H%x00%cI%x00%P%x00%an%x00%s%x00%(trailers:unfold,only,separator=%x1f)%x00', '--name-only', '--no-renames'];
+  if (o.since) args.push(`--since=${o.since}`);
+  args.push(o.rev ?? 'HEAD', '--', ...envs.map((e) => e.overlay));
+  const log = await git(args, g, { allowFailure: true });
+  if (log.exitCode !== 0) return [];
+  const pending: { base: Omit<Release, 'images' | 'previousImages'>; file: string; hasParent: boolean }[] = [];
+  for (const record of log.stdout.split('\x1e').slice(1)) {
+    const [commit, time, parents, author, subject, trailerText, files] = record.split('\x00') as string[];
+    const changed = (files ?? '').split('\n').filter(Boolean);
+    const t = parseTrailers((trailerText ?? '').split('\x1f'));
+    for (const env of envs) {
+      const prefix = `${posix.normalize(env.overlay)}/`;
+      if (!changed.some((f) => f.startsWith(prefix))) continue;
+      const source: Record<string, string> = {};
+      for (const [k, v] of Object.entries(t.upstream ?? {})) if (v) source[k] = v;
+      if (t.fromEnv) source.fromEnv = t.fromEnv;
+      if (t.fromCommit) source.fromCommit = t.fromCommit;
+      pending.push({
+        base: { commit: commit as string, time: time as string, env: env.name, action: t.env === env.name && t.action ? t.action : 'manual', subject: subject ?? '', author: author ?? '', source },
+        file: `${prefix}${KUSTOMIZATION}`,
+        hasParent: (parents ?? '').trim() !== '',
+      });
+      if (o.limit && pending.length >= o.limit) break;
+    }
+    if (o.limit && pending.length >= o.limit) break;
+  }
+  const blobs = await readBlobs(pending.flatMap((p) => [`${p.base.commit}:${p.file}`, p.hasParent ? `${p.base.commit}^:${p.file}` : `${p.base.commit}:/dev/null`]), g);
+  return pending.map((p, i) => ({ ...p.base, images: imagesOf(blobs[2 * i]), previousImages: imagesOf(blobs[2 * i + 1]) }));
+}
+
+function imagesOf(text: string | undefined): Record<string, string> {
+  if (text === undefined) return {};
+  try {
+    return imageMap(readImages(parseKustomization(text, KUSTOMIZATION)));
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,32 @@
+/** Reading and editing an environment's overlay in a working tree. */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import type { Environment } from '../../core/config.js';
+import { type KustomizeImage, parseKustomization, readImages, setImages } from '../../core/kustomization.js';
+import { confine, kustomizationFile } from '../context.js';
+
+/** The overlay's kustomization file: absolute path and path relative to the repo root. */
+export function overlayFile(root: string, env: Environment): { abs: string; rel: string } {
+  const abs = kustomizationFile(confine(root, env.overlay, `overlay of ${env.name}`), env.name);
+  return { abs, rel: relative(root, abs) };
+}
+
+/** The `images:` entries of the env's overlay in the working tree. */
+export async function readOverlayImages(root: string, env: Environment): Promise<KustomizeImage[]> {
+  const { abs, rel } = overlayFile(root, env);
+  return readImages(parseKustomization(await readFile(abs, 'utf8'), rel));
+}
+
+/**
+ * Sets images in the env's overlay like `kustomize edit set image`. Writes the file atomically and
+ * returns true only when something changed.
+ */
+export async function setOverlayImages(root: string, env: Environment, images: KustomizeImage[]): Promise<boolean> {
+  const { abs, rel } = overlayFile(root, env);
+  const doc = parseKustomization(await readFile(abs, 'utf8'), rel);
+  if (!setImages(doc, images)) return false;
+  const tmp = `${abs}.gitops-flow.tmp`;
+  await writeFile(tmp, doc.toString({ lineWidth: 0 }));
+  await rename(tmp, abs);
+  return true;
+}

@@ -1,0 +1,57 @@
+/**
+ * Landing a change on the target branch without ever force-pushing: push; when someone pushed first,
+ * fetch the new tip, replay the edit on it (re-checking it still applies), and retry with backoff.
+ */
+import { fetch, git, type GitContext, push } from '../../adapters/git.js';
+import type { ResolvedConfig } from '../../core/config.js';
+import { failed } from '../../core/errors.js';
+
+export const PUSH_ATTEMPTS = 6;
+
+/** The commit identity: config first, then the repo's own, then GitLab's user, then a neutral default. */
+export async function identity(config: ResolvedConfig, g: GitContext): Promise<{ name: string; email: string } | undefined> {
+  if (config.author) return config.author;
+  const email = await git(['config', 'user.email'], g, { allowFailure: true });
+  if (email.exitCode === 0 && email.stdout.trim()) return undefined;
+  return { name: g.env.GITLAB_USER_NAME || 'gitops-flow', email: g.env.GITLAB_USER_EMAIL || 'gitops-flow@localhost' };
+}
+
+/** Moves the working copy to the remote tip of `branch` (discarding local commits on it). */
+export async function resetToRemote(branch: string, g: GitContext, depth?: number): Promise<void> {
+  await fetch({ remote: 'origin', branch, ...(depth && { depth }) }, g);
+  await git(['checkout', '--quiet', '-B', branch, `refs/remotes/origin/${branch}`], g, { mutates: true });
+}
+
+/**
+ * Pushes HEAD to `branch`. On a rejection: resets to the new remote tip and calls `replay`, which
+ * re-applies the change and commits it (returning false when the tip already has it), then retries.
+ */
+export async function pushWithReplay(
+  p: { branch: string; depth?: number; replay: () => Promise<boolean>; onRetry?: (attempt: number, why: string) => void },
+  g: GitContext,
+): Promise<{ attempts: number; landed: boolean }> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await push({ remote: 'origin', refspec: `HEAD:refs/heads/${p.branch}` }, g);
+    if (r.ok) return { attempts: attempt, landed: true };
+    if (r.reason !== 'rejected') {
+      throw failed('PUSH_FAILED', `git push to ${p.branch} failed.`, 'Check the remote URL, your access token (GITOPS_FLOW_GIT_TOKEN) and branch protection.', r.stderr.split('\n').slice(-8));
+    }
+    if (attempt >= PUSH_ATTEMPTS) {
+      throw failed('PUSH_REJECTED', `git push to ${p.branch} was rejected ${attempt} times: others keep pushing first.`, 'Run the command again; nothing was force-pushed.', r.stderr.split('\n').slice(-5));
+    }
+    p.onRetry?.(attempt, r.stderr.split('\n').find((l) => /rejected|fetch first|non-fast-forward|incorrect old value|cannot lock ref/.test(l)) ?? 'rejected');
+    await sleep(backoffMs(attempt));
+    await resetToRemote(p.branch, g, p.depth);
+    if (!(await p.replay())) return { attempts: attempt, landed: false };
+  }
+}
+
+/** Exponential backoff with full jitter, capped: 100 ms, 200 ms, 400 ms … ≤ 3 s. */
+export function backoffMs(attempt: number, random = Math.random): number {
+  const cap = Math.min(3000, 100 * 2 ** (attempt - 1));
+  return Math.round(cap / 2 + random() * (cap / 2));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,180 @@
+/** Render → apply → verify → (on failure) restore the last good render: shared by deploy and promote. */
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { getCredentials } from '../../adapters/gcloud.js';
+import { exportTree } from '../../adapters/git.js';
+import { apply, type ClusterTarget, getJson, rolloutStatus } from '../../adapters/kubectl.js';
+import { build } from '../../adapters/kustomize.js';
+import { ExecError } from '../../adapters/exec.js';
+import type { Environment } from '../../core/config.js';
+import { failed, GitopsError, quote } from '../../core/errors.js';
+import { describeRef, parseManifest, type Workload, workloadsOf } from '../../core/workloads.js';
+import { type CommandContext, confine, gitContext, resolveRef } from '../context.js';
+
+/** Renders the env's overlay with the pinned kustomize, from the working tree or as it was at `ref`. */
+export async function renderEnv(p: { root: string; env: Environment; ref?: string }, ctx: CommandContext): Promise<string> {
+  const tool = { env: ctx.io.env, log: ctx.log };
+  try {
+    if (p.ref === undefined) return await build(confine(p.root, p.env.overlay, 'overlay'), tool);
+    const sha = await resolveRef(p.ref, gitContext(ctx, p.root));
+    const tmp = await mkdtemp(join(tmpdir(), 'gitops-flow-render-'));
+    try {
+      await exportTree(sha, tmp, gitContext(ctx, p.root));
+      return await build(confine(tmp, p.env.overlay, 'overlay'), tool);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  } catch (e) {
+    if (e instanceof ExecError) {
+      throw failed('RENDER_FAILED', `kustomize build of ${quote(p.env.overlay)}${p.ref ? ` at ${p.ref}` : ''} failed.`,
+        'Run `kustomize build` on the overlay and fix what it reports.', e.stderr.trim().split('\n').slice(-10), e);
+    }
+    throw e;
+  }
+}
+
+/** Where the rendered manifest of an env is kept (a CI artifact). */
+export function renderPath(root: string, env: string, out?: string): string {
+  return out ? confine(root, out, '--out') : join(root, '.gitops-flow', 'rendered', `${env}.yaml`);
+}
+
+export async function writeRender(path: string, manifest: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, manifest);
+}
+
+/** The cluster an env deploys to: its kubeconfig context, or GKE credentials fetched with gcloud. */
+export async function resolveTarget(env: Environment, ctx: CommandContext, root: string): Promise<ClusterTarget> {
+  let context = env.context;
+  if (env.gke && !context) {
+    try {
+      context = await getCredentials(env.gke, { env: ctx.io.env, log: ctx.log, cwd: root });
+    } catch (e) {
+      const why = e instanceof ExecError ? e.stderr.trim().split('\n').slice(-5) : [String(e)];
+      throw failed('GKE_CREDENTIALS_FAILED', `Could not get credentials for GKE cluster ${quote(env.gke.cluster)}.`,
+        'Check gcloud is authenticated (gcloud auth list) and the project, location and cluster in gitops-flow.yaml.', why, e);
+    }
+  }
+  return { ...(context && { context }), ...(env.namespace && { namespace: env.namespace }) };
+}
+
+function kube(ctx: CommandContext, root: string) {
+  return { env: ctx.io.env, log: ctx.log, cwd: root, dryRun: ctx.opts.dryRun };
+}
+
+/** Server-side applies a manifest file; an API error becomes a failed-operation error. */
+export async function applyManifest(file: string, target: ClusterTarget, ctx: CommandContext, root: string): Promise<string[]> {
+  try {
+    return await apply(file, target, kube(ctx, root));
+  } catch (e) {
+    if (!(e instanceof ExecError)) throw e;
+    const unreachable = /connection refused|Unable to connect|no such host|i\/o timeout|the server is currently unable/i.test(e.stderr);
+    throw failed(unreachable ? 'CLUSTER_UNREACHABLE' : 'APPLY_FAILED',
+      unreachable ? 'The Kubernetes API server is unreachable.' : 'kubectl apply was refused by the API server.',
+      unreachable ? 'Check the kubeconfig context of the environment and that the cluster is up.' : 'Fix the manifest objects named below.',
+      e.stderr.trim().split('\n').slice(-10), e);
+  }
+}
+
+/** Waits for every workload concurrently within one deadline; returns the failures, explained. */
+export async function verify(workloads: Workload[], timeoutMs: number, target: ClusterTarget, ctx: CommandContext, root: string): Promise<string[]> {
+  const k = kube(ctx, root);
+  const results = await Promise.all(
+    workloads.map(async (w) => {
+      const r = await rolloutStatus(w, timeoutMs, target, k);
+      if (r.ok) ctx.log.info(`  ✓ ${describeRef(w)} ready`);
+      return { w, ...r };
+    }),
+  );
+  const problems: string[] = [];
+  for (const r of results.filter((x) => !x.ok)) {
+    problems.push(`${describeRef(r.w)}: ${r.message || 'not ready before the timeout'}`);
+    problems.push(...(await explainPods(r.w, target, ctx, root)).map((l) => `  ${l}`));
+  }
+  return problems;
+}
+
+interface PodList {
+  items: {
+    metadata: { name: string; namespace: string };
+    status?: {
+      phase?: string;
+      conditions?: { type: string; status: string; reason?: string; message?: string }[];
+      containerStatuses?: { name: string; ready: boolean; state?: Record<string, { reason?: string; message?: string; exitCode?: number }> }[];
+    };
+  }[];
+}
+
+/** Names each pod of the workload that is not ready: container, reason, and its latest events. */
+async function explainPods(w: Workload, target: ClusterTarget, ctx: CommandContext, root: string): Promise<string[]> {
+  const selector = Object.entries(w.selector).map(([k, v]) => `${k}=${v}`).join(',');
+  if (!selector) return [];
+  const k = kube(ctx, root);
+  try {
+    const pods = await getJson<PodList>(['pods', '-l', selector], target, k, w.namespace);
+    const lines: string[] = [];
+    for (const pod of pods.items) {
+      const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+      if (ready?.status === 'True') continue;
+      const containers = (pod.status?.containerStatuses ?? []).filter((c) => !c.ready);
+      const why = containers.map((c) => {
+        const [state, info] = Object.entries(c.state ?? {})[0] ?? ['unknown', {}];
+        return `container ${c.name} ${state}${info.reason ? ` (${info.reason}${info.message ? `: ${info.message}` : ''})` : ''}`;
+      });
+      const cond = ready ? `Ready=${ready.status}${ready.reason ? ` (${ready.reason})` : ''}` : `phase ${pod.status?.phase ?? 'Pending'}`;
+      lines.push(`pod ${pod.metadata.name}: ${[cond, ...why].join('; ')}`);
+      const events = await getJson<{ items: { reason?: string; message?: string; type?: string }[] }>(
+        ['events', '--field-selector', `involvedObject.name=${pod.metadata.name}`], target, k, pod.metadata.namespace);
+      for (const ev of events.items.slice(-3)) lines.push(`  event ${ev.type ?? ''} ${ev.reason ?? ''}: ${ev.message ?? ''}`.trimEnd());
+      if (lines.length > 30) break;
+    }
+    return lines;
+  } catch {
+    return ['(could not list its pods)'];
+  }
+}
+
+export interface DeployResult {
+  manifestPath: string;
+  applied: string[];
+  workloads: Workload[];
+}
+
+/**
+ * Applies `manifest` and waits for every workload. On failure re-applies `lastGood` (when given),
+ * then throws exit 1 naming the workloads, pods and reasons.
+ */
+export async function deployManifest(
+  p: { root: string; env: Environment; manifest: string; manifestPath: string; timeoutMs: number; lastGood?: { ref: string; manifest: string } },
+  ctx: CommandContext,
+): Promise<DeployResult> {
+  const target = await resolveTarget(p.env, ctx, p.root);
+  const workloads = workloadsOf(parseManifest(p.manifest), p.env.workloads);
+  await writeRender(p.manifestPath, p.manifest);
+  ctx.log.info(`Applying ${p.manifestPath} to ${target.context ?? 'the current context'}${ctx.opts.dryRun ? ' (server dry-run)' : ''}`);
+  const applied = await applyManifest(p.manifestPath, target, ctx, p.root);
+  if (ctx.opts.dryRun) return { manifestPath: p.manifestPath, applied, workloads };
+  ctx.log.info(`Waiting for ${workloads.length} workload(s): ${workloads.map((w) => `${w.kind}/${w.name}`).join(', ') || 'none'}`);
+  const problems = await verify(workloads, p.timeoutMs, target, ctx, p.root);
+  if (problems.length === 0) return { manifestPath: p.manifestPath, applied, workloads };
+
+  const restore: string[] = [];
+  if (p.lastGood) {
+    ctx.log.info(`Rollout failed: re-applying the last good render (${p.lastGood.ref.slice(0, 12)})`);
+    const goodPath = p.manifestPath.replace(/\.yaml$/, '.last-good.yaml');
+    await writeRender(goodPath, p.lastGood.manifest);
+    try {
+      await applyManifest(goodPath, target, ctx, p.root);
+      const goodWorkloads = workloadsOf(parseManifest(p.lastGood.manifest), p.env.workloads);
+      const after = await verify(goodWorkloads, p.timeoutMs, target, ctx, p.root);
+      restore.push(after.length === 0 ? `The cluster is back at ${p.lastGood.ref.slice(0, 12)} (last good render).` : `Re-applied ${p.lastGood.ref.slice(0, 12)}, but it is not ready either:`, ...after);
+    } catch (e) {
+      restore.push(`Re-applying the last good render failed: ${e instanceof GitopsError ? e.message : String(e)}`);
+    }
+  } else {
+    restore.push('No earlier render of this environment exists; nothing was restored.');
+  }
+  throw failed('ROLLOUT_FAILED', `Rollout of ${p.env.name} failed: ${problems.filter((l) => !l.startsWith(' ')).length} workload(s) not ready.`,
+    'Fix the cause named below and deploy again; the env repo was not changed.', [...problems, ...restore]);
+}

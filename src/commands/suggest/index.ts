@@ -1,0 +1,151 @@
+/**
+ * `suggest --env-repo <url> --env <e> --image <name>=<ref>…`: the app pipeline's side. Shallow clone,
+ * set the images in the env's overlay, commit with the upstream trace, push a branch whose GitLab push
+ * options open a merge request that merges when its pipeline succeeds (or push to the target branch).
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clone, commit, fetch, git, type GitContext, push, showFile } from '../../adapters/git.js';
+import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
+import { failed, invalid, quote } from '../../core/errors.js';
+import { imageMap, type KustomizeImage, parseImageArg, parseKustomization, readImages } from '../../core/kustomization.js';
+import { type Step, runSteps } from '../../core/steps.js';
+import { releaseMessage, traceFromGitlabEnv, type UpstreamTrace } from '../../core/trailers.js';
+import { type CommandContext, gitContext, loadConfig } from '../context.js';
+import { overlayFile, setOverlayImages } from '../shared/overlay.js';
+import { identity, pushWithReplay, resetToRemote } from '../shared/publish.js';
+import { validateRemoteUrl } from './remote-url.js';
+import { pushOptions, suggestBranch } from './push-options.js';
+
+export interface SuggestOptions {
+  envRepo: string;
+  env: string;
+  images: string[];
+  /** Target branch; default: gitops-flow.yaml's git.targetBranch, else the remote's default branch. */
+  targetBranch?: string;
+  pushToTarget?: boolean;
+  upstream?: UpstreamTrace;
+}
+
+export interface SuggestResult {
+  status: 'pushed' | 'no-change' | 'already-suggested';
+  branch?: string;
+  commit?: string;
+  pushOptions?: string[];
+}
+
+interface State {
+  g: GitContext;
+  dir: string;
+  images: KustomizeImage[];
+  config?: ResolvedConfig;
+  target?: string;
+  message?: string;
+  changed?: boolean;
+  result?: SuggestResult;
+}
+
+export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<SuggestResult> {
+  if (o.images.length === 0) throw invalid('IMAGE_MISSING', 'No --image given.', 'Pass --image <name>=<newName>:<tag> (repeatable).');
+  const images = o.images.map(parseImageArg);
+  validateRemoteUrl(o.envRepo);
+  const upstream = { ...traceFromGitlabEnv(ctx.io.env), ...o.upstream };
+  const dir = await mkdtemp(join(tmpdir(), 'gitops-flow-suggest-'));
+  const s: State = { g: gitContext(ctx, dir), dir, images };
+  const steps: Step<State>[] = [
+    { name: 'git/clone', run: async () => {
+      await clone({ url: o.envRepo, dir, depth: 1, ...(o.targetBranch && { branch: o.targetBranch }) }, { ...s.g, dryRun: false });
+      s.config = await loadConfig(dir);
+      s.target = o.targetBranch ?? s.config.targetBranch;
+      const current = (await git(['rev-parse', '--abbrev-ref', 'HEAD'], s.g)).stdout.trim();
+      if (current !== s.target) await resetToRemote(s.target, { ...s.g, dryRun: false }, 1).catch(() => {
+        throw invalid('BRANCH_UNKNOWN', `The env repo has no branch ${quote(s.target ?? '')}.`, 'Set git.targetBranch in gitops-flow.yaml or pass --target-branch.', s.target, undefined);
+      });
+      return 'succeeded';
+    } },
+    { name: 'images/set', run: async () => {
+      const env = getEnvironment(s.config as ResolvedConfig, o.env);
+      s.changed = await setOverlayImages(dir, env, images);
+      return s.changed ? 'succeeded' : 'skipped';
+    } },
+    { name: 'git/commit', run: async () => {
+      if (!s.changed) return 'skipped';
+      const env = getEnvironment(s.config as ResolvedConfig, o.env);
+      const after = readImages(parseKustomization(await readFileAt(dir, env), 'overlay'));
+      const wanted = new Set(images.map((i) => i.name));
+      s.message = releaseMessage({ action: 'suggest', env: env.name, images: imageMap(after.filter((i) => wanted.has(i.name))), upstream });
+      await commit({ paths: [overlayFile(dir, env).rel], message: s.message, ...(await authorOf(s)) }, s.g);
+      return 'succeeded';
+    } },
+    { name: o.pushToTarget ? 'git/push' : 'merge-request/open', run: async () => {
+      if (!s.changed) return 'skipped';
+      s.result = o.pushToTarget ? await pushToTarget(s, o) : await pushBranch(s, o);
+      return 'succeeded';
+    } },
+  ];
+  try {
+    await runSteps(steps, s, ctx.log);
+    const result = s.result ?? { status: 'no-change' as const };
+    ctx.log.info(result.status === 'no-change'
+      ? `No change: ${o.env} already runs ${images.map((i) => i.name).join(', ')} as requested; nothing pushed.`
+      : result.status === 'already-suggested' ? `Already suggested on ${result.branch}; nothing pushed.`
+      : `${ctx.opts.dryRun ? '[dry-run] would push' : 'Pushed'} ${result.branch}${o.pushToTarget ? '' : ' with merge request push options'}.`);
+    return result;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function readFileAt(dir: string, env: Environment): Promise<string> {
+  return readFile(overlayFile(dir, env).abs, 'utf8');
+}
+
+async function authorOf(s: State): Promise<{ author?: { name: string; email: string } }> {
+  const a = await identity(s.config as ResolvedConfig, s.g);
+  return a ? { author: a } : {};
+}
+
+async function pushBranch(s: State, o: SuggestOptions): Promise<SuggestResult> {
+  const config = s.config as ResolvedConfig;
+  const branch = suggestBranch(config.branchPrefix, o.env, s.images);
+  const options = pushOptions(config, s.target as string, (s.message ?? '').split('\n')[0] ?? '');
+  const r = await push({ remote: 'origin', refspec: `HEAD:refs/heads/${branch}`, options }, s.g);
+  const commitSha = (await git(['rev-parse', 'HEAD'], s.g)).stdout.trim();
+  if (r.ok) return { status: 'pushed', branch, commit: commitSha, pushOptions: options };
+  if (r.reason === 'rejected' && (await sameSuggestion(s, o, branch))) return { status: 'already-suggested', branch };
+  throw failed('PUSH_FAILED', `git push of ${branch} failed.`,
+    r.reason === 'rejected' ? `The branch ${branch} already exists with other content; delete it or merge its MR first.` : 'Check the env repo URL, the token in GITOPS_FLOW_GIT_TOKEN and that push options are allowed.',
+    r.stderr.split('\n').slice(-8));
+}
+
+/** Does the existing remote branch already carry exactly these images for the env? */
+async function sameSuggestion(s: State, o: SuggestOptions, branch: string): Promise<boolean> {
+  try {
+    await fetch({ remote: 'origin', branch, depth: 1 }, s.g);
+  } catch {
+    return false;
+  }
+  const env = getEnvironment(s.config as ResolvedConfig, o.env);
+  const theirs = await showFile(`refs/remotes/origin/${branch}`, overlayFile(s.dir, env).rel, s.g);
+  if (theirs === undefined) return false;
+  const mine = await readFileAt(s.dir, env);
+  const key = (t: string) => JSON.stringify(readImages(parseKustomization(t, 'overlay')));
+  return key(theirs) === key(mine);
+}
+
+async function pushToTarget(s: State, o: SuggestOptions): Promise<SuggestResult> {
+  const target = s.target as string;
+  const env = getEnvironment(s.config as ResolvedConfig, o.env);
+  const r = await pushWithReplay({
+    branch: target,
+    depth: 1,
+    replay: async () => {
+      if (!(await setOverlayImages(s.dir, env, s.images))) return false;
+      await commit({ paths: [overlayFile(s.dir, env).rel], message: s.message as string, ...(await authorOf(s)) }, s.g);
+      return true;
+    },
+  }, s.g);
+  if (!r.landed) return { status: 'no-change' };
+  return { status: 'pushed', branch: target, commit: (await git(['rev-parse', 'HEAD'], s.g)).stdout.trim() };
+}

@@ -1,0 +1,82 @@
+/**
+ * The schema of `gitops-flow.yaml`: the source of truth for the config type and for the JSON Schema we
+ * export for editors (`npm run schema` writes schema/gitops-flow.schema.json).
+ */
+import { z } from 'zod';
+
+const envName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'an environment name is lowercase letters, digits and "-" (like a Kubernetes name)');
+
+const relPath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..') && !p.includes('\0'), {
+    message: 'must be a relative path inside the repository (no "..", not absolute)',
+  });
+
+const duration = z.string().regex(/^(\d+(ms|s|m|h))+$/, 'a duration like 90s, 5m or 1h30m');
+
+const gke = z.strictObject({
+  project: z.string().min(1).describe('GCP project id'),
+  location: z.string().min(1).describe('region or zone of the cluster'),
+  cluster: z.string().min(1).describe('GKE cluster name'),
+});
+
+const cluster = z
+  .strictObject({
+    context: z.string().min(1).optional().describe('kubeconfig context to use for this environment'),
+    gke: gke.optional().describe('fetch credentials with `gcloud container clusters get-credentials`'),
+  })
+  .describe('how to reach the cluster of this environment; default: the current kubeconfig context');
+
+const environment = z.strictObject({
+  overlay: relPath.optional().describe('kustomize overlay directory; default kustomizations/overlays/<env>'),
+  cluster: cluster.optional(),
+  namespace: z.string().min(1).optional().describe('namespace for resources without one (kubectl --namespace)'),
+  promoteFrom: z
+    .union([envName, z.array(envName)])
+    .optional()
+    .describe('environments this one may be promoted from; default: the one before it in `order`'),
+  verify: z
+    .strictObject({
+      timeout: duration.optional().describe('how long to wait for every workload; default 5m'),
+      workloads: z
+        .array(z.string().regex(/^[A-Za-z]+\/[a-z0-9.-]+$/, 'Kind/name, e.g. Deployment/web'))
+        .optional()
+        .describe('only wait for these; default: every Deployment, StatefulSet and DaemonSet in the render'),
+    })
+    .optional(),
+});
+
+const mergeRequest = z.strictObject({
+  autoMerge: z
+    .enum(['auto_merge', 'merge_when_pipeline_succeeds', 'off'])
+    .optional()
+    .describe('push option that merges when the pipeline succeeds; use merge_when_pipeline_succeeds before GitLab 17.11'),
+  removeSourceBranch: z.boolean().optional(),
+  labels: z.array(z.string().min(1).regex(/^[^,\n\r]+$/, 'no commas or newlines')).optional(),
+});
+
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  overlaysDir: relPath.optional().describe('where overlays live when environments are not listed'),
+  order: z.array(envName).optional().describe('promotion order, e.g. [dev, uat, prod]'),
+  environments: z.record(envName, environment).optional(),
+  git: z
+    .strictObject({
+      targetBranch: z.string().min(1).optional().describe('branch releases land on; default main'),
+      branchPrefix: z.string().regex(/^[A-Za-z0-9._/-]*$/).optional().describe('prefix of suggest branches'),
+      author: z.strictObject({ name: z.string().min(1), email: z.string().email() }).optional(),
+      mergeRequest: mergeRequest.optional(),
+    })
+    .optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type EnvironmentConfig = z.infer<typeof environment>;
+
+/** The JSON Schema for editors (`$schema:` in gitops-flow.yaml). */
+export function jsonSchema(): object {
+  return z.toJSONSchema(configSchema, { target: 'draft-2020-12' });
+}

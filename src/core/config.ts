@@ -1,0 +1,138 @@
+/**
+ * Config resolution: convention first (environments are the folders under kustomizations/overlays/),
+ * then the optional gitops-flow.yaml. Every problem is reported at once.
+ */
+import { parseDocument } from 'yaml';
+import { configSchema, type Config } from './config-schema.js';
+import { invalid, quote } from './errors.js';
+import { parseDuration } from './duration.js';
+
+export const CONFIG_FILE = 'gitops-flow.yaml';
+export const DEFAULT_OVERLAYS_DIR = 'kustomizations/overlays';
+const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+
+export interface Environment {
+  name: string;
+  /** Overlay directory relative to the repo root (forward slashes). */
+  overlay: string;
+  context?: string;
+  gke?: { project: string; location: string; cluster: string };
+  namespace?: string;
+  /** Allowed sources for `promote --to <name>`; undefined: any environment. */
+  promoteFrom?: string[];
+  timeoutMs: number;
+  workloads?: string[];
+}
+
+export interface ResolvedConfig {
+  order: string[];
+  environments: Map<string, Environment>;
+  targetBranch: string;
+  branchPrefix: string;
+  author?: { name: string; email: string };
+  autoMerge: 'auto_merge' | 'merge_when_pipeline_succeeds' | 'off';
+  removeSourceBranch: boolean;
+  labels: string[];
+  /** True when gitops-flow.yaml exists. */
+  fromFile: boolean;
+}
+
+/** Parses and validates gitops-flow.yaml text; throws one exit-2 error listing every problem. */
+export function parseConfig(text: string): Config {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw invalid('CONFIG_INVALID', `${CONFIG_FILE} is not valid YAML.`, `Fix the YAML syntax in ${CONFIG_FILE}.`, undefined,
+      doc.errors.map((e) => e.message.split('\n')[0] ?? ''));
+  }
+  const data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const result = configSchema.safeParse(data);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => {
+      const at = i.path.length ? i.path.join('.') : '(top level)';
+      const value = valueAt(data, i.path);
+      return `${at}: ${i.message}${value === undefined ? '' : ` (got ${quote(JSON.stringify(value) ?? String(value))})`}`;
+    });
+    throw invalid('CONFIG_INVALID', `${CONFIG_FILE} has ${problems.length} problem(s).`,
+      `Fix each field listed; the JSON Schema is schema/gitops-flow.schema.json.`, undefined, problems);
+  }
+  return result.data;
+}
+
+function valueAt(data: unknown, path: PropertyKey[]): unknown {
+  let cur: unknown = data;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}
+
+/**
+ * Resolves the effective config. `overlayFolders` are the folder names found under the overlays dir,
+ * used when the config does not list environments.
+ */
+export function resolveConfig(config: Config | undefined, overlayFolders: string[]): ResolvedConfig {
+  const c = config ?? {};
+  const overlaysDir = c.overlaysDir ?? DEFAULT_OVERLAYS_DIR;
+  const declared = c.environments ?? {};
+  const names = Object.keys(declared).length > 0 ? Object.keys(declared) : overlayFolders;
+  const order = c.order ?? conventionalOrder(names);
+  const problems: string[] = [];
+  for (const name of order) if (!names.includes(name)) problems.push(`order: ${quote(name)} is not an environment (have: ${names.join(', ') || 'none'})`);
+
+  const environments = new Map<string, Environment>();
+  for (const name of names) {
+    const e = declared[name] ?? {};
+    const index = order.indexOf(name);
+    const promoteFrom = e.promoteFrom === undefined
+      ? (c.order || config?.environments) ? (index > 0 ? [order[index - 1] as string] : []) : undefined
+      : [e.promoteFrom].flat();
+    for (const from of promoteFrom ?? []) {
+      if (!names.includes(from)) problems.push(`environments.${name}.promoteFrom: ${quote(from)} is not an environment`);
+    }
+    environments.set(name, {
+      name,
+      overlay: e.overlay ?? `${overlaysDir}/${name}`,
+      ...(e.cluster?.context && { context: e.cluster.context }),
+      ...(e.cluster?.gke && { gke: e.cluster.gke }),
+      ...(e.namespace && { namespace: e.namespace }),
+      ...(promoteFrom && { promoteFrom }),
+      timeoutMs: e.verify?.timeout ? parseDuration(e.verify.timeout) : DEFAULT_TIMEOUT_MS,
+      ...(e.verify?.workloads && { workloads: e.verify.workloads }),
+    });
+  }
+  if (problems.length > 0) {
+    throw invalid('CONFIG_INVALID', `${CONFIG_FILE} has ${problems.length} problem(s).`, 'Fix each field listed.', undefined, problems);
+  }
+  const mr = c.git?.mergeRequest ?? {};
+  return {
+    order,
+    environments,
+    targetBranch: c.git?.targetBranch ?? 'main',
+    branchPrefix: c.git?.branchPrefix ?? 'gitops-flow/',
+    ...(c.git?.author && { author: c.git.author }),
+    autoMerge: mr.autoMerge ?? 'auto_merge',
+    removeSourceBranch: mr.removeSourceBranch ?? true,
+    labels: mr.labels ?? ['gitops-flow'],
+    fromFile: config !== undefined,
+  };
+}
+
+const WELL_KNOWN = ['dev', 'development', 'test', 'qa', 'int', 'staging', 'stage', 'uat', 'preprod', 'prod', 'production'];
+
+/** dev, uat, prod and friends in their usual order, then the rest alphabetically. */
+function conventionalOrder(names: string[]): string[] {
+  const rank = (n: string) => (WELL_KNOWN.includes(n) ? WELL_KNOWN.indexOf(n) : WELL_KNOWN.length);
+  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** Looks up an environment or throws exit 2 listing the known ones. */
+export function getEnvironment(config: ResolvedConfig, name: string): Environment {
+  const env = config.environments.get(name);
+  if (!env) {
+    const known = [...config.environments.keys()];
+    throw invalid('ENV_UNKNOWN', `Unknown environment ${quote(name)}.`,
+      known.length ? `Use one of: ${known.join(', ')}.` : `Create ${DEFAULT_OVERLAYS_DIR}/<env>/kustomization.yaml or declare environments in ${CONFIG_FILE}.`, name);
+  }
+  return env;
+}

@@ -1,0 +1,38 @@
+/**
+ * Flows are lists of named steps. A step returns `skipped` when it finds nothing to do (and a test
+ * proves it), `succeeded` otherwise; a step that fails throws a GitopsError, which stops the flow.
+ */
+import type { Logger } from './io.js';
+
+export type StepResult = 'succeeded' | 'skipped';
+
+export interface Step<C> {
+  /** Stable name, e.g. `images/set`, `git/commit`, `render`, `apply`, `verify`, `git/push`. */
+  name: string;
+  run(ctx: C): Promise<StepResult>;
+}
+
+export interface StepReport {
+  name: string;
+  result: StepResult | 'failed';
+  ms: number;
+}
+
+/** Runs the steps in order, logging each; returns what each did. Rethrows the first failure. */
+export async function runSteps<C>(steps: Step<C>[], ctx: C, log: Logger): Promise<StepReport[]> {
+  const reports: StepReport[] = [];
+  for (const step of steps) {
+    const start = performance.now();
+    try {
+      const result = await step.run(ctx);
+      const ms = Math.round(performance.now() - start);
+      reports.push({ name: step.name, result, ms });
+      log.info(result === 'skipped' ? `- ${step.name}: nothing to do` : `✓ ${step.name} (${ms} ms)`);
+    } catch (e) {
+      reports.push({ name: step.name, result: 'failed', ms: Math.round(performance.now() - start) });
+      log.info(`✗ ${step.name}`);
+      throw e;
+    }
+  }
+  return reports;
+}
