@@ -3,7 +3,7 @@
  * exit code (0 success or no-op, 1 operation failed, 2 invalid input or configuration).
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CommandContext } from '../commands/context.js';
 import { deploy } from '../commands/deploy/index.js';
 import { history } from '../commands/history/index.js';
@@ -138,7 +138,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
 function positiveInt(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new CommanderError(2, 'gitops-flow.invalidArgument', `error: --limit must be a positive integer, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('it must be a positive integer.');
   return n;
 }
 

@@ -50,7 +50,8 @@ export function parseConfig(text: string): Config {
     const problems = result.error.issues.map((i) => {
       const at = i.path.length ? i.path.join('.') : '(top level)';
       const value = valueAt(data, i.path);
-      return `${at}: ${i.message}${value === undefined ? '' : ` (got ${quote(JSON.stringify(value) ?? String(value))})`}`;
+      const shown = typeof value === 'string' ? quote(value) : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+      return `${at}: ${i.message}${shown === undefined ? '' : ` (got ${shown})`}`;
     });
     throw invalid('CONFIG_INVALID', `${CONFIG_FILE} has ${problems.length} problem(s).`,
       `Fix each field listed; the JSON Schema is schema/gitops-flow.schema.json.`, undefined, problems);
@@ -76,12 +77,12 @@ export function resolveConfig(config: Config | undefined, overlayFolders: string
   const overlaysDir = c.overlaysDir ?? DEFAULT_OVERLAYS_DIR;
   const declared = c.environments ?? {};
   const names = Object.keys(declared).length > 0 ? Object.keys(declared) : overlayFolders;
-  const order = c.order ?? conventionalOrder(names);
+  const order = c.order ?? (Object.keys(declared).length > 0 ? names : conventionalOrder(names));
   const problems: string[] = [];
   for (const name of order) if (!names.includes(name)) problems.push(`order: ${quote(name)} is not an environment (have: ${names.join(', ') || 'none'})`);
 
   const environments = new Map<string, Environment>();
-  for (const name of names) {
+  for (const name of [...order.filter((n) => names.includes(n)), ...names.filter((n) => !order.includes(n))]) {
     const e = declared[name] ?? {};
     const index = order.indexOf(name);
     const promoteFrom = e.promoteFrom === undefined

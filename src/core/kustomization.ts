@@ -4,7 +4,7 @@
  * sorted by name. Unlike kustomize we edit the YAML document in place, so other fields, their order and
  * comments are preserved.
  */
-import { isMap, isSeq, parseDocument, type Document, YAMLMap, YAMLSeq } from 'yaml';
+import { isMap, isSeq, parseDocument, type Document, type YAMLMap, YAMLSeq } from 'yaml';
 import { invalid, quote } from './errors.js';
 import { isValidDigest, isValidTag, nameProblem } from './image-ref.js';
 

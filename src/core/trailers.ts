@@ -91,7 +91,9 @@ export function parseTrailers(lines: string[]): Partial<ReleaseRecord> & { trail
   const trailers: Record<string, string[]> = {};
   for (const line of lines) {
     const m = /^([A-Za-z0-9-]+):\s?(.*)$/.exec(line.trim());
-    if (m) (trailers[m[1] as string] ??= []).push(m[2] as string);
+    if (!m) continue;
+    const key = m[1] as string;
+    trailers[key] = [...(trailers[key] ?? []), m[2] as string];
   }
   const first = (k: string) => trailers[k]?.[0];
   const images: Record<string, string> = {};

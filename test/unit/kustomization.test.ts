@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GitopsError } from '../../src/core/errors.js';
+import type { GitopsError } from '../../src/core/errors.js';
 import { imageMap, parseImageArg, parseKustomization, planImages, readImages, setImages } from '../../src/core/kustomization.js';
 
 const digest = `sha256:${'b'.repeat(64)}`;

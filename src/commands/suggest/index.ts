@@ -110,10 +110,11 @@ async function pushBranch(s: State, o: SuggestOptions): Promise<SuggestResult> {
   const config = s.config as ResolvedConfig;
   const branch = suggestBranch(config.branchPrefix, o.env, s.images);
   const options = pushOptions(config, s.target as string, (s.message ?? '').split('\n')[0] ?? '');
+  const existing = await git(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`], s.g);
+  if (existing.stdout.trim() && (await sameSuggestion(s, o, branch))) return { status: 'already-suggested', branch };
   const r = await push({ remote: 'origin', refspec: `HEAD:refs/heads/${branch}`, options }, s.g);
   const commitSha = (await git(['rev-parse', 'HEAD'], s.g)).stdout.trim();
   if (r.ok) return { status: 'pushed', branch, commit: commitSha, pushOptions: options };
-  if (r.reason === 'rejected' && (await sameSuggestion(s, o, branch))) return { status: 'already-suggested', branch };
   throw failed('PUSH_FAILED', `git push of ${branch} failed.`,
     r.reason === 'rejected' ? `The branch ${branch} already exists with other content; delete it or merge its MR first.` : 'Check the env repo URL, the token in GITOPS_FLOW_GIT_TOKEN and that push options are allowed.',
     r.stderr.split('\n').slice(-8));

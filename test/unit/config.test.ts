@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig, resolveConfig } from '../../src/core/config.js';
+import { jsonSchema } from '../../src/core/config-schema.js';
+import type { GitopsError } from '../../src/core/errors.js';
+
+describe('config: convention first', () => {
+  it('with no file, environments are the overlay folders in the usual promotion order, any source allowed', () => {
+    const c = resolveConfig(undefined, ['prod', 'dev', 'uat', 'sandbox']);
+    expect(c.order).toEqual(['dev', 'uat', 'prod', 'sandbox']);
+    expect(c.environments.get('uat')).toEqual({ name: 'uat', overlay: 'kustomizations/overlays/uat', timeoutMs: 300_000 });
+    expect(c.targetBranch).toBe('main');
+    expect(c.autoMerge).toBe('auto_merge');
+  });
+
+  it('declared environments: declaration order, promoteFrom defaults to the previous env', () => {
+    const c = resolveConfig(parseConfig('environments:\n  qa: {}\n  live: { cluster: { context: live }, verify: { timeout: 1m30s } }\n'), []);
+    expect(c.order).toEqual(['qa', 'live']);
+    expect(c.environments.get('qa')?.promoteFrom).toEqual([]);
+    expect(c.environments.get('live')).toMatchObject({ promoteFrom: ['qa'], context: 'live', timeoutMs: 90_000 });
+  });
+
+  it('exports a JSON Schema for editors', () => {
+    const s = jsonSchema() as { properties: Record<string, unknown> };
+    expect(Object.keys(s.properties)).toEqual(expect.arrayContaining(['environments', 'git', 'order']));
+  });
+});
+
+describe('config validation reports every problem at once', () => {
+  it.each([
+    ['order: [dev, Prod]\n', ['order.1', '"Prod"']],
+    ['environments:\n  dev:\n    overlay: ../../etc\n', ['environments.dev.overlay', 'inside the repository']],
+    ['environments:\n  dev:\n    overlay: /abs\n', ['environments.dev.overlay']],
+    ['environments:\n  dev: { verify: { timeout: soon } }\n', ['environments.dev.verify.timeout', '"soon"']],
+    ['environments:\n  dev: { typo: 1 }\n', ['environments.dev', 'typo']],
+    ['git: { mergeRequest: { autoMerge: always } }\n', ['git.mergeRequest.autoMerge']],
+    ['git: { author: { name: a, email: nope } }\n', ['git.author.email']],
+    ['a: [\n', ['not valid YAML']],
+    ['a: &x 1\nb: *x\nc: *x\n', ['Unrecognized key']],
+  ])('%j', (text, expected) => {
+    try {
+      parseConfig(text);
+      expect.unreachable();
+    } catch (e) {
+      const err = e as GitopsError;
+      expect(err.exitCode).toBe(2);
+      const all = [err.message, ...err.details].join('\n');
+      for (const x of expected) expect(all).toContain(x);
+    }
+  });
+
+  it('lists several problems together', () => {
+    try {
+      parseConfig('order: [Dev]\ngit: { targetBranch: "" }\nbogus: true\n');
+    } catch (e) {
+      expect((e as GitopsError).details).toHaveLength(3);
+      expect((e as GitopsError).message).toContain('3 problem(s)');
+    }
+  });
+
+  it('cross-field: order and promoteFrom must name environments', () => {
+    expect(() => resolveConfig(parseConfig('order: [dev, qa]\nenvironments:\n  dev: {}\n  uat: { promoteFrom: staging }\n'), [])).toThrowError(/2 problem/);
+  });
+});
