@@ -18,14 +18,14 @@ const relPath = z
 const duration = z.string().regex(/^(\d+(ms|s|m|h))+$/, 'a duration like 90s, 5m or 1h30m');
 
 const gke = z.strictObject({
-  project: z.string().min(1).describe('GCP project id'),
-  location: z.string().min(1).describe('region or zone of the cluster'),
-  cluster: z.string().min(1).describe('GKE cluster name'),
+  project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a GCP project id').describe('GCP project id'),
+  location: z.string().regex(/^[a-z]+-[a-z]+[0-9](-[a-z])?$/, 'a region or zone like us-east1 or us-east1-b').describe('region or zone of the cluster'),
+  cluster: z.string().regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, 'a GKE cluster name').describe('GKE cluster name'),
 });
 
 const cluster = z
   .strictObject({
-    context: z.string().min(1).optional().describe('kubeconfig context to use for this environment'),
+    context: z.string().regex(/^[^-\s][^\s]*$/, 'a kubeconfig context name (no spaces, not starting with "-")').optional().describe('kubeconfig context to use for this environment'),
     gke: gke.optional().describe('fetch credentials with `gcloud container clusters get-credentials`'),
   })
   .describe('how to reach the cluster of this environment; default: the current kubeconfig context');
@@ -33,7 +33,7 @@ const cluster = z
 const environment = z.strictObject({
   overlay: relPath.optional().describe('kustomize overlay directory; default kustomizations/overlays/<env>'),
   cluster: cluster.optional(),
-  namespace: z.string().min(1).optional().describe('namespace for resources without one (kubectl --namespace)'),
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a Kubernetes namespace name').optional().describe('namespace for resources without one (kubectl --namespace)'),
   promoteFrom: z
     .union([envName, z.array(envName)])
     .optional()

@@ -28,7 +28,7 @@ describe('render', () => {
     expect(r.code).toBe(0);
     expect(readFileSync(join(dir, 'out/uat.yaml'), 'utf8')).toContain('kind: Deployment');
     const meta = JSON.parse(r.stdout);
-    expect(meta.objects.map((o: { kind: string }) => o.kind).sort()).toEqual(['Deployment', 'HorizontalPodAutoscaler']);
+    expect(meta.objects.map((o: { kind: string }) => o.kind).sort()).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'Namespace']);
     expect(meta.workloads).toEqual([{ kind: 'Deployment', name: 'pick-manager', namespace: 'pick-manager-uat', images: { app: 'registry.example.com/team/pick-manager:1.0.0', 'order-manager': 'registry.example.com/team/order-manager:2.3.0' } }]);
   });
 

@@ -61,3 +61,11 @@ describe('config validation reports every problem at once', () => {
     expect(() => resolveConfig(parseConfig('order: [dev, qa]\nenvironments:\n  dev: {}\n  uat: { promoteFrom: staging }\n'), [])).toThrowError(/2 problem/);
   });
 });
+
+describe('the committed JSON Schema', () => {
+  it('is what the zod schema generates (run npm run schema after changing it)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const committed = JSON.parse(readFileSync(new URL('../../schema/gitops-flow.schema.json', import.meta.url), 'utf8'));
+    expect(committed).toEqual(jsonSchema());
+  });
+});

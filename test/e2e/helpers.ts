@@ -1,0 +1,58 @@
+/** e2e fixtures: env repos whose namespaces are unique per test, and kubectl on the test clusters. */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { cleanEnv, runBinary, type CliResult } from '../helpers/cli.js';
+import { exampleFiles } from '../helpers/git-fixtures.js';
+
+export const NEVER_READY = 'gitops-flow.test/never-ready';
+
+/** The example env repo with namespaces `<id>-<env>`, so tests sharing a cluster do not collide. */
+export function uniqueExample(overrides: Record<string, string | null> = {}): { files: Record<string, string>; ns: (env: string) => string } {
+  const id = `t${randomBytes(3).toString('hex')}`;
+  const files = exampleFiles();
+  for (const env of ['dev', 'uat', 'prod']) {
+    const key = `kustomizations/overlays/${env}/kustomization.yaml`;
+    files[key] = (files[key] as string).replace(`namespace: pick-manager-${env}`, `namespace: ${id}-${env}`);
+  }
+  for (const [k, v] of Object.entries(overrides)) {
+    if (v === null) delete files[k];
+    else files[k] = v;
+  }
+  return { files, ns: (env) => `${id}-${env}` };
+}
+
+/** The environment the CLI gets in e2e: nothing but the pinned tools, a HOME and the kubeconfig. */
+export function e2eEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return cleanEnv({ KUBECONFIG: inject('kubeconfig'), ...extra });
+}
+
+/** Runs the built CLI against the e2e clusters. */
+export function gitopsFlow(argv: string[], cwd: string, extra: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return runBinary(argv, { cwd, env: e2eEnv(extra) });
+}
+
+/** kubectl (the pinned one) on a test cluster context; returns stdout. */
+export function kube(context: string, args: string[]): string {
+  return execFileSync(inject('toolPaths').kubectl, ['--context', context, ...args], { env: e2eEnv(), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+}
+
+/** The images the live Deployment's pod template runs, by container. */
+export function liveImages(context: string, ns: string, name = 'pick-manager'): Record<string, string> {
+  const d = JSON.parse(kube(context, ['-n', ns, 'get', 'deployment', name, '-o', 'json'])) as { spec: { template: { spec: { containers: { name: string; image: string }[] } } } };
+  return Object.fromEntries(d.spec.template.spec.containers.map((c) => [c.name, c.image]));
+}
+
+/** A kustomize patch that keeps the Deployment's pods never Ready (kwok's stage skips the label). */
+export function neverReadyPatch(deployment = 'pick-manager'): string {
+  return `patches:
+  - target: { kind: Deployment, name: ${deployment} }
+    patch: |-
+      - op: add
+        path: /spec/template/metadata/labels/${NEVER_READY.replace('/', '~1')}
+        value: "true"
+      - op: replace
+        path: /spec/progressDeadlineSeconds
+        value: 8
+`;
+}
