@@ -33,9 +33,10 @@ export function kubectl(args: string[], t: ClusterTarget, ctx: KubectlContext, e
  * Server-side applies the manifest file as field manager `gitops-flow`. In dry-run the API server
  * validates it (`--dry-run=server`) and nothing is persisted.
  */
-export async function apply(file: string, t: ClusterTarget, ctx: KubectlContext): Promise<string[]> {
-  const args = ['apply', '--server-side', '--field-manager=gitops-flow', '--force-conflicts', '-f', file, '-o', 'name'];
-  if (ctx.dryRun) args.push('--dry-run=server');
+export async function apply(file: string, t: ClusterTarget, ctx: KubectlContext, dryRun: 'server' | 'client' = 'server'): Promise<string[]> {
+  const serverSide = !ctx.dryRun || dryRun === 'server';
+  const args = ['apply', ...(serverSide ? ['--server-side', '--field-manager=gitops-flow', '--force-conflicts'] : []), '-f', file, '-o', 'name'];
+  if (ctx.dryRun) args.push(`--dry-run=${dryRun}`);
   const r = await kubectl(args, t, ctx);
   return r.stdout.split('\n').filter(Boolean);
 }

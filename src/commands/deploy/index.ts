@@ -37,5 +37,7 @@ export async function deploy(o: DeployOptions, ctx: CommandContext): Promise<voi
   }, ctx);
   const summary = { env: env.name, commit: ref, manifest: result.manifestPath, applied: result.applied, workloads: result.workloads.map((w) => `${w.kind}/${w.name}`), dryRun: ctx.opts.dryRun };
   if (ctx.opts.json) ctx.log.result(JSON.stringify(summary, null, 2));
-  ctx.log.info(`${ctx.opts.dryRun ? 'Dry run of' : 'Deployed'} ${env.name} at ${ref.slice(0, 12)}: ${result.workloads.length} workload(s) ready.`);
+  ctx.log.info(ctx.opts.dryRun
+    ? `Dry run of ${env.name} at ${ref.slice(0, 12)}: the API server accepted ${result.applied.length} object(s); nothing was changed.`
+    : `Deployed ${env.name} at ${ref.slice(0, 12)}: ${result.workloads.length} workload(s) ready.`);
 }

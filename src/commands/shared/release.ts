@@ -69,6 +69,12 @@ export async function applyManifest(file: string, target: ClusterTarget, ctx: Co
     return await apply(file, target, kube(ctx, root));
   } catch (e) {
     if (!(e instanceof ExecError)) throw e;
+    // A server dry-run cannot see objects inside a Namespace the same render would create.
+    const missing = /namespaces? "([^"]+)" not found/.exec(e.stderr);
+    if (ctx.opts.dryRun && missing) {
+      ctx.log.warn(`namespace ${missing[1]} does not exist yet, so the dry run validates client-side only`);
+      return apply(file, target, kube(ctx, root), 'client');
+    }
     const unreachable = /connection refused|Unable to connect|no such host|i\/o timeout|the server is currently unable/i.test(e.stderr);
     throw failed(unreachable ? 'CLUSTER_UNREACHABLE' : 'APPLY_FAILED',
       unreachable ? 'The Kubernetes API server is unreachable.' : 'kubectl apply was refused by the API server.',

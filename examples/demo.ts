@@ -1,0 +1,85 @@
+/**
+ * `npm start`: the whole flow on this machine, end to end, saying what it does at each step.
+ * A local env repo (examples/env-repo, the seed's layout) behind a bare remote, two local Kubernetes
+ * control planes (dev and uat), then: suggest → deploy dev from the MR branch → "merge" → promote to
+ * uat → status and history. Everything is torn down at the end, also on failure.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ClusterSet, startClusters } from '../test/e2e/cluster/cluster.js';
+import { toolDir } from '../test/e2e/cluster/tools.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'gitops-flow-demo-'));
+const say = (text: string) => process.stderr.write(`\n\x1b[1m▶ ${text}\x1b[0m\n`);
+
+function git(cwd: string, args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'Demo', GIT_AUTHOR_EMAIL: 'demo@example.com', GIT_COMMITTER_NAME: 'Demo', GIT_COMMITTER_EMAIL: 'demo@example.com' } }).trim();
+}
+
+function gitopsFlow(args: string[], env: NodeJS.ProcessEnv): void {
+  process.stderr.write(`$ gitops-flow ${args.join(' ')}\n`);
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'gitops-flow.js'), ...args], { stdio: 'inherit', env });
+  if (r.status !== 0) throw new Error(`gitops-flow ${args[0]} exited with ${r.status}`);
+}
+
+async function main(): Promise<void> {
+  say('Pinned tools (ci/tools.json): building into ~/.cache/gitops-flow on first use');
+  const toolPath = [await toolDir('kustomize'), await toolDir('kubectl')].join(':');
+
+  say(`A local env repo from examples/env-repo, pushed to a bare remote (in ${work})`);
+  const seed = join(work, 'seed');
+  cpSync(join(root, 'examples', 'env-repo'), seed, { recursive: true });
+  git(seed, ['init', '--quiet', '--initial-branch=main']);
+  git(seed, ['add', '-A']);
+  git(seed, ['commit', '--quiet', '-m', 'env repo in the seed layout']);
+  const remote = join(work, 'env.git');
+  git(work, ['clone', '--quiet', '--bare', seed, remote]);
+  git(remote, ['config', 'receive.advertisePushOptions', 'true']);
+
+  say('Starting two local Kubernetes control planes, dev and uat (etcd, kube-apiserver, controllers, kwok)');
+  let clusters: ClusterSet | undefined;
+  try {
+    clusters = await startClusters(['dev', 'uat'], join(work, 'clusters'));
+    const env = { ...process.env, PATH: `${toolPath}:${process.env.PATH}`, KUBECONFIG: clusters.kubeconfig };
+    process.stderr.write(`kubeconfig: ${clusters.kubeconfig}\n`);
+
+    say('The app pipeline suggests registry.example.com/team/pick-manager:1.4.2 for dev (an MR branch with push options)');
+    const ci = { CI_PROJECT_PATH: 'team/pick-manager', CI_COMMIT_SHA: 'c0ffee0000000000000000000000000000000000', CI_COMMIT_REF_NAME: 'main', CI_PIPELINE_ID: '1001', CI_COMMIT_MESSAGE: 'Faster order picking' };
+    gitopsFlow(['suggest', '--env-repo', `file://${remote}`, '--env', 'dev', '--image', 'application-image=registry.example.com/team/pick-manager:1.4.2'], { ...env, ...ci });
+    const branch = git(remote, ['for-each-ref', '--format=%(refname:short)', 'refs/heads/gitops-flow/']);
+
+    say(`The env repo's MR pipeline deploys dev from ${branch} and waits for every workload`);
+    const clone = join(work, 'env');
+    git(work, ['clone', '--quiet', `file://${remote}`, clone]);
+    git(clone, ['fetch', '--quiet', 'origin', branch]);
+    gitopsFlow(['-C', clone, 'deploy', '--env', 'dev', '--ref', `origin/${branch}`, '--timeout', '2m'], env);
+
+    say('The pipeline succeeded, so GitLab merges the MR (here: a fast-forward push of the branch to main)');
+    git(clone, ['merge', '--quiet', '--ff-only', `origin/${branch}`]);
+    git(clone, ['push', '--quiet', 'origin', 'main']);
+
+    say('A release manager promotes dev → uat: copy images, commit, deploy, verify, push');
+    gitopsFlow(['-C', clone, 'promote', '--from', 'dev', '--to', 'uat', '--timeout', '2m'], { ...env, GIT_AUTHOR_NAME: 'Release Manager', GIT_AUTHOR_EMAIL: 'rm@example.com', GIT_COMMITTER_NAME: 'Release Manager', GIT_COMMITTER_EMAIL: 'rm@example.com' });
+
+    say('What runs where (status) and every release (history), from git');
+    gitopsFlow(['-C', clone, 'status'], env);
+    gitopsFlow(['-C', clone, 'history'], env);
+
+    say('The uat cluster runs the promoted image:');
+    execFileSync('kubectl', ['--context', 'uat', '-n', 'pick-manager-uat', 'get', 'deployment', 'pick-manager', '-o', 'wide'], { stdio: 'inherit', env });
+  } finally {
+    say('Tearing down the clusters and the demo directory');
+    await clusters?.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  say('Done.');
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`\ndemo failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
