@@ -6,6 +6,10 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CommandContext } from '../commands/context.js';
 import { deploy } from '../commands/deploy/index.js';
+import { diff } from '../commands/diff/index.js';
+import { restore } from '../commands/restore/index.js';
+import { rollback } from '../commands/rollback/index.js';
+import { unpin } from '../commands/unpin/index.js';
 import { history } from '../commands/history/index.js';
 import { promote } from '../commands/promote/index.js';
 import { render } from '../commands/render/index.js';
@@ -106,16 +110,17 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--no-deploy', 'commit (and push) without deploying')
     .option('--no-push', 'commit and deploy without pushing')
     .option('--timeout <duration>', 'how long to wait for workloads, e.g. 5m')
+    .option('--force', 'promote into a pinned environment (and unpin it)')
     .action(async (o) => {
-      const r = await promote({ repoDir: repo(), from: o.from, to: o.to, images: o.image, deploy: o.deploy, push: o.push, timeout: o.timeout }, context());
-      if (context().opts.json) context().log.result(JSON.stringify(r, null, 2));
+      await promote({ repoDir: repo(), from: o.from, to: o.to, images: o.image, deploy: o.deploy, push: o.push, timeout: o.timeout, force: o.force }, context());
     });
 
   program
     .command('status')
-    .description('what runs where, since when (from git)')
-    .action(async () => {
-      await status({ repoDir: repo() }, context());
+    .description('what runs where, since when, verified or pending, and drift against the clusters')
+    .option('--no-cluster', 'do not contact the clusters (no drift check)')
+    .action(async (o) => {
+      await status({ repoDir: repo(), cluster: o.cluster }, context());
     });
 
   program
@@ -128,9 +133,58 @@ export async function main(argv: string[], io: Io): Promise<number> {
       await history({ repoDir: repo(), env: o.env, since: o.since, limit: o.limit }, context());
     });
 
+  program
+    .command('rollback')
+    .description("put an env's overlay back to its previous release (or --to), deploy, verify, push, and pin it")
+    .requiredOption('--env <env>', 'environment')
+    .option('--to <ref>', 'commit whose overlay to bring back (default: before the last release)')
+    .option('--reason <text>', 'why, recorded in the pin')
+    .option('--no-deploy', 'commit (and push) without deploying')
+    .option('--no-push', 'commit and deploy without pushing')
+    .option('--timeout <duration>', 'how long to wait for workloads, e.g. 5m')
+    .action(async (o) => {
+      await rollback({ repoDir: repo(), env: o.env, to: o.to, reason: o.reason, deploy: o.deploy, push: o.push, timeout: o.timeout }, context());
+    });
+
+  program
+    .command('restore')
+    .description('disaster recovery: re-apply an env as git had it at a commit or time, and record it')
+    .option('--env <env>', 'environment')
+    .option('--all-envs', 'every environment, in promotion order')
+    .requiredOption('--at <ref-or-time>', 'a commit, or an ISO-8601 time (the last commit at or before it)')
+    .option('--no-deploy', 'only record the state in git')
+    .option('--no-push', 'commit and deploy without pushing')
+    .option('--timeout <duration>', 'how long to wait for workloads, e.g. 5m')
+    .action(async (o) => {
+      await restore({ repoDir: repo(), env: o.env, allEnvs: o.allEnvs, at: o.at, deploy: o.deploy, push: o.push, timeout: o.timeout }, context());
+    });
+
+  program
+    .command('unpin')
+    .description('release the pin a rollback put on an environment')
+    .requiredOption('--env <env>', 'environment')
+    .option('--no-push', 'commit without pushing')
+    .action(async (o) => {
+      await unpin({ repoDir: repo(), env: o.env, push: o.push }, context());
+    });
+
+  let exitCode = 0;
+  program
+    .command('diff')
+    .description('rendered diff of an env between two commits (images first), or against the cluster')
+    .requiredOption('--env <env>', 'environment')
+    .option('--from <ref>', 'older state (default: before the last change of the overlay)')
+    .option('--to <ref>', 'newer state (default HEAD)')
+    .option('--cluster', 'diff the render of --to against the live cluster (kubectl diff --server-side)')
+    .option('--exit-code', 'exit 1 when there are differences, like git diff --exit-code')
+    .action(async (o) => {
+      const r = await diff({ repoDir: repo(), env: o.env, from: o.from, to: o.to, cluster: o.cluster }, context());
+      if (o.exitCode && r.changed) exitCode = 1;
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return exitCode;
   } catch (e) {
     return report(e, io, ctx ?? context());
   }

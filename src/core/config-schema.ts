@@ -47,6 +47,11 @@ const environment = z.strictObject({
         .describe('only wait for these; default: every Deployment, StatefulSet and DaemonSet in the render'),
     })
     .optional(),
+  requireVerified: z
+    .boolean()
+    .optional()
+    .describe('promote into this env only images verified by a deploy of the source env (git notes record)'),
+  minSoak: duration.optional().describe('with requireVerified: images must have been verified at least this long ago'),
 });
 
 const mergeRequest = z.strictObject({

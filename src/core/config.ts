@@ -22,6 +22,10 @@ export interface Environment {
   promoteFrom?: string[];
   timeoutMs: number;
   workloads?: string[];
+  /** Promote into this env only verified images of the source env. */
+  requireVerified: boolean;
+  /** Minimum age of the source's verification, ms. */
+  minSoakMs?: number;
 }
 
 export interface ResolvedConfig {
@@ -100,7 +104,10 @@ export function resolveConfig(config: Config | undefined, overlayFolders: string
       ...(promoteFrom && { promoteFrom }),
       timeoutMs: e.verify?.timeout ? parseDuration(e.verify.timeout) : DEFAULT_TIMEOUT_MS,
       ...(e.verify?.workloads && { workloads: e.verify.workloads }),
+      requireVerified: e.requireVerified ?? false,
+      ...(e.minSoak && { minSoakMs: parseDuration(e.minSoak) }),
     });
+    if (e.minSoak && !e.requireVerified) problems.push(`environments.${name}.minSoak: needs requireVerified: true (soak is measured from the verification)`);
   }
   if (problems.length > 0) {
     throw invalid('CONFIG_INVALID', `${CONFIG_FILE} has ${problems.length} problem(s).`, 'Fix each field listed.', undefined, problems);

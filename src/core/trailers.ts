@@ -3,7 +3,7 @@
  * (the last paragraph, written by us alone, so an upstream message cannot forge them).
  */
 
-export type Action = 'suggest' | 'promote' | 'rollback' | 'restore' | 'manual';
+export type Action = 'suggest' | 'promote' | 'rollback' | 'restore' | 'unpin' | 'revert' | 'manual';
 
 export interface UpstreamTrace {
   project?: string;
@@ -21,6 +21,8 @@ export interface ReleaseRecord {
   /** For promote: the source environment and the commit its images were read at. */
   fromEnv?: string;
   fromCommit?: string;
+  /** For rollback and restore: the commit whose state was brought back. */
+  restoredFrom?: string;
   upstream?: UpstreamTrace;
 }
 
@@ -30,6 +32,7 @@ export const TRAILER = {
   image: 'Gitops-Flow-Image',
   fromEnv: 'Gitops-Flow-From-Env',
   fromCommit: 'Gitops-Flow-From-Commit',
+  restoredFrom: 'Gitops-Flow-Restored-From',
   project: 'Upstream-Project',
   commit: 'Upstream-Commit',
   ref: 'Upstream-Ref',
@@ -59,7 +62,9 @@ export function releaseMessage(r: ReleaseRecord): string {
   const imageList = Object.entries(r.images).map(([n, ref]) => `${n}=${ref}`);
   const subject = r.action === 'promote'
     ? `promote ${r.fromEnv} → ${r.env}: ${imageList.join(', ')}`
-    : `${r.action} ${r.env}: ${imageList.join(', ')}`;
+    : r.restoredFrom
+      ? `${r.action} ${r.env} to ${r.restoredFrom.slice(0, 12)}: ${imageList.join(', ')}`
+      : `${r.action} ${r.env}: ${imageList.join(', ')}`;
   const body: string[] = [];
   const u = r.upstream ?? {};
   if (u.commit || u.project) {
@@ -72,6 +77,7 @@ export function releaseMessage(r: ReleaseRecord): string {
     ...imageList.map((i): [string, string] => [TRAILER.image, i]),
     [TRAILER.fromEnv, r.fromEnv],
     [TRAILER.fromCommit, r.fromCommit],
+    [TRAILER.restoredFrom, r.restoredFrom],
     [TRAILER.project, u.project],
     [TRAILER.commit, u.commit],
     [TRAILER.ref, u.ref],
@@ -119,6 +125,7 @@ export function parseTrailers(lines: string[]): Partial<ReleaseRecord> & { trail
     images,
     ...(first(TRAILER.fromEnv) && { fromEnv: first(TRAILER.fromEnv) }),
     ...(first(TRAILER.fromCommit) && { fromCommit: first(TRAILER.fromCommit) }),
+    ...(first(TRAILER.restoredFrom) && { restoredFrom: first(TRAILER.restoredFrom) }),
     upstream,
   };
 }

@@ -7,7 +7,7 @@ describe('config: convention first', () => {
   it('with no file, environments are the overlay folders in the usual promotion order, any source allowed', () => {
     const c = resolveConfig(undefined, ['prod', 'dev', 'uat', 'sandbox']);
     expect(c.order).toEqual(['dev', 'uat', 'prod', 'sandbox']);
-    expect(c.environments.get('uat')).toEqual({ name: 'uat', overlay: 'kustomizations/overlays/uat', timeoutMs: 300_000 });
+    expect(c.environments.get('uat')).toEqual({ name: 'uat', overlay: 'kustomizations/overlays/uat', timeoutMs: 300_000, requireVerified: false });
     expect(c.targetBranch).toBe('main');
     expect(c.autoMerge).toBe('auto_merge');
   });

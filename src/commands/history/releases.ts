@@ -44,7 +44,7 @@ export async function readReleases(
       if (t.fromEnv) source.fromEnv = t.fromEnv;
       if (t.fromCommit) source.fromCommit = t.fromCommit;
       pending.push({
-        base: { commit: commit as string, time: time as string, env: env.name, action: t.env === env.name && t.action ? t.action : 'manual', subject: subject ?? '', author: author ?? '', source },
+        base: { commit: commit as string, time: time as string, env: env.name, action: t.env === env.name && t.action ? t.action : subject?.startsWith('Revert "') ? 'revert' : 'manual', subject: subject ?? '', author: author ?? '', source },
         file: `${prefix}${KUSTOMIZATION}`,
         hasParent: (parents ?? '').trim() !== '',
       });

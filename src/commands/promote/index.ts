@@ -1,19 +1,18 @@
 /**
- * `promote --from <a> --to <b>`: copy a's images into b's overlay, commit, deploy and verify b, then
- * push — replaying the change on the new tip when someone pushed first, never force-pushing.
+ * `promote --from <a> --to <b>`: copy a's images (its last *verified* ones when b requires it) into
+ * b's overlay, commit, deploy and verify b, then push — through the shared release flow.
  */
-import { commit, git, type GitContext, revParse } from '../../adapters/git.js';
-import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
+import { revParse } from '../../adapters/git.js';
+import { type Environment, getEnvironment } from '../../core/config.js';
+import { parseDuration } from '../../core/duration.js';
 import { invalid, quote } from '../../core/errors.js';
 import { imageMap, type KustomizeImage } from '../../core/kustomization.js';
-import { runSteps, type Step } from '../../core/steps.js';
-import { parseDuration } from '../../core/duration.js';
 import { releaseMessage } from '../../core/trailers.js';
 import { type CommandContext, gitContext, loadConfig, repoDir } from '../context.js';
 import { overlayFile, readOverlayImages, setOverlayImages } from '../shared/overlay.js';
-import { identity, pushWithReplay } from '../shared/publish.js';
-import { deployManifest, renderEnv, renderPath } from '../shared/release.js';
-import { syncWithRemote } from './sync.js';
+import { refuseIfPinned, removePin } from '../shared/pin.js';
+import { runRelease } from '../shared/release-flow.js';
+import { fetchVerified, readVerified } from '../shared/verified.js';
 
 export interface PromoteOptions {
   repoDir?: string;
@@ -24,31 +23,21 @@ export interface PromoteOptions {
   deploy?: boolean;
   push?: boolean;
   timeout?: string;
+  /** Promote into a pinned env (and unpin it). */
+  force?: boolean;
 }
 
 export interface PromoteResult {
   from: string;
   to: string;
   images: Record<string, string>;
+  /** Where the images came from: the source overlay at the tip, or its last verified deploy. */
+  source: { kind: 'tip' | 'verified'; commit: string; verifiedAt?: string };
   commit: string;
   changed: boolean;
   deployed: boolean;
   pushed: boolean;
   pushAttempts: number;
-}
-
-interface State {
-  root: string;
-  g: GitContext;
-  config: ResolvedConfig;
-  from: Environment;
-  to: Environment;
-  hasRemote: boolean;
-  images: KustomizeImage[];
-  message?: string;
-  changed: boolean;
-  deployedManifest?: string;
-  result: PromoteResult;
 }
 
 export async function promote(o: PromoteOptions, ctx: CommandContext): Promise<PromoteResult> {
@@ -63,70 +52,48 @@ export async function promote(o: PromoteOptions, ctx: CommandContext): Promise<P
       to.promoteFrom.length ? `Promote ${to.name} from ${to.promoteFrom.join(' or ')}, or add ${from.name} to environments.${to.name}.promoteFrom in gitops-flow.yaml.`
         : `${to.name} is first in the promotion order; it receives images through suggest.`, `${from.name} → ${to.name}`);
   }
-  const g = gitContext(ctx, root);
-  const s: State = {
-    root, g, config, from, to, images: [], changed: false,
-    hasRemote: (await git(['remote'], g)).stdout.split('\n').includes('origin'),
-    result: { from: from.name, to: to.name, images: {}, commit: '', changed: false, deployed: false, pushed: false, pushAttempts: 0 },
-  };
-  const deployWanted = o.deploy !== false;
-  const pushWanted = o.push !== false;
-  const steps: Step<State>[] = [
-    { name: 'git/sync', run: async () => (s.hasRemote && pushWanted ? (await syncWithRemote(config.targetBranch, g), 'succeeded') : 'skipped') },
-    { name: 'images/copy', run: async () => {
-      s.images = await selectImages(await readOverlayImages(root, from), o.images, from.name);
-      s.result.images = imageMap(s.images);
-      s.changed = await setOverlayImages(root, to, s.images);
-      return s.changed ? 'succeeded' : 'skipped';
-    } },
-    { name: 'git/commit', run: async () => {
-      if (!s.changed) return 'skipped';
-      const fromCommit = (await revParse('HEAD', g)) ?? '';
-      s.message = releaseMessage({ action: 'promote', env: to.name, fromEnv: from.name, fromCommit, images: s.result.images });
-      const author = await identity(config, g);
-      await commit({ paths: [overlayFile(root, to).rel], message: s.message, ...(author && { author }) }, g);
-      return 'succeeded';
-    } },
-    { name: 'deploy', run: async () => {
-      if (!deployWanted || !(s.changed || (await unpushed(s)))) return 'skipped';
-      await deployHead(s, ctx, timeoutMs);
-      s.result.deployed = !ctx.opts.dryRun;
-      return 'succeeded';
-    } },
-    { name: 'git/push', run: async () => {
-      if (!pushWanted || !s.hasRemote || !(await unpushed(s))) return 'skipped';
-      const r = await pushWithReplay({
-        branch: config.targetBranch,
-        onRetry: (n, why) => ctx.log.info(`  push rejected (${why.trim()}); replaying on the new tip, attempt ${n + 1}`),
-        replay: async () => {
-          if (!(await setOverlayImages(root, to, s.images))) return false;
-          const author = await identity(config, g);
-          await commit({ paths: [overlayFile(root, to).rel], message: s.message as string, ...(author && { author }) }, g);
-          if (deployWanted && (await renderEnv({ root, env: to, ref: 'HEAD' }, ctx)) !== s.deployedManifest) await deployHead(s, ctx, timeoutMs);
-          return true;
-        },
-      }, g);
-      s.result.pushAttempts = r.attempts;
-      s.result.pushed = r.landed && !ctx.opts.dryRun;
-      return r.landed ? 'succeeded' : 'skipped';
-    } },
-  ];
-  const before = await revParse('HEAD', g);
-  try {
-    await runSteps(steps, s, ctx.log);
-  } catch (e) {
-    // Nothing half-written: a promotion that did not land leaves no local commit behind.
-    if (before && !s.result.pushed) await git(['reset', '--quiet', '--keep', before], g, { mutates: true, allowFailure: true });
-    throw e;
-  } finally {
-    if (ctx.opts.dryRun) await git(['checkout', '--quiet', 'HEAD', '--', overlayFile(root, to).rel], { ...g, dryRun: false }, { allowFailure: true });
-  }
-  s.result.changed = s.changed;
-  s.result.commit = (await revParse('HEAD', g)) ?? '';
-  ctx.log.info(s.changed || s.result.pushed
-    ? `Promoted ${from.name} → ${to.name}: ${Object.entries(s.result.images).map(([k, v]) => `${k}=${v}`).join(', ')}${s.result.deployed ? ', verified' : ''}${s.result.pushed ? ', pushed' : ''}.`
+  let images: KustomizeImage[] = [];
+  let source: PromoteResult['source'] = { kind: 'tip', commit: '' };
+  const result = await runRelease({
+    root, config, env: to, editStep: 'images/copy', deploy: o.deploy !== false, push: o.push !== false, ...(timeoutMs && { timeoutMs }),
+    edit: async (tree) => {
+      await refuseIfPinned(tree, to, 'promote', Boolean(o.force));
+      ({ images, source } = await sourceImages(tree, from, to, ctx));
+      images = selectImages(images, o.images, from.name);
+      const changed = await setOverlayImages(tree, to, images);
+      const unpinned = o.force ? await removePin(tree, to) : undefined;
+      return [...(changed || unpinned ? [overlayFile(tree, to).rel] : []), ...(unpinned ? [unpinned] : [])];
+    },
+    message: () => releaseMessage({ action: 'promote', env: to.name, fromEnv: from.name, fromCommit: source.commit, images: imageMap(images) }),
+  }, ctx);
+  const out: PromoteResult = { from: from.name, to: to.name, images: imageMap(images), source, ...result };
+  ctx.log.info(result.changed || result.pushed
+    ? `Promoted ${from.name} → ${to.name}: ${Object.entries(out.images).map(([k, v]) => `${k}=${v}`).join(', ')}${result.deployed ? ', verified' : ''}${result.pushed ? ', pushed' : ''}.`
     : `No change: ${to.name} already has ${from.name}'s images.`);
-  return s.result;
+  if (ctx.opts.json) ctx.log.result(JSON.stringify(out, null, 2));
+  return out;
+}
+
+/**
+ * The images to promote: when the target requires verification, those of the source's last verified
+ * deploy (old enough for `minSoak`); otherwise the source overlay at the tip of the branch.
+ */
+async function sourceImages(tree: string, from: Environment, to: Environment, ctx: CommandContext): Promise<{ images: KustomizeImage[]; source: PromoteResult['source'] }> {
+  const g = gitContext(ctx, tree);
+  if (!to.requireVerified) return { images: await readOverlayImages(tree, from), source: { kind: 'tip', commit: (await revParse('HEAD', g)) ?? '' } };
+  await fetchVerified(g);
+  const [last] = await readVerified(g, from.name);
+  if (!last) {
+    throw invalid('NOTHING_VERIFIED', `${to.name} requires verified images, and no deploy of ${from.name} has been verified.`,
+      `Deploy ${from.name} first (gitops-flow deploy --env ${from.name}), or drop requireVerified for ${to.name} in gitops-flow.yaml.`, from.name);
+  }
+  const age = Date.now() - Date.parse(last.time);
+  if (to.minSoakMs && age < to.minSoakMs) {
+    const wait = Math.ceil((to.minSoakMs - age) / 60_000);
+    throw invalid('SOAK_NOT_REACHED', `${from.name}'s images were verified ${Math.floor(age / 60_000)} min ago; ${to.name} requires ${Math.round(to.minSoakMs / 60_000)} min of soak.`,
+      `Promote again in about ${wait} min.`, last.time);
+  }
+  return { images: last.entries, source: { kind: 'verified', commit: last.commit, verifiedAt: last.time } };
 }
 
 /** The source images to copy; `only` names a subset, each of which must exist. */
@@ -138,23 +105,4 @@ function selectImages(all: KustomizeImage[], only: string[] | undefined, env: st
     throw invalid('IMAGE_NOT_IN_SOURCE', `${env} has no image named ${missing.map((m) => quote(m)).join(', ')}.`, `Use one of: ${all.map((i) => i.name).join(', ')}.`, missing.join(','));
   }
   return all.filter((i) => only.includes(i.name));
-}
-
-/** Are there local commits the remote target branch does not have? */
-async function unpushed(s: State): Promise<boolean> {
-  if (!s.hasRemote) return false;
-  const remote = await revParse(`refs/remotes/origin/${s.config.targetBranch}`, s.g);
-  if (!remote) return true;
-  const r = await git(['rev-list', '--count', `${remote}..HEAD`], s.g);
-  return Number(r.stdout.trim()) > 0;
-}
-
-/** Deploys the target env at HEAD; the last good state is the remote tip's render (before our commits). */
-async function deployHead(s: State, ctx: CommandContext, timeoutMs: number | undefined): Promise<void> {
-  // In dry-run nothing is committed, so the working tree holds the change.
-  const manifest = await renderEnv({ root: s.root, env: s.to, ...(!ctx.opts.dryRun && { ref: 'HEAD' }) }, ctx);
-  const goodRef = (s.hasRemote && (await revParse(`refs/remotes/origin/${s.config.targetBranch}`, s.g))) || (await revParse('HEAD^', s.g));
-  const lastGood = goodRef ? { ref: goodRef, manifest: await renderEnv({ root: s.root, env: s.to, ref: goodRef }, ctx) } : undefined;
-  await deployManifest({ root: s.root, env: s.to, manifest, manifestPath: renderPath(s.root, s.to.name), timeoutMs: timeoutMs ?? s.to.timeoutMs, ...(lastGood && { lastGood }) }, ctx);
-  s.deployedManifest = manifest;
 }

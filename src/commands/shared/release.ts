@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { getCredentials } from '../../adapters/gcloud.js';
 import { exportTree } from '../../adapters/git.js';
-import { apply, type ClusterTarget, getJson, rolloutStatus } from '../../adapters/kubectl.js';
+import { apply, type ClusterTarget, getJson, kubectl, rolloutStatus } from '../../adapters/kubectl.js';
 import { build } from '../../adapters/kustomize.js';
 import { ExecError } from '../../adapters/exec.js';
 import type { Environment } from '../../core/config.js';
 import { failed, GitopsError, quote } from '../../core/errors.js';
-import { describeRef, parseManifest, type Workload, workloadsOf } from '../../core/workloads.js';
+import { describeRef, objectsOf, parseManifest, type Workload, workloadsOf } from '../../core/workloads.js';
 import { type CommandContext, confine, gitContext, resolveRef } from '../context.js';
 
 /** Renders the env's overlay with the pinned kustomize, from the working tree or as it was at `ref`. */
@@ -141,6 +141,20 @@ async function explainPods(w: Workload, target: ClusterTarget, ctx: CommandConte
   }
 }
 
+/**
+ * Creates the namespaces the render puts objects in but does not itself define, so a render applies
+ * to a brand-new empty cluster (the disaster-recovery case).
+ */
+async function ensureNamespaces(objects: Record<string, unknown>[], target: ClusterTarget, ctx: CommandContext, root: string): Promise<void> {
+  const defined = new Set(objectsOf(objects).filter((o) => o.kind === 'Namespace').map((o) => o.name));
+  const valid = (n: string | undefined): n is string => Boolean(n) && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n as string) && !defined.has(n as string);
+  const used = new Set(objectsOf(objects).map((o) => o.namespace).filter(valid));
+  if (target.namespace && !defined.has(target.namespace)) used.add(target.namespace);
+  if (used.size === 0) return;
+  const manifest = [...used].map((n) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${n}\n`).join('---\n');
+  await kubectl(['apply', '--server-side', '--field-manager=gitops-flow', '-f', '-'], target, kube(ctx, root), { input: manifest });
+}
+
 export interface DeployResult {
   manifestPath: string;
   applied: string[];
@@ -159,6 +173,7 @@ export async function deployManifest(
   const workloads = workloadsOf(parseManifest(p.manifest), p.env.workloads);
   await writeRender(p.manifestPath, p.manifest);
   ctx.log.info(`Applying ${p.manifestPath} to ${target.context ?? 'the current context'}${ctx.opts.dryRun ? ' (server dry-run)' : ''}`);
+  if (!ctx.opts.dryRun) await ensureNamespaces(parseManifest(p.manifest), target, ctx, p.root);
   const applied = await applyManifest(p.manifestPath, target, ctx, p.root);
   if (ctx.opts.dryRun) return { manifestPath: p.manifestPath, applied, workloads };
   ctx.log.info(`Waiting for ${workloads.length} workload(s): ${workloads.map((w) => `${w.kind}/${w.name}`).join(', ') || 'none'}`);

@@ -1,41 +1,97 @@
-/** `status [--json]`: what runs where, since when — from git. */
+/**
+ * `status [--json] [--no-cluster]`: per environment the images, the commit that last changed its
+ * overlay and when, whether that state was verified, whether it is pinned, and — when its cluster is
+ * reachable — whether the live workloads run exactly those images (drift).
+ */
 import { git } from '../../adapters/git.js';
+import { getJson } from '../../adapters/kubectl.js';
+import type { Environment } from '../../core/config.js';
+import { imageMap } from '../../core/kustomization.js';
+import { parseManifest, workloadsOf } from '../../core/workloads.js';
 import { type CommandContext, gitContext, loadConfig, repoDir } from '../context.js';
 import { readOverlayImages } from '../shared/overlay.js';
-import { imageMap } from '../../core/kustomization.js';
+import { readPin } from '../shared/pin.js';
+import { renderEnv, resolveTarget } from '../shared/release.js';
+import { readVerified, type Verification } from '../shared/verified.js';
 
 export interface EnvStatus {
   images: Record<string, string>;
   commit: string;
   updatedAt: string;
+  /** `verified`: a deploy verified exactly these images; `pending`: not (yet). */
+  verification: { state: 'verified' | 'pending'; commit: string | null; time: string | null };
+  pinned: { reason: string; since: string } | null;
+  drift: { checked: boolean; inSync: boolean | null; differences: string[]; reason?: string };
 }
 
-export async function status(o: { repoDir?: string }, ctx: CommandContext): Promise<Record<string, EnvStatus>> {
+export async function status(o: { repoDir?: string; cluster?: boolean }, ctx: CommandContext): Promise<Record<string, EnvStatus>> {
   const root = repoDir(ctx, o.repoDir);
   const config = await loadConfig(root);
   const g = gitContext(ctx, root);
+  const verified = await readVerified(g);
   const environments: Record<string, EnvStatus> = {};
-  for (const name of config.order) {
-    const env = config.environments.get(name);
-    if (!env) continue;
+  await Promise.all(config.order.map(async (name) => {
+    const env = config.environments.get(name) as Environment;
     const last = await git(['log', '-1', '--format=%H%x00%cI', 'HEAD', '--', env.overlay], g, { allowFailure: true });
     const [commit = '', updatedAt = ''] = last.stdout.trim().split('\x00');
-    environments[name] = { images: imageMap(await readOverlayImages(root, env)), commit, updatedAt };
-  }
-  if (ctx.opts.json) {
-    ctx.log.result(JSON.stringify({ environments }, null, 2));
-  } else {
-    const rows = Object.entries(environments).flatMap(([env, s]) => {
-      const images = Object.entries(s.images);
-      const when = `${s.commit.slice(0, 12) || '-'}  ${s.updatedAt || '-'}`;
-      return images.length ? images.map(([n, ref], i) => [i ? '' : env, n, ref, i ? '' : when]) : [[env, '-', '-', when]];
-    });
-    ctx.io.stdout.write(table([['ENV', 'IMAGE', 'REFERENCE', 'COMMIT  UPDATED'], ...rows]));
-  }
-  return environments;
+    const images = imageMap(await readOverlayImages(root, env));
+    const pin = await readPin(root, env);
+    environments[name] = {
+      images, commit, updatedAt,
+      verification: verificationState(images, verified.find((v) => v.env === name)),
+      pinned: pin ? { reason: pin.reason, since: pin.pinnedAt } : null,
+      drift: o.cluster === false ? { checked: false, inSync: null, differences: [], reason: 'not checked (--no-cluster)' } : await drift(root, env, ctx),
+    };
+  }));
+  const ordered = Object.fromEntries(config.order.map((n) => [n, environments[n] as EnvStatus]));
+  if (ctx.opts.json) ctx.log.result(JSON.stringify({ environments: ordered }, null, 2));
+  else ctx.io.stdout.write(table(ordered));
+  return ordered;
 }
 
-function table(rows: string[][]): string {
+function verificationState(images: Record<string, string>, last: Verification | undefined): EnvStatus['verification'] {
+  const same = last !== undefined && JSON.stringify(Object.entries(last.images).sort()) === JSON.stringify(Object.entries(images).sort());
+  return { state: same ? 'verified' : 'pending', commit: last?.commit ?? null, time: last?.time ?? null };
+}
+
+interface LiveList {
+  items: { kind: string; metadata: { name: string; namespace?: string }; spec: { template: { spec: { containers: { name: string; image: string }[]; initContainers?: { name: string; image: string }[] } } } }[];
+}
+
+/** Compares the images of the render's workloads with the live ones, when the cluster answers. */
+async function drift(root: string, env: Environment, ctx: CommandContext): Promise<EnvStatus['drift']> {
+  try {
+    const workloads = workloadsOf(parseManifest(await renderEnv({ root, env, ref: 'HEAD' }, ctx)));
+    const target = await resolveTarget(env, ctx, root);
+    const live = await getJson<LiveList>(['deployments.apps,statefulsets.apps,daemonsets.apps', '--all-namespaces', '--request-timeout=5s'], target, { env: ctx.io.env, log: ctx.log, cwd: root });
+    const differences: string[] = [];
+    for (const w of workloads) {
+      const item = live.items.find((i) => i.kind === w.kind && i.metadata.name === w.name && (!w.namespace || i.metadata.namespace === w.namespace));
+      if (!item) {
+        differences.push(`${w.kind}/${w.name}: not in the cluster`);
+        continue;
+      }
+      const containers = [...(item.spec.template.spec.initContainers ?? []), ...item.spec.template.spec.containers];
+      for (const [name, image] of Object.entries(w.images)) {
+        const liveImage = containers.find((c) => c.name === name)?.image;
+        if (liveImage !== image) differences.push(`${w.kind}/${w.name} container ${name}: live ${liveImage ?? '(none)'}, git ${image}`);
+      }
+    }
+    return { checked: true, inSync: differences.length === 0, differences };
+  } catch (e) {
+    return { checked: false, inSync: null, differences: [], reason: `cluster not reachable: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` };
+  }
+}
+
+function table(envs: Record<string, EnvStatus>): string {
+  const rows: string[][] = [['ENV', 'IMAGE', 'REFERENCE', 'COMMIT', 'UPDATED', 'STATE']];
+  for (const [env, s] of Object.entries(envs)) {
+    const state = [s.verification.state, s.pinned ? 'pinned' : '', s.drift.checked ? (s.drift.inSync ? 'in sync' : 'DRIFT') : ''].filter(Boolean).join(', ');
+    const images = Object.entries(s.images);
+    if (images.length === 0) images.push(['-', '-']);
+    images.forEach(([n, ref], i) => rows.push([i ? '' : env, n, ref, i ? '' : s.commit.slice(0, 12) || '-', i ? '' : s.updatedAt || '-', i ? '' : state]));
+    for (const d of s.drift.differences) rows.push(['', '', `  drift: ${d}`, '', '', '']);
+  }
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  ').trimEnd()).join('\n') + '\n';
+  return `${rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  ').trimEnd()).join('\n')}\n`;
 }

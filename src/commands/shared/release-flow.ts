@@ -1,0 +1,171 @@
+/**
+ * The one flow behind promote, rollback and restore: sync with the remote, edit the working tree,
+ * commit, deploy and verify, push (replaying the edit on a newer tip when someone pushed first), and
+ * record what was verified. A release that does not land leaves no local commit behind. In dry-run
+ * the whole flow runs in a throwaway worktree: nothing of the user's working copy changes.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { commit, fetch, git, type GitContext, revParse } from '../../adapters/git.js';
+import type { Environment, ResolvedConfig } from '../../core/config.js';
+import { invalid } from '../../core/errors.js';
+import { runSteps, type Step } from '../../core/steps.js';
+import { type CommandContext, gitContext } from '../context.js';
+import { readOverlayImages } from './overlay.js';
+import { identity, pushWithReplay } from './publish.js';
+import { deployManifest, renderEnv, renderPath } from './release.js';
+import { checkWorkingCopy } from './sync.js';
+import { pushVerified, recordVerified, verification } from './verified.js';
+
+export interface ReleasePlan {
+  /** The env repo working copy. */
+  root: string;
+  config: ResolvedConfig;
+  /** The environment that is deployed. */
+  env: Environment;
+  /** Name of the edit step, e.g. `images/copy`. */
+  editStep: string;
+  /** Makes the change in the tree at `root`; returns the repo-relative paths to commit ([]: no change). */
+  edit(root: string): Promise<string[]>;
+  message(): string;
+  deploy: boolean;
+  /** Deploy even when git has nothing new (restore: the cluster is what is being brought back). */
+  alwaysDeploy?: boolean;
+  push: boolean;
+  timeoutMs?: number;
+}
+
+export interface ReleaseResult {
+  changed: boolean;
+  deployed: boolean;
+  pushed: boolean;
+  pushAttempts: number;
+  commit: string;
+}
+
+interface State {
+  root: string;
+  g: GitContext;
+  hasRemote: boolean;
+  paths: string[];
+  deployedManifest?: string;
+  result: ReleaseResult;
+}
+
+export async function runRelease(plan: ReleasePlan, ctx: CommandContext): Promise<ReleaseResult> {
+  const userG = gitContext(ctx, plan.root);
+  const hasRemote = (await git(['remote'], userG)).stdout.split('\n').includes('origin');
+  const branch = plan.config.targetBranch;
+  const sync = hasRemote && plan.push;
+  if (sync) await checkWorkingCopy(branch, userG);
+  let root = plan.root;
+  let scratch: string | undefined;
+  if (ctx.opts.dryRun) {
+    // Everything below happens in a throwaway worktree at the remote tip (or HEAD).
+    if (sync) await fetch({ remote: 'origin', branch }, { ...userG, dryRun: false });
+    scratch = await mkdtemp(join(tmpdir(), 'gitops-flow-dry-run-'));
+    root = join(scratch, 'repo');
+    await git(['worktree', 'add', '--quiet', '--detach', root, sync ? `refs/remotes/origin/${branch}` : 'HEAD'], { ...userG, dryRun: false });
+  }
+  const s: State = {
+    root,
+    g: gitContext(ctx, root),
+    hasRemote,
+    paths: [],
+    result: { changed: false, deployed: false, pushed: false, pushAttempts: 0, commit: '' },
+  };
+  const steps: Step<State>[] = [
+    { name: 'git/sync', run: async () => (sync && !ctx.opts.dryRun ? (await fastForward(branch, s.g), 'succeeded') : 'skipped') },
+    { name: plan.editStep, run: async () => {
+      s.paths = await plan.edit(root);
+      s.result.changed = s.paths.length > 0;
+      return s.result.changed ? 'succeeded' : 'skipped';
+    } },
+    { name: 'git/commit', run: async () => {
+      if (!s.result.changed) return 'skipped';
+      await commitChange(plan, s);
+      return 'succeeded';
+    } },
+    { name: 'deploy', run: async () => {
+      if (!plan.deploy || !(plan.alwaysDeploy || s.result.changed || (await unpushed(s, branch)))) return 'skipped';
+      await deployHead(plan, s, ctx);
+      s.result.deployed = !ctx.opts.dryRun;
+      return 'succeeded';
+    } },
+    { name: 'git/push', run: async () => {
+      if (!plan.push || !hasRemote || !(await unpushed(s, branch))) return 'skipped';
+      const r = await pushWithReplay({
+        branch,
+        onRetry: (n, why) => ctx.log.info(`  push rejected (${why.trim()}); replaying on the new tip, attempt ${n + 1}`),
+        replay: async () => {
+          s.paths = await plan.edit(root);
+          if (s.paths.length === 0) return false;
+          await commitChange(plan, s);
+          if (plan.deploy && (await renderEnv({ root, env: plan.env, ref: 'HEAD' }, ctx)) !== s.deployedManifest) await deployHead(plan, s, ctx);
+          return true;
+        },
+      }, s.g);
+      s.result.pushAttempts = r.attempts;
+      s.result.pushed = r.landed && !ctx.opts.dryRun;
+      return r.landed ? 'succeeded' : 'skipped';
+    } },
+    { name: 'record/verified', run: async () => {
+      if (!s.result.deployed || ctx.opts.dryRun) return 'skipped';
+      const head = (await revParse('HEAD', s.g)) as string;
+      await recordVerified(verification(plan.env.name, head, await readOverlayImages(root, plan.env), ctx.io.env), s.g);
+      if (s.result.pushed && !(await pushVerified(s.g))) ctx.log.warn('could not push the verification record (refs/notes/gitops-flow-verified); promotions that require it will not see it');
+      return 'succeeded';
+    } },
+  ];
+  const before = await revParse('HEAD', s.g);
+  try {
+    await runSteps(steps, s, ctx.log);
+  } catch (e) {
+    // Nothing half-written: a release that did not land leaves no local commit behind.
+    if (before && !s.result.pushed && !ctx.opts.dryRun) await git(['reset', '--quiet', '--keep', before], s.g, { allowFailure: true });
+    throw e;
+  } finally {
+    if (scratch) {
+      await git(['worktree', 'remove', '--force', root], { ...userG, dryRun: false }, { allowFailure: true });
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+  s.result.commit = ctx.opts.dryRun ? '' : ((await revParse('HEAD', s.g)) ?? '');
+  return s.result;
+}
+
+async function commitChange(plan: ReleasePlan, s: State): Promise<void> {
+  const author = await identity(plan.config, s.g);
+  await commit({ paths: s.paths, message: plan.message(), ...(author && { author }) }, s.g);
+}
+
+async function fastForward(branch: string, g: GitContext): Promise<void> {
+  await fetch({ remote: 'origin', branch }, g);
+  const remote = `refs/remotes/origin/${branch}`;
+  const isAncestor = async (a: string, b: string) => (await git(['merge-base', '--is-ancestor', a, b], g, { allowFailure: true })).exitCode === 0;
+  if (await isAncestor('HEAD', remote)) await git(['merge', '--ff-only', '--quiet', remote], g);
+  else if (!(await isAncestor(remote, 'HEAD'))) {
+    throw invalid('BRANCH_DIVERGED', `Local ${branch} and origin/${branch} have diverged.`, `Rebase (git pull --rebase) or reset your local ${branch} first.`, branch);
+  }
+}
+
+/** Are there local commits the remote target branch does not have? */
+async function unpushed(s: State, branch: string): Promise<boolean> {
+  if (!s.hasRemote) return false;
+  const remote = await revParse(`refs/remotes/origin/${branch}`, s.g);
+  if (!remote) return true;
+  return Number((await git(['rev-list', '--count', `${remote}..HEAD`], s.g)).stdout.trim()) > 0;
+}
+
+/** Deploys the env at HEAD; the last good state is the remote tip's render (before our commits). */
+async function deployHead(plan: ReleasePlan, s: State, ctx: CommandContext): Promise<void> {
+  // In dry-run nothing is committed, so the working tree holds the change.
+  const manifest = await renderEnv({ root: s.root, env: plan.env, ...(!ctx.opts.dryRun && { ref: 'HEAD' }) }, ctx);
+  const goodRef = (s.hasRemote && (await revParse(`refs/remotes/origin/${plan.config.targetBranch}`, s.g))) || (await revParse('HEAD^', s.g));
+  const lastGood = goodRef ? { ref: goodRef, manifest: await renderEnv({ root: s.root, env: plan.env, ref: goodRef }, ctx) } : undefined;
+  await deployManifest({
+    root: s.root, env: plan.env, manifest, manifestPath: renderPath(plan.root, plan.env.name), timeoutMs: plan.timeoutMs ?? plan.env.timeoutMs, ...(lastGood && { lastGood }),
+  }, ctx);
+  s.deployedManifest = manifest;
+}

@@ -1,0 +1,25 @@
+/** `unpin --env <e>`: release a rollback's hold, so promote and suggest may change the env again. */
+import { getEnvironment } from '../../core/config.js';
+import { imageMap } from '../../core/kustomization.js';
+import { releaseMessage } from '../../core/trailers.js';
+import { type CommandContext, loadConfig, repoDir } from '../context.js';
+import { readOverlayImages } from '../shared/overlay.js';
+import { removePin } from '../shared/pin.js';
+import { runRelease } from '../shared/release-flow.js';
+
+export async function unpin(o: { repoDir?: string; env: string; push?: boolean }, ctx: CommandContext): Promise<void> {
+  const root = repoDir(ctx, o.repoDir);
+  const config = await loadConfig(root);
+  const env = getEnvironment(config, o.env);
+  let images: Record<string, string> = {};
+  const r = await runRelease({
+    root, config, env, editStep: 'pin/remove', deploy: false, push: o.push !== false,
+    edit: async (tree) => {
+      images = imageMap(await readOverlayImages(tree, env));
+      const removed = await removePin(tree, env);
+      return removed ? [removed] : [];
+    },
+    message: () => releaseMessage({ action: 'unpin', env: env.name, images }),
+  }, ctx);
+  ctx.log.info(r.changed ? `${env.name} is no longer pinned${r.pushed ? ' (pushed)' : ''}.` : `${env.name} was not pinned.`);
+}
