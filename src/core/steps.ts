@@ -18,18 +18,25 @@ export interface StepReport {
   ms: number;
 }
 
-/** Runs the steps in order, logging each; returns what each did. Rethrows the first failure. */
+/**
+ * Runs the steps in order, logging each; returns what each did. Rethrows the first failure. Each step's
+ * output goes in a section of its own (collapsible in GitLab CI); its result line comes after the
+ * section, so it stays visible when the section is collapsed.
+ */
 export async function runSteps<C>(steps: Step<C>[], ctx: C, log: Logger): Promise<StepReport[]> {
   const reports: StepReport[] = [];
   for (const step of steps) {
     const start = performance.now();
+    const endSection = log.section?.(step.name, step.name) ?? (() => {});
     try {
       const result = await step.run(ctx);
       const ms = Math.round(performance.now() - start);
       reports.push({ name: step.name, result, ms });
+      endSection();
       log.info(result === 'skipped' ? `- ${step.name}: nothing to do` : `✓ ${step.name} (${ms} ms)`);
     } catch (e) {
       reports.push({ name: step.name, result: 'failed', ms: Math.round(performance.now() - start) });
+      endSection();
       log.info(`✗ ${step.name}`);
       throw e;
     }
