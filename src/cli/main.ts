@@ -18,6 +18,7 @@ import { suggest } from '../commands/suggest/index.js';
 import { GitopsError } from '../core/errors.js';
 import { createLogger, type Io } from '../core/io.js';
 import { ExecError } from '../adapters/exec.js';
+import { registerExtraCommands } from './extra-commands.js';
 
 interface GlobalOptions {
   repoDir?: string;
@@ -182,6 +183,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (o.exitCode && r.changed) exitCode = 1;
     });
 
+  registerExtraCommands(program, context, repo);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

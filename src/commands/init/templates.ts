@@ -1,0 +1,209 @@
+/**
+ * The files `init` writes: the seed's layout (a base Deployment + HPA, one overlay per environment), a
+ * commented gitops-flow.yaml and the env-repo CI wrappers. Pure: names in, `{ path: content }` out.
+ */
+import { configSchema } from '../../core/config-schema.js';
+import { CONFIG_FILE, DEFAULT_OVERLAYS_DIR } from '../../core/config.js';
+import type { ImageRef } from '../../core/image-ref.js';
+
+export interface Scaffold {
+  app: string;
+  image: ImageRef;
+  envs: string[];
+}
+
+/** The image name the base Deployment uses and every overlay's `images:` replaces. */
+export const IMAGE_PLACEHOLDER = 'application-image';
+
+const BASE = 'kustomizations/base';
+
+/** Every file of a new env repo, keyed by its path relative to the repo root. */
+export function scaffoldFiles(s: Scaffold): Record<string, string> {
+  const files: Record<string, string> = {
+    [`${BASE}/namespace.yaml`]: namespace(s.app),
+    [`${BASE}/deployment.yaml`]: deployment(s.app),
+    [`${BASE}/hpa.yaml`]: hpa(s.app),
+    [`${BASE}/kustomization.yaml`]: baseKustomization(),
+  };
+  for (const env of s.envs) files[`${DEFAULT_OVERLAYS_DIR}/${env}/kustomization.yaml`] = overlay(s, env);
+  files[CONFIG_FILE] = config(s.envs);
+  files['.gitlab-ci.yml'] = gitlabCi(s.envs);
+  files['.gitignore'] = '# Rendered manifests and other local state of gitops-flow (CI keeps them as artifacts).\n.gitops-flow/\n';
+  return files;
+}
+
+function namespace(app: string): string {
+  return `# Renamed by each overlay's \`namespace:\` (kustomize renames the Namespace object too).
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${app}
+`;
+}
+
+function deployment(app: string): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${app}
+  labels:
+    app: ${app}
+spec:
+  replicas: 2
+  # A rollout that makes no progress for this long fails \`gitops-flow deploy\` (which then restores).
+  progressDeadlineSeconds: 120
+  selector:
+    matchLabels:
+      app: ${app}
+  template:
+    metadata:
+      labels:
+        app: ${app}
+    spec:
+      containers:
+        - name: app
+          # A placeholder: each overlay's \`images:\` sets the real image (gitops-flow suggest/promote edit it).
+          image: ${IMAGE_PLACEHOLDER}
+          ports:
+            - containerPort: 8080
+          # The HPA scales on CPU utilization, which is measured against this request.
+          resources:
+            requests:
+              cpu: 100m
+              memory: 128Mi
+`;
+}
+
+function hpa(app: string): string {
+  return `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: ${app}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: ${app}
+  minReplicas: 2
+  maxReplicas: 5
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: 80
+`;
+}
+
+function baseKustomization(): string {
+  return `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - namespace.yaml
+  - deployment.yaml
+  - hpa.yaml
+`;
+}
+
+function overlay(s: Scaffold, env: string): string {
+  const lines = [
+    'apiVersion: kustomize.config.k8s.io/v1beta1',
+    'kind: Kustomization',
+    `# The ${env} environment: the base, in its own namespace, with the images released to ${env}.`,
+    `namespace: ${s.app}-${env}`,
+    'resources:',
+    '  - ../../base',
+    '# Edited by `gitops-flow suggest` and `gitops-flow promote` (as `kustomize edit set image` would).',
+    'images:',
+    `  - name: ${IMAGE_PLACEHOLDER}`,
+    `    newName: ${s.image.name}`,
+  ];
+  if (s.image.tag) lines.push(`    newTag: "${s.image.tag}"`);
+  if (s.image.digest) lines.push(`    digest: ${s.image.digest}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Whether this version's config schema knows `environments.<env>.requireVerified`. */
+export function schemaHasRequireVerified(): boolean {
+  return configSchema.safeParse({ environments: { a: { requireVerified: true } } }).success;
+}
+
+function config(envs: string[]): string {
+  const verified = schemaHasRequireVerified()
+    ? '    requireVerified: true   # promote only images that a deploy verified in the source environment'
+    : '    # requireVerified: true # promote only images a deploy verified in the source env (newer gitops-flow)';
+  const lines = [
+    '# gitops-flow configuration. Optional: without it, environments are the folders under',
+    `# ${DEFAULT_OVERLAYS_DIR}/. Editors validate it with schema/gitops-flow.schema.json from gitops-flow.`,
+    '',
+    '# Promotion order: releases go from each environment to the next.',
+    `order: [${envs.join(', ')}]`,
+    'environments:',
+  ];
+  envs.forEach((env, i) => {
+    lines.push(`  ${env}:`);
+    if (i === 0) lines.push('    # kubeconfig context of the cluster; for GKE use `gke: { project, location, cluster }`');
+    lines.push(`    cluster: { context: ${env} }`);
+    if (i > 0) {
+      lines.push(`    promoteFrom: ${envs[i - 1]}`);
+      lines.push(verified);
+    }
+    if (i === envs.length - 1 && i > 0) lines.push('    verify: { timeout: 10m }  # how long to wait for every workload (default 5m)');
+  });
+  lines.push(
+    'git:',
+    '  targetBranch: main',
+    '  mergeRequest:',
+    '    autoMerge: auto_merge   # merge_when_pipeline_succeeds before GitLab 17.11',
+    '    labels: [gitops-flow]',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The env-repo wrappers of gitops-flow's ci/templates/env-repo.gitlab-ci.yml, for these environments:
+ * merge requests deploy the first one; each later one is a manual promotion from the one before.
+ * (A test keeps this in step with the template.)
+ */
+export function gitlabCi(envs: string[]): string {
+  const [first, ...rest] = envs;
+  const out = [
+    '# gitops-flow CI wrappers (as in gitops-flow\'s ci/templates/env-repo.gitlab-ci.yml). Merge requests',
+    `# opened by \`gitops-flow suggest\` deploy ${first} in their pipeline (GitLab merges them when it succeeds);`,
+    '# later environments are promoted by hand from the default branch. Set these CI/CD variables:',
+    '# GITOPS_FLOW_IMAGE (an image with gitops-flow and the pinned tools), cluster credentials (KUBECONFIG as',
+    '# a file variable, or GKE through gcloud) and GITOPS_FLOW_GIT_TOKEN (a token that may push).',
+    'stages: [deploy, promote]',
+    '',
+    '.gitops-flow:',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitLab CI variable, written as the template writes it
+    '  image: ${GITOPS_FLOW_IMAGE}',
+    '  artifacts:',
+    '    when: always',
+    '    paths: [.gitops-flow/rendered/]',
+    '',
+    `deploy-${first}:`,
+    '  extends: .gitops-flow',
+    '  stage: deploy',
+    '  script:',
+    `    - gitops-flow deploy --env ${first} --ref "$CI_COMMIT_SHA"`,
+    '  rules:',
+    '    - if: $CI_PIPELINE_SOURCE == "merge_request_event"',
+  ];
+  rest.forEach((env, i) => {
+    out.push(
+      '',
+      `promote-${env}:`,
+      '  extends: .gitops-flow',
+      '  stage: promote',
+      '  script:',
+      '    - git checkout -B "$CI_DEFAULT_BRANCH" "origin/$CI_DEFAULT_BRANCH"',
+      `    - gitops-flow promote --from ${envs[i]} --to ${env}`,
+      '  rules:',
+      '    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH',
+      '      when: manual',
+    );
+  });
+  return `${out.join('\n')}\n`;
+}

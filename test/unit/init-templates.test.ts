@@ -1,0 +1,48 @@
+/** init's generated files, checked against the shipped CI template and the config schema. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { gitlabCi, scaffoldFiles, schemaHasRequireVerified } from '../../src/commands/init/templates.js';
+import { parseConfig, resolveConfig } from '../../src/core/config.js';
+import { REPO_ROOT } from '../helpers/git-fixtures.js';
+
+describe('init templates', () => {
+  it('.gitlab-ci.yml for dev,uat,prod is exactly ci/templates/env-repo.gitlab-ci.yml (as data)', () => {
+    const template = parse(readFileSync(join(REPO_ROOT, 'ci/templates/env-repo.gitlab-ci.yml'), 'utf8'));
+    expect(parse(gitlabCi(['dev', 'uat', 'prod']))).toEqual(template);
+  });
+
+  it('.gitlab-ci.yml deploys the first env in MR pipelines and promotes each later env from the one before', () => {
+    const ci = parse(gitlabCi(['qa', 'staging', 'live']));
+    expect(Object.keys(ci)).toEqual(['stages', '.gitops-flow', 'deploy-qa', 'promote-staging', 'promote-live']);
+    expect(ci['deploy-qa'].script).toEqual(['gitops-flow deploy --env qa --ref "$CI_COMMIT_SHA"']);
+    expect(ci['promote-staging'].script.at(-1)).toBe('gitops-flow promote --from qa --to staging');
+    expect(ci['promote-live'].script.at(-1)).toBe('gitops-flow promote --from staging --to live');
+    expect(Object.keys(parse(gitlabCi(['only'])))).toEqual(['stages', '.gitops-flow', 'deploy-only']);
+  });
+
+  it('gitops-flow.yaml is valid, ordered, chains promoteFrom and requires verification after the first env', () => {
+    const files = scaffoldFiles({ app: 'shop', image: { name: 'reg/shop', tag: '1' }, envs: ['qa', 'staging', 'live'] });
+    const text = files['gitops-flow.yaml'] as string;
+    const config = resolveConfig(parseConfig(text), []);
+    expect(config.order).toEqual(['qa', 'staging', 'live']);
+    expect([...config.environments.values()].map((e) => [e.name, e.context, e.promoteFrom])).toEqual([
+      ['qa', 'qa', []], ['staging', 'staging', ['qa']], ['live', 'live', ['staging']],
+    ]);
+    const raw = parse(text) as { environments: Record<string, { requireVerified?: boolean }> };
+    const want = schemaHasRequireVerified() ? true : undefined;
+    expect([raw.environments.qa?.requireVerified, raw.environments.staging?.requireVerified, raw.environments.live?.requireVerified]).toEqual([undefined, want, want]);
+    expect(text.match(/requireVerified: true/g)).toHaveLength(2);
+    expect(text).toMatch(/^# /);
+  });
+
+  it('overlays set the image by tag or digest, in their own namespace', () => {
+    const digest = `sha256:${'b'.repeat(64)}`;
+    const files = scaffoldFiles({ app: 'shop', image: { name: 'reg/shop', digest }, envs: ['dev'] });
+    const overlay = parse(files['kustomizations/overlays/dev/kustomization.yaml'] as string);
+    expect(overlay.namespace).toBe('shop-dev');
+    expect(overlay.images).toEqual([{ name: 'application-image', newName: 'reg/shop', digest }]);
+    expect(files['.gitignore']).toContain('\n.gitops-flow/\n');
+  });
+});
