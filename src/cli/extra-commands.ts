@@ -4,7 +4,9 @@
  */
 import type { Command } from 'commander';
 import type { CommandContext } from '../commands/context.js';
+import { doctor } from '../commands/doctor/index.js';
 import { init } from '../commands/init/index.js';
+import { failed } from '../core/errors.js';
 
 export function registerExtraCommands(program: Command, context: () => CommandContext, repo: () => string | undefined): void {
   program
@@ -17,5 +19,21 @@ export function registerExtraCommands(program: Command, context: () => CommandCo
     .action(async (o) => {
       const r = await init({ repoDir: repo(), envs: o.envs, app: o.app, image: o.image, force: Boolean(o.force) }, context());
       if (context().opts.json) context().log.result(JSON.stringify(r, null, 2));
+    });
+
+  program
+    .command('doctor')
+    .description('check the pinned tools, the env repo config and cluster access')
+    .action(async () => {
+      const ctx = context();
+      const r = await doctor({ repoDir: repo() }, ctx);
+      if (ctx.opts.json) ctx.log.result(JSON.stringify({ checks: r.checks }, null, 2));
+      if (!r.ok) {
+        // The checks above are the whole machine output; main prints errors as JSON on stdout under
+        // --json, which would make stdout two documents. The error still goes to stderr, exit 1.
+        ctx.opts.json = false;
+        const n = r.checks.filter((c) => c.ok === false && c.required).length;
+        throw failed('DOCTOR_FAILED', `${n} required check(s) failed.`, 'Apply the fix shown under each ✗, then run gitops-flow doctor again.');
+      }
     });
 }

@@ -1,0 +1,85 @@
+/**
+ * `doctor`: are the pinned tools on PATH, does the env repo's config load, can each environment's
+ * cluster be reached? Prints a table (✓ ok, ✗ failed, – skipped) with the fix for each ✗. Reads and
+ * probes only: it changes nothing.
+ */
+import pc from 'picocolors';
+import type { Environment } from '../../core/config.js';
+import { GitopsError } from '../../core/errors.js';
+import { colorEnabled } from '../../core/io.js';
+import { type CommandContext, loadConfig, repoDir } from '../context.js';
+import { checkClusters } from './clusters.js';
+import { readManifest, type ToolsManifest } from './manifest.js';
+import { type Check, checkTools, findOnPath, type ToolEnv } from './tools.js';
+
+export type { Check } from './tools.js';
+
+export interface DoctorOptions {
+  repoDir?: string;
+}
+
+export interface DoctorResult {
+  /** False when a required check failed. */
+  ok: boolean;
+  checks: Check[];
+}
+
+export async function doctor(o: DoctorOptions, ctx: CommandContext): Promise<DoctorResult> {
+  const e: ToolEnv = { env: ctx.io.env, cwd: ctx.io.cwd, log: ctx.log };
+  const checks: Check[] = [];
+
+  let manifest: ToolsManifest | undefined;
+  try {
+    manifest = await readManifest();
+  } catch (err) {
+    checks.push({ name: 'tools manifest', ok: false, required: true, detail: message(err), fix: 'Reinstall gitops-flow: its package ships ci/tools.json.' });
+  }
+
+  const config = await checkConfig(o, ctx);
+  const envs = config.envs ?? [];
+  if (manifest) checks.push(...(await checkTools(manifest, envs.some((env) => env.gke), e)));
+  checks.push(config.check);
+  if (config.envs) checks.push(...(await checkClusters(envs, findOnPath('kubectl', e.env), e)));
+  else checks.push({ name: 'clusters', ok: null, required: false, detail: 'skipped: the config did not load', fix: null });
+
+  const result = { ok: checks.every((c) => c.ok !== false || !c.required), checks };
+  printTable(result, ctx);
+  return result;
+}
+
+async function checkConfig(o: DoctorOptions, ctx: CommandContext): Promise<{ check: Check; envs?: Environment[] }> {
+  try {
+    const root = repoDir(ctx, o.repoDir);
+    const config = await loadConfig(root);
+    const envs = [...config.environments.values()];
+    const source = config.fromFile ? 'gitops-flow.yaml' : 'overlay folders, no gitops-flow.yaml';
+    return { check: { name: 'config', ok: true, required: true, detail: `${envs.length} environment(s): ${envs.map((x) => x.name).join(', ')} (${source})`, fix: null }, envs };
+  } catch (err) {
+    const detail = err instanceof GitopsError ? [`${err.code}: ${err.message}`, ...err.details].join('; ') : message(err);
+    const fix = err instanceof GitopsError && err.remediation ? err.remediation : 'Run doctor in an env repo (-C <dir>), or create one with `gitops-flow init`.';
+    return { check: { name: 'config', ok: false, required: true, detail, fix } };
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The human table on stderr: mark, name, detail, and an indented fix under each ✗. */
+function printTable(r: DoctorResult, ctx: CommandContext): void {
+  const c = pc.createColors(colorEnabled(ctx.io));
+  const width = Math.max(...r.checks.map((x) => x.name.length));
+  const lines: string[] = [];
+  for (const x of r.checks) {
+    const mark = x.ok === null ? c.dim('–') : x.ok ? c.green('✓') : x.required ? c.red('✗') : c.yellow('✗');
+    const optional = x.ok === false && !x.required ? ' (optional)' : '';
+    lines.push(`${mark} ${x.name.padEnd(width)}  ${x.detail}${optional}`);
+    if (x.ok === false && x.fix) lines.push(`  ${' '.repeat(width)}  ${c.bold('fix:')} ${x.fix}`);
+  }
+  const failed = r.checks.filter((x) => x.ok === false && x.required).length;
+  const warned = r.checks.filter((x) => x.ok === false && !x.required).length;
+  lines.push('', failed > 0
+    ? c.red(`${failed} required check(s) failed.`)
+    : `All required checks passed${warned > 0 ? ` (${warned} optional check(s) failed)` : ''}.`);
+  ctx.log.info(lines.join('\n'));
+}

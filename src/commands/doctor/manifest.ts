@@ -1,0 +1,31 @@
+/**
+ * The pinned tools manifest, ci/tools.json, read from the installed package (package.json "files" ships
+ * it). The same relative URL works from src/commands/doctor/ (tsx, vitest) and dist/commands/doctor/.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const MANIFEST_URL = new URL('../../../ci/tools.json', import.meta.url);
+
+const manifestSchema = z.object({
+  kubectl: z.string().regex(/^v\d+\.\d+\.\d+/),
+  kustomize: z.string().regex(/^v\d+\.\d+\.\d+/),
+  gcloud: z.object({ version: z.string().regex(/^\d+\.\d+\.\d+/) }),
+});
+
+export type ToolsManifest = z.infer<typeof manifestSchema>;
+
+/** Reads and checks the manifest; throws a plain Error naming the file (doctor shows it as a row). */
+export async function readManifest(url: URL = MANIFEST_URL): Promise<ToolsManifest> {
+  const file = fileURLToPath(url);
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const r = manifestSchema.safeParse(data);
+  if (!r.success) throw new Error(`${file} is not a tools manifest: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return r.data;
+}
