@@ -2,7 +2,8 @@
  * init, doctor and completion (and the hidden `__complete-envs`), registered on the program by main.
  * Kept apart from main.ts so these commands can grow without touching the release commands.
  */
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
+import { type CompletionModel, completeEnvs, completionScript, SHELLS } from '../commands/completion/index.js';
 import type { CommandContext } from '../commands/context.js';
 import { doctor } from '../commands/doctor/index.js';
 import { init } from '../commands/init/index.js';
@@ -36,4 +37,45 @@ export function registerExtraCommands(program: Command, context: () => CommandCo
         throw failed('DOCTOR_FAILED', `${n} required check(s) failed.`, 'Apply the fix shown under each ✗, then run gitops-flow doctor again.');
       }
     });
+
+  program
+    .command('completion')
+    .description('print a shell completion script (e.g. source <(gitops-flow completion bash))')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
+    .action((shell: string) => {
+      context().io.stdout.write(completionScript(shell, completionModel(program)));
+    });
+
+  program
+    .command('__complete-envs', { hidden: true })
+    .description('print the environments of the env repo (for completion scripts)')
+    .action(() => completeEnvs({ repoDir: repo() }, context()));
+}
+
+const ENV_FLAGS = ['--env', '--from', '--to'];
+const ENV_VALUE = /<(env|environment|e)>/;
+
+/** Commands, flags and choices as commander knows them (hidden commands and options left out). */
+export function completionModel(program: Command): CompletionModel {
+  const help = program.createHelp();
+  const flagsOf = (options: { short?: string; long?: string }[]) => options.flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)));
+  const globals = help.visibleOptions(program);
+  const commands = help.visibleCommands(program);
+  return {
+    globalFlags: flagsOf(globals),
+    dirFlags: flagsOf(globals.filter((o) => o.long === '--repo-dir')),
+    commands: commands.map((cmd) => {
+      const options = help.visibleOptions(cmd);
+      const valued = options.filter((o) => o.required || o.optional);
+      return {
+        name: cmd.name(),
+        description: cmd.description(),
+        flags: flagsOf(options),
+        valueFlags: flagsOf(valued),
+        envFlags: flagsOf(valued.filter((o) => o.long !== undefined && ENV_FLAGS.includes(o.long) && ENV_VALUE.test(o.flags))),
+        // `help <command>` completes command names.
+        choices: cmd.name() === 'help' ? commands.map((c) => c.name()).filter((n) => n !== 'help') : cmd.registeredArguments.flatMap((a) => a.argChoices ?? []),
+      };
+    }),
+  };
 }
