@@ -7,9 +7,13 @@ import { type CompletionModel, completeEnvs, completionScript, SHELLS } from '..
 import type { CommandContext } from '../commands/context.js';
 import { doctor } from '../commands/doctor/index.js';
 import { init } from '../commands/init/index.js';
-import { failed } from '../core/errors.js';
 
-export function registerExtraCommands(program: Command, context: () => CommandContext, repo: () => string | undefined): void {
+export function registerExtraCommands(
+  program: Command,
+  context: () => CommandContext,
+  repo: () => string | undefined,
+  setExitCode: (code: number) => void,
+): void {
   program
     .command('init')
     .description('scaffold an env repo: base Deployment + HPA, an overlay per env, gitops-flow.yaml, .gitlab-ci.yml')
@@ -30,11 +34,10 @@ export function registerExtraCommands(program: Command, context: () => CommandCo
       const r = await doctor({ repoDir: repo() }, ctx);
       if (ctx.opts.json) ctx.log.result(JSON.stringify({ checks: r.checks }, null, 2));
       if (!r.ok) {
-        // The checks above are the whole machine output; main prints errors as JSON on stdout under
-        // --json, which would make stdout two documents. The error still goes to stderr, exit 1.
-        ctx.opts.json = false;
+        // The checks are the whole machine output (one JSON document); the verdict goes to stderr.
         const n = r.checks.filter((c) => c.ok === false && c.required).length;
-        throw failed('DOCTOR_FAILED', `${n} required check(s) failed.`, 'Apply the fix shown under each ✗, then run gitops-flow doctor again.');
+        ctx.io.stderr.write(`error[DOCTOR_FAILED]: ${n} required check(s) failed.\nhint: Apply the fix shown under each ✗, then run gitops-flow doctor again.\n`);
+        setExitCode(1);
       }
     });
 

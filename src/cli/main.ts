@@ -183,7 +183,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (o.exitCode && r.changed) exitCode = 1;
     });
 
-  registerExtraCommands(program, context, repo);
+  registerExtraCommands(program, context, repo, (code) => {
+    exitCode = code;
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -74,13 +74,14 @@ export function makeRepo(files: Record<string, string>, message = 'initial'): st
 }
 
 /** Commits `files` (null deletes) in an existing work tree. */
-export function commitFiles(dir: string, files: Record<string, string | null>, message: string): string {
+export function commitFiles(dir: string, files: Record<string, string | null>, message: string, date?: string): string {
   for (const [path, content] of Object.entries(files)) {
     if (content === null) gitSync(dir, ['rm', '--quiet', path]);
     else writeFiles(dir, { [path]: content });
   }
   gitSync(dir, ['add', '-A']);
-  gitSync(dir, ['commit', '--quiet', '-m', message]);
+  const dates = date ? { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } : {};
+  gitSync(dir, ['commit', '--quiet', '-m', message], dates);
   return gitSync(dir, ['rev-parse', 'HEAD']);
 }
 

@@ -26,7 +26,7 @@ export async function deploy(o: DeployOptions, ctx: CommandContext): Promise<voi
   const env = getEnvironment(await loadConfig(root), o.env);
   const g = gitContext(ctx, root);
   if (!o.ref) {
-    const dirty = await git(['status', '--porcelain', '--untracked-files=no'], g);
+    const dirty = await git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude).gitops-flow'], g);
     if (dirty.stdout.trim()) {
       throw invalid('WORKTREE_DIRTY', 'The env repo has uncommitted changes; deploy applies commits only.',
         'Commit (or stash) the changes, or pass --ref <commit> to deploy a specific commit.', undefined, dirty.stdout.trim().split('\n'));

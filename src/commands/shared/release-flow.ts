@@ -76,7 +76,11 @@ export async function runRelease(plan: ReleasePlan, ctx: CommandContext): Promis
     result: { changed: false, deployed: false, pushed: false, pushAttempts: 0, commit: '' },
   };
   const steps: Step<State>[] = [
-    { name: 'git/sync', run: async () => (sync && !ctx.opts.dryRun ? (await fastForward(branch, s.g), 'succeeded') : 'skipped') },
+    { name: 'git/sync', run: async () => {
+      if (!sync || ctx.opts.dryRun) return 'skipped';
+      await fastForward(branch, s.g);
+      return 'succeeded';
+    } },
     { name: plan.editStep, run: async () => {
       s.paths = await plan.edit(root);
       s.result.changed = s.paths.length > 0;

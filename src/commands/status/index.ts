@@ -89,7 +89,9 @@ function table(envs: Record<string, EnvStatus>): string {
     const state = [s.verification.state, s.pinned ? 'pinned' : '', s.drift.checked ? (s.drift.inSync ? 'in sync' : 'DRIFT') : ''].filter(Boolean).join(', ');
     const images = Object.entries(s.images);
     if (images.length === 0) images.push(['-', '-']);
-    images.forEach(([n, ref], i) => rows.push([i ? '' : env, n, ref, i ? '' : s.commit.slice(0, 12) || '-', i ? '' : s.updatedAt || '-', i ? '' : state]));
+    images.forEach(([n, ref], i) => {
+      rows.push(i ? ['', n, ref, '', '', ''] : [env, n, ref, s.commit.slice(0, 12) || '-', s.updatedAt || '-', state]);
+    });
     for (const d of s.drift.differences) rows.push(['', '', `  drift: ${d}`, '', '', '']);
   }
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
