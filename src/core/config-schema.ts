@@ -33,6 +33,7 @@ const cluster = z
 const environment = z.strictObject({
   overlay: relPath.optional().describe('kustomize overlay directory; default kustomizations/overlays/<env>'),
   cluster: cluster.optional(),
+  url: z.string().url().optional().describe('the environment URL (GitLab environment:url, via deploy.env)'),
   namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a Kubernetes namespace name').optional().describe('namespace for resources without one (kubectl --namespace)'),
   promoteFrom: z
     .union([envName, z.array(envName)])

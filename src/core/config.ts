@@ -18,6 +18,7 @@ export interface Environment {
   context?: string;
   gke?: { project: string; location: string; cluster: string };
   namespace?: string;
+  url?: string;
   /** Allowed sources for `promote --to <name>`; undefined: any environment. */
   promoteFrom?: string[];
   timeoutMs: number;
@@ -101,6 +102,7 @@ export function resolveConfig(config: Config | undefined, overlayFolders: string
       ...(e.cluster?.context && { context: e.cluster.context }),
       ...(e.cluster?.gke && { gke: e.cluster.gke }),
       ...(e.namespace && { namespace: e.namespace }),
+      ...(e.url && { url: e.url }),
       ...(promoteFrom && { promoteFrom }),
       timeoutMs: e.verify?.timeout ? parseDuration(e.verify.timeout) : DEFAULT_TIMEOUT_MS,
       ...(e.verify?.workloads && { workloads: e.verify.workloads }),

@@ -1,9 +1,8 @@
 /** `deploy --env <e> [--ref <r>] [--timeout <d>]`: render, apply, verify, restore on failure. */
 import { git, revParse, showFile } from '../../adapters/git.js';
-import type { Environment } from '../../core/config.js';
 import { parseKustomization, readImages } from '../../core/kustomization.js';
 import { overlayFile } from '../shared/overlay.js';
-import { pushVerified, recordVerified, verification } from '../shared/verified.js';
+import { recordRelease } from '../shared/record.js';
 import { getEnvironment } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { invalid } from '../../core/errors.js';
@@ -39,7 +38,12 @@ export async function deploy(o: DeployOptions, ctx: CommandContext): Promise<voi
   const result = await deployManifest({
     root, env, manifest, manifestPath: renderPath(root, env.name, o.out), timeoutMs: timeoutMs ?? env.timeoutMs, ...(lastGood && { lastGood }),
   }, ctx);
-  if (!ctx.opts.dryRun) await recordDeploy(root, env, ref, ctx);
+  if (!ctx.opts.dryRun) {
+    const rel = overlayFile(root, env).rel;
+    const text = await showFile(ref, rel, g);
+    const hasOrigin = (await git(['remote'], g)).stdout.split('\n').includes('origin');
+    await recordRelease({ root, tree: root, env, commit: ref, entries: text ? readImages(parseKustomization(text, rel)) : [], push: hasOrigin }, ctx);
+  }
   const summary = { env: env.name, commit: ref, manifest: result.manifestPath, applied: result.applied, workloads: result.workloads.map((w) => `${w.kind}/${w.name}`), dryRun: ctx.opts.dryRun };
   if (ctx.opts.json) ctx.log.result(JSON.stringify(summary, null, 2));
   ctx.log.info(ctx.opts.dryRun
@@ -47,14 +51,3 @@ export async function deploy(o: DeployOptions, ctx: CommandContext): Promise<voi
     : `Deployed ${env.name} at ${ref.slice(0, 12)}: ${result.workloads.length} workload(s) ready.`);
 }
 
-/** Records what this deploy verified (git notes), and pushes the record when the repo has a remote. */
-async function recordDeploy(root: string, env: Environment, ref: string, ctx: CommandContext): Promise<void> {
-  const g = gitContext(ctx, root);
-  const rel = overlayFile(root, env).rel;
-  const text = await showFile(ref, rel, g);
-  await recordVerified(verification(env.name, ref, text ? readImages(parseKustomization(text, rel)) : [], ctx.io.env), g);
-  const remotes = (await git(['remote'], g)).stdout.split('\n');
-  if (remotes.includes('origin') && !(await pushVerified(g))) {
-    ctx.log.warn('could not push the verification record (refs/notes/gitops-flow-verified); check the token can push to the env repo');
-  }
-}

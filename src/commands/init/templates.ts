@@ -182,6 +182,8 @@ export function gitlabCi(envs: string[]): string {
     '  artifacts:',
     '    when: always',
     '    paths: [.gitops-flow/rendered/]',
+    '    reports:',
+    '      dotenv: .gitops-flow/deploy.env',
     '',
     `deploy-${first}:`,
     '  extends: .gitops-flow',

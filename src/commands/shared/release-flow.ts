@@ -16,7 +16,7 @@ import { readOverlayImages } from './overlay.js';
 import { identity, pushWithReplay } from './publish.js';
 import { deployManifest, renderEnv, renderPath } from './release.js';
 import { checkWorkingCopy } from './sync.js';
-import { pushVerified, recordVerified, verification } from './verified.js';
+import { recordRelease } from './record.js';
 
 export interface ReleasePlan {
   /** The env repo working copy. */
@@ -117,8 +117,7 @@ export async function runRelease(plan: ReleasePlan, ctx: CommandContext): Promis
     { name: 'record/verified', run: async () => {
       if (!s.result.deployed || ctx.opts.dryRun) return 'skipped';
       const head = (await revParse('HEAD', s.g)) as string;
-      await recordVerified(verification(plan.env.name, head, await readOverlayImages(root, plan.env), ctx.io.env), s.g);
-      if (s.result.pushed && !(await pushVerified(s.g))) ctx.log.warn('could not push the verification record (refs/notes/gitops-flow-verified); promotions that require it will not see it');
+      await recordRelease({ root: plan.root, tree: root, env: plan.env, commit: head, entries: await readOverlayImages(root, plan.env), push: s.result.pushed }, ctx);
       return 'succeeded';
     } },
   ];

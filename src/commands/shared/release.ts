@@ -172,6 +172,11 @@ export async function deployManifest(
   const target = await resolveTarget(p.env, ctx, p.root);
   const workloads = workloadsOf(parseManifest(p.manifest), p.env.workloads);
   await writeRender(p.manifestPath, p.manifest);
+  const close = ctx.log.section?.(`render-${p.env.name}`, `Rendered manifest of ${p.env.name} (${p.manifestPath})`);
+  if (close) {
+    ctx.io.stderr.write(ctx.log.scrubber.scrub(p.manifest));
+    close();
+  }
   ctx.log.info(`Applying ${p.manifestPath} to ${target.context ?? 'the current context'}${ctx.opts.dryRun ? ' (server dry-run)' : ''}`);
   if (!ctx.opts.dryRun) await ensureNamespaces(parseManifest(p.manifest), target, ctx, p.root);
   const applied = await applyManifest(p.manifestPath, target, ctx, p.root);
