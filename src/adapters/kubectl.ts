@@ -1,7 +1,7 @@
 /** kubectl, the pinned binary found on PATH; one function per operation. */
 import type { Logger } from '../core/io.js';
 import type { Workload } from '../core/workloads.js';
-import { exec, type ExecResult } from './exec.js';
+import { exec, execLines, type ExecResult, type StreamHandle } from './exec.js';
 
 export interface ClusterTarget {
   /** kubeconfig context; undefined: the current context. */
@@ -51,6 +51,22 @@ export async function rolloutStatus(w: Workload, timeoutMs: number, t: ClusterTa
   });
   const text = `${r.stdout}\n${r.stderr}`.trim();
   return { ok: r.exitCode === 0, message: text.split('\n').filter(Boolean).at(-1) ?? '' };
+}
+
+/**
+ * Watches one object (`kubectl get <kind>/<name> --watch --output-watch-events -o json`: one JSON event
+ * per line) and calls `onObject` with the object on every change. The caller stops the watch.
+ */
+export function watchObject(ref: string, t: ClusterTarget, ctx: KubectlContext, onObject: (o: Record<string, unknown>) => void, namespace?: string): StreamHandle {
+  const argv = ['kubectl', ...targetArgs(t, namespace ?? t.namespace), 'get', ref, '--watch', '--output-watch-events', '-o', 'json'];
+  return execLines(argv, { cwd: ctx.cwd, env: ctx.env, log: ctx.log }, (line) => {
+    try {
+      const event = JSON.parse(line) as { type?: string; object?: Record<string, unknown> };
+      if (event.object && event.type !== 'DELETED' && event.type !== 'ERROR') onObject(event.object);
+    } catch {
+      // Not an event line (kubectl prints only events with these flags): ignore it.
+    }
+  });
 }
 
 /** `kubectl get <args> -o json` parsed. */

@@ -3,6 +3,7 @@
  * streams and a logger. Tests inject all of it.
  */
 import type { Writable } from 'node:stream';
+import { createLogUpdate } from 'log-update';
 import { Scrubber } from './scrub.js';
 
 export interface Io {
@@ -22,10 +23,23 @@ export interface Logger {
   result(text: string): void;
   /**
    * Opens a collapsible section around what follows (GitLab CI, `GITLAB_CI=true`); returns the function
-   * that closes it. Elsewhere it prints nothing. Callers name the section; only the logger knows GitLab.
+   * that closes it. Undefined elsewhere. Callers name the section; only the logger knows GitLab.
    */
   section?(name: string, title: string): () => void;
+  /**
+   * A block of lines redrawn in place at the bottom of a terminal (stderr is a TTY, not CI); lines
+   * logged while it is open print above it. Undefined where output is a log (CI, pipes, files): callers
+   * then print plain lines.
+   */
+  live?(): LiveRegion | undefined;
   readonly scrubber: Scrubber;
+}
+
+export interface LiveRegion {
+  /** Replaces the region's text. */
+  update(text: string): void;
+  /** Erases the region; later lines print as usual. */
+  close(): void;
 }
 
 export interface RunOptions {
@@ -37,14 +51,45 @@ export interface RunOptions {
 /** The one logger: human lines to stderr, machine output to stdout, secrets scrubbed from both. */
 export function createLogger(io: Io, opts: { verbose: boolean; quiet?: boolean; now?: () => number }): Logger {
   const scrubber = new Scrubber(io.env);
-  const err = (line: string) => io.stderr.write(`${scrubber.scrub(line)}\n`);
+  let region: { render: ReturnType<typeof createLogUpdate>; text: string } | undefined;
+  const err = (line: string) => {
+    if (!region) {
+      io.stderr.write(`${scrubber.scrub(line)}\n`);
+      return;
+    }
+    // Lift the live region, print the line where it was, and draw the region again below it.
+    region.render.clear();
+    io.stderr.write(`${scrubber.scrub(line)}\n`);
+    region.render(region.text);
+  };
   const sections = io.env.GITLAB_CI === 'true' ? gitlabSections(io, scrubber, opts.now ?? Date.now) : undefined;
+  const live = (): LiveRegion | undefined => {
+    if (!interactive(io) || region) return undefined;
+    // showCursor: log-update would otherwise hide the cursor of the real process.stderr.
+    const own = { render: createLogUpdate(io.stderr as NodeJS.WriteStream, { showCursor: true }), text: '' };
+    region = own;
+    return {
+      update: (text) => {
+        if (region !== own) return;
+        own.text = scrubber.scrub(text);
+        own.render(own.text);
+      },
+      close: () => {
+        if (region !== own) return;
+        own.render.clear();
+        own.render.done();
+        region = undefined;
+      },
+    };
+  };
   return {
     info: (line) => !opts.quiet && err(line),
     debug: (line) => opts.verbose && err(line),
     warn: (line) => err(`warning: ${line}`),
     result: (text) => io.stdout.write(scrubber.scrub(text.endsWith('\n') ? text : `${text}\n`)),
-    section: (name, title) => sections?.(name, title) ?? (() => {}),
+    // Undefined outside GitLab CI, so callers can tell a section would not collapse (and skip its content).
+    ...(sections && { section: sections }),
+    live,
     scrubber,
   };
 }
@@ -79,4 +124,13 @@ export function colorEnabled(io: Io): boolean {
   if (io.env.NO_COLOR) return false;
   if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
   return Boolean((io.stderr as { isTTY?: boolean }).isTTY) && io.env.TERM !== 'dumb';
+}
+
+/**
+ * Whether stderr is a person's terminal, where output may be redrawn in place: a TTY, not CI
+ * (`CI` set, as GitLab and every CI service do), not `TERM=dumb`.
+ */
+export function interactive(io: Io): boolean {
+  const ci = io.env.CI !== undefined && io.env.CI !== '' && io.env.CI !== '0' && io.env.CI !== 'false';
+  return Boolean((io.stderr as { isTTY?: boolean }).isTTY) && !ci && io.env.GITLAB_CI !== 'true' && io.env.TERM !== 'dumb';
 }

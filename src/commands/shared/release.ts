@@ -9,6 +9,7 @@ import { build } from '../../adapters/kustomize.js';
 import { ExecError } from '../../adapters/exec.js';
 import type { Environment } from '../../core/config.js';
 import { failed, GitopsError, quote } from '../../core/errors.js';
+import { trackRollouts } from './progress.js';
 import { describeRef, objectsOf, parseManifest, type Workload, workloadsOf } from '../../core/workloads.js';
 import { type CommandContext, confine, gitContext, resolveRef } from '../context.js';
 
@@ -86,13 +87,19 @@ export async function applyManifest(file: string, target: ClusterTarget, ctx: Co
 /** Waits for every workload concurrently within one deadline; returns the failures, explained. */
 export async function verify(workloads: Workload[], timeoutMs: number, target: ClusterTarget, ctx: CommandContext, root: string): Promise<string[]> {
   const k = kube(ctx, root);
-  const results = await Promise.all(
-    workloads.map(async (w) => {
-      const r = await rolloutStatus(w, timeoutMs, target, k);
-      if (r.ok) ctx.log.info(`  ✓ ${describeRef(w)} ready`);
-      return { w, ...r };
-    }),
-  );
+  const progress = trackRollouts(workloads, target, k, ctx);
+  let results: ({ w: Workload } & Awaited<ReturnType<typeof rolloutStatus>>)[];
+  try {
+    results = await Promise.all(
+      workloads.map(async (w) => {
+        const r = await rolloutStatus(w, timeoutMs, target, k);
+        await progress.finish(w, r.ok);
+        return { w, ...r };
+      }),
+    );
+  } finally {
+    await progress.close();
+  }
   const problems: string[] = [];
   for (const r of results.filter((x) => !x.ok)) {
     problems.push(`${describeRef(r.w)}: ${r.message || 'not ready before the timeout'}`);
