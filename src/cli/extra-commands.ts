@@ -46,7 +46,9 @@ export function registerExtraCommands(
     .description('print a shell completion script (e.g. source <(gitops-flow completion bash))')
     .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
     .action((shell: string) => {
-      context().io.stdout.write(completionScript(shell, completionModel(program)));
+      const script = completionScript(shell, completionModel(program));
+      if (context().opts.json) context().log.result(JSON.stringify({ shell, script }, null, 2));
+      else context().io.stdout.write(script);
     });
 
   program

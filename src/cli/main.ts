@@ -166,7 +166,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .requiredOption('--env <env>', 'environment')
     .option('--no-push', 'commit without pushing')
     .action(async (o) => {
-      await unpin({ repoDir: repo(), env: o.env, push: o.push }, context());
+      const r = await unpin({ repoDir: repo(), env: o.env, push: o.push }, context());
+      if (context().opts.json) context().log.result(JSON.stringify(r, null, 2));
     });
 
   let exitCode = 0;
@@ -190,7 +191,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (e) {
-    return report(e, io, ctx ?? context());
+    const c = ctx ?? context();
+    // A usage error can come before commander has parsed --json.
+    const json = c.opts.json || argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--json');
+    return report(e, io, { ...c, opts: { ...c.opts, json } });
   }
 }
 
@@ -205,6 +209,13 @@ function report(e: unknown, io: Io, ctx: CommandContext): number {
   const scrub = (s: string) => ctx.log.scrubber.scrub(s);
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    // commander has printed the message (and the nearest valid name) on stderr; scripts get it as JSON.
+    const [first = '', ...rest] = e.message.split('\n');
+    const message = first.replace(/^error: /, '');
+    if (ctx.opts.json) {
+      const value = /'([^']*)'/.exec(message)?.[1] ?? null;
+      io.stdout.write(`${scrub(JSON.stringify({ error: { code: 'USAGE_INVALID', message, value, remediation: 'Run gitops-flow --help, or gitops-flow <command> --help, for usage.', details: rest.filter(Boolean) } }))}\n`);
+    }
     return 2;
   }
   const err = e instanceof GitopsError ? e : e instanceof ExecError

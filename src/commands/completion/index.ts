@@ -55,7 +55,8 @@ export async function completeEnvs(o: { repoDir?: string }, ctx: CommandContext)
   try {
     const config = await loadConfig(repoDir(ctx, o.repoDir));
     const names = [...config.environments.keys()].filter((n) => ENV_NAME.test(n));
-    if (names.length > 0) ctx.io.stdout.write(`${names.join('\n')}\n`);
+    if (ctx.opts.json) ctx.log.result(JSON.stringify(names));
+    else if (names.length > 0) ctx.io.stdout.write(`${names.join('\n')}\n`);
   } catch {
     // Completion must never print errors into a shell prompt.
   }

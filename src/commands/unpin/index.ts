@@ -5,9 +5,9 @@ import { releaseMessage } from '../../core/trailers.js';
 import { type CommandContext, loadConfig, repoDir } from '../context.js';
 import { readOverlayImages } from '../shared/overlay.js';
 import { removePin } from '../shared/pin.js';
-import { runRelease } from '../shared/release-flow.js';
+import { type ReleaseResult, runRelease } from '../shared/release-flow.js';
 
-export async function unpin(o: { repoDir?: string; env: string; push?: boolean }, ctx: CommandContext): Promise<void> {
+export async function unpin(o: { repoDir?: string; env: string; push?: boolean }, ctx: CommandContext): Promise<ReleaseResult & { env: string; images: Record<string, string> }> {
   const root = repoDir(ctx, o.repoDir);
   const config = await loadConfig(root);
   const env = getEnvironment(config, o.env);
@@ -22,4 +22,5 @@ export async function unpin(o: { repoDir?: string; env: string; push?: boolean }
     message: () => releaseMessage({ action: 'unpin', env: env.name, images }),
   }, ctx);
   ctx.log.info(r.changed ? `${env.name} is no longer pinned${r.pushed ? ' (pushed)' : ''}.` : `${env.name} was not pinned.`);
+  return { env: env.name, images, ...r };
 }
