@@ -43,7 +43,9 @@ describe('init', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ root: dir, environments: ['qa', 'staging', 'live'], overwritten: [] });
     expect(worktree(dir)).toEqual([...LAYOUT, ...overlays(['live', 'qa', 'staging'])].sort());
     const ci = parse(readFileSync(join(dir, '.gitlab-ci.yml'), 'utf8'));
-    expect(Object.keys(ci).filter((k) => !k.startsWith('.') && k !== 'stages')).toEqual(['deploy-qa', 'promote-staging', 'promote-live']);
+    expect(Object.keys(ci).filter((k) => !k.startsWith('.') && k !== 'stages')).toEqual([
+      'deploy-qa', 'promote-staging', 'promote-live', 'rollback-qa', 'rollback-staging', 'rollback-live', 'restore-qa', 'restore-staging', 'restore-live',
+    ]);
     const promote = await runCli(['-C', dir, 'promote', '--from', 'qa', '--to', 'live', '--no-deploy', '--no-push']);
     expect(promote.code).toBe(2);
     expect(promote.stderr).toContain('error[PROMOTE_NOT_ALLOWED]');

@@ -15,11 +15,25 @@ describe('init templates', () => {
 
   it('.gitlab-ci.yml deploys the first env in MR pipelines and promotes each later env from the one before', () => {
     const ci = parse(gitlabCi(['qa', 'staging', 'live']));
-    expect(Object.keys(ci)).toEqual(['stages', '.gitops-flow', 'deploy-qa', 'promote-staging', 'promote-live']);
+    expect(Object.keys(ci)).toEqual([
+      'stages', '.gitops-flow', 'deploy-qa', 'promote-staging', 'promote-live',
+      'rollback-qa', 'rollback-staging', 'rollback-live', 'restore-qa', 'restore-staging', 'restore-live',
+    ]);
     expect(ci['deploy-qa'].script).toEqual(['gitops-flow deploy --env qa --ref "$CI_COMMIT_SHA"']);
     expect(ci['promote-staging'].script.at(-1)).toBe('gitops-flow promote --from qa --to staging');
     expect(ci['promote-live'].script.at(-1)).toBe('gitops-flow promote --from staging --to live');
-    expect(Object.keys(parse(gitlabCi(['only'])))).toEqual(['stages', '.gitops-flow', 'deploy-only']);
+    expect(Object.keys(parse(gitlabCi(['only'])))).toEqual(['stages', '.gitops-flow', 'deploy-only', 'rollback-only', 'restore-only']);
+  });
+
+  it('every job names its environment and holds its resource group; recovery jobs are manual on the default branch', () => {
+    const ci = parse(gitlabCi(['qa', 'staging', 'live'])) as Record<string, { environment?: unknown; resource_group?: string; rules?: unknown[]; script?: string[] }>;
+    for (const [name, job] of Object.entries(ci).filter(([k]) => !k.startsWith('.') && k !== 'stages')) {
+      const env = name.slice(name.indexOf('-') + 1);
+      expect(job.environment, name).toEqual({ name: env, action: 'start' });
+      expect(job.resource_group, name).toBe(env);
+    }
+    expect(ci['rollback-live']?.rules).toEqual([{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', when: 'manual' }]);
+    expect(ci['restore-live']?.script?.at(-1)).toBe('gitops-flow restore --env live --at "$GITOPS_FLOW_AT"');
   });
 
   it('gitops-flow.yaml is valid, ordered, chains promoteFrom and requires verification after the first env', () => {

@@ -163,18 +163,35 @@ function config(envs: string[]): string {
 
 /**
  * The env-repo wrappers of gitops-flow's ci/templates/env-repo.gitlab-ci.yml, for these environments:
- * merge requests deploy the first one; each later one is a manual promotion from the one before.
- * (A test keeps this in step with the template.)
+ * merge requests deploy the first one; each later one is a manual promotion from the one before; every
+ * one has manual rollback and restore jobs. Each job names its GitLab environment and holds the env's
+ * resource group, so two jobs never change one environment at once. (A test keeps this in step with
+ * the template.)
  */
 export function gitlabCi(envs: string[]): string {
   const [first, ...rest] = envs;
+  const checkout = '    - git checkout -B "$CI_DEFAULT_BRANCH" "origin/$CI_DEFAULT_BRANCH"';
+  const job = (name: string, env: string, stage: string, script: string[], manual: boolean): string[] => [
+    '',
+    `${name}:`,
+    '  extends: .gitops-flow',
+    `  stage: ${stage}`,
+    `  environment: { name: ${env}, action: start }`,
+    `  resource_group: ${env}`,
+    '  script:',
+    ...script,
+    '  rules:',
+    ...(manual ? ['    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', '      when: manual'] : ['    - if: $CI_PIPELINE_SOURCE == "merge_request_event"']),
+  ];
   const out = [
     '# gitops-flow CI wrappers (as in gitops-flow\'s ci/templates/env-repo.gitlab-ci.yml). Merge requests',
     `# opened by \`gitops-flow suggest\` deploy ${first} in their pipeline (GitLab merges them when it succeeds);`,
     '# later environments are promoted by hand from the default branch. Set these CI/CD variables:',
     '# GITOPS_FLOW_IMAGE (an image with gitops-flow and the pinned tools), cluster credentials (KUBECONFIG as',
     '# a file variable, or GKE through gcloud) and GITOPS_FLOW_GIT_TOKEN (a token that may push).',
-    'stages: [deploy, promote]',
+    '# Rollback and restore are manual jobs; run them with the variables GITOPS_FLOW_AT (restore: a commit or',
+    '# an ISO-8601 time), GITOPS_FLOW_TO (rollback: a commit, default the previous release), GITOPS_FLOW_REASON.',
+    'stages: [deploy, promote, recover]',
     '',
     '.gitops-flow:',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitLab CI variable, written as the template writes it
@@ -184,28 +201,20 @@ export function gitlabCi(envs: string[]): string {
     '    paths: [.gitops-flow/rendered/]',
     '    reports:',
     '      dotenv: .gitops-flow/deploy.env',
-    '',
-    `deploy-${first}:`,
-    '  extends: .gitops-flow',
-    '  stage: deploy',
-    '  script:',
-    `    - gitops-flow deploy --env ${first} --ref "$CI_COMMIT_SHA"`,
-    '  rules:',
-    '    - if: $CI_PIPELINE_SOURCE == "merge_request_event"',
+    ...job(`deploy-${first}`, first as string, 'deploy', [`    - gitops-flow deploy --env ${first} --ref "$CI_COMMIT_SHA"`], false),
   ];
   rest.forEach((env, i) => {
-    out.push(
-      '',
-      `promote-${env}:`,
-      '  extends: .gitops-flow',
-      '  stage: promote',
-      '  script:',
-      '    - git checkout -B "$CI_DEFAULT_BRANCH" "origin/$CI_DEFAULT_BRANCH"',
-      `    - gitops-flow promote --from ${envs[i]} --to ${env}`,
-      '  rules:',
-      '    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH',
-      '      when: manual',
-    );
+    out.push(...job(`promote-${env}`, env, 'promote', [checkout, `    - gitops-flow promote --from ${envs[i]} --to ${env}`], true));
   });
+  for (const env of envs) {
+    out.push(...job(`rollback-${env}`, env, 'recover', [
+      checkout,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion in the job script
+      `    - gitops-flow rollback --env ${env} \${GITOPS_FLOW_TO:+--to "$GITOPS_FLOW_TO"} --reason "\${GITOPS_FLOW_REASON:-pipeline $CI_PIPELINE_ID}"`,
+    ], true));
+  }
+  for (const env of envs) {
+    out.push(...job(`restore-${env}`, env, 'recover', [checkout, `    - gitops-flow restore --env ${env} --at "$GITOPS_FLOW_AT"`], true));
+  }
   return `${out.join('\n')}\n`;
 }
