@@ -1,100 +1,361 @@
 /**
  * gitops-flow as Dagger functions: a pinned toolbox and one function per verb, each running the same
- * gitops-flow CLI inside the toolbox, so `dagger call promote --from dev --to uat` does what CI does.
+ * gitops-flow CLI inside the toolbox, so `dagger call promote --from dev --to uat …` does what CI does.
  *
- * No Dagger engine runs on the development machines; this module is verified by type checks and a
- * contract test (test/unit/dagger-module.test.ts), not executed. Issue 10 finishes it (digest-pinned
- * base images, gcloud, dagger.json engine version).
+ * The argv of every function comes from ./argv.ts (pure; the contract tests run it through the real CLI).
+ * No Dagger engine runs on the development machines: this module is verified by type checks and the
+ * contract tests (test/unit/dagger-contract.test.ts, test/integration/dagger-argv.test.ts), not executed.
  */
-import { type Container, type Directory, dag, func, object, type Secret, type Service } from '@dagger.io/dagger';
+import { argument, type Container, type Directory, func, object, ReturnType, type Secret, type Service } from '@dagger.io/dagger';
+import {
+  cloneArgv,
+  deployArgv,
+  doctorArgv,
+  historyArgv,
+  promoteArgv,
+  REPO_DIR,
+  renderArgv,
+  restoreArgv,
+  rollbackArgv,
+  statusArgv,
+  suggestArgv,
+} from './argv.js';
 import { toolbox } from './toolbox.js';
+
+/** Where secrets are mounted: files readable by the CLI, never environment values. */
+const KUBECONFIG_PATH = '/run/secrets/kubeconfig';
+const GCP_KEY_PATH = '/run/secrets/gcp-key.json';
+
+/** The env repo: a working copy, or a URL cloned at a branch inside the toolbox. */
+interface EnvRepo {
+  repo?: Directory;
+  repoUrl?: string;
+  branch: string;
+}
+
+/** The env repo (none for suggest, which clones it itself) and the credentials one function call uses. */
+interface Inputs {
+  envRepo?: EnvRepo;
+  kubeconfig?: Secret;
+  gitToken?: Secret;
+  gcpKey?: Secret;
+  cluster?: Service;
+}
+
+/** A value that differs on every call: side effects must run again, not come from the engine's cache. */
+function invocationId(): string {
+  return `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
 
 @object()
 export class GitopsFlow {
-  /** The pinned toolbox: git, kubectl, kustomize (ci/tools.json) and the gitops-flow CLI. */
+  /** The gitops-flow source the toolbox is built from. */
+  source: Directory;
+
+  constructor(
+    /**
+     * The gitops-flow repository to build the toolbox from. Defaults to this module's own repository
+     * (defaultPath resolves there, never to your working directory: pass your env repo as --repo).
+     */
+    @argument({ defaultPath: '/', ignore: ['node_modules', 'dist', '.git', '.gitops-flow', '.gitlab-ci-local'] }) source: Directory,
+  ) {
+    this.source = source;
+  }
+
+  /** The pinned toolbox: git, kubectl, kustomize, gcloud with gke-gcloud-auth-plugin (ci/tools.json) and the gitops-flow CLI. */
   @func()
-  toolbox(): Container {
-    return toolbox(dag.currentModule().source().directory('..'));
+  async toolbox(): Promise<Container> {
+    return toolbox(this.source);
   }
 
   /** Render an environment with the pinned kustomize; returns the manifest. */
-  @func()
+  @func({ cache: 'session' })
   async render(
-    /** The env repo working copy. */
-    repo: Directory,
-    /** Environment (an overlay under kustomizations/overlays/). */
+    /** Environment: an overlay under kustomizations/overlays/. */
     env: string,
+    /** The env repo working copy (--repo .). */
+    repo?: Directory,
+    /** Or the env repo's clone URL (CI); a private repo needs --git-token. */
+    repoUrl?: string,
+    /** Branch to clone with --repo-url. */
+    branch = 'main',
     /** Render the overlay as it was at this commit. */
     ref?: string,
-  ): Promise<string> {
-    return this.cli(repo, ['render', '--env', env, ...(ref ? ['--ref', ref] : [])]).stdout();
-  }
-
-  /** Render, server-side apply, wait for every workload; restore the last good render on failure. */
-  @func({ cache: 'never' })
-  async deploy(
-    repo: Directory,
-    env: string,
-    /** kubeconfig with the environment's context (file://~/.kube/config). */
-    kubeconfig: Secret,
-    ref?: string,
-    /** How long to wait for workloads, e.g. 5m. */
-    timeout?: string,
-    /** A cluster reachable as a service (e.g. a local control plane), bound as `cluster`. */
-    cluster?: Service,
-  ): Promise<string> {
-    const args = ['deploy', '--env', env, ...(ref ? ['--ref', ref] : []), ...(timeout ? ['--timeout', timeout] : [])];
-    return this.cli(repo, args, { kubeconfig, cluster }).stdout();
-  }
-
-  /** Copy images from one environment to the next, deploy, verify, push; returns the changed repo. */
-  @func({ cache: 'never' })
-  promote(
-    repo: Directory,
-    from: string,
-    to: string,
-    kubeconfig: Secret,
-    /** Token for pushing to the env repo (env://GITOPS_FLOW_GIT_TOKEN). */
+    /** Token that may read the env repo (env://GITOPS_FLOW_GIT_TOKEN). */
     gitToken?: Secret,
-    /** Commit and deploy without pushing. */
-    noPush = false,
-    cluster?: Service,
-  ): Directory {
-    const args = ['promote', '--from', from, '--to', to, ...(noPush ? ['--no-push'] : [])];
-    return this.cli(repo, args, { kubeconfig, gitToken, cluster }).directory('/repo');
+  ): Promise<string> {
+    const argv = renderArgv({ repoDir: REPO_DIR, env, ref });
+    return (await this.run({ envRepo: { repo, repoUrl, branch }, gitToken }, argv, false)).stdout();
   }
 
-  /** Set images in an env overlay of a remote env repo and push a merge request branch. */
+  /** Set images in an env overlay of a remote env repo and push a merge-request branch with GitLab push options; returns the result as JSON. */
   @func({ cache: 'never' })
   async suggest(
     /** Clone URL of the env repo. */
     envRepo: string,
+    /** Environment whose overlay gets the images. */
     env: string,
-    /** Images as kustomize edit set image takes them: name=newName:tag. */
+    /** Images as `kustomize edit set image` takes them, e.g. application-image=registry.example.com/team/app:1.4.2. */
     images: string[],
+    /** Token that may push to the env repo (env://GITOPS_FLOW_GIT_TOKEN). */
     gitToken: Secret,
+    /** Branch the merge request targets (default: the env repo's git.targetBranch). */
+    targetBranch?: string,
+    /** Commit straight to the target branch instead of opening a merge request. */
+    pushToTarget = false,
+    /** Upstream project path for the commit trailers (in CI: $CI_PROJECT_PATH). */
+    upstreamProject?: string,
+    /** Upstream commit (in CI: $CI_COMMIT_SHA). */
+    upstreamCommit?: string,
+    /** Upstream ref (in CI: $CI_COMMIT_REF_NAME). */
+    upstreamRef?: string,
+    /** Upstream pipeline id (in CI: $CI_PIPELINE_ID). */
+    upstreamPipeline?: string,
+    /** Upstream pipeline URL (in CI: $CI_PIPELINE_URL). */
+    upstreamPipelineUrl?: string,
+    /** Upstream commit message (in CI: $CI_COMMIT_MESSAGE). */
+    upstreamMessage?: string,
+    /** Change nothing: show what would be pushed. */
+    dryRun = false,
   ): Promise<string> {
-    const args = ['suggest', '--env-repo', envRepo, '--env', env, ...images.flatMap((i) => ['--image', i])];
-    return this.cli(dag.directory(), args, { gitToken }).stdout();
+    const argv = suggestArgv({
+      envRepo, env, images, targetBranch, pushToTarget, upstreamProject, upstreamCommit, upstreamRef, upstreamPipeline, upstreamPipelineUrl, upstreamMessage, dryRun,
+    });
+    return (await this.run({ gitToken }, argv, true)).stdout();
   }
 
-  /** What runs where, since when (JSON). */
-  @func()
-  async status(repo: Directory): Promise<string> {
-    return this.cli(repo, ['--json', 'status']).stdout();
+  /** Render, server-side apply, wait for every workload; restore the last good render on failure. Returns the repo with the rendered manifest and the verification record. */
+  @func({ cache: 'never' })
+  async deploy(
+    /** Environment to deploy. */
+    env: string,
+    /** The env repo working copy (--repo .). */
+    repo?: Directory,
+    /** Or the env repo's clone URL (CI). */
+    repoUrl?: string,
+    /** Branch to clone with --repo-url. */
+    branch = 'main',
+    /** Commit to deploy (default HEAD). */
+    ref?: string,
+    /** How long to wait for workloads, e.g. 5m. */
+    timeout?: string,
+    /** Commit re-applied when the rollout fails (default: the parent of --ref). */
+    lastGood?: string,
+    /** kubeconfig with the environment's context (file://$HOME/.kube/config); mounted as a file. */
+    kubeconfig?: Secret,
+    /** Token that may push the verification record (env://GITOPS_FLOW_GIT_TOKEN). */
+    gitToken?: Secret,
+    /** GCP service-account key for GKE environments (file://key.json); mounted as a file. */
+    gcpKey?: Secret,
+    /** A cluster reachable as a service (e.g. a local control plane), bound as host `cluster`. */
+    cluster?: Service,
+    /** Server-side dry run: apply nothing, record nothing. */
+    dryRun = false,
+  ): Promise<Directory> {
+    const argv = deployArgv({ repoDir: REPO_DIR, env, ref, timeout, lastGood, dryRun });
+    return (await this.run({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
   }
 
-  /** Every release, newest first (JSON). */
-  @func()
-  async history(repo: Directory, env?: string): Promise<string> {
-    return this.cli(repo, ['--json', 'history', ...(env ? ['--env', env] : [])]).stdout();
+  /** Copy images from one environment to the next, commit, deploy, verify, push. Returns the changed repo (export it). */
+  @func({ cache: 'never' })
+  async promote(
+    /** Source environment. */
+    from: string,
+    /** Target environment. */
+    to: string,
+    /** The env repo working copy (--repo .). */
+    repo?: Directory,
+    /** Or the env repo's clone URL (CI). */
+    repoUrl?: string,
+    /** Branch to clone with --repo-url. */
+    branch = 'main',
+    /** Promote only these image names (default: all). */
+    images: string[] = [],
+    /** Commit (and push) without deploying. */
+    noDeploy = false,
+    /** Commit and deploy without pushing. */
+    noPush = false,
+    /** How long to wait for workloads, e.g. 5m. */
+    timeout?: string,
+    /** Promote into a pinned environment (and unpin it). */
+    force = false,
+    /** kubeconfig with the target environment's context (file://$HOME/.kube/config). */
+    kubeconfig?: Secret,
+    /** Token that may push to the env repo (env://GITOPS_FLOW_GIT_TOKEN). */
+    gitToken?: Secret,
+    /** GCP service-account key for GKE environments (file://key.json). */
+    gcpKey?: Secret,
+    /** A cluster reachable as a service, bound as host `cluster`. */
+    cluster?: Service,
+    /** Change nothing: no commit, no push; applies are server dry-runs. */
+    dryRun = false,
+  ): Promise<Directory> {
+    const argv = promoteArgv({ repoDir: REPO_DIR, from, to, images, noDeploy, noPush, timeout, force, dryRun });
+    return (await this.run({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
   }
 
-  private cli(repo: Directory, args: string[], s: { kubeconfig?: Secret; gitToken?: Secret; cluster?: Service } = {}): Container {
-    let c = this.toolbox().withDirectory('/repo', repo).withWorkdir('/repo');
-    if (s.kubeconfig) c = c.withMountedSecret('/run/secrets/kubeconfig', s.kubeconfig).withEnvVariable('KUBECONFIG', '/run/secrets/kubeconfig');
-    if (s.gitToken) c = c.withSecretVariable('GITOPS_FLOW_GIT_TOKEN', s.gitToken);
-    if (s.cluster) c = c.withServiceBinding('cluster', s.cluster);
-    return c.withExec(['gitops-flow', '-C', '/repo', ...args]);
+  /** Put an environment's overlay back to its previous release (or --to) as a new commit, deploy, verify, push, and pin it. Returns the changed repo. */
+  @func({ cache: 'never' })
+  async rollback(
+    /** Environment to roll back. */
+    env: string,
+    /** The env repo working copy (--repo .). */
+    repo?: Directory,
+    /** Or the env repo's clone URL (CI). */
+    repoUrl?: string,
+    /** Branch to clone with --repo-url. */
+    branch = 'main',
+    /** Commit whose overlay to bring back (default: before the last release). */
+    to?: string,
+    /** Why, recorded in the pin. */
+    reason?: string,
+    /** Commit (and push) without deploying. */
+    noDeploy = false,
+    /** Commit and deploy without pushing. */
+    noPush = false,
+    /** How long to wait for workloads, e.g. 5m. */
+    timeout?: string,
+    /** kubeconfig with the environment's context (file://$HOME/.kube/config). */
+    kubeconfig?: Secret,
+    /** Token that may push to the env repo (env://GITOPS_FLOW_GIT_TOKEN). */
+    gitToken?: Secret,
+    /** GCP service-account key for GKE environments (file://key.json). */
+    gcpKey?: Secret,
+    /** A cluster reachable as a service, bound as host `cluster`. */
+    cluster?: Service,
+    /** Change nothing: no commit, no push; applies are server dry-runs. */
+    dryRun = false,
+  ): Promise<Directory> {
+    const argv = rollbackArgv({ repoDir: REPO_DIR, env, to, reason, noDeploy, noPush, timeout, dryRun });
+    return (await this.run({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
+  }
+
+  /** Disaster recovery: re-apply an environment exactly as git had it at a commit or time, and record it as a commit. Returns the changed repo. */
+  @func({ cache: 'never' })
+  async restore(
+    /** A commit, or an ISO-8601 time (the last commit at or before it). */
+    at: string,
+    /** Environment to restore (or --all-envs). */
+    env?: string,
+    /** Every environment, in promotion order. */
+    allEnvs = false,
+    /** The env repo working copy (--repo .). */
+    repo?: Directory,
+    /** Or the env repo's clone URL (CI). */
+    repoUrl?: string,
+    /** Branch to clone with --repo-url. */
+    branch = 'main',
+    /** Only record the state in git. */
+    noDeploy = false,
+    /** Commit and deploy without pushing. */
+    noPush = false,
+    /** How long to wait for workloads, e.g. 5m. */
+    timeout?: string,
+    /** kubeconfig with the environment's context (file://$HOME/.kube/config). */
+    kubeconfig?: Secret,
+    /** Token that may push to the env repo (env://GITOPS_FLOW_GIT_TOKEN). */
+    gitToken?: Secret,
+    /** GCP service-account key for GKE environments (file://key.json). */
+    gcpKey?: Secret,
+    /** A cluster reachable as a service, bound as host `cluster`. */
+    cluster?: Service,
+    /** Change nothing: no commit, no push; applies are server dry-runs. */
+    dryRun = false,
+  ): Promise<Directory> {
+    const argv = restoreArgv({ repoDir: REPO_DIR, env, allEnvs, at, noDeploy, noPush, timeout, dryRun });
+    return (await this.run({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
+  }
+
+  /** What runs where, since when, verified or pending, and drift against the clusters (JSON). */
+  @func({ cache: 'never' })
+  async status(
+    /** The env repo working copy (--repo .). */
+    repo?: Directory,
+    /** Or the env repo's clone URL (CI). */
+    repoUrl?: string,
+    /** Branch to clone with --repo-url. */
+    branch = 'main',
+    /** Do not contact the clusters (no drift check). */
+    noCluster = false,
+    /** kubeconfig for the drift check (file://$HOME/.kube/config). */
+    kubeconfig?: Secret,
+    /** Token that may read the env repo (env://GITOPS_FLOW_GIT_TOKEN). */
+    gitToken?: Secret,
+    /** GCP service-account key for GKE environments (file://key.json). */
+    gcpKey?: Secret,
+    /** A cluster reachable as a service, bound as host `cluster`. */
+    cluster?: Service,
+  ): Promise<string> {
+    const argv = statusArgv({ repoDir: REPO_DIR, noCluster });
+    return (await this.run({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).stdout();
+  }
+
+  /** Every release, newest first, from git (JSON). */
+  @func({ cache: 'session' })
+  async history(
+    /** The env repo working copy (--repo .). */
+    repo?: Directory,
+    /** Or the env repo's clone URL (CI). */
+    repoUrl?: string,
+    /** Branch to clone with --repo-url. */
+    branch = 'main',
+    /** Only this environment. */
+    env?: string,
+    /** Only releases after this time, e.g. 2026-10-01T12:00Z. */
+    since?: string,
+    /** At most this many releases. */
+    limit?: number,
+    /** Token that may read the env repo (env://GITOPS_FLOW_GIT_TOKEN). */
+    gitToken?: Secret,
+  ): Promise<string> {
+    const argv = historyArgv({ repoDir: REPO_DIR, env, since, limit });
+    return (await this.run({ envRepo: { repo, repoUrl, branch }, gitToken }, argv, false)).stdout();
+  }
+
+  /** Check the toolbox's tools against ci/tools.json, the env repo's config and cluster access (JSON; a failed check is in the report, not an error). */
+  @func({ cache: 'never' })
+  async doctor(
+    /** The env repo working copy (--repo .). */
+    repo?: Directory,
+    /** Or the env repo's clone URL (CI). */
+    repoUrl?: string,
+    /** Branch to clone with --repo-url. */
+    branch = 'main',
+    /** kubeconfig to check cluster access with (file://$HOME/.kube/config). */
+    kubeconfig?: Secret,
+    /** Token that may read the env repo (env://GITOPS_FLOW_GIT_TOKEN). */
+    gitToken?: Secret,
+    /** GCP service-account key for GKE environments (file://key.json). */
+    gcpKey?: Secret,
+    /** A cluster reachable as a service, bound as host `cluster`. */
+    cluster?: Service,
+  ): Promise<string> {
+    const argv = doctorArgv({ repoDir: REPO_DIR });
+    const c = await this.prepare({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, true);
+    return c.withExec(['gitops-flow', ...argv], { expect: ReturnType.Any }).stdout();
+  }
+
+  /** The toolbox with the env repo at REPO_DIR, the secrets as files or secret variables, then the CLI run. */
+  private async run(inputs: Inputs, argv: string[], sideEffects: boolean): Promise<Container> {
+    return (await this.prepare(inputs, sideEffects)).withExec(['gitops-flow', ...argv]);
+  }
+
+  private async prepare(inputs: Inputs, sideEffects: boolean): Promise<Container> {
+    let c = await this.toolbox();
+    if (inputs.kubeconfig) c = c.withMountedSecret(KUBECONFIG_PATH, inputs.kubeconfig).withEnvVariable('KUBECONFIG', KUBECONFIG_PATH);
+    if (inputs.gitToken) c = c.withSecretVariable('GITOPS_FLOW_GIT_TOKEN', inputs.gitToken);
+    if (inputs.gcpKey) {
+      c = c
+        .withMountedSecret(GCP_KEY_PATH, inputs.gcpKey)
+        .withEnvVariable('GOOGLE_APPLICATION_CREDENTIALS', GCP_KEY_PATH)
+        .withEnvVariable('CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE', GCP_KEY_PATH);
+    }
+    if (inputs.cluster) c = c.withServiceBinding('cluster', inputs.cluster);
+    if (sideEffects) c = c.withEnvVariable('GITOPS_FLOW_INVOCATION', invocationId());
+    const r = inputs.envRepo;
+    if (!r) return c.withWorkdir('/tmp');
+    if (r.repo) return c.withDirectory(REPO_DIR, r.repo).withWorkdir(REPO_DIR);
+    if (r.repoUrl) return c.withExec(cloneArgv(r.repoUrl, r.branch, REPO_DIR)).withWorkdir(REPO_DIR);
+    throw new Error('Pass the env repo: --repo <dir> (a working copy) or --repo-url <clone URL>.');
   }
 }

@@ -1,35 +1,115 @@
 /**
- * The toolbox container: kubectl and kustomize built from the same committed go.mod/go.sum the test
- * harness uses (ci/tools/), git from Debian, and the gitops-flow CLI built with `npm ci`.
+ * The toolbox container, built only from what ci/tools.json pins:
+ * - base images by digest (`images.node`, `images.golang`, `images.toolbox`);
+ * - kubectl and kustomize built by ci/tools/build.sh from the committed go.mod/go.sum the test harness
+ *   builds from, so laptop, CI and tests run the same sources;
+ * - gcloud and gke-gcloud-auth-plugin at `gcloud.version` (checksum-verified when the manifest has one);
+ * - the gitops-flow CLI built from this repository with `npm ci` (package-lock.json integrity hashes).
+ * The manifest is read from the module's own source at run time, so there is one copy of every pin.
  */
-import type { Container, Directory } from '@dagger.io/dagger';
-import { dag } from '@dagger.io/dagger';
-import manifest from '../../ci/tools.json' with { type: 'json' };
+import { type Container, type Directory, dag } from '@dagger.io/dagger';
 
-/** Builds the toolbox from the module's own source tree (`src` is the repository root). */
-export function toolbox(src: Directory): Container {
-  const goCache = dag.cacheVolume('gitops-flow-go-mod');
-  const tools = dag
+/** What the toolbox reads from ci/tools.json. */
+export interface ToolsManifest {
+  kubectl: string;
+  kustomize: string;
+  gcloud: { version: string; url: string; components: string[]; sha256: Record<string, string | null> };
+  images: { node: string; golang: string; toolbox: string };
+}
+
+/** A reference pinned by digest: `name[:tag]@sha256:<64 hex>`. */
+export const PINNED_IMAGE = /^[a-z0-9][a-z0-9._/-]*(:[\w.-]+)?@sha256:[0-9a-f]{64}$/;
+
+const TOOLBOX_PATH = '/opt/google-cloud-sdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Parses ci/tools.json and refuses any image that is not pinned by digest. */
+export function parseManifest(text: string): ToolsManifest {
+  const m = JSON.parse(text) as ToolsManifest;
+  for (const [key, ref] of Object.entries(m.images)) {
+    if (!PINNED_IMAGE.test(ref)) throw new Error(`ci/tools.json images.${key} is "${ref}": pin it by digest (name:tag@sha256:…)`);
+  }
+  return m;
+}
+
+/** gcloud's archive name for an engine platform (`linux/amd64` → `linux-x86_64`). */
+export function gcloudPlatform(platform: string): string {
+  const names: Record<string, string> = { 'linux/amd64': 'linux-x86_64', 'linux/arm64': 'linux-arm' };
+  const name = names[platform.split('/').slice(0, 2).join('/')];
+  if (!name) throw new Error(`no gcloud archive for platform ${platform} (known: ${Object.keys(names).join(', ')})`);
+  return name;
+}
+
+/** The download URL of the pinned gcloud archive and its checksum option (when the manifest has one). */
+export function gcloudArchive(m: ToolsManifest, platform: string): { url: string; checksum?: string } {
+  const name = gcloudPlatform(platform);
+  const url = m.gcloud.url.replace('{version}', m.gcloud.version).replace('{platform}', name);
+  const sha = m.gcloud.sha256[name];
+  return sha ? { url, checksum: `sha256:${sha}` } : { url };
+}
+
+/** kubectl and kustomize, built by ci/tools/build.sh (it reads the manifest with node, copied in by digest). */
+function goTools(source: Directory, m: ToolsManifest): Container {
+  return dag
     .container()
-    .from(manifest.images.golang)
-    .withMountedCache('/go/pkg/mod', goCache)
-    .withDirectory('/src/ci', src.directory('ci'))
+    .from(m.images.golang)
+    .withFile('/usr/local/bin/node', dag.container().from(m.images.node).file('/usr/local/bin/node'))
+    .withMountedCache('/go/pkg/mod', dag.cacheVolume('gitops-flow-go-mod'))
+    .withMountedCache('/root/.cache/go-build', dag.cacheVolume('gitops-flow-go-build'))
+    .withDirectory('/src/ci', source.directory('ci'))
     .withWorkdir('/src')
     .withEnvVariable('GITOPS_FLOW_CACHE', '/out')
     .withExec(['bash', 'ci/tools/build.sh', 'kustomize', 'kubectl']);
-  const cli = dag
-    .container()
-    .from(manifest.images.node)
-    .withDirectory('/app', src, { include: ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'bin/**', 'src/**', 'ci/tools.json'] })
-    .withWorkdir('/app')
-    .withExec(['npm', 'ci', '--no-audit', '--no-fund']);
+}
+
+/** The gitops-flow CLI: `npm ci` from the lockfile (no install scripts), built, then dev dependencies pruned. */
+function cli(source: Directory, m: ToolsManifest): Container {
   return dag
     .container()
-    .from(manifest.images.node)
+    .from(m.images.node)
+    .withDirectory('/app', source, {
+      include: ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'bin/**', 'src/**', 'ci/tools.json', 'schema/**'],
+    })
+    .withWorkdir('/app')
+    .withMountedCache('/root/.npm', dag.cacheVolume('gitops-flow-npm'))
+    .withExec(['npm', 'ci', '--ignore-scripts', '--no-audit', '--no-fund'])
+    .withExec(['npm', 'run', 'build'])
+    .withExec(['npm', 'prune', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund']);
+}
+
+/** Debian's git, CA certificates and the Python gcloud runs on (see the README for what apt does not pin). */
+function base(m: ToolsManifest): Container {
+  return dag
+    .container()
+    .from(m.images.toolbox)
     .withExec(['apt-get', 'update', '-qq'])
-    .withExec(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'git', 'ca-certificates', 'tar'])
-    .withFile('/usr/local/bin/kustomize', tools.file(`/out/bin/kustomize-${manifest.kustomize}/kustomize`))
-    .withFile('/usr/local/bin/kubectl', tools.file(`/out/bin/kubectl-${manifest.kubectl}/kubectl`))
-    .withDirectory('/opt/gitops-flow', cli.directory('/app'))
-    .withExec(['ln', '-s', '/opt/gitops-flow/bin/gitops-flow.js', '/usr/local/bin/gitops-flow']);
+    .withExec(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'git', 'ca-certificates', 'python3'])
+    .withExec(['rm', '-rf', '/var/lib/apt/lists']);
+}
+
+/** gcloud at the pinned version, with its pinned components (gke-gcloud-auth-plugin) from the same release. */
+function gcloud(m: ToolsManifest, platform: string): Container {
+  const archive = gcloudArchive(m, platform);
+  const file = dag.http(archive.url, archive.checksum ? { checksum: archive.checksum } : {});
+  return base(m)
+    .withFile('/tmp/gcloud.tar.gz', file)
+    .withExec(['tar', '-xzf', '/tmp/gcloud.tar.gz', '-C', '/opt'])
+    .withExec(['/opt/google-cloud-sdk/bin/gcloud', 'components', 'install', ...m.gcloud.components, '--quiet'])
+    .withExec(['rm', '-rf', '/opt/google-cloud-sdk/.install/.backup']);
+}
+
+/** Builds the toolbox from the module's own source tree (`source` is the gitops-flow repository root). */
+export async function toolbox(source: Directory): Promise<Container> {
+  const m = parseManifest(await source.file('ci/tools.json').contents());
+  const platform = String(await dag.defaultPlatform());
+  const tools = goTools(source, m);
+  return base(m)
+    .withFile('/usr/local/bin/node', dag.container().from(m.images.node).file('/usr/local/bin/node'))
+    .withFile('/usr/local/bin/kustomize', tools.file(`/out/bin/kustomize-${m.kustomize}/kustomize`))
+    .withFile('/usr/local/bin/kubectl', tools.file(`/out/bin/kubectl-${m.kubectl}/kubectl`))
+    .withDirectory('/opt/google-cloud-sdk', gcloud(m, platform).directory('/opt/google-cloud-sdk'))
+    .withDirectory('/opt/gitops-flow', cli(source, m).directory('/app'))
+    .withExec(['ln', '-s', '/opt/gitops-flow/bin/gitops-flow.js', '/usr/local/bin/gitops-flow'])
+    .withEnvVariable('PATH', TOOLBOX_PATH)
+    .withEnvVariable('USE_GKE_GCLOUD_AUTH_PLUGIN', 'True')
+    .withEnvVariable('CLOUDSDK_CORE_DISABLE_PROMPTS', '1');
 }
