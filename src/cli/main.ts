@@ -15,7 +15,7 @@ import { promote } from '../commands/promote/index.js';
 import { render } from '../commands/render/index.js';
 import { status } from '../commands/status/index.js';
 import { suggest } from '../commands/suggest/index.js';
-import { GitopsError } from '../core/errors.js';
+import { GitopsError, quote } from '../core/errors.js';
 import { createLogger, type Io } from '../core/io.js';
 import { ExecError } from '../adapters/exec.js';
 import { registerExtraCommands } from './extra-commands.js';
@@ -57,8 +57,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--verbose', 'show every command run, with secrets scrubbed')
     .option('--dry-run', 'change nothing: no commit, no push; applies are server dry-runs')
     .showSuggestionAfterError(true)
-    .showHelpAfterError('(run gitops-flow --help for usage)')
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: (s, write) => write(usageError(s)) })
     .exitOverride();
 
   program
@@ -198,10 +197,37 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
+export const USAGE_HINT = 'Run gitops-flow --help, or gitops-flow <command> --help, for usage.';
+
+/**
+ * commander's usage errors in the catalogue's format: `error: unknown option '--envv'\n(Did you mean
+ * --env?)` becomes `error[USAGE_INVALID]: unknown option '--envv'`, the suggestion, and a hint.
+ */
+function usageError(text: string): string {
+  const [first = '', ...rest] = text.trimEnd().split('\n');
+  return `${[`error[USAGE_INVALID]: ${first.replace(/^error: /, '')}`, ...rest.filter(Boolean).map((l) => `  ${l}`), `hint: ${USAGE_HINT}`].join('\n')}\n`;
+}
+
 function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('it must be a positive integer.');
   return n;
+}
+
+/**
+ * Anything thrown, as a catalogue error: a GitopsError as it is; a tool that failed where no command
+ * expected it (COMMAND_FAILED); a file that could not be read or written (IO_FAILED); else a bug.
+ */
+export function asGitopsError(e: unknown): GitopsError {
+  if (e instanceof GitopsError) return e;
+  if (e instanceof ExecError) {
+    return new GitopsError({ code: 'COMMAND_FAILED', message: `${e.argv[0]} failed: ${e.message}`, value: e.argv.join(' '), remediation: 'Run again with --verbose to see the command and its output.', details: e.stderr.trim().split('\n').slice(-10), cause: e });
+  }
+  const sys = e as NodeJS.ErrnoException;
+  if (e instanceof Error && typeof sys.code === 'string' && /^E[A-Z]+$/.test(sys.code) && sys.syscall) {
+    return new GitopsError({ code: 'IO_FAILED', message: `Could not ${sys.syscall} ${sys.path ?? 'a file'}: ${sys.code}.`, value: sys.path, remediation: 'Check that the path exists, is the kind of file expected (not a directory) and is writable.', cause: e });
+  }
+  return new GitopsError({ code: 'INTERNAL', message: e instanceof Error ? e.message : String(e), remediation: 'This is a bug in gitops-flow; please report it with the --verbose output.', cause: e });
 }
 
 /** Prints an error (human on stderr; JSON on stdout with --json) and returns its exit code. */
@@ -213,15 +239,16 @@ function report(e: unknown, io: Io, ctx: CommandContext): number {
     const [first = '', ...rest] = e.message.split('\n');
     const message = first.replace(/^error: /, '');
     if (ctx.opts.json) {
-      const value = /'([^']*)'/.exec(message)?.[1] ?? null;
-      io.stdout.write(`${scrub(JSON.stringify({ error: { code: 'USAGE_INVALID', message, value, remediation: 'Run gitops-flow --help, or gitops-flow <command> --help, for usage.', details: rest.filter(Boolean) } }))}\n`);
+      // The word at fault: the rejected value of an argument, else the unknown command or option.
+      const value = (/(?:argument|value) '([^']*)' is invalid/.exec(message) ?? /'([^']*)'/.exec(message))?.[1] ?? null;
+      io.stdout.write(`${scrub(JSON.stringify({ error: { code: 'USAGE_INVALID', message, value, remediation: USAGE_HINT, details: rest.filter(Boolean) } }))}\n`);
     }
     return 2;
   }
-  const err = e instanceof GitopsError ? e : e instanceof ExecError
-    ? new GitopsError({ code: 'COMMAND_FAILED', message: `${e.argv[0]} failed: ${e.message}`, remediation: 'Run again with --verbose to see the command and its output.', details: e.stderr.trim().split('\n').slice(-10) })
-    : new GitopsError({ code: 'INTERNAL', message: e instanceof Error ? e.message : String(e), remediation: 'This is a bug in gitops-flow; please report it with the --verbose output.' });
+  const err = asGitopsError(e);
   const lines = [`error[${err.code}]: ${err.message}`, ...err.details.map((d) => `  ${d}`)];
+  // The value at fault, unless the message already shows it.
+  if (err.value && !lines.some((l) => l.includes(err.value as string))) lines.push(`  value: ${quote(err.value)}`);
   if (err.remediation) lines.push(`hint: ${err.remediation}`);
   if (ctx.opts.verbose && e instanceof Error && e.stack && !(e instanceof GitopsError)) lines.push(e.stack);
   io.stderr.write(`${scrub(lines.join('\n'))}\n`);

@@ -100,19 +100,20 @@ export function parseKustomization(text: string, file: string): Document {
   return doc;
 }
 
-/** Reads the `images:` entries of a kustomization document. */
-export function readImages(doc: Document): KustomizeImage[] {
+/** Reads the `images:` entries of a kustomization document (`file` names it in errors). */
+export function readImages(doc: Document, file?: string): KustomizeImage[] {
   const seq = doc.get('images');
   if (seq === undefined || seq === null) return [];
-  if (!isSeq(seq)) throw invalid('KUSTOMIZATION_INVALID', '`images:` is not a list.', 'Make `images:` a list of {name, newName, newTag, digest}.');
-  return seq.items.map((item) => toImage(item));
+  const where = file ? `${file}: ` : '';
+  if (!isSeq(seq)) throw invalid('KUSTOMIZATION_INVALID', `${where}\`images:\` is not a list.`, 'Make `images:` a list of {name, newName, newTag, digest}.', file);
+  return seq.items.map((item) => toImage(item, where, file));
 }
 
-function toImage(item: unknown): KustomizeImage {
-  if (!isMap(item)) throw invalid('KUSTOMIZATION_INVALID', 'An `images:` entry is not a mapping.', 'Each entry needs at least `name:`.');
+function toImage(item: unknown, where: string, file: string | undefined): KustomizeImage {
+  if (!isMap(item)) throw invalid('KUSTOMIZATION_INVALID', `${where}an \`images:\` entry is not a mapping.`, 'Each entry needs at least `name:`.', file);
   const name = item.get('name');
   if (typeof name !== 'string' || name === '') {
-    throw invalid('KUSTOMIZATION_INVALID', 'An `images:` entry has no `name:`.', 'Each entry needs `name:`, the image name used in the base.');
+    throw invalid('KUSTOMIZATION_INVALID', `${where}an \`images:\` entry has no \`name:\`.`, 'Each entry needs `name:`, the image name used in the base.', file);
   }
   const image: KustomizeImage = { name };
   for (const field of FIELDS) {

@@ -96,6 +96,6 @@ async function checkReproduced(tree: string, env: Environment, commit: string, c
   const [now, then] = await Promise.all([renderEnv({ root: tree, env }, ctx), renderEnv({ root: tree, env, ref: commit }, ctx)]);
   if (now !== then) {
     throw failed('RESTORE_NOT_REPRODUCIBLE', `Restoring ${env.name} as of ${commit.slice(0, 12)} does not render as that commit did.`,
-      'The overlay depends on something outside the repo (a remote base?). Render both with `gitops-flow diff` and restore by hand.');
+      'The overlay depends on something a restore cannot bring back (a remote base, or a symlink to a folder it does not reference). Render both with `gitops-flow diff` and restore by hand.');
   }
 }

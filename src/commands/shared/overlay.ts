@@ -14,7 +14,7 @@ export function overlayFile(root: string, env: Environment): { abs: string; rel:
 /** The `images:` entries of the env's overlay in the working tree. */
 export async function readOverlayImages(root: string, env: Environment): Promise<KustomizeImage[]> {
   const { abs, rel } = overlayFile(root, env);
-  return readImages(parseKustomization(await readFile(abs, 'utf8'), rel));
+  return readImages(parseKustomization(await readFile(abs, 'utf8'), rel), rel);
 }
 
 /**

@@ -76,12 +76,17 @@ export async function applyManifest(file: string, target: ClusterTarget, ctx: Co
       ctx.log.warn(`namespace ${missing[1]} does not exist yet, so the dry run validates client-side only`);
       return apply(file, target, kube(ctx, root), 'client');
     }
-    const unreachable = /connection refused|Unable to connect|no such host|i\/o timeout|the server is currently unable/i.test(e.stderr);
-    throw failed(unreachable ? 'CLUSTER_UNREACHABLE' : 'APPLY_FAILED',
-      unreachable ? 'The Kubernetes API server is unreachable.' : 'kubectl apply was refused by the API server.',
-      unreachable ? 'Check the kubeconfig context of the environment and that the cluster is up.' : 'Fix the manifest objects named below.',
-      e.stderr.trim().split('\n').slice(-10), e);
+    throw applyError(e);
   }
+}
+
+/** A failed kubectl apply as a catalogue error: the cluster did not answer, or it refused the objects. */
+function applyError(e: ExecError): GitopsError {
+  const unreachable = /connection refused|Unable to connect|no such host|i\/o timeout|the server is currently unable|context was not found|no configuration has been provided/i.test(e.stderr);
+  return failed(unreachable ? 'CLUSTER_UNREACHABLE' : 'APPLY_FAILED',
+    unreachable ? 'The Kubernetes API server is unreachable.' : 'kubectl apply was refused by the API server.',
+    unreachable ? 'Check the kubeconfig context of the environment and that the cluster is up (gitops-flow doctor).' : 'Fix the manifest objects named below.',
+    e.stderr.trim().split('\n').slice(-10), e);
 }
 
 /** Waits for every workload concurrently within one deadline; returns the failures, explained. */
@@ -159,7 +164,11 @@ async function ensureNamespaces(objects: Record<string, unknown>[], target: Clus
   if (target.namespace && !defined.has(target.namespace)) used.add(target.namespace);
   if (used.size === 0) return;
   const manifest = [...used].map((n) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${n}\n`).join('---\n');
-  await kubectl(['apply', '--server-side', '--field-manager=gitops-flow', '-f', '-'], target, kube(ctx, root), { input: manifest });
+  try {
+    await kubectl(['apply', '--server-side', '--field-manager=gitops-flow', '-f', '-'], target, kube(ctx, root), { input: manifest });
+  } catch (e) {
+    throw e instanceof ExecError ? applyError(e) : e;
+  }
 }
 
 export interface DeployResult {
