@@ -99,8 +99,14 @@ function expectNoSecret(...texts: string[]): void {
 }
 
 describe('GitLab CI wrappers under gitlab-ci-local', () => {
-  it('the templates and the project\'s own pipeline pass GitLab\'s CI schema', async () => {
-    for (const [name, text] of [['env-repo', ENV_TEMPLATE], ['app-repo', APP_TEMPLATE], ['own', readFileSync(join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8')]] as const) {
+  it('the templates (both variants) and the project\'s own pipeline pass GitLab\'s CI schema', async () => {
+    const file = (f: string) => readFileSync(join(REPO_ROOT, f), 'utf8');
+    const pipelines = [
+      ['env-repo', ENV_TEMPLATE], ['app-repo', APP_TEMPLATE],
+      ['env-repo (dagger call)', file('ci/templates/env-repo.dagger.gitlab-ci.yml')], ['app-repo (dagger call)', file('ci/templates/app-repo.dagger.gitlab-ci.yml')],
+      ['own', file('.gitlab-ci.yml')],
+    ] as const;
+    for (const [name, text] of pipelines) {
       const dir = makeRepo({ '.gitlab-ci.yml': text });
       const r = await gitlabCiLocal(dir, ['--list-json']);
       expect(r.code, `${name}: ${r.output}`).toBe(0);

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, inject, it } from 'vitest';
+import { parse } from 'yaml';
 import * as argv from '../../dagger/src/argv.js';
 import { gcloudArchive, gcloudPlatform, PINNED_IMAGE, parseManifest } from '../../dagger/src/toolbox.js';
 import { runCli } from '../helpers/cli.js';
@@ -287,5 +288,49 @@ describe('contract: the functions', () => {
     // Optional values left out leave their flags out: no empty values reach the CLI.
     expect(argv.historyArgv({ repoDir: '/repo' })).toEqual(['-C', '/repo', '--json', 'history']);
     expect(argv.renderArgv({ repoDir: '/repo', env: 'dev', ref: '' })).toEqual(['-C', '/repo', 'render', '--env', 'dev']);
+  });
+});
+
+describe('contract: the dagger-call variants of the CI wrappers', () => {
+  type Jobs = Record<string, { script?: string[]; environment?: unknown; resource_group?: string; rules?: unknown; stage?: string; extends?: string }>;
+  const template = (name: string) => parse(readFileSync(join(REPO_ROOT, 'ci/templates', name), 'utf8')) as Jobs;
+  const jobsOf = (t: Jobs) => Object.fromEntries(Object.entries(t).filter(([k]) => !k.startsWith('.') && k !== 'stages'));
+
+  it('contract: every `dagger call` names a function of the module with its own arguments; secrets only as file:// or env://', () => {
+    const fns = new Map(functions().map((f) => [f.name, f]));
+    const calls = ['env-repo.dagger.gitlab-ci.yml', 'app-repo.dagger.gitlab-ci.yml']
+      .flatMap((f) => Object.values(template(f)).flatMap((j) => j.script ?? []))
+      .filter((line) => line.includes('dagger call'));
+    expect(calls.length).toBeGreaterThanOrEqual(10);
+    const camel = (flag: string) => flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    for (const line of calls) {
+      const m = /dagger call -m "\$GITOPS_FLOW_MODULE" ([a-z]+) (.*?)(?: export --path \.)?$/s.exec(line.trim());
+      expect(m, line).not.toBeNull();
+      const [, fn, rest] = m as unknown as [string, string, string];
+      const f = fns.get(fn);
+      expect(f, `${fn}: not a function of the module`).toBeDefined();
+      const params = new Map(f?.params.map((p) => [p.name, p.type]));
+      for (const flag of rest.match(/(?<![\w-])--[a-z][a-z-]*/g) ?? []) expect(params.has(camel(flag)), `${fn} ${flag}`).toBe(true);
+      for (const [name, type] of params) {
+        if (!type.includes('Secret')) continue;
+        const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+        const value = new RegExp(`${flag} "?([^\\s"]+)`).exec(rest)?.[1];
+        if (value !== undefined) expect(value, `${fn} ${flag}`).toMatch(/^(file|env):\/\//);
+      }
+      if (f?.params.some((p) => p.name === 'repo') && fn !== 'render') expect(line, fn).toMatch(/ export --path \.$/);
+    }
+  });
+
+  it('contract: the dagger-call variant has the same jobs, stages, environments, resource groups and rules as the CLI variant', () => {
+    const pick = (t: Jobs) => {
+      const resolved = (j: Jobs[string]) => ({ ...(j.extends ? t[j.extends] : {}), ...j });
+      return Object.fromEntries(Object.entries(jobsOf(t)).map(([k, j]) => {
+        const r = resolved(j);
+        return [k, { stage: r.stage, environment: r.environment, resource_group: r.resource_group, rules: r.rules }];
+      }));
+    };
+    expect(pick(template('env-repo.dagger.gitlab-ci.yml'))).toEqual(pick(template('env-repo.gitlab-ci.yml')));
+    expect(template('env-repo.dagger.gitlab-ci.yml').stages).toEqual(template('env-repo.gitlab-ci.yml').stages);
+    expect(Object.keys(jobsOf(template('app-repo.dagger.gitlab-ci.yml')))).toEqual(Object.keys(jobsOf(template('app-repo.gitlab-ci.yml'))));
   });
 });
