@@ -16,7 +16,8 @@ import { render } from '../commands/render/index.js';
 import { status } from '../commands/status/index.js';
 import { suggest } from '../commands/suggest/index.js';
 import { GitopsError, quote } from '../core/errors.js';
-import { createLogger, type Io } from '../core/io.js';
+import pc from 'picocolors';
+import { type Colors, colorEnabled, createLogger, type Io } from '../core/io.js';
 import { ExecError } from '../adapters/exec.js';
 import { registerExtraCommands } from './extra-commands.js';
 
@@ -34,9 +35,29 @@ function version(): string {
   return pkg.version;
 }
 
+/** commander's Command, reporting a mistyped flag before a missing required one. */
+class CliCommand extends Command {
+  override createCommand(name?: string): Command {
+    return new CliCommand(name);
+  }
+
+  /**
+   * commander checks required options before unknown ones, so `promote --form dev --to uat` said
+   * "required option '--from <env>' not specified". The mistake is the unknown `--form`: report it,
+   * with the nearest valid flag. (Overrides an undocumented method of the pinned commander; the
+   * snapshot test of a mistyped flag guards it.)
+   */
+  missingMandatoryOptionValue(option: Option): void {
+    const unknown = this.args.find((a) => a.startsWith('-'));
+    const internals = this as unknown as { unknownOption(flag: string): void };
+    if (unknown) internals.unknownOption(unknown);
+    (Command.prototype as unknown as { missingMandatoryOptionValue(o: Option): void }).missingMandatoryOptionValue.call(this, option);
+  }
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], io: Io): Promise<number> {
-  const program = new Command('gitops-flow');
+  const program = new CliCommand('gitops-flow');
   let ctx: CommandContext | undefined;
   const context = (): CommandContext => {
     const g = program.opts<GlobalOptions>();
@@ -57,7 +78,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--verbose', 'show every command run, with secrets scrubbed')
     .option('--dry-run', 'change nothing: no commit, no push; applies are server dry-runs')
     .showSuggestionAfterError(true)
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: (s, write) => write(usageError(s)) })
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: (s, write) => write(usageError(s, pc.createColors(colorEnabled(io)))) })
     .exitOverride();
 
   program
@@ -203,9 +224,10 @@ export const USAGE_HINT = 'Run gitops-flow --help, or gitops-flow <command> --he
  * commander's usage errors in the catalogue's format: `error: unknown option '--envv'\n(Did you mean
  * --env?)` becomes `error[USAGE_INVALID]: unknown option '--envv'`, the suggestion, and a hint.
  */
-function usageError(text: string): string {
+function usageError(text: string, c: Colors): string {
   const [first = '', ...rest] = text.trimEnd().split('\n');
-  return `${[`error[USAGE_INVALID]: ${first.replace(/^error: /, '')}`, ...rest.filter(Boolean).map((l) => `  ${l}`), `hint: ${USAGE_HINT}`].join('\n')}\n`;
+  const head = `${c.bold(c.red('error[USAGE_INVALID]'))}${c.bold(`: ${first.replace(/^error: /, '')}`)}`;
+  return `${[head, ...rest.filter(Boolean).map((l) => `  ${l}`), `${c.cyan('hint:')} ${USAGE_HINT}`].join('\n')}\n`;
 }
 
 function positiveInt(v: string): number {
@@ -246,10 +268,11 @@ function report(e: unknown, io: Io, ctx: CommandContext): number {
     return 2;
   }
   const err = asGitopsError(e);
-  const lines = [`error[${err.code}]: ${err.message}`, ...err.details.map((d) => `  ${d}`)];
+  const c = ctx.log.color;
+  const lines = [`${c.bold(c.red(`error[${err.code}]`))}${c.bold(`: ${err.message}`)}`, ...err.details.map((d) => `  ${d}`)];
   // The value at fault, unless the message already shows it.
-  if (err.value && !lines.some((l) => l.includes(err.value as string))) lines.push(`  value: ${quote(err.value)}`);
-  if (err.remediation) lines.push(`hint: ${err.remediation}`);
+  if (err.value && ![err.message, ...err.details].some((l) => l.includes(err.value as string))) lines.push(`  ${c.dim('value:')} ${quote(err.value)}`);
+  if (err.remediation) lines.push(`${c.cyan('hint:')} ${err.remediation}`);
   if (ctx.opts.verbose && e instanceof Error && e.stack && !(e instanceof GitopsError)) lines.push(e.stack);
   io.stderr.write(`${scrub(lines.join('\n'))}\n`);
   if (ctx.opts.json) {

@@ -4,6 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import { createLogUpdate } from 'log-update';
+import pc from 'picocolors';
 import { Scrubber } from './scrub.js';
 
 export interface Io {
@@ -32,8 +33,12 @@ export interface Logger {
    * then print plain lines.
    */
   live?(): LiveRegion | undefined;
+  /** Colours for human lines on stderr: real ones on a terminal, none with NO_COLOR or in a pipe. */
+  readonly color: Colors;
   readonly scrubber: Scrubber;
 }
+
+export type Colors = ReturnType<typeof pc.createColors>;
 
 export interface LiveRegion {
   /** Replaces the region's text. */
@@ -90,6 +95,7 @@ export function createLogger(io: Io, opts: { verbose: boolean; quiet?: boolean; 
     // Undefined outside GitLab CI, so callers can tell a section would not collapse (and skip its content).
     ...(sections && { section: sections }),
     live,
+    color: pc.createColors(colorEnabled(io)),
     scrubber,
   };
 }
@@ -120,10 +126,10 @@ function gitlabSections(io: Io, scrubber: Scrubber, now: () => number) {
  * Whether human output may use colour: never with `NO_COLOR` (any non-empty value, no-color.org),
  * always with `FORCE_COLOR` (not "0"), otherwise only on a terminal that is not `TERM=dumb`.
  */
-export function colorEnabled(io: Io): boolean {
+export function colorEnabled(io: Io, stream: 'stderr' | 'stdout' = 'stderr'): boolean {
   if (io.env.NO_COLOR) return false;
   if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
-  return Boolean((io.stderr as { isTTY?: boolean }).isTTY) && io.env.TERM !== 'dumb';
+  return Boolean((io[stream] as { isTTY?: boolean }).isTTY) && io.env.TERM !== 'dumb';
 }
 
 /**

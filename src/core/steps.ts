@@ -33,11 +33,12 @@ export async function runSteps<C>(steps: Step<C>[], ctx: C, log: Logger): Promis
       const ms = Math.round(performance.now() - start);
       reports.push({ name: step.name, result, ms });
       endSection();
-      log.info(result === 'skipped' ? `- ${step.name}: nothing to do` : `✓ ${step.name} (${ms} ms)`);
+      const c = log.color;
+      log.info(result === 'skipped' ? c.dim(`- ${step.name}: nothing to do`) : `${c.green('✓')} ${step.name} ${c.dim(`(${ms} ms)`)}`);
     } catch (e) {
       reports.push({ name: step.name, result: 'failed', ms: Math.round(performance.now() - start) });
       endSection();
-      log.info(`✗ ${step.name}`);
+      log.info(`${log.color.red('✗')} ${step.name}`);
       throw e;
     }
   }

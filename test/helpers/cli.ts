@@ -27,10 +27,14 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
 }
 
-/** Calls `main(argv)` with captured streams. */
-export async function runCli(argv: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+/**
+ * Calls `main(argv)` with captured streams; `tty` makes both look like a terminal of that size
+ * (isTTY, columns, rows), as a person's shell would be.
+ */
+export async function runCli(argv: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; tty?: { columns: number; rows: number } } = {}): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
+  if (o.tty) for (const s of [stdout, stderr]) Object.assign(s, { isTTY: true, ...o.tty });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   stdout.on('data', (b: Buffer) => out.push(b));

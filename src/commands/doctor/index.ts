@@ -3,10 +3,8 @@
  * cluster be reached? Prints a table (✓ ok, ✗ failed, – skipped) with the fix for each ✗. Reads and
  * probes only: it changes nothing.
  */
-import pc from 'picocolors';
 import type { Environment } from '../../core/config.js';
 import { GitopsError } from '../../core/errors.js';
-import { colorEnabled } from '../../core/io.js';
 import { type CommandContext, loadConfig, repoDir } from '../context.js';
 import { checkClusters } from './clusters.js';
 import { readManifest, type ToolsManifest } from './manifest.js';
@@ -67,7 +65,7 @@ function message(err: unknown): string {
 
 /** The human table on stderr: mark, name, detail, and an indented fix under each ✗. */
 function printTable(r: DoctorResult, ctx: CommandContext): void {
-  const c = pc.createColors(colorEnabled(ctx.io));
+  const c = ctx.log.color;
   const width = Math.max(...r.checks.map((x) => x.name.length));
   const lines: string[] = [];
   for (const x of r.checks) {

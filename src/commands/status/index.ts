@@ -3,9 +3,11 @@
  * overlay and when, whether that state was verified, whether it is pinned, and — when its cluster is
  * reachable — whether the live workloads run exactly those images (drift).
  */
+import pc from 'picocolors';
 import { git } from '../../adapters/git.js';
 import { getJson } from '../../adapters/kubectl.js';
 import type { Environment } from '../../core/config.js';
+import { type Colors, colorEnabled } from '../../core/io.js';
 import { imageMap } from '../../core/kustomization.js';
 import { parseManifest, workloadsOf } from '../../core/workloads.js';
 import { type CommandContext, gitContext, loadConfig, repoDir } from '../context.js';
@@ -45,7 +47,7 @@ export async function status(o: { repoDir?: string; cluster?: boolean }, ctx: Co
   }));
   const ordered = Object.fromEntries(config.order.map((n) => [n, environments[n] as EnvStatus]));
   if (ctx.opts.json) ctx.log.result(JSON.stringify({ environments: ordered }, null, 2));
-  else ctx.io.stdout.write(table(ordered));
+  else ctx.io.stdout.write(table(ordered, pc.createColors(colorEnabled(ctx.io, 'stdout'))));
   return ordered;
 }
 
@@ -83,7 +85,8 @@ async function drift(root: string, env: Environment, ctx: CommandContext): Promi
   }
 }
 
-function table(envs: Record<string, EnvStatus>): string {
+/** The human table (stdout): columns padded on the plain text, then coloured. */
+function table(envs: Record<string, EnvStatus>, c: Colors): string {
   const rows: string[][] = [['ENV', 'IMAGE', 'REFERENCE', 'COMMIT', 'UPDATED', 'STATE']];
   for (const [env, s] of Object.entries(envs)) {
     const state = [s.verification.state, s.pinned ? 'pinned' : '', s.drift.checked ? (s.drift.inSync ? 'in sync' : 'DRIFT') : ''].filter(Boolean).join(', ');
@@ -94,6 +97,14 @@ function table(envs: Record<string, EnvStatus>): string {
     });
     for (const d of s.drift.differences) rows.push(['', '', `  drift: ${d}`, '', '', '']);
   }
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  return `${rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join('  ').trimEnd()).join('\n')}\n`;
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  const paint = (cell: string, col: number, row: number) => {
+    if (!cell.trim()) return cell;
+    if (row === 0) return c.bold(cell);
+    if (cell.trimStart().startsWith('drift:')) return c.red(cell);
+    if (col !== 5) return col === 0 ? c.bold(cell) : cell;
+    return cell.replace('verified', c.green('verified')).replace('pending', c.yellow('pending')).replace('pinned', c.magenta('pinned'))
+      .replace('in sync', c.green('in sync')).replace('DRIFT', c.red('DRIFT'));
+  };
+  return `${rows.map((r, ri) => r.map((cell, i) => paint(i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0), i, ri)).join('  ').trimEnd()).join('\n')}\n`;
 }
