@@ -3,10 +3,9 @@
  * ready and available against desired, elapsed time) redrawn in place; in CI and pipes a timestamped
  * line only when a workload's counts change. The counts come from a watch per workload, not polling.
  */
-import pc from 'picocolors';
 import type { StreamHandle } from '../../adapters/exec.js';
 import { type ClusterTarget, type KubectlContext, watchObject } from '../../adapters/kubectl.js';
-import { colorEnabled, type LiveRegion } from '../../core/io.js';
+import type { Colors, LiveRegion } from '../../core/io.js';
 import { describeRef, type Workload } from '../../core/workloads.js';
 import type { CommandContext } from '../context.js';
 
@@ -49,7 +48,7 @@ export interface RolloutProgress {
 
 /** Starts watching `workloads` and shows their progress until `close()`. */
 export function trackRollouts(workloads: Workload[], target: ClusterTarget, k: KubectlContext, ctx: CommandContext, now: () => number = Date.now): RolloutProgress {
-  const c = pc.createColors(colorEnabled(ctx.io));
+  const c = ctx.log.color;
   const started = now();
   const rows = new Map<Workload, Row>(workloads.map((w) => [w, { w }]));
   const region: LiveRegion | undefined = workloads.length > 0 ? ctx.log.live?.() : undefined;
@@ -122,7 +121,7 @@ function plain(r: Replicas): string {
   return `${r.ready}/${r.desired} ready, ${r.updated}/${r.desired} updated, ${r.available}/${r.desired} available`;
 }
 
-function counts(r: Replicas | undefined, c: ReturnType<typeof pc.createColors>): string {
+function counts(r: Replicas | undefined, c: Colors): string {
   if (!r) return c.dim('waiting for the first status');
   const part = (label: string, n: number) => `${label} ${n === r.desired ? c.green(`${n}/${r.desired}`) : c.yellow(`${n}/${r.desired}`)}`;
   return [part('updated', r.updated), part('ready', r.ready), part('available', r.available)].join('  ');
