@@ -55,10 +55,12 @@ export async function rolloutStatus(w: Workload, timeoutMs: number, t: ClusterTa
 
 /**
  * Watches one object (`kubectl get <kind>/<name> --watch --output-watch-events -o json`: one JSON event
- * per line) and calls `onObject` with the object on every change. The caller stops the watch.
+ * per line) and calls `onObject` with the object on every change. The caller stops the watch; `maxMs`
+ * ends it anyway (--request-timeout), so a watch orphaned by a killed gitops-flow does not run on.
  */
-export function watchObject(ref: string, t: ClusterTarget, ctx: KubectlContext, onObject: (o: Record<string, unknown>) => void, namespace?: string): StreamHandle {
-  const argv = ['kubectl', ...targetArgs(t, namespace ?? t.namespace), 'get', ref, '--watch', '--output-watch-events', '-o', 'json'];
+export function watchObject(p: { ref: string; namespace?: string; maxMs: number }, t: ClusterTarget, ctx: KubectlContext, onObject: (o: Record<string, unknown>) => void): StreamHandle {
+  const seconds = Math.max(1, Math.ceil(p.maxMs / 1000));
+  const argv = ['kubectl', ...targetArgs(t, p.namespace ?? t.namespace), 'get', p.ref, '--watch', '--output-watch-events', '-o', 'json', `--request-timeout=${seconds}s`];
   return execLines(argv, { cwd: ctx.cwd, env: ctx.env, log: ctx.log }, (line) => {
     try {
       const event = JSON.parse(line) as { type?: string; object?: Record<string, unknown> };

@@ -12,13 +12,12 @@ import { gitopsFlow, kube, liveImages, uniqueExample } from './helpers.js';
 const GKE_CONFIG = 'environments:\n  dev:\n    cluster: { gke: { project: shipyard-prod, location: us-east1, cluster: bluenose } }\n';
 
 function stubGcloud(dir: string, behaviour: 'ok' | 'fail'): { path: string; log: string } {
-  const bin = join(dir, 'stub-bin');
   const log = join(dir, 'gcloud-argv.log');
   const kubectl = inject('toolPaths').kubectl;
   const body = behaviour === 'ok'
     ? `ctx="gke_shipyard-prod_us-east1_bluenose"\nexec "${kubectl}" config set-context "$ctx" --cluster=dev --user=dev >/dev/null\n`
     : 'echo "ERROR: (gcloud.container.clusters.get-credentials) You do not currently have an active account selected." >&2\nexit 1\n';
-  writeFileSync(join(dir, 'gcloud'), `#!/bin/sh\nprintf '%s\\n' "$*" >> "${log}"\n${body}`);
+  writeFileSync(join(dir, 'gcloud'), `#!/bin/sh\n# STUB gcloud: records its argv, then ${behaviour === 'ok' ? 'adds the context' : 'fails like an unauthenticated gcloud'}\nprintf '%s\\n' "$*" >> "${log}"\n${body}`);
   chmodSync(join(dir, 'gcloud'), 0o755);
   return { path: dir, log };
 }

@@ -47,7 +47,7 @@ export interface RolloutProgress {
 }
 
 /** Starts watching `workloads` and shows their progress until `close()`. */
-export function trackRollouts(workloads: Workload[], target: ClusterTarget, k: KubectlContext, ctx: CommandContext, now: () => number = Date.now): RolloutProgress {
+export function trackRollouts(workloads: Workload[], timeoutMs: number, target: ClusterTarget, k: KubectlContext, ctx: CommandContext, now: () => number = Date.now): RolloutProgress {
   const c = ctx.log.color;
   const started = now();
   const rows = new Map<Workload, Row>(workloads.map((w) => [w, { w }]));
@@ -73,7 +73,7 @@ export function trackRollouts(workloads: Workload[], target: ClusterTarget, k: K
   for (const w of workloads) {
     const group = w.apiVersion.includes('/') ? `.${w.apiVersion.split('/')[0]}` : '';
     const ref = `${w.kind.toLowerCase()}${group}/${w.name}`;
-    watches.set(w, watchObject(ref, target, k, (o) => {
+    watches.set(w, watchObject({ ref, ...(w.namespace && { namespace: w.namespace }), maxMs: timeoutMs + 30_000 }, target, k, (o) => {
       const row = rows.get(w) as Row;
       const next = replicasOf(w.kind, o);
       const before = row.replicas;
@@ -81,7 +81,7 @@ export function trackRollouts(workloads: Workload[], target: ClusterTarget, k: K
       if (row.ok !== undefined || (before && same(before, next))) return;
       if (region) draw();
       else ctx.log.info(`[${clock(now())}] ${describeRef(w)} ${plain(next)}`);
-    }, w.namespace));
+    }));
   }
   draw();
 

@@ -92,7 +92,7 @@ function applyError(e: ExecError): GitopsError {
 /** Waits for every workload concurrently within one deadline; returns the failures, explained. */
 export async function verify(workloads: Workload[], timeoutMs: number, target: ClusterTarget, ctx: CommandContext, root: string): Promise<string[]> {
   const k = kube(ctx, root);
-  const progress = trackRollouts(workloads, target, k, ctx);
+  const progress = trackRollouts(workloads, timeoutMs, target, k, ctx);
   let results: ({ w: Workload } & Awaited<ReturnType<typeof rolloutStatus>>)[];
   try {
     results = await Promise.all(
