@@ -199,7 +199,7 @@ describe('GitLab CI wrappers under gitlab-ci-local', () => {
     expectNoSecret(promote.output, promoteLog, gitSync(remote.dir, ['log', '--all', '--format=%B']), gitSync(remote.dir, ['notes', '--ref=gitops-flow-verified', 'list']));
   });
 
-  it('a manual restore job without GITOPS_FLOW_AT fails with the CLI\'s invalid-input exit, changing nothing', async () => {
+  it('a manual restore job without GITOPS_FLOW_AT fails with the CLI\'s error, changing nothing', async () => {
     const { remote } = envRemote();
     const before = gitSync(remote.dir, ['for-each-ref', '--format=%(refname) %(objectname)']);
     const r = await gitlabCiLocal(runnerClone(remote), ['--manual', 'restore-uat'], {
