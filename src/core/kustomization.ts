@@ -4,7 +4,7 @@
  * sorted by name. Unlike kustomize we edit the YAML document in place, so other fields, their order and
  * comments are preserved.
  */
-import { isMap, isSeq, parseDocument, type Document, type YAMLMap, YAMLSeq } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, parseDocument, type YAMLMap, YAMLSeq } from 'yaml';
 import { invalid, quote } from './errors.js';
 import { isValidDigest, isValidTag, nameProblem } from './image-ref.js';
 
@@ -117,10 +117,25 @@ function toImage(item: unknown, where: string, file: string | undefined): Kustom
   }
   const image: KustomizeImage = { name };
   for (const field of FIELDS) {
-    const v = item.get(field);
-    if (v !== undefined && v !== null && v !== '') image[field] = String(v);
+    const v = scalarText(item.get(field, true), `${name}.${field}`);
+    if (v !== undefined && v !== '') image[field] = v;
   }
   return image;
+}
+
+/**
+ * A field's text. kustomize refuses a plain number or boolean where it wants a string (`newTag: 1.10`
+ * is the number 1.1 to YAML), so we refuse it too, saying how to quote it.
+ */
+function scalarText(node: unknown, where: string): string | undefined {
+  if (typeof node === 'string') return node;
+  if (!isScalar(node) || node.value === null || node.value === undefined) return undefined;
+  if (typeof node.value !== 'string') {
+    const written = typeof node.source === 'string' ? node.source : String(node.value);
+    throw invalid('KUSTOMIZATION_INVALID', `images entry ${quote(where)} is the ${typeof node.value} ${written}, not a string.`,
+      `Quote it: ${where.split('.').pop()}: "${written}" (kustomize refuses it unquoted too).`, written);
+  }
+  return node.value;
 }
 
 /**

@@ -20,7 +20,8 @@ export async function history(o: HistoryOptions, ctx: CommandContext): Promise<R
       ({ commit, time, env, action, images, previousImages, source, subject, author })), null, 2));
   } else {
     for (const r of releases) {
-      const change = Object.entries(r.images).filter(([k, v]) => r.previousImages[k] !== v).map(([k, v]) => `${k}: ${r.previousImages[k] ?? '∅'} → ${v}`);
+      const names = [...new Set([...Object.keys(r.previousImages), ...Object.keys(r.images)])];
+      const change = names.map((k) => `${k}: ${r.previousImages[k] ?? '∅'} → ${r.images[k] ?? '∅'}`);
       ctx.io.stdout.write(`${r.commit.slice(0, 12)}  ${r.time}  ${r.env.padEnd(8)} ${r.action.padEnd(8)} ${change.join(', ') || '(no image change)'}${r.source.pipelineId ? `  [pipeline ${r.source.pipelineId} of ${r.source.project ?? '?'}]` : ''}\n`);
     }
   }

@@ -2,7 +2,8 @@
 import { posix } from 'node:path';
 import { git, type GitContext, readBlobs } from '../../adapters/git.js';
 import type { ResolvedConfig } from '../../core/config.js';
-import { imageMap, parseKustomization, readImages } from '../../core/kustomization.js';
+import { imagesOfText } from '../../core/images-scan.js';
+import { imageMap } from '../../core/kustomization.js';
 import { type Action, parseTrailers } from '../../core/trailers.js';
 
 export interface Release {
@@ -53,14 +54,31 @@ export async function readReleases(
     if (o.limit && pending.length >= o.limit) break;
   }
   const blobs = await readBlobs(pending.flatMap((p) => [`${p.base.commit}:${p.file}`, p.hasParent ? `${p.base.commit}^:${p.file}` : `${p.base.commit}:/dev/null`]), g);
-  return pending.map((p, i) => ({ ...p.base, images: imagesOf(blobs[2 * i]), previousImages: imagesOf(blobs[2 * i + 1]) }));
+  const cache = new Map<string, Record<string, string>>();
+  return pending.map((p, i) => {
+    const after = imagesOf(blobs[2 * i], cache);
+    const before = imagesOf(blobs[2 * i + 1], cache);
+    // The images this release changed (all of them for an env's first commit), before and after.
+    const changed = Object.keys({ ...before, ...after }).filter((k) => before[k] !== after[k]);
+    return {
+      ...p.base,
+      images: Object.fromEntries(changed.filter((k) => k in after).map((k) => [k, after[k] as string])),
+      previousImages: Object.fromEntries(changed.filter((k) => k in before).map((k) => [k, before[k] as string])),
+    };
+  });
 }
 
-function imagesOf(text: string | undefined): Record<string, string> {
+/** The images of an overlay blob; parsed once per distinct content (a parent is its child's previous). */
+function imagesOf(text: string | undefined, cache: Map<string, Record<string, string>>): Record<string, string> {
   if (text === undefined) return {};
-  try {
-    return imageMap(readImages(parseKustomization(text, KUSTOMIZATION)));
-  } catch {
-    return {};
+  let images = cache.get(text);
+  if (!images) {
+    try {
+      images = imageMap(imagesOfText(text, KUSTOMIZATION));
+    } catch {
+      images = {};
+    }
+    cache.set(text, images);
   }
+  return images;
 }

@@ -4,7 +4,7 @@
  * reachable — whether the live workloads run exactly those images (drift).
  */
 import pc from 'picocolors';
-import { git } from '../../adapters/git.js';
+import { lastChanges } from '../../adapters/git.js';
 import { getJson } from '../../adapters/kubectl.js';
 import type { Environment } from '../../core/config.js';
 import { type Colors, colorEnabled } from '../../core/io.js';
@@ -30,12 +30,14 @@ export async function status(o: { repoDir?: string; cluster?: boolean }, ctx: Co
   const root = repoDir(ctx, o.repoDir);
   const config = await loadConfig(root);
   const g = gitContext(ctx, root);
-  const verified = await readVerified(g);
+  const [verified, changes] = await Promise.all([
+    readVerified(g),
+    lastChanges('HEAD', config.order.map((n) => (config.environments.get(n) as Environment).overlay), g),
+  ]);
   const environments: Record<string, EnvStatus> = {};
   await Promise.all(config.order.map(async (name) => {
     const env = config.environments.get(name) as Environment;
-    const last = await git(['log', '-1', '--format=%H%x00%cI', 'HEAD', '--', env.overlay], g, { allowFailure: true });
-    const [commit = '', updatedAt = ''] = last.stdout.trim().split('\x00');
+    const { commit = '', time: updatedAt = '' } = changes.get(env.overlay) ?? {};
     const images = imageMap(await readOverlayImages(root, env));
     const pin = await readPin(root, env);
     environments[name] = {
