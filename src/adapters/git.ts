@@ -130,22 +130,27 @@ export async function exportTree(ref: string, dir: string, ctx: GitContext): Pro
 
 /** Reads many `<rev>:<path>` blobs in one `git cat-file --batch` process; undefined where missing. */
 export async function readBlobs(specs: string[], ctx: GitContext): Promise<(string | undefined)[]> {
+  return (await readBlobEntries(specs, ctx)).map((e) => e?.text);
+}
+
+/** Like readBlobs, with each blob's object id (equal ids: equal content). */
+export async function readBlobEntries(specs: string[], ctx: GitContext): Promise<({ id: string; text: string } | undefined)[]> {
   if (specs.length === 0) return [];
   const r = await exec(['git', 'cat-file', '--batch'], { cwd: ctx.cwd, env: gitEnv(ctx.env), log: ctx.log, input: `${specs.join('\n')}\n` });
   const buf = Buffer.from(r.stdout, 'utf8');
-  const out: (string | undefined)[] = [];
+  const out: ({ id: string; text: string } | undefined)[] = [];
   let pos = 0;
   for (let i = 0; i < specs.length; i++) {
     const nl = buf.indexOf(10, pos);
     const header = buf.subarray(pos, nl).toString('utf8');
     pos = nl + 1;
-    const m = / (blob|tree|commit|tag) (\d+)$/.exec(header);
+    const m = /^([0-9a-f]+) (blob|tree|commit|tag) (\d+)$/.exec(header);
     if (!m) {
       out.push(undefined);
       continue;
     }
-    const size = Number(m[2]);
-    out.push(m[1] === 'blob' ? buf.subarray(pos, pos + size).toString('utf8') : undefined);
+    const size = Number(m[3]);
+    out.push(m[2] === 'blob' ? { id: m[1] as string, text: buf.subarray(pos, pos + size).toString('utf8') } : undefined);
     pos += size + 1;
   }
   return out;
@@ -161,7 +166,7 @@ export function lastChanges(rev: string, paths: string[], ctx: GitContext): Prom
   const prefixes = paths.map((p) => `${p.replace(/\/+$/, '')}/`);
   ctx.log.debug(`$ git log --name-only ${rev} -- (${paths.length} paths)`);
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['log', '--format=%x1e%H %cI', '--name-only', '--no-renames', rev, '--', ...paths], { cwd: ctx.cwd, env: gitEnv(ctx.env), stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('git', ['log', '--format=%x1e%H %cI', '--name-only', '--no-renames', rev, '--', ...compactPathspecs(paths)], { cwd: ctx.cwd, env: gitEnv(ctx.env), stdio: ['ignore', 'pipe', 'ignore'] });
     let buf = '';
     let commit = '';
     let time = '';
@@ -185,4 +190,14 @@ export function lastChanges(rev: string, paths: string[], ctx: GitContext): Prom
       resolve(found);
     });
   });
+}
+
+/**
+ * Pathspecs for `git log` over many paths: git matches each pathspec against every commit's changes,
+ * so hundreds of them are slow (6.4 s for 300 overlays over 5,000 commits, 0.3 s for their parent).
+ * Past a handful, use their parent directories; callers filter the changed files themselves.
+ */
+export function compactPathspecs(paths: string[]): string[] {
+  if (paths.length <= 16) return paths;
+  return [...new Set(paths.map((p) => p.replace(/\/+$/, '').split('/').slice(0, -1).join('/') || '.'))];
 }

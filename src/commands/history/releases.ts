@@ -1,6 +1,6 @@
 /** The release record, read from git: every commit that changed an overlay, as one entry per env. */
 import { posix } from 'node:path';
-import { git, type GitContext, readBlobs } from '../../adapters/git.js';
+import { compactPathspecs, git, type GitContext, readBlobEntries } from '../../adapters/git.js';
 import type { ResolvedConfig } from '../../core/config.js';
 import { imagesOfText } from '../../core/images-scan.js';
 import { imageMap } from '../../core/kustomization.js';
@@ -29,7 +29,7 @@ export async function readReleases(
   const envs = [...config.environments.values()].filter((e) => !o.env || e.name === o.env);
   const args = ['log', '--format=%x1e%H%x00%cI%x00%P%x00%an%x00%s%x00%(trailers:unfold,only,separator=%x1f)%x00', '--name-only', '--no-renames'];
   if (o.since) args.push(`--since=${o.since}`);
-  args.push(o.rev ?? 'HEAD', '--', ...envs.map((e) => e.overlay));
+  args.push(o.rev ?? 'HEAD', '--', ...compactPathspecs(envs.map((e) => e.overlay)));
   const log = await git(args, g, { allowFailure: true });
   if (log.exitCode !== 0) return [];
   const pending: { base: Omit<Release, 'images' | 'previousImages'>; file: string; hasParent: boolean }[] = [];
@@ -53,7 +53,7 @@ export async function readReleases(
     }
     if (o.limit && pending.length >= o.limit) break;
   }
-  const blobs = await readBlobs(pending.flatMap((p) => [`${p.base.commit}:${p.file}`, p.hasParent ? `${p.base.commit}^:${p.file}` : `${p.base.commit}:/dev/null`]), g);
+  const blobs = await readBlobEntries(pending.flatMap((p) => [`${p.base.commit}:${p.file}`, p.hasParent ? `${p.base.commit}^:${p.file}` : `${p.base.commit}:/dev/null`]), g);
   const cache = new Map<string, Record<string, string>>();
   return pending.map((p, i) => {
     const after = imagesOf(blobs[2 * i], cache);
@@ -69,16 +69,16 @@ export async function readReleases(
 }
 
 /** The images of an overlay blob; parsed once per distinct content (a parent is its child's previous). */
-function imagesOf(text: string | undefined, cache: Map<string, Record<string, string>>): Record<string, string> {
-  if (text === undefined) return {};
-  let images = cache.get(text);
+function imagesOf(blob: { id: string; text: string } | undefined, cache: Map<string, Record<string, string>>): Record<string, string> {
+  if (blob === undefined) return {};
+  let images = cache.get(blob.id);
   if (!images) {
     try {
-      images = imageMap(imagesOfText(text, KUSTOMIZATION));
+      images = imageMap(imagesOfText(blob.text, KUSTOMIZATION));
     } catch {
       images = {};
     }
-    cache.set(text, images);
+    cache.set(blob.id, images);
   }
   return images;
 }
