@@ -3,10 +3,8 @@
  * Kept apart from main.ts so these commands can grow without touching the release commands.
  */
 import { Argument, type Command } from 'commander';
-import { type CompletionModel, completeEnvs, completionScript, SHELLS } from '../commands/completion/index.js';
+import type { CompletionModel } from '../commands/completion/index.js';
 import type { CommandContext } from '../commands/context.js';
-import { doctor } from '../commands/doctor/index.js';
-import { init } from '../commands/init/index.js';
 
 export function registerExtraCommands(
   program: Command,
@@ -22,7 +20,7 @@ export function registerExtraCommands(
     .option('--image <ref>', 'image every overlay starts with (default registry.example.com/team/<app>:0.1.0)')
     .option('--force', 'overwrite files that already exist')
     .action(async (o) => {
-      const r = await init({ repoDir: repo(), envs: o.envs, app: o.app, image: o.image, force: Boolean(o.force) }, context());
+      const r = await (await import('../commands/init/index.js')).init({ repoDir: repo(), envs: o.envs, app: o.app, image: o.image, force: Boolean(o.force) }, context());
       if (context().opts.json) context().log.result(JSON.stringify(r, null, 2));
     });
 
@@ -31,7 +29,7 @@ export function registerExtraCommands(
     .description('check the pinned tools, the env repo config and cluster access')
     .action(async () => {
       const ctx = context();
-      const r = await doctor({ repoDir: repo() }, ctx);
+      const r = await (await import('../commands/doctor/index.js')).doctor({ repoDir: repo() }, ctx);
       if (ctx.opts.json) ctx.log.result(JSON.stringify({ checks: r.checks }, null, 2));
       if (!r.ok) {
         // The checks are the whole machine output (one JSON document); the verdict goes to stderr.
@@ -44,9 +42,10 @@ export function registerExtraCommands(
   program
     .command('completion')
     .description('print a shell completion script (e.g. source <(gitops-flow completion bash))')
-    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
-    .action((shell: string) => {
-      const script = completionScript(shell, completionModel(program));
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+    .action(async (shell: string) => {
+      const { completionScript } = await import('../commands/completion/index.js');
+      const script = completionScript(shell as 'bash' | 'zsh' | 'fish', completionModel(program));
       if (context().opts.json) context().log.result(JSON.stringify({ shell, script }, null, 2));
       else context().io.stdout.write(script);
     });
@@ -54,7 +53,7 @@ export function registerExtraCommands(
   program
     .command('__complete-envs', { hidden: true })
     .description('print the environments of the env repo (for completion scripts)')
-    .action(() => completeEnvs({ repoDir: repo() }, context()));
+    .action(async () => (await import('../commands/completion/index.js')).completeEnvs({ repoDir: repo() }, context()));
 }
 
 const ENV_FLAGS = ['--env', '--from', '--to'];

@@ -5,16 +5,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CommandContext } from '../commands/context.js';
-import { deploy } from '../commands/deploy/index.js';
-import { diff } from '../commands/diff/index.js';
-import { restore } from '../commands/restore/index.js';
-import { rollback } from '../commands/rollback/index.js';
-import { unpin } from '../commands/unpin/index.js';
-import { history } from '../commands/history/index.js';
-import { promote } from '../commands/promote/index.js';
-import { render } from '../commands/render/index.js';
-import { status } from '../commands/status/index.js';
-import { suggest } from '../commands/suggest/index.js';
 import { GitopsError, quote } from '../core/errors.js';
 import pc from 'picocolors';
 import { type Colors, colorEnabled, createLogger, type Io } from '../core/io.js';
@@ -100,7 +90,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         [['project', o.upstreamProject], ['commit', o.upstreamCommit], ['ref', o.upstreamRef], ['pipelineId', o.upstreamPipeline], ['pipelineUrl', o.upstreamPipelineUrl], ['message', o.upstreamMessage]]
           .filter(([, v]) => v !== undefined),
       );
-      const r = await suggest({ envRepo: o.envRepo, env: o.env, images: o.image, targetBranch: o.targetBranch, pushToTarget: Boolean(o.pushToTarget), upstream }, context());
+      const r = await (await import('../commands/suggest/index.js')).suggest({ envRepo: o.envRepo, env: o.env, images: o.image, targetBranch: o.targetBranch, pushToTarget: Boolean(o.pushToTarget), upstream }, context());
       if (context().opts.json) context().log.result(JSON.stringify(r, null, 2));
     });
 
@@ -110,7 +100,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .requiredOption('--env <env>', 'environment')
     .option('--ref <ref>', 'render the overlay as it was at this commit (default: the working tree)')
     .option('--out <file>', 'write the manifest to this file (inside the repo) instead of stdout')
-    .action((o) => render({ repoDir: repo(), env: o.env, ref: o.ref, out: o.out }, context()));
+    .action(async (o) => (await import('../commands/render/index.js')).render({ repoDir: repo(), env: o.env, ref: o.ref, out: o.out }, context()));
 
   program
     .command('deploy')
@@ -120,7 +110,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--timeout <duration>', 'how long to wait for workloads, e.g. 5m (default: config, 5m)')
     .option('--out <file>', 'where to keep the rendered manifest (default .gitops-flow/rendered/<env>.yaml)')
     .option('--last-good <ref>', 'commit re-applied when the rollout fails (default: the parent of --ref)')
-    .action((o) => deploy({ repoDir: repo(), env: o.env, ref: o.ref, timeout: o.timeout, out: o.out, lastGood: o.lastGood }, context()));
+    .action(async (o) => (await import('../commands/deploy/index.js')).deploy({ repoDir: repo(), env: o.env, ref: o.ref, timeout: o.timeout, out: o.out, lastGood: o.lastGood }, context()));
 
   program
     .command('promote')
@@ -133,7 +123,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--timeout <duration>', 'how long to wait for workloads, e.g. 5m')
     .option('--force', 'promote into a pinned environment (and unpin it)')
     .action(async (o) => {
-      await promote({ repoDir: repo(), from: o.from, to: o.to, images: o.image, deploy: o.deploy, push: o.push, timeout: o.timeout, force: o.force }, context());
+      await (await import('../commands/promote/index.js')).promote({ repoDir: repo(), from: o.from, to: o.to, images: o.image, deploy: o.deploy, push: o.push, timeout: o.timeout, force: o.force }, context());
     });
 
   program
@@ -141,7 +131,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .description('what runs where, since when, verified or pending, and drift against the clusters')
     .option('--no-cluster', 'do not contact the clusters (no drift check)')
     .action(async (o) => {
-      await status({ repoDir: repo(), cluster: o.cluster }, context());
+      await (await import('../commands/status/index.js')).status({ repoDir: repo(), cluster: o.cluster }, context());
     });
 
   program
@@ -151,7 +141,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--since <time>', 'only releases after this time (e.g. 2026-10-01T12:00Z, "2 weeks ago")')
     .addOption(new Option('--limit <n>', 'at most n releases').argParser(positiveInt))
     .action(async (o) => {
-      await history({ repoDir: repo(), env: o.env, since: o.since, limit: o.limit }, context());
+      await (await import('../commands/history/index.js')).history({ repoDir: repo(), env: o.env, since: o.since, limit: o.limit }, context());
     });
 
   program
@@ -164,7 +154,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--no-push', 'commit and deploy without pushing')
     .option('--timeout <duration>', 'how long to wait for workloads, e.g. 5m')
     .action(async (o) => {
-      await rollback({ repoDir: repo(), env: o.env, to: o.to, reason: o.reason, deploy: o.deploy, push: o.push, timeout: o.timeout }, context());
+      await (await import('../commands/rollback/index.js')).rollback({ repoDir: repo(), env: o.env, to: o.to, reason: o.reason, deploy: o.deploy, push: o.push, timeout: o.timeout }, context());
     });
 
   program
@@ -177,7 +167,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--no-push', 'commit and deploy without pushing')
     .option('--timeout <duration>', 'how long to wait for workloads, e.g. 5m')
     .action(async (o) => {
-      await restore({ repoDir: repo(), env: o.env, allEnvs: o.allEnvs, at: o.at, deploy: o.deploy, push: o.push, timeout: o.timeout }, context());
+      await (await import('../commands/restore/index.js')).restore({ repoDir: repo(), env: o.env, allEnvs: o.allEnvs, at: o.at, deploy: o.deploy, push: o.push, timeout: o.timeout }, context());
     });
 
   program
@@ -186,7 +176,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .requiredOption('--env <env>', 'environment')
     .option('--no-push', 'commit without pushing')
     .action(async (o) => {
-      const r = await unpin({ repoDir: repo(), env: o.env, push: o.push }, context());
+      const r = await (await import('../commands/unpin/index.js')).unpin({ repoDir: repo(), env: o.env, push: o.push }, context());
       if (context().opts.json) context().log.result(JSON.stringify(r, null, 2));
     });
 
@@ -200,7 +190,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--cluster', 'diff the render of --to against the live cluster (kubectl diff --server-side)')
     .option('--exit-code', 'exit 1 when there are differences, like git diff --exit-code')
     .action(async (o) => {
-      const r = await diff({ repoDir: repo(), env: o.env, from: o.from, to: o.to, cluster: o.cluster }, context());
+      const r = await (await import('../commands/diff/index.js')).diff({ repoDir: repo(), env: o.env, from: o.from, to: o.to, cluster: o.cluster }, context());
       if (o.exitCode && r.changed) exitCode = 1;
     });
 

@@ -3,7 +3,7 @@
  * streams and a logger. Tests inject all of it.
  */
 import type { Writable } from 'node:stream';
-import { createLogUpdate } from 'log-update';
+import type { createLogUpdate } from 'log-update';
 import pc from 'picocolors';
 import { Scrubber } from './scrub.js';
 
@@ -56,9 +56,9 @@ export interface RunOptions {
 /** The one logger: human lines to stderr, machine output to stdout, secrets scrubbed from both. */
 export function createLogger(io: Io, opts: { verbose: boolean; quiet?: boolean; now?: () => number }): Logger {
   const scrubber = new Scrubber(io.env);
-  let region: { render: ReturnType<typeof createLogUpdate>; text: string } | undefined;
+  let region: { render?: ReturnType<typeof createLogUpdate>; text: string } | undefined;
   const err = (line: string) => {
-    if (!region) {
+    if (!region?.render) {
       io.stderr.write(`${scrubber.scrub(line)}\n`);
       return;
     }
@@ -68,21 +68,28 @@ export function createLogger(io: Io, opts: { verbose: boolean; quiet?: boolean; 
     region.render(region.text);
   };
   const sections = io.env.GITLAB_CI === 'true' ? gitlabSections(io, scrubber, opts.now ?? Date.now) : undefined;
+  // log-update is loaded only on a terminal, where a live view may be shown (it costs start-up time).
+  const logUpdate = interactive(io) ? import('log-update') : undefined;
   const live = (): LiveRegion | undefined => {
     if (!interactive(io) || region) return undefined;
-    // showCursor: log-update would otherwise hide the cursor of the real process.stderr.
-    const own = { render: createLogUpdate(io.stderr as NodeJS.WriteStream, { showCursor: true }), text: '' };
+    const own: { render?: ReturnType<typeof createLogUpdate>; text: string } = { text: '' };
     region = own;
+    void (logUpdate ?? import('log-update')).then(({ createLogUpdate }) => {
+      if (region !== own) return;
+      // showCursor: log-update would otherwise hide the cursor of the real process.stderr.
+      own.render = createLogUpdate(io.stderr as NodeJS.WriteStream, { showCursor: true });
+      if (own.text) own.render(own.text);
+    });
     return {
       update: (text) => {
         if (region !== own) return;
         own.text = scrubber.scrub(text);
-        own.render(own.text);
+        own.render?.(own.text);
       },
       close: () => {
         if (region !== own) return;
-        own.render.clear();
-        own.render.done();
+        own.render?.clear();
+        own.render?.done();
         region = undefined;
       },
     };

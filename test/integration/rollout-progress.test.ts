@@ -39,9 +39,11 @@ function stubKubectl(): { path: string; pids: () => number[] } {
   writeFileSync(join(dir, 'kubectl'), `#!/bin/sh
 # STUB kubectl for the rollout progress tests: recorded watch events, canned rollout results.
 echo $$ >> "${dir}/pids"
+# Events arrive 150 ms apart, as a real watch spaces them (a live view draws what it sees).
+replay() { while IFS= read -r line; do printf '%s\\n' "$line"; sleep 0.15; done < "$1"; }
 case "$*" in
-  *"get deployment.apps/web --watch"*) cat "${dir}/web.events"; exec sleep 60 ;;
-  *"get statefulset.apps/cache --watch"*) cat "${dir}/cache.events"; exec sleep 60 ;;
+  *"get deployment.apps/web --watch"*) replay "${dir}/web.events"; exec sleep 60 ;;
+  *"get statefulset.apps/cache --watch"*) replay "${dir}/cache.events"; exec sleep 60 ;;
   *"rollout status deployment/web"*) sleep 1; echo 'deployment "web" successfully rolled out' ;;
   *"rollout status statefulset/cache"*) sleep 1; echo 'error: timed out waiting for the condition' >&2; exit 1 ;;
   *"get pods"*) echo '{"items":[]}' ;;

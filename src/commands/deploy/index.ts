@@ -34,7 +34,7 @@ export async function deploy(o: DeployOptions, ctx: CommandContext): Promise<voi
   const ref = await resolveRef(o.ref ?? 'HEAD', g);
   const manifest = await renderEnv({ root, env, ref }, ctx);
   const lastGoodRef = await revParse(o.lastGood ?? `${ref}^`, g);
-  const lastGood = lastGoodRef ? { ref: lastGoodRef, manifest: await renderEnv({ root, env, ref: lastGoodRef }, ctx) } : undefined;
+  const lastGood = lastGoodRef ? { ref: lastGoodRef, render: () => renderEnv({ root, env, ref: lastGoodRef }, ctx) } : undefined;
   const result = await deployManifest({
     root, env, manifest, manifestPath: renderPath(root, env.name, o.out), timeoutMs: timeoutMs ?? env.timeoutMs, ...(lastGood && { lastGood }),
   }, ctx);

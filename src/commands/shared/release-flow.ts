@@ -166,7 +166,7 @@ async function deployHead(plan: ReleasePlan, s: State, ctx: CommandContext): Pro
   // In dry-run nothing is committed, so the working tree holds the change.
   const manifest = await renderEnv({ root: s.root, env: plan.env, ...(!ctx.opts.dryRun && { ref: 'HEAD' }) }, ctx);
   const goodRef = (s.hasRemote && (await revParse(`refs/remotes/origin/${plan.config.targetBranch}`, s.g))) || (await revParse('HEAD^', s.g));
-  const lastGood = goodRef ? { ref: goodRef, manifest: await renderEnv({ root: s.root, env: plan.env, ref: goodRef }, ctx) } : undefined;
+  const lastGood = goodRef ? { ref: goodRef, render: () => renderEnv({ root: s.root, env: plan.env, ref: goodRef }, ctx) } : undefined;
   await deployManifest({
     root: s.root, env: plan.env, manifest, manifestPath: renderPath(plan.root, plan.env.name), timeoutMs: plan.timeoutMs ?? plan.env.timeoutMs, ...(lastGood && { lastGood }),
   }, ctx);

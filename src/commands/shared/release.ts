@@ -178,11 +178,12 @@ export interface DeployResult {
 }
 
 /**
- * Applies `manifest` and waits for every workload. On failure re-applies `lastGood` (when given),
+ * Applies `manifest` and waits for every workload. On failure renders and re-applies `lastGood` (when
+ * given; rendered only then),
  * then throws exit 1 naming the workloads, pods and reasons.
  */
 export async function deployManifest(
-  p: { root: string; env: Environment; manifest: string; manifestPath: string; timeoutMs: number; lastGood?: { ref: string; manifest: string } },
+  p: { root: string; env: Environment; manifest: string; manifestPath: string; timeoutMs: number; lastGood?: { ref: string; render: () => Promise<string> } },
   ctx: CommandContext,
 ): Promise<DeployResult> {
   const target = await resolveTarget(p.env, ctx, p.root);
@@ -205,10 +206,11 @@ export async function deployManifest(
   if (p.lastGood) {
     ctx.log.info(`Rollout failed: re-applying the last good render (${p.lastGood.ref.slice(0, 12)})`);
     const goodPath = p.manifestPath.replace(/\.yaml$/, '.last-good.yaml');
-    await writeRender(goodPath, p.lastGood.manifest);
     try {
+      const goodManifest = await p.lastGood.render();
+      await writeRender(goodPath, goodManifest);
       await applyManifest(goodPath, target, ctx, p.root);
-      const goodWorkloads = workloadsOf(parseManifest(p.lastGood.manifest), p.env.workloads);
+      const goodWorkloads = workloadsOf(parseManifest(goodManifest), p.env.workloads);
       const after = await verify(goodWorkloads, p.timeoutMs, target, ctx, p.root);
       restore.push(after.length === 0 ? `The cluster is back at ${p.lastGood.ref.slice(0, 12)} (last good render).` : `Re-applied ${p.lastGood.ref.slice(0, 12)}, but it is not ready either:`, ...after);
     } catch (e) {
