@@ -5,6 +5,7 @@
  * src/ and fails when one has no entry. Stubs are shell scripts named "STUB" in their first lines.
  */
 import { chmodSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -162,6 +163,12 @@ const CLI_CASES: CliCase[] = [
     code: 'PUSH_REJECTED', exit: 1, value: 'main', hint: 'nothing was force-pushed',
     run: () => cli(refusingRemote('non-fast-forward (the stub refuses every push)'), ['promote', '--from', 'dev', '--to', 'uat', '--no-deploy']),
   },
+  { code: 'REPO_LOCKED', exit: 1, value: `pid ${process.pid}`, hint: 'GITOPS_FLOW_LOCK_WAIT', run: () => {
+    // This test process holds the lock (alive, same host), and the run waits 0 s for it.
+    const dir = clone();
+    writeFileSync(join(dir, '.git', 'gitops-flow.lock'), JSON.stringify({ pid: process.pid, hostname: hostname(), started: new Date().toISOString() }));
+    return cli(dir, ['promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '0s' }));
+  } },
   { code: 'ENV_PINNED', exit: 2, value: 'prod', hint: 'gitops-flow unpin --env prod', run: async () => {
     const dir = clone({ [PROD]: withTag(PROD, '0.9.0') });
     commitFiles(dir, { [PROD]: withTag(PROD, '1.1.0') }, 'prod 1.1.0');

@@ -7,6 +7,7 @@ import { getEnvironment } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { invalid } from '../../core/errors.js';
 import { type CommandContext, gitContext, loadConfig, repoDir, resolveRef } from '../context.js';
+import { withRepoLock } from '../shared/lock.js';
 import { deployManifest, renderEnv, renderPath } from '../shared/release.js';
 
 export interface DeployOptions {
@@ -21,6 +22,10 @@ export interface DeployOptions {
 
 export async function deploy(o: DeployOptions, ctx: CommandContext): Promise<void> {
   const root = repoDir(ctx, o.repoDir);
+  await withRepoLock(root, ctx, () => deployLocked(o, root, ctx));
+}
+
+async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext): Promise<void> {
   const timeoutMs = o.timeout ? parseDuration(o.timeout, '--timeout') : undefined;
   const env = getEnvironment(await loadConfig(root), o.env);
   const g = gitContext(ctx, root);

@@ -17,6 +17,7 @@ import { identity, pushWithReplay } from './publish.js';
 import { deployManifest, renderEnv, renderPath } from './release.js';
 import { checkWorkingCopy } from './sync.js';
 import { recordRelease } from './record.js';
+import { withRepoLock } from './lock.js';
 
 export interface ReleasePlan {
   /** The env repo working copy. */
@@ -53,7 +54,12 @@ interface State {
   result: ReleaseResult;
 }
 
-export async function runRelease(plan: ReleasePlan, ctx: CommandContext): Promise<ReleaseResult> {
+/** Runs the release holding the working copy's lock, so two local runs never interleave. */
+export function runRelease(plan: ReleasePlan, ctx: CommandContext): Promise<ReleaseResult> {
+  return withRepoLock(plan.root, ctx, () => release(plan, ctx));
+}
+
+async function release(plan: ReleasePlan, ctx: CommandContext): Promise<ReleaseResult> {
   const userG = gitContext(ctx, plan.root);
   const hasRemote = (await git(['remote'], userG)).stdout.split('\n').includes('origin');
   const branch = plan.config.targetBranch;

@@ -1,0 +1,122 @@
+/**
+ * One run at a time per env repo working copy: promote, rollback, restore, unpin and deploy hold
+ * `.git/gitops-flow.lock` (created with O_EXCL; pid, hostname, start time) so two local runs never
+ * interleave their fetch/commit/reset steps. A second run waits (bounded) and says for whom; a lock
+ * left by a dead process on this host is taken over by an atomic rename, then re-checked.
+ */
+import { link, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { git } from '../../adapters/git.js';
+import { parseDuration } from '../../core/duration.js';
+import { failed } from '../../core/errors.js';
+import { type CommandContext, gitContext } from '../context.js';
+
+export const LOCK_FILE = 'gitops-flow.lock';
+/** How long a second run waits for the first; GITOPS_FLOW_LOCK_WAIT overrides it (e.g. `5m`). */
+export const LOCK_WAIT_MS = 60_000;
+const POLL_MS = 200;
+/** A lock file still empty after this long was left by a process that died between create and write. */
+const EMPTY_GRACE_MS = 5_000;
+
+interface Holder {
+  pid: number;
+  hostname: string;
+  started: string;
+}
+
+/** Runs `fn` holding the lock of the working copy at `root`. */
+export async function withRepoLock<T>(root: string, ctx: CommandContext, fn: () => Promise<T>): Promise<T> {
+  const gitDir = (await git(['rev-parse', '--absolute-git-dir'], { ...gitContext(ctx, root), dryRun: false })).stdout.trim();
+  const file = join(gitDir, LOCK_FILE);
+  const waitText = ctx.io.env.GITOPS_FLOW_LOCK_WAIT;
+  const waitMs = waitText ? parseDuration(waitText, 'GITOPS_FLOW_LOCK_WAIT') : LOCK_WAIT_MS;
+  const mine = await acquire(file, waitMs, ctx);
+  try {
+    return await fn();
+  } finally {
+    // Remove it only while it is still ours (a takeover by someone else must not be undone).
+    if ((await readFile(file, 'utf8').catch(() => '')) === mine) await unlink(file).catch(() => undefined);
+  }
+}
+
+/** Takes the lock at `file`, waiting up to `waitMs`; returns the content written (our token). */
+export async function acquire(file: string, waitMs: number, ctx: CommandContext): Promise<string> {
+  const me: Holder = { pid: process.pid, hostname: hostname(), started: new Date().toISOString() };
+  const mine = `${JSON.stringify(me)}\n`;
+  const deadline = Date.now() + waitMs;
+  let announced = false;
+  for (;;) {
+    try {
+      await writeFile(file, mine, { flag: 'wx', mode: 0o644 });
+      return mine;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const seen = await readFile(file, 'utf8').catch(() => undefined);
+    if (seen === undefined) continue; // released between our create and read: try again at once
+    const holder = parseHolder(seen);
+    if (await isStale(file, seen, holder)) {
+      if (await takeOver(file, seen)) ctx.log.info(`Took over a stale lock ${file} left by ${describe(holder)} (no longer running).`);
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      throw failed('REPO_LOCKED', `Another gitops-flow run holds ${file}: ${describe(holder)}; waited ${Math.round(waitMs / 1000)} s.`,
+        `Wait for that run to finish and run the command again (or raise GITOPS_FLOW_LOCK_WAIT). If no run is active on ${holder?.hostname ?? 'its host'}, delete ${file}.`,
+        [seen.trim()]);
+    }
+    if (!announced) {
+      ctx.log.info(`Waiting for ${describe(holder)} to release ${file} (up to ${Math.round(waitMs / 1000)} s)…`);
+      announced = true;
+    }
+    await new Promise((r) => setTimeout(r, Math.min(POLL_MS, Math.max(1, deadline - Date.now()))));
+  }
+}
+
+function parseHolder(text: string): Holder | undefined {
+  try {
+    const h = JSON.parse(text) as Partial<Holder>;
+    return typeof h.pid === 'number' && typeof h.hostname === 'string' ? { pid: h.pid, hostname: h.hostname, started: String(h.started ?? '') } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(h: Holder | undefined): string {
+  return h ? `pid ${h.pid} on ${h.hostname} (since ${h.started})` : 'a run that has not written its pid yet';
+}
+
+/** Dead on this host, or never written and old: only then may the lock be taken. Other hosts: never. */
+async function isStale(file: string, text: string, h: Holder | undefined): Promise<boolean> {
+  if (!h) {
+    if (text.trim()) return false; // not ours to judge
+    const st = await stat(file).catch(() => undefined);
+    return st !== undefined && Date.now() - st.mtimeMs > EMPTY_GRACE_MS;
+  }
+  if (h.hostname !== hostname()) return false;
+  try {
+    process.kill(h.pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Moves the stale lock aside atomically (only one contender's rename succeeds), then re-checks that
+ * what was moved is the stale lock it judged; a live lock moved by a lost race is put back (link
+ * fails if a new one already exists, which is then the rightful holder).
+ */
+async function takeOver(file: string, staleText: string): Promise<boolean> {
+  const aside = `${file}.stale-${process.pid}-${Date.now()}`;
+  try {
+    await rename(file, aside);
+  } catch {
+    return false; // someone else moved or released it
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => '');
+  const ok = moved === staleText;
+  if (!ok) await link(aside, file).catch(() => undefined);
+  await rm(aside, { force: true });
+  return ok;
+}

@@ -1,0 +1,94 @@
+/**
+ * The working-copy lock, with real processes (the built binary): two promotes started at once on one
+ * clone serialize, a run that finds a live lock waits and then exits 1 naming the holder, and a lock
+ * left by a process killed with SIGKILL is taken over.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cleanEnv, runBinary } from '../helpers/cli.js';
+import { cloneRemote, exampleFiles, gitSync, makeRemote, REPO_ROOT, tempDir } from '../helpers/git-fixtures.js';
+
+const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
+const withTag = (file: string, tag: string) => (exampleFiles()[file] as string).replace('newTag: "1.0.0"', `newTag: "${tag}"`);
+const REAL_GIT = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+
+/** A clone of a remote without gitops-flow.yaml (any env may be promoted from any other); dev at 1.4.2. */
+function clone(): { dir: string; remote: ReturnType<typeof makeRemote> } {
+  const remote = makeRemote(exampleFiles({ 'gitops-flow.yaml': null, [DEV]: withTag(DEV, '1.4.2') }));
+  return { dir: cloneRemote(remote), remote };
+}
+
+/** A PATH whose `git` is a stub that sleeps before each push, so concurrent runs overlap. */
+function slowPushEnv(): NodeJS.ProcessEnv {
+  const dir = tempDir('gitops-flow-stubs-');
+  writeFileSync(join(dir, 'git'), `#!/bin/sh\n# STUB git: sleeps 1 s before a push, then runs the real git\n[ "$1" = push ] && sleep 1\nexec ${REAL_GIT} "$@"\n`);
+  chmodSync(join(dir, 'git'), 0o755);
+  const env = cleanEnv();
+  return { ...env, PATH: `${dir}:${env.PATH}` };
+}
+
+const lockFile = (dir: string) => join(dir, '.git', 'gitops-flow.lock');
+
+describe('working-copy lock', () => {
+  it('serializes two promotes started at once on one clone: both land, no push raced', async () => {
+    const { dir, remote } = clone();
+    const env = slowPushEnv();
+    const [a, b] = await Promise.all([
+      runBinary(['-C', dir, '--json', 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { cwd: dir, env }),
+      runBinary(['-C', dir, '--json', 'promote', '--from', 'dev', '--to', 'prod', '--no-deploy'], { cwd: dir, env }),
+    ]);
+    expect([a.code, b.code], `${a.stderr}\n${b.stderr}`).toEqual([0, 0]);
+    // Exactly one waited for the other, and neither had to replay: they never interleaved.
+    expect([a.stderr, b.stderr].filter((e) => /Waiting for pid \d+ on /.test(e))).toHaveLength(1);
+    expect(JSON.parse(a.stdout).pushAttempts).toBe(1);
+    expect(JSON.parse(b.stdout).pushAttempts).toBe(1);
+    expect(remote.rejections()).toBe(0);
+    const subjects = gitSync(remote.dir, ['log', '--format=%s', 'main']).split('\n');
+    expect(subjects.filter((s) => s.includes('promote dev → uat'))).toHaveLength(1);
+    expect(subjects.filter((s) => s.includes('promote dev → prod'))).toHaveLength(1);
+    expect(existsSync(lockFile(dir))).toBe(false);
+  });
+
+  it('waits for a live holder, then exits 1 naming it; a lock from another host is never taken', async () => {
+    for (const holder of [{ pid: process.pid, hostname: hostname() }, { pid: 1, hostname: 'another-runner' }]) {
+      const { dir } = clone();
+      const text = `${JSON.stringify({ ...holder, started: new Date().toISOString() })}\n`;
+      writeFileSync(lockFile(dir), text);
+      const t0 = Date.now();
+      const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { cwd: dir, env: cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '1s' }) });
+      expect(r.code).toBe(1);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+      expect(r.stderr).toContain(`Waiting for pid ${holder.pid} on ${holder.hostname}`);
+      expect(r.stderr).toContain('error[REPO_LOCKED]');
+      expect(r.stderr).toContain('GITOPS_FLOW_LOCK_WAIT');
+      expect(readFileSync(lockFile(dir), 'utf8')).toBe(text); // the holder's lock is left alone
+      expect(gitSync(dir, ['log', '-1', '--format=%s'])).toBe('initial');
+    }
+  });
+
+  it('takes over the lock of a process killed with SIGKILL while holding it', async () => {
+    const { dir, remote } = clone();
+    const lockModule = join(REPO_ROOT, 'dist', 'commands', 'shared', 'lock.js');
+    const holder = spawn(process.execPath, ['--input-type=module', '-e',
+      `const m = await import(${JSON.stringify(lockModule)});
+       await m.acquire(${JSON.stringify(lockFile(dir))}, 0, { log: { info() {} } });
+       console.log('locked'); setInterval(() => {}, 1000);`]);
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on('data', (b: Buffer) => b.toString().includes('locked') && resolve());
+      holder.on('exit', (code) => reject(new Error(`lock holder exited ${code}`)));
+    });
+    const pid = holder.pid as number;
+    expect(JSON.parse(readFileSync(lockFile(dir), 'utf8')).pid).toBe(pid);
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.once('exit', r));
+    const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { cwd: dir, env: cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '5s' }) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Took over a stale lock`);
+    expect(r.stderr).toContain(`pid ${pid} on ${hostname()}`);
+    expect(gitSync(remote.dir, ['log', '-1', '--format=%s', 'main'])).toContain('promote dev → uat');
+    expect(existsSync(lockFile(dir))).toBe(false);
+  });
+});
