@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import { GitopsError } from '../core/errors.js';
 import type { Logger } from '../core/io.js';
 import { exec, ExecError, type ExecResult } from './exec.js';
 
@@ -31,9 +32,23 @@ export function gitEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return out;
 }
 
-/** Runs `git <args>` in the context's working copy. */
-export function git(args: string[], ctx: GitContext, extra: { mutates?: boolean; input?: string; allowFailure?: boolean } = {}): Promise<ExecResult> {
-  return exec(['git', ...args], { cwd: ctx.cwd, env: gitEnv(ctx.env), log: ctx.log, dryRun: ctx.dryRun ?? false, ...extra });
+/** What git prints when the server refused the credentials (or none were given and it may not prompt). */
+const AUTH_FAILED = /could not read Username|Authentication failed|HTTP Basic: Access denied|requested URL returned error: 40[13]/;
+
+/** Runs `git <args>` in the context's working copy; a refused login is GIT_AUTH_FAILED, not a bare exit code. */
+export async function git(args: string[], ctx: GitContext, extra: { mutates?: boolean; input?: string; allowFailure?: boolean } = {}): Promise<ExecResult> {
+  try {
+    return await exec(['git', ...args], { cwd: ctx.cwd, env: gitEnv(ctx.env), log: ctx.log, dryRun: ctx.dryRun ?? false, ...extra });
+  } catch (e) {
+    if (!(e instanceof ExecError) || !AUTH_FAILED.test(e.stderr)) throw e;
+    const url = args.find((a) => /^[a-z][a-z0-9+.-]*:\/\//i.test(a)) ?? /(?:for|to access) '([^']+)'/.exec(e.stderr)?.[1];
+    const hasToken = TOKEN_VARIABLES.some((k) => ctx.env[k]);
+    throw new GitopsError({
+      code: 'GIT_AUTH_FAILED', exitCode: 1, value: url, details: e.stderr.trim().split('\n').slice(-3), cause: e,
+      message: `git could not authenticate to ${url ?? 'the env repo'}${hasToken ? ': the server refused the token' : ': no token was given'}.`,
+      remediation: 'Set GITOPS_FLOW_GIT_TOKEN (or GITLAB_TOKEN) to a token that may read and write the env repo (GitLab: a project access token with write_repository).',
+    });
+  }
 }
 
 /** Clones `url` at `branch` into `dir` (shallow when `depth` is given). */
@@ -82,6 +97,11 @@ export type PushOutcome = { ok: true } | { ok: false; reason: 'rejected' | 'erro
 /** Texts of git, GitLab and GitHub that mean "someone pushed first": fetch, rebase, retry. */
 const REJECTED = [/\[rejected\]/, /non-fast-forward/, /fetch first/, /incorrect old value provided/, /cannot lock ref/, /\(stale info\)/];
 
+/** Does git's output for a failed push say that someone pushed first (retry), not that it was refused? */
+export function pushWasRaced(text: string): boolean {
+  return REJECTED.some((re) => re.test(text));
+}
+
 /** Pushes `refspec` to `remote` with `-o` push options; a rejection is reported, not thrown. */
 export async function push(p: { remote: string; refspec: string; options?: string[] }, ctx: GitContext): Promise<PushOutcome> {
   const args = ['push', '--porcelain'];
@@ -90,7 +110,7 @@ export async function push(p: { remote: string; refspec: string; options?: strin
   const r = await git(args, ctx, { mutates: true, allowFailure: true });
   if (r.exitCode === 0) return { ok: true };
   const text = `${r.stdout}\n${r.stderr}`;
-  return { ok: false, reason: REJECTED.some((re) => re.test(text)) ? 'rejected' : 'error', stderr: text.trim() };
+  return { ok: false, reason: pushWasRaced(text) ? 'rejected' : 'error', stderr: text.trim() };
 }
 
 /** Fetches `branch` from `remote` (depth-limited when the clone is shallow). */

@@ -6,7 +6,7 @@
  */
 import { chmodSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { asGitopsError } from '../../src/cli/main.js';
@@ -18,6 +18,7 @@ import { GitopsError } from '../../src/core/errors.js';
 import { parseImageRef } from '../../src/core/image-ref.js';
 import { createLogger } from '../../src/core/io.js';
 import { type CliResult, cleanEnv, runCli } from '../helpers/cli.js';
+import { serveGitHttp } from '../helpers/http-git.js';
 import { cloneRemote, commitFiles, exampleFiles, gitSync, makeRemote, makeRepo, REPO_ROOT, tempDir, writeFiles } from '../helpers/git-fixtures.js';
 
 const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
@@ -158,6 +159,16 @@ const CLI_CASES: CliCase[] = [
     commitFiles(mine, { 'NOTES.md': 'mine\n' }, 'mine');
     return cli(mine, ['promote', '--from', 'dev', '--to', 'uat', '--no-deploy']);
   } },
+  { code: 'GIT_AUTH_FAILED', exit: 1, value: '/env.git', hint: 'GITOPS_FLOW_GIT_TOKEN', run: async () => {
+    // A real git http-backend on loopback that wants a token; none is given.
+    const remote = makeRemote(exampleFiles());
+    const server = await serveGitHttp({ root: dirname(remote.dir), token: 'the-right-token' });
+    try {
+      return await runCli(['suggest', '--env-repo', `${server.url}/env.git`, '--env', 'dev', '--image', 'application-image=registry.example.com/a:1']);
+    } finally {
+      await server.close();
+    }
+  } },
   { code: 'PUSH_FAILED', exit: 1, value: 'main', hint: 'GITOPS_FLOW_GIT_TOKEN', run: () => cli(refusingRemote('denied by policy'), ['promote', '--from', 'dev', '--to', 'uat', '--no-deploy']) },
   {
     code: 'PUSH_REJECTED', exit: 1, value: 'main', hint: 'nothing was force-pushed',
@@ -246,8 +257,8 @@ const CLI_CASES: CliCase[] = [
     run: () => cli(repo({ 'gitops-flow.yaml': 'environments:\n  dev: { cluster: { gke: { project: pick-project, location: europe-west1, cluster: pick-cluster } } }\n' }),
       ['deploy', '--env', 'dev'], withStubs({ gcloud: 'echo "ERROR: (gcloud.container.clusters.get-credentials) You do not currently have an active account selected." >&2; exit 1' })),
   },
-  { code: 'COMMAND_FAILED', exit: 1, value: 'git status', hint: '--verbose', run: () => {
-    // An env repo folder that is not a git repository: git fails where deploy did not expect it to.
+  { code: 'COMMAND_FAILED', exit: 1, value: 'git rev-parse --absolute-git-dir', hint: '--verbose', run: () => {
+    // An env repo folder that is not a git repository: git fails where deploy did not expect it to (taking the lock).
     const dir = tempDir();
     writeFiles(dir, Object.fromEntries(Object.entries(exampleFiles()).filter(([k]) => k.startsWith('kustomizations/'))));
     return cli(dir, ['deploy', '--env', 'dev']);

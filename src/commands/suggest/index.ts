@@ -141,6 +141,7 @@ async function pushToTarget(s: State, o: SuggestOptions): Promise<SuggestResult>
   const r = await pushWithReplay({
     branch: target,
     depth: 1,
+    onRetry: (n, why) => s.g.log.info(`  push rejected (${why.trim()}); replaying on the new tip, attempt ${n + 1}`),
     replay: async () => {
       if (!(await setOverlayImages(s.dir, env, s.images))) return false;
       await commit({ paths: [overlayFile(s.dir, env).rel], message: s.message as string, ...(await authorOf(s)) }, s.g);
