@@ -1,10 +1,10 @@
 /**
  * The working-copy lock, with real processes (the built binary): two promotes started at once on one
  * clone serialize, a run that finds a live lock waits and then exits 1 naming the holder, and a lock
- * left by a process killed with SIGKILL is taken over.
+ * left by a process killed with SIGKILL (or one killed before it wrote its pid) is taken over.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -67,6 +67,28 @@ describe('working-copy lock', () => {
       expect(readFileSync(lockFile(dir), 'utf8')).toBe(text); // the holder's lock is left alone
       expect(gitSync(dir, ['log', '-1', '--format=%s'])).toBe('initial');
     }
+  });
+
+  it('takes over an empty lock older than 5 s (a run killed between creating and writing it), not a fresh one', async () => {
+    const { dir } = clone();
+    writeFileSync(lockFile(dir), '');
+    const fresh = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { cwd: dir, env: cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '0s' }) });
+    expect(fresh.stderr).toContain('error[REPO_LOCKED]');
+    const old = new Date(Date.now() - 10_000);
+    utimesSync(lockFile(dir), old, old);
+    const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { cwd: dir, env: cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '0s' }) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Took over a stale lock');
+    expect(existsSync(lockFile(dir))).toBe(false);
+  });
+
+  it('takes over a lock whose pid now belongs to a process that started after the lock (pid reuse)', async () => {
+    const { dir } = clone();
+    // This test process is alive, but it started long after 2020: it cannot be that lock's holder.
+    writeFileSync(lockFile(dir), JSON.stringify({ pid: process.pid, hostname: hostname(), started: '2020-01-01T00:00:00.000Z' }));
+    const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { cwd: dir, env: cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '0s' }) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Took over a stale lock ${lockFile(dir)} left by pid ${process.pid}`);
   });
 
   it('takes over the lock of a process killed with SIGKILL while holding it', async () => {

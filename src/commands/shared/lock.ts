@@ -86,7 +86,10 @@ function describe(h: Holder | undefined): string {
   return h ? `pid ${h.pid} on ${h.hostname} (since ${h.started})` : 'a run that has not written its pid yet';
 }
 
-/** Dead on this host, or never written and old: only then may the lock be taken. Other hosts: never. */
+/**
+ * Dead on this host (or its pid now belongs to a process started after the lock), or never written
+ * and old: only then may the lock be taken. Other hosts: never.
+ */
 async function isStale(file: string, text: string, h: Holder | undefined): Promise<boolean> {
   if (!h) {
     if (text.trim()) return false; // not ours to judge
@@ -96,9 +99,24 @@ async function isStale(file: string, text: string, h: Holder | undefined): Promi
   if (h.hostname !== hostname()) return false;
   try {
     process.kill(h.pid, 0);
-    return false;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  // Alive — but is it the holder? In a CI container a new run often gets the dead one's pid.
+  const started = Date.parse(h.started);
+  const since = await processStartMs(h.pid);
+  return since !== undefined && Number.isFinite(started) && since > started + 2_000;
+}
+
+/** When `pid` started (Linux: /proc boot time + start ticks at 100 Hz), or undefined when unknown. */
+async function processStartMs(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const btime = Number(/^btime (\d+)$/m.exec(await readFile('/proc/stat', 'utf8'))?.[1]);
+    return Number.isFinite(ticks) && Number.isFinite(btime) ? btime * 1000 + ticks * 10 : undefined;
+  } catch {
+    return undefined;
   }
 }
 
