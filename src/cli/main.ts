@@ -9,6 +9,7 @@ import { GitopsError, quote } from '../core/errors.js';
 import pc from 'picocolors';
 import { type Colors, colorEnabled, createLogger, type Io } from '../core/io.js';
 import { ExecError } from '../adapters/exec.js';
+import { packageFile } from '../core/package-root.js';
 import { registerExtraCommands } from './extra-commands.js';
 
 interface GlobalOptions {
@@ -21,7 +22,7 @@ interface GlobalOptions {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

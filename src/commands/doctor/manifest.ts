@@ -1,12 +1,13 @@
 /**
  * The pinned tools manifest, ci/tools.json, read from the installed package (package.json "files" ships
- * it). The same relative URL works from src/commands/doctor/ (tsx, vitest) and dist/commands/doctor/.
+ * it), found from wherever this code runs (sources, tsc output or the bundle).
  */
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { packageFile } from '../../core/package-root.js';
 import { z } from 'zod';
 
-export const MANIFEST_URL = new URL('../../../ci/tools.json', import.meta.url);
+export const MANIFEST_URL = pathToFileURL(packageFile('ci/tools.json'));
 
 const manifestSchema = z.object({
   kubectl: z.string().regex(/^v\d+\.\d+\.\d+/),
