@@ -90,7 +90,7 @@ describe('output on a terminal and in a log', () => {
       ⟨2⟩- deploy: nothing to do⟨22⟩
       ⟨2⟩- git/push: nothing to do⟨22⟩
       ⟨2⟩- record/verified: nothing to do⟨22⟩
-      Promoted dev → uat: application-image=registry.example.com/team/pick-manager:1.4.2, order-manager-image=registry.example.com/team/order-manager:2.3.0.
+      Dry run: would promote dev → uat: application-image=registry.example.com/team/pick-manager:1.4.2, order-manager-image=registry.example.com/team/order-manager:2.3.0; nothing was changed.
       "
     `);
     expect(r.plain.stderr).toMatchInlineSnapshot(`
@@ -102,7 +102,7 @@ describe('output on a terminal and in a log', () => {
       - deploy: nothing to do
       - git/push: nothing to do
       - record/verified: nothing to do
-      Promoted dev → uat: application-image=registry.example.com/team/pick-manager:1.4.2, order-manager-image=registry.example.com/team/order-manager:2.3.0.
+      Dry run: would promote dev → uat: application-image=registry.example.com/team/pick-manager:1.4.2, order-manager-image=registry.example.com/team/order-manager:2.3.0; nothing was changed.
       "
     `);
   });

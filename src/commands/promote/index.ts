@@ -67,7 +67,9 @@ export async function promote(o: PromoteOptions, ctx: CommandContext): Promise<P
     message: () => releaseMessage({ action: 'promote', env: to.name, fromEnv: from.name, fromCommit: source.commit, images: imageMap(images) }),
   }, ctx);
   const out: PromoteResult = { from: from.name, to: to.name, images: imageMap(images), source, ...result };
-  ctx.log.info(result.changed || result.pushed
+  ctx.log.info(ctx.opts.dryRun
+    ? `Dry run: would promote ${from.name} → ${to.name}: ${Object.entries(out.images).map(([k, v]) => `${k}=${v}`).join(', ')}${result.changed ? '' : ' (no change)'}; nothing was changed.`
+    : result.changed || result.pushed
     ? `Promoted ${from.name} → ${to.name}: ${Object.entries(out.images).map(([k, v]) => `${k}=${v}`).join(', ')}${result.deployed ? ', verified' : ''}${result.pushed ? ', pushed' : ''}.`
     : `No change: ${to.name} already has ${from.name}'s images.`);
   if (ctx.opts.json) ctx.log.result(JSON.stringify(out, null, 2));
