@@ -164,3 +164,15 @@ describe('suggest', () => {
     expect(snapshot(remote.dir)).toBe(before);
   });
 });
+
+describe('suggest --target-branch', () => {
+  it('a branch the env repo does not have exits 2 naming it', async () => {
+    const remote = makeRemote(exampleFiles());
+    const before = snapshot(remote.dir);
+    const r = await runCli(['suggest', '--env-repo', remote.url, '--env', 'dev', '--target-branch', 'release-9', '--image', 'application-image:2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error[BRANCH_UNKNOWN]');
+    expect(r.stderr).toContain('"release-9"');
+    expect(snapshot(remote.dir)).toBe(before);
+  });
+});

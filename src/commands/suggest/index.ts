@@ -6,6 +6,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ExecError } from '../../adapters/exec.js';
 import { clone, commit, fetch, git, type GitContext, push, showFile } from '../../adapters/git.js';
 import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
 import { failed, invalid, quote } from '../../core/errors.js';
@@ -55,7 +56,12 @@ export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<S
   const s: State = { g: gitContext(ctx, dir), dir, images };
   const steps: Step<State>[] = [
     { name: 'git/clone', run: async () => {
-      await clone({ url: o.envRepo, dir, depth: 1, ...(o.targetBranch && { branch: o.targetBranch }) }, { ...s.g, dryRun: false });
+      await clone({ url: o.envRepo, dir, depth: 1, ...(o.targetBranch && { branch: o.targetBranch }) }, { ...s.g, dryRun: false }).catch((e: unknown) => {
+        if (o.targetBranch && e instanceof ExecError && /Remote branch .* not found/.test(e.stderr)) {
+          throw invalid('BRANCH_UNKNOWN', `The env repo has no branch ${quote(o.targetBranch)}.`, 'Pass an existing --target-branch, or set git.targetBranch in gitops-flow.yaml.', o.targetBranch);
+        }
+        throw e;
+      });
       s.config = await loadConfig(dir);
       s.target = o.targetBranch ?? s.config.targetBranch;
       const current = (await git(['rev-parse', '--abbrev-ref', 'HEAD'], s.g)).stdout.trim();
