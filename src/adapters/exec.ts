@@ -3,6 +3,7 @@
  * explicit cwd and env, `$ cmd` in verbose mode, mutations skipped in dry-run, one typed error.
  */
 import { spawn } from 'node:child_process';
+import { GitopsError } from '../core/errors.js';
 import type { Logger } from '../core/io.js';
 
 export interface ExecOptions {
@@ -69,8 +70,16 @@ export function exec(argv: string[], opts: ExecOptions): Promise<ExecResult> {
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
-      const why = e.code === 'ENOENT' ? `${cmd}: command not found on PATH` : e.message;
-      reject(new ExecError(argv, 127, why, ''));
+      if (e.code === 'ENOENT') {
+        reject(new GitopsError({
+          code: 'TOOL_MISSING',
+          message: `${cmd} is not on PATH.`,
+          value: cmd,
+          remediation: `Install ${cmd} and put it on PATH (the pinned kubectl and kustomize: bash ci/tools/build.sh), then run gitops-flow doctor.`,
+        }));
+        return;
+      }
+      reject(new ExecError(argv, 127, e.message, ''));
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);

@@ -119,6 +119,10 @@ const CLI_CASES: CliCase[] = [
     run: () => cli(repo({ 'kustomizations/base/kustomization.yaml': 'resources: [missing.yaml]\n' }), ['render', '--env', 'dev']),
   },
   {
+    code: 'TOOL_MISSING', exit: 1, value: 'kustomize', hint: 'gitops-flow doctor',
+    run: () => cli(repo(), ['render', '--env', 'dev'], { ...cleanEnv(), PATH: '/usr/bin/nonexistent-dir:/bin' }),
+  },
+  {
     code: 'RENDER_INVALID', exit: 2, value: 'not valid YAML', hint: 'kustomize build',
     run: () => cli(repo(), ['--json', 'render', '--env', 'dev'], withStubs({ kustomize: "printf 'kind: [unclosed\\n'" })),
   },
