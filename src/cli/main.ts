@@ -80,6 +80,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .requiredOption('--image <name=ref>', 'image to set, as kustomize edit set image takes it (repeatable)', collect)
     .option('--target-branch <branch>', 'branch the merge request targets (default: git.targetBranch, main)')
     .option('--push-to-target', 'commit straight to the target branch instead of a merge request branch')
+    .option('--force', 'suggest into a pinned environment (and unpin it)')
     .option('--upstream-project <path>', 'default $CI_PROJECT_PATH')
     .option('--upstream-commit <sha>', 'default $CI_COMMIT_SHA')
     .option('--upstream-ref <ref>', 'default $CI_COMMIT_REF_NAME')
@@ -91,7 +92,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         [['project', o.upstreamProject], ['commit', o.upstreamCommit], ['ref', o.upstreamRef], ['pipelineId', o.upstreamPipeline], ['pipelineUrl', o.upstreamPipelineUrl], ['message', o.upstreamMessage]]
           .filter(([, v]) => v !== undefined),
       );
-      const r = await (await import('../commands/suggest/index.js')).suggest({ envRepo: o.envRepo, env: o.env, images: o.image, targetBranch: o.targetBranch, pushToTarget: Boolean(o.pushToTarget), upstream }, context());
+      const r = await (await import('../commands/suggest/index.js')).suggest({ envRepo: o.envRepo, env: o.env, images: o.image, targetBranch: o.targetBranch, pushToTarget: Boolean(o.pushToTarget), force: Boolean(o.force), upstream }, context());
       if (context().opts.json) context().log.result(JSON.stringify(r, null, 2));
     });
 

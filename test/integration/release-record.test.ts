@@ -49,6 +49,21 @@ describe('rollback and pins', () => {
     expect(gitSync(remote.dir, ['ls-tree', '--name-only', 'main', 'kustomizations/overlays/prod/'])).not.toContain('gitops-flow-pin.yaml');
   });
 
+  it('suggest into a pinned env refuses (exit 2); --force suggests and unpins', async () => {
+    const { remote, dir } = prodHistory();
+    expect((await runCli(['-C', dir, 'rollback', '--env', 'prod', '--no-deploy'])).code).toBe(0);
+    const before = snapshot(remote.dir);
+    const args = ['suggest', '--push-to-target', '--env-repo', remote.url, '--env', 'prod', '--image', 'application-image=registry.example.com/team/pick-manager:9.9.9'];
+    const refused = await runCli(args);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('error[ENV_PINNED]');
+    expect(snapshot(remote.dir)).toBe(before);
+    const forced = await runCli([...args, '--force']);
+    expect(forced.code).toBe(0);
+    expect(gitSync(remote.dir, ['show', `main:${PROD}`])).toContain('9.9.9');
+    expect(gitSync(remote.dir, ['ls-tree', '--name-only', 'main', 'kustomizations/overlays/prod/'])).not.toContain('gitops-flow-pin.yaml');
+  });
+
   it('unpin removes the pin in its own commit; --to picks the state', async () => {
     const { remote, dir } = prodHistory();
     const first = gitSync(remote.dir, ['rev-list', '--max-parents=0', 'main']);

@@ -15,6 +15,7 @@ import { type Step, runSteps } from '../../core/steps.js';
 import { releaseMessage, traceFromGitlabEnv, type UpstreamTrace } from '../../core/trailers.js';
 import { type CommandContext, gitContext, loadConfig } from '../context.js';
 import { overlayFile, setOverlayImages } from '../shared/overlay.js';
+import { refuseIfPinned, removePin } from '../shared/pin.js';
 import { identity, pushWithReplay, resetToRemote } from '../shared/publish.js';
 import { validateRemoteUrl } from './remote-url.js';
 import { pushOptions, suggestBranch } from './push-options.js';
@@ -26,6 +27,8 @@ export interface SuggestOptions {
   /** Target branch; default: gitops-flow.yaml's git.targetBranch, else the remote's default branch. */
   targetBranch?: string;
   pushToTarget?: boolean;
+  /** Suggest into a pinned env (and unpin it). */
+  force?: boolean;
   upstream?: UpstreamTrace;
 }
 
@@ -44,6 +47,7 @@ interface State {
   target?: string;
   message?: string;
   changed?: boolean;
+  paths: string[];
   result?: SuggestResult;
 }
 
@@ -53,7 +57,7 @@ export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<S
   validateRemoteUrl(o.envRepo);
   const upstream = { ...traceFromGitlabEnv(ctx.io.env), ...o.upstream };
   const dir = await mkdtemp(join(tmpdir(), 'gitops-flow-suggest-'));
-  const s: State = { g: gitContext(ctx, dir), dir, images };
+  const s: State = { g: gitContext(ctx, dir), dir, images, paths: [] };
   const steps: Step<State>[] = [
     { name: 'git/clone', run: async () => {
       await clone({ url: o.envRepo, dir, depth: 1, ...(o.targetBranch && { branch: o.targetBranch }) }, { ...s.g, dryRun: false }).catch((e: unknown) => {
@@ -72,7 +76,8 @@ export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<S
     } },
     { name: 'images/set', run: async () => {
       const env = getEnvironment(s.config as ResolvedConfig, o.env);
-      s.changed = await setOverlayImages(dir, env, images);
+      s.paths = await applySuggestion(dir, env, images, Boolean(o.force));
+      s.changed = s.paths.length > 0;
       return s.changed ? 'succeeded' : 'skipped';
     } },
     { name: 'git/commit', run: async () => {
@@ -81,7 +86,7 @@ export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<S
       const after = readImages(parseKustomization(await readFileAt(dir, env), 'overlay'));
       const wanted = new Set(images.map((i) => i.name));
       s.message = releaseMessage({ action: 'suggest', env: env.name, images: imageMap(after.filter((i) => wanted.has(i.name))), upstream });
-      await commit({ paths: [overlayFile(dir, env).rel], message: s.message, ...(await authorOf(s)) }, s.g);
+      await commit({ paths: s.paths, message: s.message, ...(await authorOf(s)) }, s.g);
       return 'succeeded';
     } },
     { name: o.pushToTarget ? 'git/push' : 'merge-request/open', run: async () => {
@@ -149,11 +154,23 @@ async function pushToTarget(s: State, o: SuggestOptions): Promise<SuggestResult>
     depth: 1,
     onRetry: (n, why) => s.g.log.info(`  push rejected (${why.trim()}); replaying on the new tip, attempt ${n + 1}`),
     replay: async () => {
-      if (!(await setOverlayImages(s.dir, env, s.images))) return false;
-      await commit({ paths: [overlayFile(s.dir, env).rel], message: s.message as string, ...(await authorOf(s)) }, s.g);
+      const paths = await applySuggestion(s.dir, env, s.images, Boolean(o.force));
+      if (paths.length === 0) return false;
+      await commit({ paths, message: s.message as string, ...(await authorOf(s)) }, s.g);
       return true;
     },
   }, s.g);
   if (!r.landed) return { status: 'no-change' };
   return { status: 'pushed', branch: target, commit: (await git(['rev-parse', 'HEAD'], s.g)).stdout.trim() };
+}
+
+/**
+ * Sets the images in the env's overlay; a pinned env (a rollback holds it) refuses unless `force`,
+ * which also unpins. Returns the paths to commit ([]: no change).
+ */
+async function applySuggestion(dir: string, env: Environment, images: KustomizeImage[], force: boolean): Promise<string[]> {
+  await refuseIfPinned(dir, env, 'suggest', force);
+  const changed = await setOverlayImages(dir, env, images);
+  const unpinned = force ? await removePin(dir, env) : undefined;
+  return [...(changed || unpinned ? [overlayFile(dir, env).rel] : []), ...(unpinned ? [unpinned] : [])];
 }
