@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: gitops-flow measured side by side with the seed's recipe and the raw-commands floor
  * on local control planes, plus scale, cold start and memory. Prints a table; writes JSON to
- * bench/results/. BENCH_RUNS (default 5) and BENCH_DELAYS (ms, default 0,2000,10000) shrink it.
+ * bench/results/. BENCH_RUNS (default 5) and BENCH_DELAYS (ms, default 0,2000,10000) shrink it;
+ * BENCH_SCALE=0 runs only the promote scenarios.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,6 +66,10 @@ async function main(): Promise<void> {
     rmSync(state, { recursive: true, force: true });
   }
 
+  if (process.env.BENCH_SCALE === '0') {
+    process.stdout.write(`\n${render(rows)}`);
+    return;
+  }
   // Scale: 300 services in one overlay per env; and 300 overlays.
   log('scale: generating env repos');
   const scale: Record<string, Stats | number> = {};
