@@ -6,7 +6,11 @@ import { fetch, git, type GitContext, push } from '../../adapters/git.js';
 import type { ResolvedConfig } from '../../core/config.js';
 import { failed } from '../../core/errors.js';
 
-export const PUSH_ATTEMPTS = 6;
+/**
+ * 20 writers at once on one branch needed up to 8 attempts (test/integration/concurrent-writers.test.ts,
+ * 10 trials: 6–8); 12 leaves margin and bounds the wait at about 21 s of backoff in all.
+ */
+export const PUSH_ATTEMPTS = 12;
 
 /** The commit identity: config first, then the repo's own, then GitLab's user, then a neutral default. */
 export async function identity(config: ResolvedConfig, g: GitContext): Promise<{ name: string; email: string } | undefined> {
