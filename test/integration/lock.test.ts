@@ -91,26 +91,33 @@ describe('working-copy lock', () => {
     expect(r.stderr).toContain(`Took over a stale lock ${lockFile(dir)} left by pid ${process.pid}`);
   });
 
-  it('takes over the lock of a process killed with SIGKILL while holding it', async () => {
+  it('takes over the lock of a promote killed with SIGKILL mid-push; the rerun lands its change once', async () => {
     const { dir, remote } = clone();
-    const lockModule = join(REPO_ROOT, 'dist', 'commands', 'shared', 'lock.js');
-    const holder = spawn(process.execPath, ['--input-type=module', '-e',
-      `const m = await import(${JSON.stringify(lockModule)});
-       await m.acquire(${JSON.stringify(lockFile(dir))}, 0, { log: { info() {} } });
-       console.log('locked'); setInterval(() => {}, 1000);`]);
-    await new Promise<void>((resolve, reject) => {
-      holder.stdout.on('data', (b: Buffer) => b.toString().includes('locked') && resolve());
-      holder.on('exit', (code) => reject(new Error(`lock holder exited ${code}`)));
-    });
+    // A stub git that, at the push, says so and hangs: the promote holds the lock and has committed.
+    const stubs = tempDir('gitops-flow-stubs-');
+    const marker = join(stubs, 'pushing');
+    writeFileSync(join(stubs, 'git'), `#!/bin/sh\n# STUB git: hangs at push (after touching a marker), else runs the real git\nif [ "$1" = push ]; then touch "${marker}"; sleep 60; fi\nexec ${REAL_GIT} "$@"\n`);
+    chmodSync(join(stubs, 'git'), 0o755);
+    const env = cleanEnv();
+    const holder = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'gitops-flow.js'), '-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'],
+      { cwd: dir, env: { ...env, PATH: `${stubs}:${env.PATH}` }, detached: true, stdio: 'ignore' });
+    const exited = new Promise((r) => holder.once('exit', r));
+    for (let waited = 0; !existsSync(marker); waited += 50) {
+      if (waited > 30_000) throw new Error('the promote never reached its push');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const pid = holder.pid as number;
     expect(JSON.parse(readFileSync(lockFile(dir), 'utf8')).pid).toBe(pid);
-    holder.kill('SIGKILL');
-    await new Promise((r) => holder.once('exit', r));
+    process.kill(-pid, 'SIGKILL'); // the whole process group: node, the stub and its sleep
+    await exited;
     const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { cwd: dir, env: cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '5s' }) });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`Took over a stale lock`);
+    expect(r.stderr).toContain('Took over a stale lock');
     expect(r.stderr).toContain(`pid ${pid} on ${hostname()}`);
-    expect(gitSync(remote.dir, ['log', '-1', '--format=%s', 'main'])).toContain('promote dev → uat');
+    const subjects = gitSync(remote.dir, ['log', '--format=%s', 'main']).split('\n');
+    expect(subjects.filter((s) => s.includes('promote dev → uat'))).toHaveLength(1);
+    expect(gitSync(dir, ['status', '--porcelain'])).toBe('');
+    expect(gitSync(dir, ['fsck', '--no-progress'])).toBe('');
     expect(existsSync(lockFile(dir))).toBe(false);
   });
 });
