@@ -172,3 +172,21 @@ export function cloneRemote(remote: Remote): string {
 export function copyExample(dest: string): void {
   cpSync(EXAMPLE_ENV_REPO, dest, { recursive: true });
 }
+
+/** The example overlay of `env` with the application image at `tag`. */
+export function overlayWithTag(env: string, tag: string): string {
+  return (exampleFiles()[`kustomizations/overlays/${env}/kustomization.yaml`] as string).replace('newTag: "1.0.0"', `newTag: "${tag}"`);
+}
+
+/**
+ * A remote of the example env repo with one commit per release (`[env, tag, ISO date]`), pushed, and
+ * a working clone of it; `commits` are the releases' shas in order.
+ */
+export function remoteWithReleases(releases: [env: string, tag: string, date: string][]): { remote: Remote; dir: string; commits: string[] } {
+  const remote = makeRemote(exampleFiles());
+  const dir = cloneRemote(remote);
+  const commits = releases.map(([env, tag, date]) =>
+    commitFiles(dir, { [`kustomizations/overlays/${env}/kustomization.yaml`]: overlayWithTag(env, tag) }, `${env} ${tag}`, date));
+  gitSync(dir, ['push', '--quiet', 'origin', 'main']);
+  return { remote, dir, commits };
+}

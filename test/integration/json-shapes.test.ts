@@ -6,20 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../helpers/cli.js';
 import { expectShape } from '../helpers/json-shapes.js';
-import { cloneRemote, commitFiles, exampleFiles, gitSync, makeRemote, makeRepo, tempDir } from '../helpers/git-fixtures.js';
-
-const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
-const PROD = 'kustomizations/overlays/prod/kustomization.yaml';
-const overlay = (env: string, tag: string) => (exampleFiles()[`kustomizations/overlays/${env}/kustomization.yaml`] as string).replace('newTag: "1.0.0"', `newTag: "${tag}"`);
+import { exampleFiles, makeRemote, makeRepo, remoteWithReleases, tempDir } from '../helpers/git-fixtures.js';
 
 /** A remote where dev moved to 1.1.0 and prod went 1.0.0 → 1.2.0, and a clone of it. */
 function envRepo() {
-  const remote = makeRemote(exampleFiles());
-  const dir = cloneRemote(remote);
-  const c1 = commitFiles(dir, { [DEV]: overlay('dev', '1.1.0') }, 'dev 1.1.0', '2026-10-01T10:00:00Z');
-  const c2 = commitFiles(dir, { [PROD]: overlay('prod', '1.2.0') }, 'prod 1.2.0', '2026-10-02T10:00:00Z');
-  gitSync(dir, ['push', '--quiet', 'origin', 'main']);
-  return { remote, dir, c1, c2 };
+  const { remote, dir, commits: [c1, c2] } = remoteWithReleases([['dev', '1.1.0', '2026-10-01T10:00:00Z'], ['prod', '1.2.0', '2026-10-02T10:00:00Z']]);
+  return { remote, dir, c1: c1 as string, c2: c2 as string };
 }
 
 describe('--json shapes (stdout is one JSON document of the documented shape)', () => {

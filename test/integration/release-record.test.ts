@@ -4,21 +4,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { cloneRemote, commitFiles, exampleFiles, gitSync, makeRemote, makeRepo, snapshot } from '../helpers/git-fixtures.js';
+import { cloneRemote, commitFiles, exampleFiles, gitSync, makeRemote, makeRepo, overlayWithTag as overlay, remoteWithReleases, snapshot } from '../helpers/git-fixtures.js';
 
 const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
 const PROD = 'kustomizations/overlays/prod/kustomization.yaml';
 const BASE = 'kustomizations/base/deployment.yaml';
-const overlay = (env: string, tag: string) => (exampleFiles()[`kustomizations/overlays/${env}/kustomization.yaml`] as string).replace('newTag: "1.0.0"', `newTag: "${tag}"`);
-
 /** A remote whose prod went 1.0.0 → 1.1.0 → 1.2.0, and a working clone of it. */
 function prodHistory() {
-  const remote = makeRemote(exampleFiles());
-  const dir = cloneRemote(remote);
-  const c1 = commitFiles(dir, { [PROD]: overlay('prod', '1.1.0') }, 'prod 1.1.0', '2026-10-01T10:00:00Z');
-  const c2 = commitFiles(dir, { [PROD]: overlay('prod', '1.2.0') }, 'prod 1.2.0', '2026-10-02T10:00:00Z');
-  gitSync(dir, ['push', '--quiet', 'origin', 'main']);
-  return { remote, dir, c1, c2 };
+  const { remote, dir, commits: [c1, c2] } = remoteWithReleases([['prod', '1.1.0', '2026-10-01T10:00:00Z'], ['prod', '1.2.0', '2026-10-02T10:00:00Z']]);
+  return { remote, dir, c1: c1 as string, c2: c2 as string };
 }
 
 describe('rollback and pins', () => {
