@@ -49,7 +49,13 @@ export function parseConfig(text: string): Config {
     throw invalid('CONFIG_INVALID', `${CONFIG_FILE} is not valid YAML.`, `Fix the YAML syntax in ${CONFIG_FILE}.`, undefined,
       doc.errors.map((e) => e.message.split('\n')[0] ?? ''));
   }
-  const data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (e) {
+    // The yaml library refuses alias bombs (billions of laughs) and similar resource exhaustion.
+    throw invalid('CONFIG_INVALID', `${CONFIG_FILE} could not be read: ${e instanceof Error ? e.message : String(e)}.`, `Remove the anchors and aliases that expand it (${CONFIG_FILE} needs none).`);
+  }
   const result = configSchema.safeParse(data);
   if (!result.success) {
     const problems = result.error.issues.map((i) => {
