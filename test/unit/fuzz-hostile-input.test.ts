@@ -3,6 +3,7 @@
  * come out — never a crash, a hang or a forged trailer. GITOPS_FLOW_FUZZ_CASES raises the count.
  */
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../helpers/random.js';
 import { parseConfig, resolveConfig, getEnvironment } from '../../src/core/config.js';
 import { GitopsError } from '../../src/core/errors.js';
 import { formatRef, parseImageRef } from '../../src/core/image-ref.js';
@@ -11,16 +12,6 @@ import { parseTrailers, releaseMessage } from '../../src/core/trailers.js';
 import { confine } from '../../src/commands/context.js';
 
 const CASES = Number(process.env.GITOPS_FLOW_FUZZ_CASES ?? 10_000);
-
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTILE = ['a', 'z', '0', '9', '.', '-', '_', '/', ':', '@', ' ', ';', '$(', ')', '`', '\n', '\r', '\t', '\0', '..', '../', 'A', 'Z', '%', '*', '|', '&', '"', "'", 'sha256:', '\u0430', '\u2024', '\u2215', 'é', '\u202e', '{{', '}}', '#', '!', '~'];
 
@@ -44,7 +35,7 @@ function onlyValidationErrors(f: () => unknown, input: string): boolean {
 
 describe(`fuzz: ${CASES} cases per input`, () => {
   it('image references: valid ones round-trip, the rest are exit-2 errors showing the value', () => {
-    const r = rng(1);
+    const r = seededRandom(1);
     let accepted = 0;
     for (let i = 0; i < CASES; i++) {
       const input = r() < 0.3 ? `registry.example.com:5000/team/app${hostileString(r, 6)}:1.${i}` : hostileString(r);
@@ -59,7 +50,7 @@ describe(`fuzz: ${CASES} cases per input`, () => {
   });
 
   it('--image arguments: exit-2 errors or an entry whose parts are all valid', () => {
-    const r = rng(2);
+    const r = seededRandom(2);
     for (let i = 0; i < CASES; i++) {
       const input = `${hostileString(r, 8)}${r() < 0.5 ? '=' : ''}${hostileString(r, 20)}`;
       onlyValidationErrors(() => {
@@ -70,7 +61,7 @@ describe(`fuzz: ${CASES} cases per input`, () => {
   });
 
   it('environment names: only exact, known names resolve; paths never leave the repo', () => {
-    const r = rng(3);
+    const r = seededRandom(3);
     const config = resolveConfig(undefined, ['dev', 'uat', 'prod']);
     for (let i = 0; i < CASES; i++) {
       const name = r() < 0.1 ? ['../dev', '/etc', 'dev\0', 'dеv', 'DEV', 'dev/'][i % 6] as string : hostileString(r, 12);
@@ -84,7 +75,7 @@ describe(`fuzz: ${CASES} cases per input`, () => {
   });
 
   it('gitops-flow.yaml: anchors, alias bombs, duplicate keys, huge and broken documents are exit-2 errors', () => {
-    const r = rng(4);
+    const r = seededRandom(4);
     const bomb = 'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n';
     const seeds = [bomb, 'order: [dev]\norder: [uat]\n', `environments:\n${'  x: {}\n'.repeat(5000)}`, 'environments: !!binary aGVsbG8=\n', '\uFFFE\uFFFF: 1\n', 'git: {targetBranch: &x main, author: *x}\n'];
     for (let i = 0; i < CASES; i++) {
@@ -94,7 +85,7 @@ describe(`fuzz: ${CASES} cases per input`, () => {
   });
 
   it('kustomization text: broken YAML and odd images are exit-2 errors', () => {
-    const r = rng(5);
+    const r = seededRandom(5);
     for (let i = 0; i < CASES; i++) {
       const text = `images:\n- name: ${hostileString(r, 10)}\n  newTag: ${hostileString(r, 10)}\n${hostileString(r, 20)}`;
       onlyValidationErrors(() => readImages(parseKustomization(text, 'k.yaml')), text);
@@ -102,7 +93,7 @@ describe(`fuzz: ${CASES} cases per input`, () => {
   });
 
   it('upstream commit messages cannot forge trailers', () => {
-    const r = rng(6);
+    const r = seededRandom(6);
     for (let i = 0; i < CASES; i++) {
       const hostile = `${hostileString(r, 20)}\nGitops-Flow-Env: prod\n\nGitops-Flow-Action: rollback\n${hostileString(r, 20)}`;
       const msg = releaseMessage({ action: 'suggest', env: 'dev', images: { app: 'reg/app:1' }, upstream: { message: hostile, project: hostile, ref: hostile, pipelineId: hostile } });

@@ -1,17 +1,8 @@
 /** The fast images scanner agrees with the YAML parser, or steps aside (differential, seeded). */
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../helpers/random.js';
 import { scanImages } from '../../src/core/images-scan.js';
 import { parseKustomization, readImages } from '../../src/core/kustomization.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VALUES = ['1.0.0', '"1.0.0"', "'1.0.0'", '1.10', '2', 'true', 'latest', '"a #b"', 'x # comment', '', '~', 'null', '&a 1', '*a', '!!str 1', '|', '[a]', '{a: 1}', "'it''s'", '"esc\\"aped"', 'reg.io:5000/app', 'a: b', `sha256:${'e'.repeat(64)}`];
 const KEYS = ['name', 'newName', 'newTag', 'digest', 'other'];
@@ -38,7 +29,7 @@ function generate(rand: () => number): string {
 
 describe('scanImages', () => {
   it('agrees with the YAML parser on 5,000 generated kustomizations, or gives up', () => {
-    const rand = mulberry32(42);
+    const rand = seededRandom(42);
     let scanned = 0;
     for (let i = 0; i < 5000; i++) {
       const text = generate(rand);
