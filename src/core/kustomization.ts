@@ -206,8 +206,3 @@ export function imageReference(image: KustomizeImage): string {
 export function imageMap(images: KustomizeImage[]): Record<string, string> {
   return Object.fromEntries(images.map((i) => [i.name, imageReference(i)]));
 }
-
-/** An entry as the `name=newName:tag@digest` argument that sets exactly it. */
-export function toImageArg(image: KustomizeImage): string {
-  return `${image.name}=${imageReference(image)}`;
-}
