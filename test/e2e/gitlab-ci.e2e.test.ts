@@ -1,23 +1,22 @@
 /**
- * The CI wrappers run for real: gitlab-ci-local executes the jobs of ci/templates/*.gitlab-ci.yml in the
+ * The CI wrappers run for real: gitlab-ci-local executes the jobs of the CI/CD components (templates/) in the
  * shell (after validating them against GitLab's CI schema) with the built CLI on PATH and GitLab's CI_*
  * variables set as a real pipeline would: the app repo's suggest job against a bare remote, the env
  * repo's merge-request deploy job against the local dev cluster, then the manual promote job into uat.
  * Also the contract that the Dagger module's deploy argv (dagger/src/argv.ts) deploys for real.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { deployArgv } from '../../dagger/src/argv.js';
+import { appRepoPipeline, envRepoPipeline, GITLAB_CI_LOCAL } from '../helpers/ci-components.js';
 import { runBinary } from '../helpers/cli.js';
-import { cloneRemote, gitSync, makeRemote, makeRepo, REPO_ROOT, type Remote, tempDir } from '../helpers/git-fixtures.js';
+import { cloneRemote, EXAMPLE_ENV_REPO, filesOf, gitSync, makeRemote, makeRepo, REPO_ROOT, type Remote, tempDir } from '../helpers/git-fixtures.js';
 import { e2eEnv, liveImages, uniqueExample } from './helpers.js';
 
-const GITLAB_CI_LOCAL = join(REPO_ROOT, 'node_modules', 'gitlab-ci-local', 'src', 'index.js');
-const ENV_TEMPLATE = readFileSync(join(REPO_ROOT, 'ci/templates/env-repo.gitlab-ci.yml'), 'utf8');
-const APP_TEMPLATE = readFileSync(join(REPO_ROOT, 'ci/templates/app-repo.gitlab-ci.yml'), 'utf8');
+const ENVS = ['dev', 'uat', 'prod'];
 /** A fake CI/CD variable: it must never appear in any job log, artifact or commit. */
 const TOKEN = 'glpat-FAKE-e2e-secret-7c1d2a9b';
 const SECTION = /\x1b\[0Ksection_start:\d+:[\w.-]+(\[collapsed=true\])?\r\x1b\[0K/;
@@ -64,10 +63,10 @@ function gitlabCiLocal(cwd: string, args: string[], o: { vars?: Record<string, s
   });
 }
 
-/** An env repo (the example, with unique namespaces) whose .gitlab-ci.yml is the env-repo template. */
+/** An env repo (the example, with unique namespaces) whose .gitlab-ci.yml includes the components for dev, uat, prod. */
 function envRemote(): { remote: Remote; ns: (env: string) => string } {
   const { files, ns } = uniqueExample();
-  const remote = makeRemote({ ...files, '.gitlab-ci.yml': ENV_TEMPLATE });
+  const remote = makeRemote({ ...files, ...envRepoPipeline(ENVS) });
   return { remote, ns };
 }
 
@@ -78,17 +77,9 @@ function runnerClone(remote: Remote): string {
   return dir;
 }
 
-/** An app repo including the app-repo template, on main, with a GitLab-looking origin (gives CI_PROJECT_PATH). */
+/** An app repo including the suggest component, on main, with a GitLab-looking origin (gives CI_PROJECT_PATH). */
 function appRepo(envRepoUrl: string): string {
-  const dir = makeRepo({
-    'ci/gitops-flow.gitlab-ci.yml': APP_TEMPLATE,
-    '.gitlab-ci.yml': `include:
-  - local: ci/gitops-flow.gitlab-ci.yml
-variables:
-  GITOPS_FLOW_ENV_REPO: ${envRepoUrl}
-  GITOPS_FLOW_IMAGES: "application-image=${IMAGE}:$CI_COMMIT_SHORT_SHA"
-`,
-  }, 'Fix the order picker');
+  const dir = makeRepo(appRepoPipeline(envRepoUrl, `application-image=${IMAGE}:$CI_COMMIT_SHORT_SHA`), 'Fix the order picker');
   gitSync(dir, ['remote', 'add', 'origin', 'https://gitlab.example.com/team/pick-manager.git']);
   writeFileSync(join(dir, '.git', 'info', 'exclude'), '.gitlab-ci-local/\n');
   return dir;
@@ -99,21 +90,22 @@ function expectNoSecret(...texts: string[]): void {
 }
 
 describe('GitLab CI wrappers under gitlab-ci-local', () => {
-  it('the templates (both variants) and the project\'s own pipeline pass GitLab\'s CI schema', async () => {
-    const file = (f: string) => readFileSync(join(REPO_ROOT, f), 'utf8');
+  it('the components (both variants) and the project\'s own pipeline pass GitLab\'s CI schema', async () => {
+    const own = Object.fromEntries(['.gitlab-ci.yml', ...readdirSync(join(REPO_ROOT, 'templates')).map((f) => `templates/${f}`)].map((f) => [f, readFileSync(join(REPO_ROOT, f), 'utf8')]));
     const pipelines = [
-      ['env-repo', ENV_TEMPLATE], ['app-repo', APP_TEMPLATE],
-      ['env-repo (dagger call)', file('ci/templates/env-repo.dagger.gitlab-ci.yml')], ['app-repo (dagger call)', file('ci/templates/app-repo.dagger.gitlab-ci.yml')],
-      ['own', file('.gitlab-ci.yml')],
+      ['env-repo', envRepoPipeline(ENVS)], ['app-repo', appRepoPipeline('https://gitlab.example.com/team/env.git', 'app=reg/app:1')],
+      ['env-repo (dagger call)', envRepoPipeline(ENVS, { dagger: true })], ['app-repo (dagger call)', appRepoPipeline('https://gitlab.example.com/team/env.git', 'app=reg/app:1', { dagger: true })],
+      ['own', own],
     ] as const;
-    for (const [name, text] of pipelines) {
-      const dir = makeRepo({ '.gitlab-ci.yml': text });
-      const r = await gitlabCiLocal(dir, ['--list-json']);
+    for (const [name, files] of pipelines) {
+      const r = await gitlabCiLocal(makeRepo(files), ['--list-json']);
       expect(r.code, `${name}: ${r.output}`).toBe(0);
       expect(r.output, name).toContain('json schema validated');
     }
     // A schema error fails it: the check is real.
-    const bad = makeRepo({ '.gitlab-ci.yml': ENV_TEMPLATE.replace('resource_group: dev', 'resource_group: [dev]') });
+    const files = envRepoPipeline(ENVS);
+    const deploy = 'gitops-flow-ci/deploy.yml';
+    const bad = makeRepo({ ...files, [deploy]: (files[deploy] as string).replace('resource_group: $[[ inputs.env ]]', 'resource_group: [dev]') });
     expect((await gitlabCiLocal(bad, ['--list-json'])).code).not.toBe(0);
   });
 
@@ -125,12 +117,12 @@ describe('GitLab CI wrappers under gitlab-ci-local', () => {
     const app = appRepo(remote.url);
     const appSha = gitSync(app, ['rev-parse', 'HEAD']);
     const tag = appSha.slice(0, 8);
-    const suggest = await gitlabCiLocal(app, ['gitops-flow-suggest'], {
+    const suggest = await gitlabCiLocal(app, ['suggest-dev'], {
       vars: { CI_PIPELINE_ID: '4242', CI_PIPELINE_URL: 'https://gitlab.example.com/team/pick-manager/-/pipelines/4242' },
       secrets: { GITOPS_FLOW_GIT_TOKEN: TOKEN },
     });
     expect(suggest.code, suggest.output).toBe(0);
-    expect(suggest.output).toContain('PASS  gitops-flow-suggest');
+    expect(suggest.output).toContain('PASS  suggest-dev');
     const pushes = remote.pushes();
     expect(pushes).toHaveLength(1);
     const branch = pushes[0]?.updates[0]?.ref.replace('refs/heads/', '') as string;
@@ -143,8 +135,8 @@ describe('GitLab CI wrappers under gitlab-ci-local', () => {
     expect(trailers).toContain(`Upstream-Commit: ${appSha}`);
     expect(trailers).toContain('Upstream-Pipeline: 4242');
     expect(gitSync(remote.dir, ['show', `${branch}:kustomizations/overlays/dev/kustomization.yaml`])).toContain(tag);
-    expect(SECTION.test(suggest.log('gitops-flow-suggest'))).toBe(true);
-    expectNoSecret(suggest.output, suggest.log('gitops-flow-suggest'), gitSync(remote.dir, ['log', '--all', '--format=%B']));
+    expect(SECTION.test(suggest.log('suggest-dev'))).toBe(true);
+    expectNoSecret(suggest.output, suggest.log('suggest-dev'), gitSync(remote.dir, ['log', '--all', '--format=%B']));
 
     // 2. The merge request's pipeline in the env repo: only deploy-dev runs, against the dev cluster.
     const mr = runnerClone(remote);
@@ -197,6 +189,22 @@ describe('GitLab CI wrappers under gitlab-ci-local', () => {
     const promoteLog = promote.log('promote-uat');
     expect(SECTION.test(promoteLog)).toBe(true);
     expectNoSecret(promote.output, promoteLog, gitSync(remote.dir, ['log', '--all', '--format=%B']), gitSync(remote.dir, ['notes', '--ref=gitops-flow-verified', 'list']));
+  });
+
+  it('the project pipeline\'s examples jobs: the render component on examples/env-repo keeps the manifest gitops-flow renders', async () => {
+    // The project's own include entries, with the components and the example at the paths they have here.
+    const own = parse(readFileSync(join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8'), { logLevel: 'error' }) as { stages: string[]; include: { local: string }[] };
+    const example = Object.fromEntries(Object.entries(filesOf(EXAMPLE_ENV_REPO)).map(([p, c]) => [`examples/env-repo/${p}`, c]));
+    const templates = Object.fromEntries(readdirSync(join(REPO_ROOT, 'templates')).map((f) => [`templates/${f}`, readFileSync(join(REPO_ROOT, 'templates', f), 'utf8')]));
+    const dir = makeRepo({ ...templates, ...example, '.gitlab-ci.yml': stringify({ stages: own.stages, include: own.include }) });
+    writeFileSync(join(dir, '.git', 'info', 'exclude'), '.gitlab-ci-local/\n');
+    const r = await gitlabCiLocal(dir, ['render-prod'], { vars: { CI_PIPELINE_SOURCE: 'merge_request_event', CI_DEFAULT_BRANCH: 'main' } });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain('PASS  render-prod');
+    const direct = await runBinary(['-C', join(dir, 'examples/env-repo'), 'render', '--env', 'prod'], { cwd: tempDir(), env: e2eEnv() });
+    expect(direct.code, direct.stderr).toBe(0);
+    expect(direct.stdout).toContain('kind: Deployment');
+    expect(readFileSync(join(dir, 'examples/env-repo/.gitops-flow/rendered/prod.yaml'), 'utf8')).toBe(direct.stdout);
   });
 
   it('a manual restore job without GITOPS_FLOW_AT fails with the CLI\'s error, changing nothing', async () => {

@@ -162,11 +162,12 @@ function config(envs: string[]): string {
 }
 
 /**
- * The env-repo wrappers of gitops-flow's ci/templates/env-repo.gitlab-ci.yml, for these environments:
+ * The jobs of gitops-flow's GitLab CI/CD components (templates/deploy.yml, promote.yml, recover.yml)
+ * written inline, so the env repo needs no access to the component project. For these environments:
  * merge requests deploy the first one; each later one is a manual promotion from the one before; every
  * one has manual rollback and restore jobs. Each job names its GitLab environment and holds the env's
- * resource group, so two jobs never change one environment at once. (A test keeps this in step with
- * the template.)
+ * resource group, so two jobs never change one environment at once. (A test keeps this equal to the
+ * components' jobs.)
  */
 export function gitlabCi(envs: string[]): string {
   const [first, ...rest] = envs;
@@ -184,7 +185,7 @@ export function gitlabCi(envs: string[]): string {
     ...(manual ? ['    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', '      when: manual'] : ['    - if: $CI_PIPELINE_SOURCE == "merge_request_event"']),
   ];
   const out = [
-    '# gitops-flow CI wrappers (as in gitops-flow\'s ci/templates/env-repo.gitlab-ci.yml). Merge requests',
+    '# gitops-flow CI wrappers (the jobs of gitops-flow\'s CI/CD components deploy, promote, recover). Merge requests',
     `# opened by \`gitops-flow suggest\` deploy ${first} in their pipeline (GitLab merges them when it succeeds);`,
     '# later environments are promoted by hand from the default branch. Set these CI/CD variables:',
     '# GITOPS_FLOW_IMAGE (an image with gitops-flow and the pinned tools), cluster credentials (KUBECONFIG as',
@@ -194,8 +195,7 @@ export function gitlabCi(envs: string[]): string {
     'stages: [deploy, promote, recover]',
     '',
     '.gitops-flow:',
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitLab CI variable, written as the template writes it
-    '  image: ${GITOPS_FLOW_IMAGE}',
+    '  image: $GITOPS_FLOW_IMAGE',
     '  artifacts:',
     '    when: always',
     '    paths: [.gitops-flow/rendered/]',
