@@ -209,7 +209,6 @@ export function gitlabCi(envs: string[]): string {
   for (const env of envs) {
     out.push(...job(`rollback-${env}`, env, 'recover', [
       checkout,
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion in the job script
       `    - gitops-flow rollback --env ${env} \${GITOPS_FLOW_TO:+--to "$GITOPS_FLOW_TO"} --reason "\${GITOPS_FLOW_REASON:-pipeline $CI_PIPELINE_ID}"`,
     ], true));
   }
