@@ -81,6 +81,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--target-branch <branch>', 'branch the merge request targets (default: git.targetBranch, main)')
     .option('--push-to-target', 'commit straight to the target branch instead of a merge request branch')
     .option('--force', 'suggest into a pinned environment (and unpin it)')
+    .option('--pin-digest', 'resolve each tag to its manifest digest in the registry and write both (docker config.json credentials)')
     .option('--upstream-project <path>', 'default $CI_PROJECT_PATH')
     .option('--upstream-commit <sha>', 'default $CI_COMMIT_SHA')
     .option('--upstream-ref <ref>', 'default $CI_COMMIT_REF_NAME')
@@ -92,7 +93,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         [['project', o.upstreamProject], ['commit', o.upstreamCommit], ['ref', o.upstreamRef], ['pipelineId', o.upstreamPipeline], ['pipelineUrl', o.upstreamPipelineUrl], ['message', o.upstreamMessage]]
           .filter(([, v]) => v !== undefined),
       );
-      const r = await (await import('../commands/suggest/index.js')).suggest({ envRepo: o.envRepo, env: o.env, images: o.image, targetBranch: o.targetBranch, pushToTarget: Boolean(o.pushToTarget), force: Boolean(o.force), upstream }, context());
+      const r = await (await import('../commands/suggest/index.js')).suggest({ envRepo: o.envRepo, env: o.env, images: o.image, targetBranch: o.targetBranch, pushToTarget: Boolean(o.pushToTarget), force: Boolean(o.force), pinDigest: Boolean(o.pinDigest), upstream }, context());
       if (context().opts.json) context().log.result(JSON.stringify(r, null, 2));
     });
 

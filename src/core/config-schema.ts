@@ -53,6 +53,10 @@ const environment = z.strictObject({
     .optional()
     .describe('promote into this env only images verified by a deploy of the source env (git notes record)'),
   minSoak: duration.optional().describe('with requireVerified: images must have been verified at least this long ago'),
+  requireDigest: z
+    .boolean()
+    .optional()
+    .describe('deploy refuses a render with an image not pinned by digest; suggest into this env pins digests (as --pin-digest)'),
 });
 
 const mergeRequest = z.strictObject({
@@ -69,6 +73,15 @@ export const configSchema = z.strictObject({
   overlaysDir: relPath.optional().describe('where overlays live when environments are not listed'),
   order: z.array(envName).optional().describe('promotion order, e.g. [dev, uat, prod]'),
   environments: z.record(envName, environment).optional(),
+  registries: z
+    .strictObject({
+      insecure: z
+        .array(z.string().regex(/^[A-Za-z0-9.-]+(:[0-9]+)?$|^\[[0-9a-fA-F:]+\](:[0-9]+)?$/, 'a registry host[:port], e.g. 127.0.0.1:5000'))
+        .optional()
+        .describe('registries reached over plain http when resolving digests (host[:port]); all others use https'),
+    })
+    .optional()
+    .describe('how suggest --pin-digest talks to image registries'),
   git: z
     .strictObject({
       targetBranch: z.string().min(1).optional().describe('branch releases land on; default main'),

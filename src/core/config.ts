@@ -27,6 +27,8 @@ export interface Environment {
   requireVerified: boolean;
   /** Minimum age of the source's verification, ms. */
   minSoakMs?: number;
+  /** Deploy only renders whose images are pinned by digest; suggest pins them. */
+  requireDigest: boolean;
 }
 
 export interface ResolvedConfig {
@@ -38,6 +40,8 @@ export interface ResolvedConfig {
   autoMerge: 'auto_merge' | 'merge_when_pipeline_succeeds' | 'off';
   removeSourceBranch: boolean;
   labels: string[];
+  /** Registries (host[:port]) reached over plain http when resolving digests. */
+  insecureRegistries: string[];
   /** True when gitops-flow.yaml exists. */
   fromFile: boolean;
 }
@@ -114,6 +118,7 @@ export function resolveConfig(config: Config | undefined, overlayFolders: string
       ...(e.verify?.workloads && { workloads: e.verify.workloads }),
       requireVerified: e.requireVerified ?? false,
       ...(e.minSoak && { minSoakMs: parseDuration(e.minSoak) }),
+      requireDigest: e.requireDigest ?? false,
     });
     if (e.minSoak && !e.requireVerified) problems.push(`environments.${name}.minSoak: needs requireVerified: true (soak is measured from the verification)`);
   }
@@ -130,6 +135,7 @@ export function resolveConfig(config: Config | undefined, overlayFolders: string
     autoMerge: mr.autoMerge ?? 'auto_merge',
     removeSourceBranch: mr.removeSourceBranch ?? true,
     labels: mr.labels ?? ['gitops-flow'],
+    insecureRegistries: c.registries?.insecure ?? [],
     fromFile: config !== undefined,
   };
 }

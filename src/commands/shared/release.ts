@@ -12,6 +12,7 @@ import { failed, GitopsError, quote } from '../../core/errors.js';
 import { trackRollouts } from './progress.js';
 import { describeRef, objectsOf, parseManifest, type Workload, workloadsOf } from '../../core/workloads.js';
 import { type CommandContext, confine, gitContext, resolveRef } from '../context.js';
+import { requireDigests } from '../../registry/pin.js';
 
 /** Renders the env's overlay with the pinned kustomize, from the working tree or as it was at `ref`. */
 export async function renderEnv(p: { root: string; env: Environment; ref?: string }, ctx: CommandContext): Promise<string> {
@@ -186,6 +187,7 @@ export async function deployManifest(
   p: { root: string; env: Environment; manifest: string; manifestPath: string; timeoutMs: number; lastGood?: { ref: string; render: () => Promise<string> } },
   ctx: CommandContext,
 ): Promise<DeployResult> {
+  requireDigests(p.env, p.manifest);
   const target = await resolveTarget(p.env, ctx, p.root);
   const workloads = workloadsOf(parseManifest(p.manifest), p.env.workloads);
   await writeRender(p.manifestPath, p.manifest);

@@ -16,6 +16,7 @@ import { releaseMessage, traceFromGitlabEnv, type UpstreamTrace } from '../../co
 import { type CommandContext, gitContext, loadConfig } from '../context.js';
 import { overlayFile, setOverlayImages } from '../shared/overlay.js';
 import { refuseIfPinned, removePin } from '../shared/pin.js';
+import { pinSuggestion } from './pin-digest.js';
 import { identity, pushWithReplay, resetToRemote } from '../shared/publish.js';
 import { validateRemoteUrl } from './remote-url.js';
 import { pushOptions, suggestBranch } from './push-options.js';
@@ -29,6 +30,8 @@ export interface SuggestOptions {
   pushToTarget?: boolean;
   /** Suggest into a pinned env (and unpin it). */
   force?: boolean;
+  /** Resolve each tag to its manifest digest and write both (always on for a requireDigest env). */
+  pinDigest?: boolean;
   upstream?: UpstreamTrace;
 }
 
@@ -74,9 +77,15 @@ export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<S
       });
       return 'succeeded';
     } },
+    { name: 'images/pin-digest', run: async () => {
+      const pinned = await pinSuggestion({ dir, config: s.config as ResolvedConfig, env: o.env, images, pinDigest: Boolean(o.pinDigest) }, ctx);
+      if (!pinned) return 'skipped';
+      s.images = pinned;
+      return 'succeeded';
+    } },
     { name: 'images/set', run: async () => {
       const env = getEnvironment(s.config as ResolvedConfig, o.env);
-      s.paths = await applySuggestion(dir, env, images, Boolean(o.force));
+      s.paths = await applySuggestion(dir, env, s.images, Boolean(o.force));
       s.changed = s.paths.length > 0;
       return s.changed ? 'succeeded' : 'skipped';
     } },

@@ -1,0 +1,20 @@
+/** suggest's `images/pin-digest` step: resolve each tag to its digest with --pin-digest or a requireDigest env. */
+import { getEnvironment, type ResolvedConfig } from '../../core/config.js';
+import type { KustomizeImage } from '../../core/kustomization.js';
+import { insecureRegistries, RegistryClient } from '../../registry/oci.js';
+import { pinDigests } from '../../registry/pin.js';
+import type { CommandContext } from '../context.js';
+import { readOverlayImages } from '../shared/overlay.js';
+
+/** The images with digests, or undefined when this suggestion is not pinned (the step is skipped). */
+export async function pinSuggestion(
+  p: { dir: string; config: ResolvedConfig; env: string; images: KustomizeImage[]; pinDigest: boolean },
+  ctx: CommandContext,
+): Promise<KustomizeImage[] | undefined> {
+  const env = getEnvironment(p.config, p.env);
+  if (!p.pinDigest && !env.requireDigest) return undefined;
+  const client = new RegistryClient({ env: ctx.io.env, log: ctx.log, insecure: insecureRegistries(p.config.insecureRegistries, ctx.io.env) });
+  const pinned = await pinDigests(p.images, await readOverlayImages(p.dir, env), client);
+  for (const i of pinned) ctx.log.info(`  ${i.name}: ${i.newName ?? i.name}${i.newTag && i.newTag !== '*' ? `:${i.newTag}` : ''} is ${i.digest}`);
+  return pinned;
+}
