@@ -8,7 +8,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -230,4 +230,26 @@ function tarOf(name: string, content: string): Buffer {
   header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
   const pad = Buffer.alloc((512 - (body.length % 512)) % 512);
   return Buffer.concat([header, body, pad, Buffer.alloc(1024)]);
+}
+
+export interface StubRegistry {
+  /** `127.0.0.1:<port>` */
+  host: string;
+  requests: { method: string; url: string; authorization?: string }[];
+  close(): Promise<void>;
+}
+
+/**
+ * A STUB registry (node:http) for answers the real one never gives: a missing Docker-Content-Digest, a
+ * manifest that does not hash to its claimed digest, 429s, odd challenges. Named a stub wherever used.
+ */
+export async function serveStubRegistry(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<StubRegistry> {
+  const requests: StubRegistry['requests'] = [];
+  const server = createServer((req, res) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', ...(req.headers.authorization && { authorization: req.headers.authorization }) });
+    handler(req, res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { host: `127.0.0.1:${port}`, requests, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }

@@ -19,6 +19,7 @@ import { parseImageRef } from '../../src/core/image-ref.js';
 import { createLogger } from '../../src/core/io.js';
 import { type CliResult, cleanEnv, runCli } from '../helpers/cli.js';
 import { serveGitHttp } from '../helpers/http-git.js';
+import { type Registry, serveStubRegistry, startRegistry, startTokenServer } from '../helpers/registry.js';
 import { cloneRemote, commitFiles, exampleFiles, gitSync, makeRemote, makeRepo, REPO_ROOT, tempDir, writeFiles } from '../helpers/git-fixtures.js';
 
 const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
@@ -93,6 +94,98 @@ const repo = (overrides: Record<string, string | null> = {}) => makeRepo(example
 const clone = (overrides: Record<string, string | null> = {}) => cloneRemote(makeRemote(exampleFiles(overrides)));
 const cli = (dir: string, argv: string[], env?: NodeJS.ProcessEnv) => runCli(['-C', dir, ...argv], env ? { env } : {});
 
+/** `suggest --pin-digest` of `image` into dev of a fresh remote, reaching `insecure` over plain http. */
+const pinDigest = (image: string, env: NodeJS.ProcessEnv = {}, insecure?: string) =>
+  runCli(['suggest', '--pin-digest', '--env-repo', makeRemote(exampleFiles()).url, '--env', 'dev', '--image', `application-image=${image}`],
+    { env: { ...cleanEnv(insecure ? { GITOPS_FLOW_INSECURE_REGISTRIES: insecure } : {}), ...env } });
+
+/** A HOME whose ~/.docker/config.json has exactly `text`. */
+function dockerHome(text: string): NodeJS.ProcessEnv {
+  const home = tempDir('gitops-flow-home-');
+  writeFiles(home, { '.docker/config.json': text });
+  return { HOME: home };
+}
+
+/** Runs `f` against a STUB registry answering with `handler`, then closes it. */
+async function withStub(handler: Parameters<typeof serveStubRegistry>[0], f: (host: string) => Promise<CliResult>): Promise<CliResult> {
+  const stub = await serveStubRegistry(handler);
+  try {
+    return await f(stub.host);
+  } finally {
+    await stub.close();
+  }
+}
+
+/** Runs `f` against a real registry (token auth with `users` when given), then stops it. */
+async function withRegistry(f: (r: Registry) => Promise<CliResult & { value?: string }>, users?: Record<string, string>): Promise<CliResult & { value?: string }> {
+  const token = users ? await startTokenServer(users) : undefined;
+  const registry = await startRegistry(token ? { token } : {});
+  try {
+    return await f(registry);
+  } finally {
+    await registry.stop();
+    await token?.close();
+  }
+}
+
+const basicChallenge = (_req: unknown, res: import('node:http').ServerResponse) => {
+  res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="stub"' });
+  res.end();
+};
+
+const REGISTRY_CASES: CliCase[] = [
+  {
+    code: 'IMAGE_TAG_MISSING', exit: 2, value: 'application-image', hint: 'Give a tag: --image application-image=registry.example.com/team/app:<tag>',
+    run: () => pinDigest('registry.example.com/team/app'),
+  },
+  { code: 'REGISTRY_UNREACHABLE', exit: 1, value: 'http://127.0.0.1:1', hint: 'registries.insecure', run: () => pinDigest('127.0.0.1:1/team/app:1.0.0', {}, '127.0.0.1:1') },
+  {
+    code: 'IMAGE_TAG_NOT_FOUND', exit: 2, hint: 'that the image was pushed',
+    run: () => withRegistry(async (r) => ({ ...(await pinDigest(`${r.host}/team/app:9.9.9`, {}, r.host)), value: `${r.host}/team/app:9.9.9` })),
+  },
+  {
+    code: 'DIGEST_MISMATCH', exit: 2, value: `sha256:${'0'.repeat(64)}`, hint: 'pass 127.0.0.1',
+    run: () => withRegistry(async (r) => {
+      await r.push('team/app', '1.0.0');
+      return pinDigest(`${r.host}/team/app:1.0.0@sha256:${'0'.repeat(64)}`, {}, r.host);
+    }),
+  },
+  {
+    code: 'REGISTRY_UNAUTHORIZED', exit: 1, hint: 'docker login 127.0.0.1',
+    run: () => withRegistry(async (r) => {
+      await r.push('team/app', '1.0.0', { user: 'ci' });
+      return { ...(await pinDigest(`${r.host}/team/app:1.0.0`, dockerHome(JSON.stringify({ auths: { [r.host]: { auth: Buffer.from('ci:wrong').toString('base64') } } })), r.host)), value: r.host };
+    }, { ci: 'right' }),
+  },
+  {
+    code: 'REGISTRY_FAILED', exit: 1, value: '429', hint: 'try again after 30 s',
+    run: () => withStub((_req, res) => {
+      res.writeHead(429, { 'Retry-After': '30' });
+      res.end();
+    }, (host) => pinDigest(`${host}/team/app:1.0.0`, {}, host)),
+  },
+  {
+    code: 'REGISTRY_DIGEST_MISMATCH', exit: 1, value: `sha256:${'1'.repeat(64)}`, hint: 'altered the manifest',
+    // The STUB omits Docker-Content-Digest on HEAD, then serves a manifest that does not hash to the digest it claims.
+    run: () => withStub((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json', ...(req.method === 'GET' && { 'Docker-Content-Digest': `sha256:${'1'.repeat(64)}` }) });
+      res.end(req.method === 'GET' ? '{"schemaVersion":2}' : undefined);
+    }, (host) => pinDigest(`${host}/team/app:1.0.0`, {}, host)),
+  },
+  {
+    code: 'REGISTRY_CREDENTIALS_INVALID', exit: 2, value: '.docker/config.json', hint: 'DOCKER_CONFIG',
+    run: () => withStub(basicChallenge, (host) => pinDigest(`${host}/team/app:1.0.0`, dockerHome('{ "auths": '), host)),
+  },
+  {
+    code: 'REGISTRY_CREDENTIAL_HELPER_FAILED', exit: 2, value: 'docker-credential-desktop', hint: 'Install docker-credential-desktop on PATH',
+    run: () => withStub(basicChallenge, (host) => pinDigest(`${host}/team/app:1.0.0`, dockerHome('{ "credsStore": "desktop" }'), host)),
+  },
+  {
+    code: 'DIGEST_REQUIRED', exit: 2, value: 'registry.example.com/team/pick-manager:1.0.0', hint: 'gitops-flow suggest --pin-digest --env prod',
+    run: () => cli(repo({ 'gitops-flow.yaml': 'environments:\n  dev: {}\n  uat: {}\n  prod: { requireDigest: true }\n' }), ['deploy', '--env', 'prod'], cleanEnv({ KUBECONFIG: deadKubeconfig() })),
+  },
+];
+
 const CLI_CASES: CliCase[] = [
   // Where the env repo is and what it holds.
   { code: 'REPO_DIR_MISSING', exit: 2, value: '/nonexistent/env', hint: 'Pass -C <dir>', run: () => runCli(['-C', '/nonexistent/env', 'status']) },
@@ -143,6 +236,8 @@ const CLI_CASES: CliCase[] = [
     code: 'BRANCH_UNKNOWN', exit: 2, value: 'release-9', hint: 'git.targetBranch',
     run: () => runCli(['suggest', '--env-repo', makeRemote(exampleFiles({ 'gitops-flow.yaml': 'git: { targetBranch: release-9 }\n' })).url, '--env', 'dev', '--image', 'application-image=registry.example.com/a:1']),
   },
+  // Digest pinning (suggest --pin-digest, requireDigest): a real registry where one can answer, else a STUB registry.
+  ...REGISTRY_CASES,
   // Releases: working copy, remote, pins, promotion rules.
   { code: 'WORKTREE_DIRTY', exit: 2, value: DEV, hint: 'Commit (or stash)', run: () => {
     const dir = repo();
