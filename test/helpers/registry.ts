@@ -41,7 +41,7 @@ export interface Registry {
 }
 
 /** A free TCP port on 127.0.0.1 (bound then released). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const srv = createNetServer();
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   const { port } = srv.address() as AddressInfo;

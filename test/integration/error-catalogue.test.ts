@@ -19,7 +19,7 @@ import { parseImageRef } from '../../src/core/image-ref.js';
 import { createLogger } from '../../src/core/io.js';
 import { type CliResult, cleanEnv, runCli } from '../helpers/cli.js';
 import { serveGitHttp } from '../helpers/http-git.js';
-import { type Registry, serveStubRegistry, startRegistry, startTokenServer } from '../helpers/registry.js';
+import { freePort, type Registry, serveStubRegistry, startRegistry, startTokenServer } from '../helpers/registry.js';
 import { cloneRemote, commitFiles, exampleFiles, gitSync, makeRemote, makeRepo, REPO_ROOT, tempDir, writeFiles } from '../helpers/git-fixtures.js';
 
 const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
@@ -138,7 +138,11 @@ const REGISTRY_CASES: CliCase[] = [
     code: 'IMAGE_TAG_MISSING', exit: 2, value: 'application-image', hint: 'Give a tag: --image application-image=registry.example.com/team/app:<tag>',
     run: () => pinDigest('registry.example.com/team/app'),
   },
-  { code: 'REGISTRY_UNREACHABLE', exit: 1, value: 'http://127.0.0.1:1', hint: 'registries.insecure', run: () => pinDigest('127.0.0.1:1/team/app:1.0.0', {}, '127.0.0.1:1') },
+  { code: 'REGISTRY_UNREACHABLE', exit: 1, hint: 'registries.insecure', run: async () => {
+    // A port nothing listens on (bound, then released): connection refused.
+    const host = `127.0.0.1:${await freePort()}`;
+    return { ...(await pinDigest(`${host}/team/app:1.0.0`, {}, host)), value: `http://${host}: ECONNREFUSED` };
+  } },
   {
     code: 'IMAGE_TAG_NOT_FOUND', exit: 2, hint: 'that the image was pushed',
     run: () => withRegistry(async (r) => ({ ...(await pinDigest(`${r.host}/team/app:9.9.9`, {}, r.host)), value: `${r.host}/team/app:9.9.9` })),
