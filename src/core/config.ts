@@ -28,7 +28,7 @@ export interface Environment {
   /** Minimum age of the source's verification, ms. */
   minSoakMs?: number;
   /** Deploy only renders whose images are pinned by digest; suggest pins them. */
-  requireDigest: boolean;
+  requireDigest?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -118,7 +118,7 @@ export function resolveConfig(config: Config | undefined, overlayFolders: string
       ...(e.verify?.workloads && { workloads: e.verify.workloads }),
       requireVerified: e.requireVerified ?? false,
       ...(e.minSoak && { minSoakMs: parseDuration(e.minSoak) }),
-      requireDigest: e.requireDigest ?? false,
+      ...(e.requireDigest && { requireDigest: true }),
     });
     if (e.minSoak && !e.requireVerified) problems.push(`environments.${name}.minSoak: needs requireVerified: true (soak is measured from the verification)`);
   }

@@ -6,7 +6,7 @@
  */
 import type { Environment } from '../core/config.js';
 import { invalid, quote } from '../core/errors.js';
-import { type KustomizeImage, planImages } from '../core/kustomization.js';
+import { imageReference, type KustomizeImage, planImages } from '../core/kustomization.js';
 import { objectsOf, parseManifest } from '../core/workloads.js';
 import type { RegistryClient } from './oci.js';
 
@@ -78,4 +78,18 @@ export function requireDigests(env: Environment, manifest: string): void {
   throw invalid('DIGEST_REQUIRED', `${env.name} requires images pinned by digest; its render runs ${names.length} image(s) without one: ${names.join(', ')}. Nothing was applied.`,
     `Pin them: gitops-flow suggest --pin-digest --env ${env.name} --image <name>=<image>:<tag> (or promote from an env whose overlay has digests, or set digest: in the images: of ${env.overlay}).`,
     names.join(', '), unpinned.map((i) => `${i.where}: ${i.image}`));
+}
+
+/**
+ * Throws DIGEST_REQUIRED when images promoted from `from` into `env` (which requires digests) set a tag
+ * without a digest: the render would run them by tag. Caught before commit, even with --no-deploy.
+ */
+export function requireDigestEntries(env: Environment, entries: KustomizeImage[], from: string): void {
+  if (!env.requireDigest) return;
+  const unpinned = entries.filter((e) => e.newTag !== undefined && !e.digest);
+  if (unpinned.length === 0) return;
+  const refs = unpinned.map(imageReference);
+  throw invalid('DIGEST_REQUIRED', `${env.name} requires images pinned by digest; ${from} has ${refs.length} image(s) without one: ${refs.join(', ')}. Nothing was changed.`,
+    `Pin them in ${from} first: gitops-flow suggest --pin-digest --env ${from} --image <name>=<image>:<tag>, deploy ${from}, then promote again.`,
+    refs.join(', '), unpinned.map((e) => `${e.name}: ${imageReference(e)}`));
 }

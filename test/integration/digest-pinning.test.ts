@@ -217,15 +217,32 @@ describe('requireDigest: deploy refuses an unpinned render before applying anyth
     expect(existsSync(kubectl.log)).toBe(true);
   });
 
-  it('promote into prod refuses the same way: exit 2, no commit left, nothing pushed', async () => {
+  it('promote into prod refuses images without digests before committing, with or without deploy', async () => {
     const remote = makeRemote(exampleFiles({ 'gitops-flow.yaml': config, [UAT]: (exampleFiles()[UAT] as string).replace('"1.0.0"', '"1.4.2"') }));
     const dir = cloneRemote(remote);
     const head = gitSync(dir, ['rev-parse', 'HEAD']);
     const kubectl = recordingKubectl();
-    const r = await runCli(['-C', dir, 'promote', '--from', 'uat', '--to', 'prod'], { env: kubectl.env });
+    for (const extra of [[], ['--no-deploy']]) {
+      const r = await runCli(['-C', dir, 'promote', '--from', 'uat', '--to', 'prod', ...extra], { env: kubectl.env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('error[DIGEST_REQUIRED]: prod requires images pinned by digest; uat has 2 image(s) without one');
+      expect(r.stderr).toContain('application-image: registry.example.com/team/pick-manager:1.4.2');
+      expect(r.stderr).toContain('hint: Pin them in uat first');
+      expect(gitSync(dir, ['rev-parse', 'HEAD'])).toBe(head);
+    }
+    expect(remote.pushes()).toHaveLength(0);
+    expect(existsSync(kubectl.log)).toBe(false);
+  });
+
+  it('promote of one pinned image still refuses to deploy a render with another unpinned one, and leaves no commit', async () => {
+    const uat = (exampleFiles()[UAT] as string).replace('newTag: "1.0.0"', `newTag: "1.4.2"\n    digest: ${digest}`);
+    const remote = makeRemote(exampleFiles({ 'gitops-flow.yaml': config, [UAT]: uat }));
+    const dir = cloneRemote(remote);
+    const head = gitSync(dir, ['rev-parse', 'HEAD']);
+    const kubectl = recordingKubectl();
+    const r = await runCli(['-C', dir, 'promote', '--from', 'uat', '--to', 'prod', '--image', 'application-image'], { env: kubectl.env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('error[DIGEST_REQUIRED]');
-    expect(r.stderr).toContain('registry.example.com/team/pick-manager:1.4.2');
+    expect(r.stderr).toContain('error[DIGEST_REQUIRED]: prod requires images pinned by digest; its render runs 1 image(s) without one: registry.example.com/team/order-manager:2.3.0');
     expect(gitSync(dir, ['rev-parse', 'HEAD'])).toBe(head);
     expect(remote.pushes()).toHaveLength(0);
     expect(existsSync(kubectl.log)).toBe(false);

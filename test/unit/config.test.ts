@@ -36,6 +36,8 @@ describe('config validation reports every problem at once', () => {
     ['git: { author: { name: a, email: nope } }\n', ['git.author.email']],
     ['a: [\n', ['not valid YAML']],
     ['a: &x 1\nb: *x\nc: *x\n', ['Unrecognized key']],
+    ['environments:\n  prod: { requireDigest: yes-please }\n', ['environments.prod.requireDigest']],
+    ['registries: { insecure: ["http://127.0.0.1:5000"] }\n', ['registries.insecure.0', 'host[:port]']],
   ])('%j', (text, expected) => {
     try {
       parseConfig(text);
@@ -59,6 +61,15 @@ describe('config validation reports every problem at once', () => {
 
   it('cross-field: order and promoteFrom must name environments', () => {
     expect(() => resolveConfig(parseConfig('order: [dev, qa]\nenvironments:\n  dev: {}\n  uat: { promoteFrom: staging }\n'), [])).toThrowError(/2 problem/);
+  });
+});
+
+describe('digest pinning config', () => {
+  it('requireDigest per env, and registries reached over plain http', () => {
+    const c = resolveConfig(parseConfig('registries: { insecure: ["127.0.0.1:5000", "[::1]:5000"] }\nenvironments:\n  dev: {}\n  prod: { requireDigest: true }\n'), []);
+    expect(c.environments.get('prod')?.requireDigest).toBe(true);
+    expect(c.environments.get('dev')?.requireDigest).toBeUndefined();
+    expect(c.insecureRegistries).toEqual(['127.0.0.1:5000', '[::1]:5000']);
   });
 });
 

@@ -13,6 +13,7 @@ import { overlayFile, readOverlayImages, setOverlayImages } from '../shared/over
 import { refuseIfPinned, removePin } from '../shared/pin.js';
 import { runRelease } from '../shared/release-flow.js';
 import { fetchVerified, readVerified } from '../shared/verified.js';
+import { requireDigestEntries } from '../../registry/pin.js';
 
 export interface PromoteOptions {
   repoDir?: string;
@@ -60,6 +61,7 @@ export async function promote(o: PromoteOptions, ctx: CommandContext): Promise<P
       await refuseIfPinned(tree, to, 'promote', Boolean(o.force));
       ({ images, source } = await sourceImages(tree, from, to, ctx));
       images = selectImages(images, o.images, from.name);
+      requireDigestEntries(to, images, from.name);
       const changed = await setOverlayImages(tree, to, images);
       const unpinned = o.force ? await removePin(tree, to) : undefined;
       return [...(changed || unpinned ? [overlayFile(tree, to).rel] : []), ...(unpinned ? [unpinned] : [])];
