@@ -9,10 +9,11 @@ for cmd in git tar openssl go node npm; do
   command -v "$cmd" >/dev/null || { echo "ci/setup.sh: $cmd is required but not on PATH" >&2; exit 1; }
 done
 
-# zsh and fish check the completion scripts' syntax; gitlab-ci-local (the CI wrapper tests) needs rsync.
-# Tests fail, not skip, without them; only what is missing is installed.
+# zsh and fish check the completion scripts' syntax; gitlab-ci-local (the CI wrapper tests) needs rsync;
+# the digest-pinning tests run a real registry (docker-registry: the CNCF distribution server).
+# Tests fail, not skip, without them; only what is missing is installed (each package names its command).
 missing=()
-for cmd in zsh fish rsync; do command -v "$cmd" >/dev/null || missing+=("$cmd"); done
+for cmd in zsh fish rsync docker-registry; do command -v "$cmd" >/dev/null || missing+=("$cmd"); done
 if ((${#missing[@]})); then
   echo "== apt-get install ${missing[*]}"
   apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
