@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { cloneRemote, commitFiles, gitSync, makeRemote, makeRepo, snapshot } from '../helpers/git-fixtures.js';
+import { startRegistry } from '../helpers/registry.js';
 import { e2eEnv, gitopsFlow, kube, liveImages, neverReadyPatch, uniqueExample } from './helpers.js';
 
 const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
@@ -128,6 +129,36 @@ describe('promote end to end', () => {
     expect(snapshot(remote.dir)).toBe(before);
     expect(gitSync(dir, ['rev-parse', 'HEAD'])).toBe(head);
     expect(liveImages('uat', ns('uat')).app).toBe('registry.example.com/team/pick-manager:1.0.0');
+  });
+});
+
+describe('digest pinning end to end (a real registry on loopback, the prod cluster)', () => {
+  it('a prod deploy without digests is refused before anything is applied; pinned by suggest --pin-digest, prod runs image:tag@digest', async () => {
+    const registry = await startRegistry();
+    try {
+      const pushed = await registry.push('team/pick-manager', '1.4.2');
+      const { files, ns } = uniqueExample({ 'gitops-flow.yaml': 'environments:\n  dev: {}\n  uat: {}\n  prod: { cluster: { context: prod }, requireDigest: true }\n' });
+      const remote = makeRemote(files);
+      const dir = cloneRemote(remote);
+      const refused = await gitopsFlow(['deploy', '--env', 'prod', '--timeout', '60s'], dir);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('error[DIGEST_REQUIRED]: prod requires images pinned by digest');
+      expect(() => kube('prod', ['get', 'namespace', ns('prod')])).toThrow(/NotFound/);
+
+      const image = `${registry.host}/team/pick-manager`;
+      const env = { GITOPS_FLOW_INSECURE_REGISTRIES: registry.host };
+      for (const i of [`application-image=${image}:1.4.2`, 'order-manager-image=' + image + ':1.4.2']) {
+        const s = await gitopsFlow(['suggest', '--push-to-target', '--env-repo', remote.url, '--env', 'prod', '--image', i], dir, env);
+        expect(s.code, s.stderr).toBe(0);
+      }
+      gitSync(dir, ['pull', '--quiet', '--ff-only']);
+      const r = await gitopsFlow(['deploy', '--env', 'prod', '--timeout', '60s'], dir);
+      expect(r.stderr).not.toContain('error[');
+      expect(r.code).toBe(0);
+      expect(liveImages('prod', ns('prod'))).toEqual({ app: `${image}:1.4.2@${pushed}`, 'order-manager': `${image}:1.4.2@${pushed}` });
+    } finally {
+      await registry.stop();
+    }
   });
 });
 
