@@ -234,6 +234,22 @@ describe('requireDigest: deploy refuses an unpinned render before applying anyth
     expect(existsSync(kubectl.log)).toBe(false);
   });
 
+  it('rollback and restore to a state without digests refuse the same way and leave no commit', async () => {
+    const dir = cloneRemote(makeRemote(exampleFiles({ 'gitops-flow.yaml': config })));
+    const unpinned = gitSync(dir, ['rev-parse', 'HEAD']);
+    const pinned = (exampleFiles()[PROD] as string).replace('newTag: "1.0.0"', `newTag: "1.0.0"\n    digest: ${digest}`).replace('newTag: "2.3.0"', `newTag: "2.3.0"\n    digest: ${digest}`);
+    const head = commitFiles(dir, { [PROD]: pinned }, 'prod pinned');
+    gitSync(dir, ['push', '--quiet', 'origin', 'main']);
+    const kubectl = recordingKubectl();
+    for (const argv of [['rollback', '--env', 'prod'], ['restore', '--env', 'prod', '--at', unpinned]]) {
+      const r = await runCli(['-C', dir, ...argv], { env: kubectl.env });
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toContain('error[DIGEST_REQUIRED]');
+      expect(gitSync(dir, ['rev-parse', 'HEAD'])).toBe(head);
+    }
+    expect(existsSync(kubectl.log)).toBe(false);
+  });
+
   it('promote of one pinned image still refuses to deploy a render with another unpinned one, and leaves no commit', async () => {
     const uat = (exampleFiles()[UAT] as string).replace('newTag: "1.0.0"', `newTag: "1.4.2"\n    digest: ${digest}`);
     const remote = makeRemote(exampleFiles({ 'gitops-flow.yaml': config, [UAT]: uat }));
