@@ -32,6 +32,8 @@ export interface SuggestArgs {
   upstreamPipeline?: string;
   upstreamPipelineUrl?: string;
   upstreamMessage?: string;
+  /** Resolve each tag to its manifest digest and write both. */
+  pinDigest?: boolean;
   dryRun?: boolean;
 }
 
@@ -118,6 +120,7 @@ export function suggestArgv(a: SuggestArgs): string[] {
     ...a.images.flatMap((i) => ['--image', i]),
     ...opt('--target-branch', a.targetBranch),
     ...flag('--push-to-target', a.pushToTarget),
+    ...flag('--pin-digest', a.pinDigest),
     ...opt('--upstream-project', a.upstreamProject),
     ...opt('--upstream-commit', a.upstreamCommit),
     ...opt('--upstream-ref', a.upstreamRef),

@@ -24,6 +24,7 @@ import { toolbox } from './toolbox.js';
 
 /** Where secrets are mounted: files readable by the CLI, never environment values. */
 const KUBECONFIG_PATH = '/run/secrets/kubeconfig';
+const DOCKER_CONFIG_DIR = '/run/secrets/docker';
 const GCP_KEY_PATH = '/run/secrets/gcp-key.json';
 
 /** The env repo: a working copy, or a URL cloned at a branch inside the toolbox. */
@@ -38,6 +39,7 @@ interface Inputs {
   envRepo?: EnvRepo;
   kubeconfig?: Secret;
   gitToken?: Secret;
+  dockerConfig?: Secret;
   gcpKey?: Secret;
   cluster?: Service;
 }
@@ -115,13 +117,17 @@ export class GitopsFlow {
     upstreamPipelineUrl?: string,
     /** Upstream commit message (in CI: $CI_COMMIT_MESSAGE). */
     upstreamMessage?: string,
+    /** Resolve each tag to its manifest digest in the registry and write newTag and digest. */
+    pinDigest = false,
+    /** Registry credentials for --pin-digest: a docker config.json (file://$HOME/.docker/config.json; auths only, no credential helpers in the toolbox). */
+    dockerConfig?: Secret,
     /** Change nothing: show what would be pushed. */
     dryRun = false,
   ): Promise<string> {
     const argv = suggestArgv({
-      envRepo, env, images, targetBranch, pushToTarget, upstreamProject, upstreamCommit, upstreamRef, upstreamPipeline, upstreamPipelineUrl, upstreamMessage, dryRun,
+      envRepo, env, images, targetBranch, pushToTarget, upstreamProject, upstreamCommit, upstreamRef, upstreamPipeline, upstreamPipelineUrl, upstreamMessage, pinDigest, dryRun,
     });
-    return (await this.run({ gitToken }, argv, true)).stdout();
+    return (await this.run({ gitToken, dockerConfig }, argv, true)).stdout();
   }
 
   /** Render, server-side apply, wait for every workload; restore the last good render on failure. Returns the repo with the rendered manifest and the verification record. */
@@ -344,6 +350,7 @@ export class GitopsFlow {
     let c = await this.toolbox();
     if (inputs.kubeconfig) c = c.withMountedSecret(KUBECONFIG_PATH, inputs.kubeconfig).withEnvVariable('KUBECONFIG', KUBECONFIG_PATH);
     if (inputs.gitToken) c = c.withSecretVariable('GITOPS_FLOW_GIT_TOKEN', inputs.gitToken);
+    if (inputs.dockerConfig) c = c.withMountedSecret(`${DOCKER_CONFIG_DIR}/config.json`, inputs.dockerConfig).withEnvVariable('DOCKER_CONFIG', DOCKER_CONFIG_DIR);
     if (inputs.gcpKey) {
       c = c
         .withMountedSecret(GCP_KEY_PATH, inputs.gcpKey)

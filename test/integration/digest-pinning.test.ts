@@ -7,6 +7,7 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { suggestArgv } from '../../dagger/src/argv.js';
 import { cleanEnv, runCli } from '../helpers/cli.js';
 import { cloneRemote, commitFiles, exampleFiles, gitSync, makeRemote, makeRepo, tempDir } from '../helpers/git-fixtures.js';
 import { type Registry, startRegistry, startTokenServer, type TokenServer } from '../helpers/registry.js';
@@ -148,6 +149,18 @@ describe('digest pinning: a registry that demands token auth', () => {
     const r = await runCli(suggestArgs(remote), { env: { ...base, PATH: `${helperDir}:${base.PATH}` } });
     expect(r.code, r.stderr).toBe(0);
     expect(show(remote.dir, 'main', DEV)).toContain(`digest: ${pushed}`);
+  });
+
+  it('contract: the Dagger suggest argv with pinDigest, credentials as the module mounts them (DOCKER_CONFIG=<dir>)', async () => {
+    const remote = makeRemote(exampleFiles());
+    const configDir = tempDir('gitops-flow-docker-config-');
+    writeFileSync(join(configDir, 'config.json'), JSON.stringify({ auths: { [registry.host]: { auth: basicAuth('ci', password) } } }));
+    const argv = suggestArgv({ envRepo: remote.url, env: 'dev', images: [`application-image=${registry.host}/team/private-app:2.0.0`], pinDigest: true });
+    expect(argv).toContain('--pin-digest');
+    const r = await runCli(argv, { env: cleanEnv({ DOCKER_CONFIG: configDir, GITOPS_FLOW_INSECURE_REGISTRIES: registry.host }) });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { branch: string };
+    expect(show(remote.dir, out.branch, DEV)).toContain(`digest: ${pushed}`);
   });
 
   it('a wrong password is a clear 401 error naming the registry and where the credentials came from, without the password', async () => {

@@ -173,7 +173,7 @@ describe('contract: the toolbox recipe', () => {
     expect(secretLeaks(files, checker)).toEqual([]);
     // Every Secret argument of every function is one the helper mounts or exposes as a secret variable.
     const secretParams = new Set(functions().flatMap((f) => f.params.filter((p) => p.type.includes('Secret')).map((p) => p.name)));
-    expect([...secretParams].sort()).toEqual(['gcpKey', 'gitToken', 'kubeconfig']);
+    expect([...secretParams].sort()).toEqual(['dockerConfig', 'gcpKey', 'gitToken', 'kubeconfig']);
     const secured = files.flatMap((f) => [...methodCalls(f, 'withSecretVariable'), ...methodCalls(f, 'withMountedSecret')]).map((c) => (c.arguments[1] as ts.Expression).getText());
     for (const name of secretParams) expect(secured).toContain(`inputs.${name}`);
   });
