@@ -127,7 +127,7 @@ export class RegistryClient {
     }
     this.tokens.set(key, authorization);
     res = await send(authorization);
-    if (res.status === 401) throw unauthorized(loc.host, credentials, 'it answered 401 to our credentials');
+    if (res.status === 401) throw unauthorized(loc.host, credentials, `it answered 401 to ${credentials ? 'our credentials' : 'an anonymous token'}`);
     return res;
   }
 

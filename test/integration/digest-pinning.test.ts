@@ -87,6 +87,14 @@ describe('digest pinning: an open registry', () => {
     expect(gitSync(dir, ['show', `origin/main:${UAT}`])).toContain(`digest: ${pushed}`);
   });
 
+  it('without --pin-digest or requireDigest the step is skipped: no registry is asked', async () => {
+    const remote = makeRemote(exampleFiles());
+    const r = await runCli(['suggest', '--push-to-target', '--env-repo', remote.url, '--env', 'dev', '--image', 'application-image=127.0.0.1:9/nowhere/app:1.0.0'], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('- images/pin-digest: nothing to do');
+    expect(show(remote.dir, 'main', DEV)).not.toContain('digest:');
+  });
+
   it('plain http only for registries allowed explicitly: otherwise https, which this registry does not speak', async () => {
     const remote = makeRemote(exampleFiles());
     const r = await runCli(['suggest', '--pin-digest', '--env-repo', remote.url, '--env', 'dev', '--image', `application-image=${registry.host}/team/pick-manager:1.4.2`]);
@@ -135,6 +143,9 @@ describe('digest pinning: a registry that demands token auth', () => {
     expect(mine).toEqual([{ method: 'GET', url: `/token?service=${token.service}&scope=repository%3Ateam%2Fprivate-app%3Apull`, user: 'ci' }]);
     expect(r.stderr).not.toContain(password);
     expect(r.stderr).not.toContain(basicAuth('ci', password));
+    // Nor the bearer token (a JWT: "eyJ…"), even with --verbose.
+    expect(r.stderr + r.stdout).not.toMatch(/eyJ[\w-]{10,}/);
+    expect(r.stderr).toContain(`HEAD http://${registry.host}/v2/team/private-app/manifests/2.0.0`);
   });
 
   it('DOCKER_CONFIG points at another config folder; a credential helper (a STUB script) may hold the password', async () => {
