@@ -10,10 +10,12 @@ for cmd in git tar openssl go node npm; do
 done
 
 # zsh and fish check the completion scripts' syntax; gitlab-ci-local (the CI wrapper tests) needs rsync;
-# the digest-pinning tests run a real registry (docker-registry: the CNCF distribution server).
-# Tests fail, not skip, without them; only what is missing is installed (each package names its command).
+# the digest-pinning tests run a real registry (docker-registry: the CNCF distribution server), with
+# basic-auth users written by htpasswd (apache2-utils).
+# Tests fail, not skip, without them; only what is missing is installed.
 missing=()
 for cmd in zsh fish rsync docker-registry; do command -v "$cmd" >/dev/null || missing+=("$cmd"); done
+command -v htpasswd >/dev/null || missing+=(apache2-utils)
 if ((${#missing[@]})); then
   echo "== apt-get install ${missing[*]}"
   apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null

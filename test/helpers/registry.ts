@@ -118,12 +118,21 @@ export async function startTokenServer(users: Record<string, string>): Promise<T
   };
 }
 
-/** Starts `docker-registry serve` on a free loopback port (token auth with `token`); waits until it answers. */
-export async function startRegistry(o: { token?: TokenServer } = {}): Promise<Registry> {
+/**
+ * Starts `docker-registry serve` on a free loopback port — token auth with `token`, or basic auth with
+ * `htpasswd` users (bcrypt, written by Apache's htpasswd) — and waits until it answers.
+ */
+export async function startRegistry(o: { token?: TokenServer; htpasswd?: Record<string, string> } = {}): Promise<Registry> {
   if (!existsSync(REGISTRY_BINARY)) {
-    throw new Error(`${REGISTRY_BINARY} is missing: apt-get install -y docker-registry (the CNCF distribution server; .ci/run installs it).`);
+    throw new Error(`${REGISTRY_BINARY} is missing: apt-get install -y docker-registry (the CNCF distribution server; ci/setup.sh installs it).`);
   }
   const dir = tempDir('gitops-flow-registry-');
+  if (o.htpasswd) {
+    if (!existsSync('/usr/bin/htpasswd')) throw new Error('/usr/bin/htpasswd is missing: apt-get install -y apache2-utils (ci/setup.sh installs it).');
+    // htpasswd -i reads the password on stdin (not argv); -B: bcrypt, the only scheme distribution accepts.
+    const lines = Object.entries(o.htpasswd).map(([user, password]) => execFileSync('htpasswd', ['-Bin', user], { input: password, encoding: 'utf8' }).trim());
+    writeFileSync(join(dir, 'htpasswd'), `${lines.join('\n')}\n`);
+  }
   let child: ChildProcess | undefined;
   let output = '';
   let host = '';
@@ -131,7 +140,7 @@ export async function startRegistry(o: { token?: TokenServer } = {}): Promise<Re
     const port = await freePort();
     const auth = o.token
       ? `auth:\n  token:\n    realm: ${o.token.realm}\n    service: ${o.token.service}\n    issuer: ${o.token.issuer}\n    rootcertbundle: ${o.token.certFile}\n`
-      : '';
+      : o.htpasswd ? `auth:\n  htpasswd:\n    realm: gitops-flow-test\n    path: ${join(dir, 'htpasswd')}\n` : '';
     writeFileSync(join(dir, 'config.yml'), `version: 0.1
 log:
   level: info
@@ -162,8 +171,11 @@ ${auth}`);
   const proc = child;
   const url = `http://${host}`;
 
-  const authFor = (repo: string, user?: string): Record<string, string> =>
-    o.token ? { Authorization: `Bearer ${o.token.issue(user ?? 'pusher', `repository:${repo}:pull,push`)}` } : {};
+  const authFor = (repo: string, user?: string): Record<string, string> => {
+    if (o.token) return { Authorization: `Bearer ${o.token.issue(user ?? 'pusher', `repository:${repo}:pull,push`)}` };
+    const [name, password] = Object.entries(o.htpasswd ?? {}).find(([u]) => !user || u === user) ?? [];
+    return name === undefined ? {} : { Authorization: `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}` };
+  };
 
   const uploadBlob = async (repo: string, blob: Buffer, headers: Record<string, string>) => {
     const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;

@@ -200,6 +200,37 @@ describe('digest pinning: a registry that demands token auth', () => {
   });
 });
 
+describe('digest pinning: a registry with basic auth (htpasswd)', () => {
+  let registry: Registry;
+  let pushed: string;
+  beforeAll(async () => {
+    registry = await startRegistry({ htpasswd: { ci: 'basic-secret' } });
+    pushed = await registry.push('team/app', '3.0.0', { user: 'ci' });
+  });
+  afterAll(() => registry?.stop());
+  const run = (auth: string) => {
+    const remote = makeRemote(exampleFiles());
+    const home = dockerHome({ auths: { [registry.host]: { auth } } });
+    return runCli(['suggest', '--pin-digest', '--push-to-target', '--env-repo', remote.url, '--env', 'dev', '--image', `application-image=${registry.host}/team/app:3.0.0`],
+      { env: cleanEnv({ HOME: home, GITOPS_FLOW_INSECURE_REGISTRIES: registry.host }) }).then((r) => ({ ...r, remote }));
+  };
+
+  it('answers the Basic challenge with the config.json credentials', async () => {
+    const res = await fetch(`${registry.url}/v2/team/app/manifests/3.0.0`, { method: 'HEAD' });
+    expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm="gitops-flow-test"/);
+    const r = await run(basicAuth('ci', 'basic-secret'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(show(r.remote.dir, 'main', DEV)).toContain(`digest: ${pushed}`);
+  });
+
+  it('a wrong password: REGISTRY_UNAUTHORIZED, exit 1, the password nowhere', async () => {
+    const r = await run(basicAuth('ci', 'not-the-secret'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error[REGISTRY_UNAUTHORIZED]: Not authorized by the registry ${registry.host}: it answered 401 to our credentials`);
+    expect(r.stderr).not.toContain('not-the-secret');
+  });
+});
+
 describe('requireDigest: deploy refuses an unpinned render before applying anything', () => {
   const config = 'environments:\n  dev: {}\n  uat: {}\n  prod: { requireDigest: true }\n';
   const digest = `sha256:${'a'.repeat(64)}`;
