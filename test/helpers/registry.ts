@@ -15,6 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { tempDir } from './git-fixtures.js';
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
 export interface TokenServer {
   /** `http://127.0.0.1:<port>/token` */
@@ -34,8 +35,13 @@ export interface Registry {
   host: string;
   url: string;
   token?: TokenServer;
-  /** Pushes a one-layer OCI image `<repo>:<tag>`; returns the Docker-Content-Digest of the manifest PUT. */
-  push(repo: string, tag: string, o?: { content?: string; user?: string }): Promise<string>;
+  /**
+   * Pushes a one-layer image `<repo>:<tag>` (an OCI manifest, or with `docker` a Docker v2 schema 2
+   * one); returns the Docker-Content-Digest of the manifest PUT.
+   */
+  push(repo: string, tag: string, o?: { content?: string; user?: string; docker?: boolean }): Promise<string>;
+  /** Pushes one image per platform (by digest) and an OCI index of them as `<repo>:<tag>`. */
+  pushIndex(repo: string, tag: string, platforms: string[]): Promise<{ index: string; manifests: string[] }>;
   log(): string;
   stop(): Promise<void>;
 }
@@ -188,29 +194,52 @@ ${auth}`);
     return { digest, size: blob.length };
   };
 
+  /** One layer (a gzipped tar holding one file whose content makes the image unique), its config, the manifest. */
+  const pushImage = async (repo: string, tag: string | undefined, p: { content?: string; user?: string; docker?: boolean; architecture?: string }) => {
+    const headers = authFor(repo, p.user);
+    const tar = tarOf('hello.txt', p.content ?? `${repo}:${tag}\n`);
+    const diffId = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
+    const config = Buffer.from(JSON.stringify({ architecture: p.architecture ?? 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [diffId] } }));
+    const c = await uploadBlob(repo, config, headers);
+    const l = await uploadBlob(repo, gzipSync(tar), headers);
+    const types = p.docker
+      ? { manifest: 'application/vnd.docker.distribution.manifest.v2+json', config: 'application/vnd.docker.container.image.v1+json', layer: 'application/vnd.docker.image.rootfs.diff.tar.gzip' }
+      : { manifest: OCI_MANIFEST, config: 'application/vnd.oci.image.config.v1+json', layer: 'application/vnd.oci.image.layer.v1.tar+gzip' };
+    const manifest = Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: types.manifest,
+      config: { mediaType: types.config, digest: c.digest, size: c.size },
+      layers: [{ mediaType: types.layer, digest: l.digest, size: l.size }],
+    }));
+    // An index refers to its platform images by digest; they need no tag.
+    const reference = tag ?? `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+    const res = await fetch(`${url}/v2/${repo}/manifests/${reference}`, {
+      method: 'PUT', headers: { ...headers, 'Content-Type': types.manifest }, body: new Uint8Array(manifest),
+    });
+    if (res.status !== 201) throw new Error(`manifest put: ${res.status} ${await res.text()}`);
+    return { digest: res.headers.get('docker-content-digest') as string, size: manifest.length };
+  };
+
   return {
     host,
     url,
     ...(o.token && { token: o.token }),
     async push(repo, tag, p = {}) {
-      const headers = authFor(repo, p.user);
-      // One layer: a gzipped tar holding one file (its content makes the image unique).
-      const layer = gzipSync(tarOf('hello.txt', p.content ?? `${repo}:${tag}\n`));
-      const diffId = `sha256:${createHash('sha256').update(tarOf('hello.txt', p.content ?? `${repo}:${tag}\n`)).digest('hex')}`;
-      const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [diffId] } }));
-      const c = await uploadBlob(repo, config, headers);
-      const l = await uploadBlob(repo, layer, headers);
-      const manifest = JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: c.digest, size: c.size },
-        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size }],
-      });
+      return (await pushImage(repo, tag, p)).digest;
+    },
+    async pushIndex(repo, tag, platforms) {
+      const children = [];
+      for (const platform of platforms) {
+        const [os, architecture] = platform.split('/') as [string, string];
+        const m = await pushImage(repo, undefined, { content: `${repo}:${tag} for ${platform}\n`, architecture });
+        children.push({ mediaType: OCI_MANIFEST, digest: m.digest, size: m.size, platform: { os, architecture } });
+      }
+      const index = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: children });
       const res = await fetch(`${url}/v2/${repo}/manifests/${tag}`, {
-        method: 'PUT', headers: { ...headers, 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }, body: manifest,
+        method: 'PUT', headers: { ...authFor(repo), 'Content-Type': 'application/vnd.oci.image.index.v1+json' }, body: index,
       });
-      if (res.status !== 201) throw new Error(`manifest put: ${res.status} ${await res.text()}`);
-      return res.headers.get('docker-content-digest') as string;
+      if (res.status !== 201) throw new Error(`index put: ${res.status} ${await res.text()}`);
+      return { index: res.headers.get('docker-content-digest') as string, manifests: children.map((c) => c.digest) };
     },
     log: () => output,
     stop: async () => {

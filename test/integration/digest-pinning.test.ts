@@ -54,6 +54,19 @@ describe('digest pinning: an open registry', () => {
     expect(render.stdout).toContain(`image: ${image}:1.4.2@${pushed}`);
   });
 
+  it('a Docker v2 manifest and a multi-platform OCI index: the digest is what was pushed under the tag (the index, not a platform image)', async () => {
+    const docker = await registry.push('team/docker-built', '1.0.0', { docker: true });
+    const multi = await registry.pushIndex('team/multi-arch', '1.0.0', ['linux/amd64', 'linux/arm64']);
+    expect(multi.manifests).not.toContain(multi.index);
+    const remote = makeRemote(exampleFiles());
+    const r = await runCli(['suggest', '--pin-digest', '--push-to-target', '--env-repo', remote.url, '--env', 'dev',
+      '--image', `application-image=${registry.host}/team/docker-built:1.0.0`, '--image', `order-manager-image=${registry.host}/team/multi-arch:1.0.0`], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    const overlay = show(remote.dir, 'main', DEV);
+    expect(overlay).toContain(`digest: ${docker}`);
+    expect(overlay).toContain(`digest: ${multi.index}`);
+  });
+
   it('an env with requireDigest pins without the flag; a tag moved since is pinned to what it is now', async () => {
     const remote = makeRemote(exampleFiles({ 'gitops-flow.yaml': 'environments:\n  dev: {}\n  uat: {}\n  prod: { requireDigest: true }\n' }));
     const moved = await registry.push('team/pick-manager', 'stable', { content: 'first\n' });
