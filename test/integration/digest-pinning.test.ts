@@ -50,8 +50,14 @@ describe('digest pinning: an open registry', () => {
     expect(overlay).toContain(`digest: ${pushed}`);
     expect(gitSync(remote.dir, ['log', '-1', '--format=%(trailers:key=Gitops-Flow-Image,valueonly)', 'main'])).toBe(`application-image=${image}:1.4.2@${pushed}`);
 
-    const render = await runCli(['-C', cloneRemote(remote), 'render', '--env', 'dev'], { env: env() });
+    const clone = cloneRemote(remote);
+    const render = await runCli(['-C', clone, 'render', '--env', 'dev'], { env: env() });
     expect(render.stdout).toContain(`image: ${image}:1.4.2@${pushed}`);
+    // status and history show name:tag@digest (DESIGN.md's JSON shape).
+    const status = JSON.parse((await runCli(['-C', clone, '--json', 'status', '--no-cluster'], { env: env() })).stdout) as { environments: Record<string, { images: Record<string, string> }> };
+    expect(status.environments.dev?.images['application-image']).toBe(`${image}:1.4.2@${pushed}`);
+    const history = JSON.parse((await runCli(['-C', clone, '--json', 'history', '--env', 'dev', '--limit', '1'], { env: env() })).stdout) as { images: Record<string, string> }[];
+    expect(history[0]?.images['application-image']).toBe(`${image}:1.4.2@${pushed}`);
   });
 
   it('a Docker v2 manifest and a multi-platform OCI index: the digest is what was pushed under the tag (the index, not a platform image)', async () => {
