@@ -2,7 +2,8 @@
  * Registry credentials from a docker `config.json` ($DOCKER_CONFIG/config.json, else ~/.docker/config.json),
  * as `docker login` writes it: `auths.<host>.auth` (base64 user:password), `identitytoken`, and the
  * credential helpers `credHelpers.<host>` / `credsStore`, run as `docker-credential-<helper> get` with the
- * server on stdin (argv only, no shell). Values read here are secrets: they never reach a message.
+ * server on stdin (argv only, no shell); in GitLab CI, the job's registry credentials for CI_REGISTRY.
+ * Values read here are secrets: they never reach a message.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -36,8 +37,22 @@ export function dockerConfigFile(env: NodeJS.ProcessEnv): string {
   return join(env.DOCKER_CONFIG ?? join(env.HOME ?? homedir(), '.docker'), 'config.json');
 }
 
-/** The credentials for registry `host` (host[:port]), or undefined for anonymous access. */
+/**
+ * The credentials for registry `host` (host[:port]): docker's config.json first, then — in a GitLab CI
+ * job, for GitLab's own registry — the job's CI_REGISTRY_USER and CI_REGISTRY_PASSWORD; undefined for
+ * anonymous access.
+ */
 export async function credentialsFor(host: string, ctx: { env: NodeJS.ProcessEnv; log: Logger }): Promise<Credentials | undefined> {
+  return (await fromDockerConfig(host, ctx)) ?? fromGitlabCi(host, ctx.env);
+}
+
+function fromGitlabCi(host: string, env: NodeJS.ProcessEnv): Credentials | undefined {
+  const { CI_REGISTRY: registry, CI_REGISTRY_USER: username, CI_REGISTRY_PASSWORD: password } = env;
+  if (!registry || !username || !password || hostOf(registry) !== host) return undefined;
+  return { username, password, source: 'CI_REGISTRY_USER and CI_REGISTRY_PASSWORD (GitLab CI)' };
+}
+
+async function fromDockerConfig(host: string, ctx: { env: NodeJS.ProcessEnv; log: Logger }): Promise<Credentials | undefined> {
   const file = dockerConfigFile(ctx.env);
   if (!existsSync(file)) return undefined;
   const config = parseDockerConfig(await readFile(file, 'utf8'), file);

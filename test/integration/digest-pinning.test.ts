@@ -242,6 +242,20 @@ describe('digest pinning: a registry with basic auth (htpasswd)', () => {
     expect(show(r.remote.dir, 'main', DEV)).toContain(`digest: ${pushed}`);
   });
 
+  it('in a GitLab CI job, GitLab\'s registry (CI_REGISTRY) is reached with CI_REGISTRY_USER and CI_REGISTRY_PASSWORD', async () => {
+    const remote = makeRemote(exampleFiles());
+    const ci = { CI_REGISTRY: registry.host, CI_REGISTRY_USER: 'ci', CI_REGISTRY_PASSWORD: 'basic-secret', GITOPS_FLOW_INSECURE_REGISTRIES: registry.host };
+    const r = await runCli(['--verbose', 'suggest', '--pin-digest', '--push-to-target', '--env-repo', remote.url, '--env', 'dev', '--image', `application-image=${registry.host}/team/app:3.0.0`], { env: cleanEnv(ci) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(show(remote.dir, 'main', DEV)).toContain(`digest: ${pushed}`);
+    expect(r.stderr).not.toContain('basic-secret');
+    // Another registry does not get them.
+    const other = await runCli(['suggest', '--pin-digest', '--env-repo', remote.url, '--env', 'dev', '--image', `application-image=${registry.host}/team/app:3.0.0`],
+      { env: cleanEnv({ ...ci, CI_REGISTRY: 'registry.gitlab.example.com' }) });
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('no credentials found');
+  });
+
   it('a wrong password: REGISTRY_UNAUTHORIZED, exit 1, the password nowhere', async () => {
     const r = await run(basicAuth('ci', 'not-the-secret'));
     expect(r.code).toBe(1);
