@@ -61,6 +61,8 @@ describe('digest pinning: an open registry', () => {
   });
 
   it('a Docker v2 manifest and a multi-platform OCI index: the digest is what was pushed under the tag (the index, not a platform image)', async () => {
+    // distribution 2.8 answers 404 for an OCI index to a HEAD whose Accept does not list the index type:
+    // this test fails if MANIFEST_TYPES loses it.
     const docker = await registry.push('team/docker-built', '1.0.0', { docker: true });
     const multi = await registry.pushIndex('team/multi-arch', '1.0.0', ['linux/amd64', 'linux/arm64']);
     expect(multi.manifests).not.toContain(multi.index);
