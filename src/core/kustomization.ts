@@ -64,7 +64,7 @@ export function parseImageArg(arg: string): KustomizeImage {
 /** Splits like kustomize's image.Split: the tag and digest are searched after the first `/`. */
 function splitKustomize(value: string): { name: string; tag?: string; digest?: string } {
   const slash = value.indexOf('/');
-  const offset = slash > 0 ? slash : 0;
+  const offset = Math.max(slash, 0);
   const search = value.slice(offset);
   const at = search.indexOf('@');
   const colon = search.indexOf(':');

@@ -90,5 +90,5 @@ export function unreachable(where: string, e: unknown) {
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
   const why = e instanceof Error && e.name === 'TimeoutError' ? 'timed out' : cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
   return failed('REGISTRY_UNREACHABLE', `Could not reach the registry at ${where}: ${why}.`,
-    'Check the registry host and your network; a registry serving plain http must be listed in registries.insecure (gitops-flow.yaml) or GITOPS_FLOW_INSECURE_REGISTRIES.', undefined, e);
+    'Check the registry host and your network; a registry serving plain http (other than on localhost) must be listed in registries.insecure (gitops-flow.yaml).', undefined, e);
 }

@@ -19,7 +19,6 @@ export const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
 ];
 
-export const INSECURE_VARIABLE = 'GITOPS_FLOW_INSECURE_REGISTRIES';
 
 export interface RegistryContext {
   env: NodeJS.ProcessEnv;
@@ -48,14 +47,14 @@ export function locate(name: string, insecure: string[]): Location {
     host = HUB_HOST;
     if (!repository.includes('/')) repository = `library/${repository}`;
   }
-  const plain = insecure.includes(host);
+  const plain = insecure.includes(host) || isLoopback(host);
   return { host, repository, base: `${plain ? 'http' : 'https'}://${host}` };
 }
 
-/** The insecure registries allowed by config and by GITOPS_FLOW_INSECURE_REGISTRIES. */
-export function insecureRegistries(fromConfig: string[] | undefined, env: NodeJS.ProcessEnv): string[] {
-  const fromEnv = (env[INSECURE_VARIABLE] ?? '').split(/[,\s]+/).filter(Boolean);
-  return [...(fromConfig ?? []), ...fromEnv];
+/** A registry on this machine (localhost, 127.0.0.0/8, [::1]): plain http, as Docker allows by default. */
+export function isLoopback(host: string): boolean {
+  const name = host.replace(/:\d+$/, '');
+  return name === 'localhost' || name === '[::1]' || /^127(\.\d{1,3}){3}$/.test(name);
 }
 
 export class RegistryClient {

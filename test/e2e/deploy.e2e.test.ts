@@ -146,7 +146,7 @@ describe('digest pinning end to end (a real registry on loopback, the prod clust
       expect(() => kube('prod', ['get', 'namespace', ns('prod')])).toThrow(/NotFound/);
 
       const image = `${registry.host}/team/pick-manager`;
-      const env = { GITOPS_FLOW_INSECURE_REGISTRIES: registry.host };
+      const env = {};
       for (const i of [`application-image=${image}:1.4.2`, 'order-manager-image=' + image + ':1.4.2']) {
         const s = await gitopsFlow(['suggest', '--push-to-target', '--env-repo', remote.url, '--env', 'prod', '--image', i], dir, env);
         expect(s.code, s.stderr).toBe(0);

@@ -47,8 +47,8 @@ export function envRepoPipeline(envs: string[], v: Variant = {}): Record<string,
 }
 
 /** An app repo's pipeline that suggests its image to `env` of the env repo at `envRepo`. */
-export function appRepoPipeline(envRepo: string, images: string, v: Variant = {}): Record<string, string> {
-  return { ...componentFiles(), '.gitlab-ci.yml': stringify({ include: [include('suggest', { 'env-repo': envRepo, images }, v)] }) };
+export function appRepoPipeline(envRepo: string, images: string, v: Variant = {}, inputs: Record<string, string> = {}): Record<string, string> {
+  return { ...componentFiles(), '.gitlab-ci.yml': stringify({ include: [include('suggest', { 'env-repo': envRepo, images, ...inputs }, v)] }) };
 }
 
 /** gitlab-ci-local's `--preview` of a repo made of `files`: every job with includes and extends resolved. */

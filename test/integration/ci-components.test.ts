@@ -58,6 +58,17 @@ describe('GitLab CI/CD components', () => {
     const app = jobsOf(preview(appRepoPipeline('https://gitlab.example.com/team/env.git', 'app=reg/app:1 "$(touch /tmp/x)"')))['suggest-dev'] as { variables: Record<string, string>; script: string[] };
     expect(app.variables.GITOPS_FLOW_IMAGES).toBe('app=reg/app:1 "$(touch /tmp/x)"');
     expect(app.script.join('\n')).not.toContain('touch');
+    expect(app.variables.GITOPS_FLOW_PIN_DIGEST).toBe('false');
+  });
+
+  it('suggest pins digests when asked: the CLI variant passes --pin-digest, the Dagger variant --pin-digest=true', () => {
+    const job = (dagger: boolean) => {
+      const files = appRepoPipeline('https://gitlab.example.com/team/env.git', 'app=reg/app:1', { dagger }, { 'pin-digest': 'true' });
+      return jobsOf(preview(files))['suggest-dev'] as { variables: Record<string, string>; script: string[] };
+    };
+    expect(job(false).variables.GITOPS_FLOW_PIN_DIGEST).toBe('true');
+    expect(job(false).script.join('\n')).toContain('args+=(--pin-digest)');
+    expect(job(true).script.join('\n')).toContain('--pin-digest=true');
   });
 
   it('a required input left out fails the pipeline with GitLab\'s message', () => {

@@ -35,7 +35,7 @@ describe('digest pinning: an open registry', () => {
     pushed = await registry.push('team/pick-manager', '1.4.2');
   });
   afterAll(() => registry?.stop());
-  const env = () => cleanEnv({ GITOPS_FLOW_INSECURE_REGISTRIES: registry.host });
+  const env = () => cleanEnv();
 
   it('suggest --pin-digest writes newTag and the digest the registry reported on push; kustomize renders tag@digest', async () => {
     expect(pushed).toMatch(/^sha256:[a-f0-9]{64}$/);
@@ -116,16 +116,18 @@ describe('digest pinning: an open registry', () => {
     expect(show(remote.dir, 'main', DEV)).not.toContain('digest:');
   });
 
-  it('plain http only for registries allowed explicitly: otherwise https, which this registry does not speak', async () => {
+  it('plain http only on loopback and for registries allowed explicitly: otherwise https, which this registry does not speak', async () => {
+    // 0.0.0.0 reaches this machine on Linux, but it is not a loopback name, so it gets https by default.
+    const other = registry.host.replace('127.0.0.1', '0.0.0.0');
     const remote = makeRemote(exampleFiles());
-    const r = await runCli(['suggest', '--pin-digest', '--env-repo', remote.url, '--env', 'dev', '--image', `application-image=${registry.host}/team/pick-manager:1.4.2`]);
+    const r = await runCli(['suggest', '--pin-digest', '--env-repo', remote.url, '--env', 'dev', '--image', `application-image=${other}/team/pick-manager:1.4.2`]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error[REGISTRY_UNREACHABLE]');
-    expect(r.stderr).toContain(`https://${registry.host}`);
+    expect(r.stderr).toContain(`https://${other}`);
     expect(r.stderr).toContain('registries.insecure');
-    // The same allowance from the env repo's gitops-flow.yaml.
-    const configured = makeRemote(exampleFiles({ 'gitops-flow.yaml': `registries:\n  insecure: ["${registry.host}"]\n` }));
-    const ok = await runCli(['suggest', '--pin-digest', '--push-to-target', '--env-repo', configured.url, '--env', 'dev', '--image', `application-image=${registry.host}/team/pick-manager:1.4.2`]);
+    // Allowed in the env repo's gitops-flow.yaml.
+    const configured = makeRemote(exampleFiles({ 'gitops-flow.yaml': `registries:\n  insecure: ["${other}"]\n` }));
+    const ok = await runCli(['suggest', '--pin-digest', '--push-to-target', '--env-repo', configured.url, '--env', 'dev', '--image', `application-image=${other}/team/pick-manager:1.4.2`]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(show(configured.dir, 'main', DEV)).toContain(`digest: ${pushed}`);
   });
@@ -157,7 +159,7 @@ describe('digest pinning: a registry that demands token auth', () => {
     const remote = makeRemote(exampleFiles());
     const home = dockerHome({ auths: { [`https://${registry.host}`]: { auth: basicAuth('ci', password) } } });
     const before = token.requests.length;
-    const r = await runCli(['--verbose', ...suggestArgs(remote)], { env: cleanEnv({ HOME: home, GITOPS_FLOW_INSECURE_REGISTRIES: registry.host }) });
+    const r = await runCli(['--verbose', ...suggestArgs(remote)], { env: cleanEnv({ HOME: home }) });
     expect(r.code, r.stderr).toBe(0);
     expect(show(remote.dir, 'main', DEV)).toContain(`digest: ${pushed}`);
     const mine = token.requests.slice(before);
@@ -176,7 +178,7 @@ describe('digest pinning: a registry that demands token auth', () => {
     chmodSync(join(helperDir, 'docker-credential-pass'), 0o755);
     const configDir = tempDir('gitops-flow-docker-config-');
     writeFileSync(join(configDir, 'config.json'), JSON.stringify({ credHelpers: { [registry.host]: 'pass' } }));
-    const base = cleanEnv({ DOCKER_CONFIG: configDir, GITOPS_FLOW_INSECURE_REGISTRIES: registry.host });
+    const base = cleanEnv({ DOCKER_CONFIG: configDir });
     const remote = makeRemote(exampleFiles());
     const r = await runCli(suggestArgs(remote), { env: { ...base, PATH: `${helperDir}:${base.PATH}` } });
     expect(r.code, r.stderr).toBe(0);
@@ -189,7 +191,7 @@ describe('digest pinning: a registry that demands token auth', () => {
     writeFileSync(join(configDir, 'config.json'), JSON.stringify({ auths: { [registry.host]: { auth: basicAuth('ci', password) } } }));
     const argv = suggestArgv({ envRepo: remote.url, env: 'dev', images: [`application-image=${registry.host}/team/private-app:2.0.0`], pinDigest: true });
     expect(argv).toContain('--pin-digest');
-    const r = await runCli(argv, { env: cleanEnv({ DOCKER_CONFIG: configDir, GITOPS_FLOW_INSECURE_REGISTRIES: registry.host }) });
+    const r = await runCli(argv, { env: cleanEnv({ DOCKER_CONFIG: configDir }) });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { branch: string };
     expect(show(remote.dir, out.branch, DEV)).toContain(`digest: ${pushed}`);
@@ -198,7 +200,7 @@ describe('digest pinning: a registry that demands token auth', () => {
   it('a wrong password is a clear 401 error naming the registry and where the credentials came from, without the password', async () => {
     const remote = makeRemote(exampleFiles());
     const home = dockerHome({ auths: { [registry.host]: { auth: basicAuth('ci', 'wrong-password') } } });
-    const r = await runCli(['--json', ...suggestArgs(remote)], { env: cleanEnv({ HOME: home, GITOPS_FLOW_INSECURE_REGISTRIES: registry.host }) });
+    const r = await runCli(['--json', ...suggestArgs(remote)], { env: cleanEnv({ HOME: home }) });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error[REGISTRY_UNAUTHORIZED]: Not authorized by the registry ${registry.host}`);
     expect(r.stderr).toContain('answered 401');
@@ -213,7 +215,7 @@ describe('digest pinning: a registry that demands token auth', () => {
 
   it('no credentials: the anonymous token has no access, and the error says to log in', async () => {
     const remote = makeRemote(exampleFiles());
-    const r = await runCli(suggestArgs(remote), { env: cleanEnv({ GITOPS_FLOW_INSECURE_REGISTRIES: registry.host }) });
+    const r = await runCli(suggestArgs(remote), { env: cleanEnv() });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error[REGISTRY_UNAUTHORIZED]');
     expect(r.stderr).toContain('no credentials found');
@@ -233,7 +235,7 @@ describe('digest pinning: a registry with basic auth (htpasswd)', () => {
     const remote = makeRemote(exampleFiles());
     const home = dockerHome({ auths: { [registry.host]: { auth } } });
     return runCli(['suggest', '--pin-digest', '--push-to-target', '--env-repo', remote.url, '--env', 'dev', '--image', `application-image=${registry.host}/team/app:3.0.0`],
-      { env: cleanEnv({ HOME: home, GITOPS_FLOW_INSECURE_REGISTRIES: registry.host }) }).then((r) => ({ ...r, remote }));
+      { env: cleanEnv({ HOME: home }) }).then((r) => ({ ...r, remote }));
   };
 
   it('answers the Basic challenge with the config.json credentials', async () => {
@@ -246,7 +248,7 @@ describe('digest pinning: a registry with basic auth (htpasswd)', () => {
 
   it('in a GitLab CI job, GitLab\'s registry (CI_REGISTRY) is reached with CI_REGISTRY_USER and CI_REGISTRY_PASSWORD', async () => {
     const remote = makeRemote(exampleFiles());
-    const ci = { CI_REGISTRY: registry.host, CI_REGISTRY_USER: 'ci', CI_REGISTRY_PASSWORD: 'basic-secret', GITOPS_FLOW_INSECURE_REGISTRIES: registry.host };
+    const ci = { CI_REGISTRY: registry.host, CI_REGISTRY_USER: 'ci', CI_REGISTRY_PASSWORD: 'basic-secret' };
     const r = await runCli(['--verbose', 'suggest', '--pin-digest', '--push-to-target', '--env-repo', remote.url, '--env', 'dev', '--image', `application-image=${registry.host}/team/app:3.0.0`], { env: cleanEnv(ci) });
     expect(r.code, r.stderr).toBe(0);
     expect(show(remote.dir, 'main', DEV)).toContain(`digest: ${pushed}`);

@@ -94,10 +94,10 @@ const repo = (overrides: Record<string, string | null> = {}) => makeRepo(example
 const clone = (overrides: Record<string, string | null> = {}) => cloneRemote(makeRemote(exampleFiles(overrides)));
 const cli = (dir: string, argv: string[], env?: NodeJS.ProcessEnv) => runCli(['-C', dir, ...argv], env ? { env } : {});
 
-/** `suggest --pin-digest` of `image` into dev of a fresh remote, reaching `insecure` over plain http. */
-const pinDigest = (image: string, env: NodeJS.ProcessEnv = {}, insecure?: string) =>
+/** `suggest --pin-digest` of `image` into dev of a fresh remote (a loopback registry is plain http). */
+const pinDigest = (image: string, env: NodeJS.ProcessEnv = {}) =>
   runCli(['suggest', '--pin-digest', '--env-repo', makeRemote(exampleFiles()).url, '--env', 'dev', '--image', `application-image=${image}`],
-    { env: { ...cleanEnv(insecure ? { GITOPS_FLOW_INSECURE_REGISTRIES: insecure } : {}), ...env } });
+    { env: { ...cleanEnv(), ...env } });
 
 /** A HOME whose ~/.docker/config.json has exactly `text`. */
 function dockerHome(text: string): NodeJS.ProcessEnv {
@@ -141,24 +141,24 @@ const REGISTRY_CASES: CliCase[] = [
   { code: 'REGISTRY_UNREACHABLE', exit: 1, hint: 'registries.insecure', run: async () => {
     // A port nothing listens on (bound, then released): connection refused.
     const host = `127.0.0.1:${await freePort()}`;
-    return { ...(await pinDigest(`${host}/team/app:1.0.0`, {}, host)), value: `http://${host}: ECONNREFUSED` };
+    return { ...(await pinDigest(`${host}/team/app:1.0.0`, {})), value: `http://${host}: ECONNREFUSED` };
   } },
   {
     code: 'IMAGE_TAG_NOT_FOUND', exit: 2, hint: 'that the image was pushed',
-    run: () => withRegistry(async (r) => ({ ...(await pinDigest(`${r.host}/team/app:9.9.9`, {}, r.host)), value: `${r.host}/team/app:9.9.9` })),
+    run: () => withRegistry(async (r) => ({ ...(await pinDigest(`${r.host}/team/app:9.9.9`, {})), value: `${r.host}/team/app:9.9.9` })),
   },
   {
     code: 'DIGEST_MISMATCH', exit: 2, value: `sha256:${'0'.repeat(64)}`, hint: 'pass 127.0.0.1',
     run: () => withRegistry(async (r) => {
       await r.push('team/app', '1.0.0');
-      return pinDigest(`${r.host}/team/app:1.0.0@sha256:${'0'.repeat(64)}`, {}, r.host);
+      return pinDigest(`${r.host}/team/app:1.0.0@sha256:${'0'.repeat(64)}`, {});
     }),
   },
   {
     code: 'REGISTRY_UNAUTHORIZED', exit: 1, hint: 'docker login 127.0.0.1',
     run: () => withRegistry(async (r) => {
       await r.push('team/app', '1.0.0', { user: 'ci' });
-      return { ...(await pinDigest(`${r.host}/team/app:1.0.0`, dockerHome(JSON.stringify({ auths: { [r.host]: { auth: Buffer.from('ci:wrong').toString('base64') } } })), r.host)), value: r.host };
+      return { ...(await pinDigest(`${r.host}/team/app:1.0.0`, dockerHome(JSON.stringify({ auths: { [r.host]: { auth: Buffer.from('ci:wrong').toString('base64') } } })))), value: r.host };
     }, { ci: 'right' }),
   },
   {
@@ -166,7 +166,7 @@ const REGISTRY_CASES: CliCase[] = [
     run: () => withStub((_req, res) => {
       res.writeHead(429, { 'Retry-After': '30' });
       res.end();
-    }, (host) => pinDigest(`${host}/team/app:1.0.0`, {}, host)),
+    }, (host) => pinDigest(`${host}/team/app:1.0.0`, {})),
   },
   {
     code: 'REGISTRY_DIGEST_MISMATCH', exit: 1, value: `sha256:${'1'.repeat(64)}`, hint: 'altered the manifest',
@@ -174,15 +174,15 @@ const REGISTRY_CASES: CliCase[] = [
     run: () => withStub((req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json', ...(req.method === 'GET' && { 'Docker-Content-Digest': `sha256:${'1'.repeat(64)}` }) });
       res.end(req.method === 'GET' ? '{"schemaVersion":2}' : undefined);
-    }, (host) => pinDigest(`${host}/team/app:1.0.0`, {}, host)),
+    }, (host) => pinDigest(`${host}/team/app:1.0.0`, {})),
   },
   {
     code: 'REGISTRY_CREDENTIALS_INVALID', exit: 2, value: '.docker/config.json', hint: 'DOCKER_CONFIG',
-    run: () => withStub(basicChallenge, (host) => pinDigest(`${host}/team/app:1.0.0`, dockerHome('{ "auths": '), host)),
+    run: () => withStub(basicChallenge, (host) => pinDigest(`${host}/team/app:1.0.0`, dockerHome('{ "auths": '))),
   },
   {
     code: 'REGISTRY_CREDENTIAL_HELPER_FAILED', exit: 2, value: 'docker-credential-desktop', hint: 'Install docker-credential-desktop on PATH',
-    run: () => withStub(basicChallenge, (host) => pinDigest(`${host}/team/app:1.0.0`, dockerHome('{ "credsStore": "desktop" }'), host)),
+    run: () => withStub(basicChallenge, (host) => pinDigest(`${host}/team/app:1.0.0`, dockerHome('{ "credsStore": "desktop" }'))),
   },
   {
     code: 'DIGEST_REQUIRED', exit: 2, value: 'registry.example.com/team/pick-manager:1.0.0', hint: 'gitops-flow suggest --pin-digest --env prod',

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/io.js';
 import { parseChallenge } from '../../src/registry/auth.js';
 import { credentialsFor } from '../../src/registry/credentials.js';
-import { insecureRegistries, locate, MANIFEST_TYPES, RegistryClient } from '../../src/registry/oci.js';
+import { locate, MANIFEST_TYPES, RegistryClient } from '../../src/registry/oci.js';
 import { renderedImages } from '../../src/registry/pin.js';
 import { tempDir, writeFiles } from '../helpers/git-fixtures.js';
 
@@ -24,20 +24,21 @@ describe('locate: docker name normalisation', () => {
     ['gcr.io/my-project/app', [], 'https://gcr.io', 'my-project/app'],
     ['europe-west1-docker.pkg.dev/p/repo/app', [], 'https://europe-west1-docker.pkg.dev', 'p/repo/app'],
     ['registry.gitlab.com/group/project/app', [], 'https://registry.gitlab.com', 'group/project/app'],
-    ['localhost:5000/app', [], 'https://localhost:5000', 'app'],
-    ['localhost/app', [], 'https://localhost', 'app'],
-    ['127.0.0.1:5000/team/app', ['127.0.0.1:5000'], 'http://127.0.0.1:5000', 'team/app'],
-    ['127.0.0.1:5001/team/app', ['127.0.0.1:5000'], 'https://127.0.0.1:5001', 'team/app'],
+    ['localhost:5000/app', [], 'http://localhost:5000', 'app'],
+    ['localhost/app', [], 'http://localhost', 'app'],
+    ['127.0.0.1:5000/team/app', [], 'http://127.0.0.1:5000', 'team/app'],
+    ['127.1.2.3/team/app', [], 'http://127.1.2.3', 'team/app'],
+    ['[::1]:5000/team/app', [], 'http://[::1]:5000', 'team/app'],
+    ['registry.internal:5000/team/app', ['registry.internal:5000'], 'http://registry.internal:5000', 'team/app'],
+    ['registry.internal:5001/team/app', ['registry.internal:5000'], 'https://registry.internal:5001', 'team/app'],
+    ['127.0.0.1.example.com/team/app', [], 'https://127.0.0.1.example.com', 'team/app'],
+    ['localhost.example.com/app', [], 'https://localhost.example.com', 'app'],
   ] as const)('%s (insecure %j) → %s/v2/%s', (name, insecure, base, repository) => {
     const loc = locate(name, [...insecure]);
     expect(loc.base).toBe(base);
     expect(loc.repository).toBe(repository);
   });
 
-  it('insecure registries come from config and GITOPS_FLOW_INSECURE_REGISTRIES (comma or space separated)', () => {
-    expect(insecureRegistries(['a:1'], { GITOPS_FLOW_INSECURE_REGISTRIES: 'b:2, c:3' })).toEqual(['a:1', 'b:2', 'c:3']);
-    expect(insecureRegistries(undefined, {})).toEqual([]);
-  });
 });
 
 describe('parseChallenge', () => {

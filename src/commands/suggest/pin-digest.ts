@@ -1,7 +1,7 @@
 /** suggest's `images/pin-digest` step: resolve each tag to its digest with --pin-digest or a requireDigest env. */
 import { getEnvironment, type ResolvedConfig } from '../../core/config.js';
 import type { KustomizeImage } from '../../core/kustomization.js';
-import { insecureRegistries, RegistryClient } from '../../registry/oci.js';
+import { RegistryClient } from '../../registry/oci.js';
 import { pinDigests } from '../../registry/pin.js';
 import type { CommandContext } from '../context.js';
 import { readOverlayImages } from '../shared/overlay.js';
@@ -13,7 +13,7 @@ export async function pinSuggestion(
 ): Promise<KustomizeImage[] | undefined> {
   const env = getEnvironment(p.config, p.env);
   if (!p.pinDigest && !env.requireDigest) return undefined;
-  const client = new RegistryClient({ env: ctx.io.env, log: ctx.log, insecure: insecureRegistries(p.config.insecureRegistries, ctx.io.env) });
+  const client = new RegistryClient({ env: ctx.io.env, log: ctx.log, insecure: p.config.insecureRegistries });
   const pinned = await pinDigests(p.images, await readOverlayImages(p.dir, env), client);
   for (const i of pinned) ctx.log.info(`  ${i.name}: ${i.newName ?? i.name}${i.newTag && i.newTag !== '*' ? `:${i.newTag}` : ''} is ${i.digest}`);
   return pinned;
