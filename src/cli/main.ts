@@ -82,6 +82,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--push-to-target', 'commit straight to the target branch instead of a merge request branch')
     .option('--force', 'suggest into a pinned environment (and unpin it)')
     .option('--pin-digest', 'resolve each tag to its manifest digest in the registry and write both (docker config.json credentials)')
+    .addOption(new Option('--merge-request <mode>', 'open the merge request with GitLab push options or the forge API (default: git.mergeRequest.mode; GitHub: api)').choices(['push-options', 'api']))
     .option('--upstream-project <path>', 'default $CI_PROJECT_PATH')
     .option('--upstream-commit <sha>', 'default $CI_COMMIT_SHA')
     .option('--upstream-ref <ref>', 'default $CI_COMMIT_REF_NAME')
@@ -93,7 +94,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         [['project', o.upstreamProject], ['commit', o.upstreamCommit], ['ref', o.upstreamRef], ['pipelineId', o.upstreamPipeline], ['pipelineUrl', o.upstreamPipelineUrl], ['message', o.upstreamMessage]]
           .filter(([, v]) => v !== undefined),
       );
-      const r = await (await import('../commands/suggest/index.js')).suggest({ envRepo: o.envRepo, env: o.env, images: o.image, targetBranch: o.targetBranch, pushToTarget: Boolean(o.pushToTarget), force: Boolean(o.force), pinDigest: Boolean(o.pinDigest), upstream }, context());
+      const r = await (await import('../commands/suggest/index.js')).suggest({ envRepo: o.envRepo, env: o.env, images: o.image, targetBranch: o.targetBranch, pushToTarget: Boolean(o.pushToTarget), force: Boolean(o.force), pinDigest: Boolean(o.pinDigest), upstream, mergeRequest: o.mergeRequest }, context());
       if (context().opts.json) context().log.result(JSON.stringify(r, null, 2));
     });
 

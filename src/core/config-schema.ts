@@ -66,6 +66,18 @@ const mergeRequest = z.strictObject({
     .describe('push option that merges when the pipeline succeeds; use merge_when_pipeline_succeeds before GitLab 17.11'),
   removeSourceBranch: z.boolean().optional(),
   labels: z.array(z.string().min(1).regex(/^[^,\n\r]+$/, 'no commas or newlines')).optional(),
+  mode: z
+    .enum(['push-options', 'api'])
+    .optional()
+    .describe('how suggest opens the merge request on GitLab: git push options (default) or the REST API (a token with the api scope); GitHub always uses the API'),
+  assignees: z
+    .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a username, without "@"'))
+    .optional()
+    .describe('API mode: usernames to assign the merge (or pull) request to'),
+  closeSuperseded: z
+    .boolean()
+    .optional()
+    .describe('API mode: close open merge requests of older suggestions for the same env whose images the new one sets (default true)'),
 });
 
 export const configSchema = z.strictObject({
@@ -88,6 +100,13 @@ export const configSchema = z.strictObject({
       branchPrefix: z.string().regex(/^[A-Za-z0-9._/-]*$/).optional().describe('prefix of suggest branches'),
       author: z.strictObject({ name: z.string().min(1), email: z.string().email() }).optional(),
       mergeRequest: mergeRequest.optional(),
+      forge: z.enum(['gitlab', 'github']).optional().describe('where the env repo is hosted; default: github for github.com or $GITHUB_SERVER_URL, else gitlab'),
+      forgeUrl: z
+        .string()
+        .url()
+        .regex(/^https?:\/\/[^@\s]+$/, 'an http(s) URL without credentials')
+        .optional()
+        .describe('web base URL of a self-managed GitLab or GitHub Enterprise, e.g. https://gitlab.example.com; default: $CI_SERVER_URL, else the env repo URL\'s host'),
     })
     .optional(),
 });

@@ -42,6 +42,8 @@ export interface ResolvedConfig {
   labels: string[];
   /** Registries (host[:port]) reached over plain http when resolving digests. */
   insecureRegistries: string[];
+  /** Merge requests through the forge's API (src/forges): where, how, to whom. */
+  forge: { kind?: 'gitlab' | 'github'; url?: string; mode?: 'push-options' | 'api'; assignees: string[]; closeSuperseded: boolean };
   /** True when gitops-flow.yaml exists. */
   fromFile: boolean;
 }
@@ -136,6 +138,7 @@ export function resolveConfig(config: Config | undefined, overlayFolders: string
     removeSourceBranch: mr.removeSourceBranch ?? true,
     labels: mr.labels ?? ['gitops-flow'],
     insecureRegistries: c.registries?.insecure ?? [],
+    forge: { kind: c.git?.forge, url: c.git?.forgeUrl, mode: mr.mode, assignees: mr.assignees ?? [], closeSuperseded: mr.closeSuperseded ?? true },
     fromFile: config !== undefined,
   };
 }

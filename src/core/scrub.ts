@@ -6,6 +6,8 @@
 /** Environment variables whose values are secrets. */
 export const SECRET_VARIABLES = [
   'GITOPS_FLOW_GIT_TOKEN',
+  'GITOPS_FLOW_GITLAB_TOKEN',
+  'GITOPS_FLOW_GITHUB_TOKEN',
   'GITLAB_TOKEN',
   'CI_JOB_TOKEN',
   'GITHUB_TOKEN',

@@ -9,6 +9,7 @@ import { invalid } from '../../core/errors.js';
 import { type CommandContext, gitContext, loadConfig, repoDir, resolveRef } from '../context.js';
 import { withRepoLock } from '../shared/lock.js';
 import { deployManifest, renderEnv, renderPath } from '../shared/release.js';
+import { withDeployComment } from '../../forges/index.js';
 
 export interface DeployOptions {
   repoDir?: string;
@@ -22,10 +23,11 @@ export interface DeployOptions {
 
 export async function deploy(o: DeployOptions, ctx: CommandContext): Promise<void> {
   const root = repoDir(ctx, o.repoDir);
-  await withRepoLock(root, ctx, () => deployLocked(o, root, ctx));
+  // In a merge request pipeline, the result (success or failure) is commented on the merge request.
+  await withDeployComment(o.env, ctx, () => withRepoLock(root, ctx, () => deployLocked(o, root, ctx)));
 }
 
-async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext): Promise<void> {
+async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext): Promise<{ commit: string; workloads: string[] }> {
   const timeoutMs = o.timeout ? parseDuration(o.timeout, '--timeout') : undefined;
   const env = getEnvironment(await loadConfig(root), o.env);
   const g = gitContext(ctx, root);
@@ -54,5 +56,6 @@ async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext)
   ctx.log.info(ctx.opts.dryRun
     ? `Dry run of ${env.name} at ${ref.slice(0, 12)}: the API server accepted ${result.applied.length} object(s); nothing was changed.`
     : `Deployed ${env.name} at ${ref.slice(0, 12)}: ${result.workloads.length} workload(s) ready.`);
+  return { commit: ref, workloads: summary.workloads };
 }
 

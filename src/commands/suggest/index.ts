@@ -20,6 +20,7 @@ import { pinSuggestion } from './pin-digest.js';
 import { identity, pushWithReplay, resetToRemote } from '../shared/publish.js';
 import { validateRemoteUrl } from './remote-url.js';
 import { pushOptions, suggestBranch } from './push-options.js';
+import { type ImageChange, type MergeRequestSummary, mergeRequestApi } from '../../forges/index.js';
 
 export interface SuggestOptions {
   envRepo: string;
@@ -33,6 +34,8 @@ export interface SuggestOptions {
   /** Resolve each tag to its manifest digest and write both (always on for a requireDigest env). */
   pinDigest?: boolean;
   upstream?: UpstreamTrace;
+  /** `push-options` or `api`; default: git.mergeRequest.mode, push options on GitLab (GitHub: always the API). */
+  mergeRequest?: string;
 }
 
 export interface SuggestResult {
@@ -40,6 +43,8 @@ export interface SuggestResult {
   branch?: string;
   commit?: string;
   pushOptions?: string[];
+  /** API mode: the merge (or pull) request opened or updated. */
+  mergeRequest?: MergeRequestSummary;
 }
 
 interface State {
@@ -100,7 +105,7 @@ export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<S
     } },
     { name: o.pushToTarget ? 'git/push' : 'merge-request/open', run: async () => {
       if (!s.changed) return 'skipped';
-      s.result = o.pushToTarget ? await pushToTarget(s, o) : await pushBranch(s, o);
+      s.result = o.pushToTarget ? await pushToTarget(s, o) : await pushBranch(s, o, { ctx, upstream });
       return 'succeeded';
     } },
   ];
@@ -110,7 +115,7 @@ export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<S
     ctx.log.info(result.status === 'no-change'
       ? `No change: ${o.env} already runs ${images.map((i) => i.name).join(', ')} as requested; nothing pushed.`
       : result.status === 'already-suggested' ? `Already suggested on ${result.branch}; nothing pushed.`
-      : `${ctx.opts.dryRun ? '[dry-run] would push' : 'Pushed'} ${result.branch}${o.pushToTarget ? '' : ' with merge request push options'}.`);
+      : `${ctx.opts.dryRun ? '[dry-run] would push' : 'Pushed'} ${result.branch}${o.pushToTarget || result.mergeRequest ? '' : ' with merge request push options'}.`);
     return result;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -126,18 +131,36 @@ async function authorOf(s: State): Promise<{ author?: { name: string; email: str
   return a ? { author: a } : {};
 }
 
-async function pushBranch(s: State, o: SuggestOptions): Promise<SuggestResult> {
+async function pushBranch(s: State, o: SuggestOptions, run: { ctx: CommandContext; upstream: UpstreamTrace }): Promise<SuggestResult> {
   const config = s.config as ResolvedConfig;
   const branch = suggestBranch(config.branchPrefix, o.env, s.images);
-  const options = pushOptions(config, s.target as string, (s.message ?? '').split('\n')[0] ?? '');
+  const title = (s.message ?? '').split('\n')[0] ?? '';
+  // API mode checks the token and the project here, before anything is pushed.
+  const api = await mergeRequestApi({ envRepo: o.envRepo, config, flag: o.mergeRequest }, run.ctx);
+  const options = api ? [] : pushOptions(config, s.target as string, title);
   const existing = await git(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`], s.g);
-  if (existing.stdout.trim() && (await sameSuggestion(s, o, branch))) return { status: 'already-suggested', branch };
-  const r = await push({ remote: 'origin', refspec: `HEAD:refs/heads/${branch}`, options }, s.g);
+  const same = Boolean(existing.stdout.trim()) && (await sameSuggestion(s, o, branch));
+  if (same && !api) return { status: 'already-suggested', branch };
+  const r = same ? { ok: true as const } : await push({ remote: 'origin', refspec: `HEAD:refs/heads/${branch}`, options }, s.g);
   const commitSha = (await git(['rev-parse', 'HEAD'], s.g)).stdout.trim();
+  if (r.ok && api) {
+    const mergeRequest = await api.open({ branch, target: s.target as string, env: o.env, title, changes: await imageChanges(s, o), upstream: run.upstream, pushed: !same });
+    return { status: same ? 'already-suggested' : 'pushed', branch, ...(!same && { commit: commitSha }), ...(mergeRequest && { mergeRequest }) };
+  }
   if (r.ok) return { status: 'pushed', branch, commit: commitSha, pushOptions: options };
   throw failed('PUSH_FAILED', `git push of ${branch} failed.`,
     r.reason === 'rejected' ? `The branch ${branch} already exists with other content; delete it or merge its MR first.` : 'Check the env repo URL, the token in GITOPS_FLOW_GIT_TOKEN and that push options are allowed.',
     r.stderr.split('\n').slice(-8));
+}
+
+/** Each suggested image's reference on the target branch (before) and in this suggestion (after). */
+async function imageChanges(s: State, o: SuggestOptions): Promise<ImageChange[]> {
+  const env = getEnvironment(s.config as ResolvedConfig, o.env);
+  const rel = overlayFile(s.dir, env).rel;
+  const old = (await showFile(`refs/remotes/origin/${s.target}`, rel, s.g)) ?? (await showFile('HEAD', rel, s.g));
+  const before = old === undefined ? {} : imageMap(readImages(parseKustomization(old, rel)));
+  const after = imageMap(readImages(parseKustomization(await readFileAt(s.dir, env), rel)));
+  return s.images.map((i) => ({ name: i.name, ...(before[i.name] !== undefined && { from: before[i.name] }), to: after[i.name] ?? '' }));
 }
 
 /** Does the existing remote branch already carry exactly these images for the env? */
