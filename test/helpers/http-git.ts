@@ -38,9 +38,12 @@ export async function serveGitHttp(o: { root: string; token: string }): Promise<
   };
 }
 
-/** One CGI call of `git http-backend`: request body on stdin, `Status:`/headers then body on stdout. */
-function cgi(req: IncomingMessage, res: ServerResponse, root: string): void {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+/**
+ * One CGI call of `git http-backend`: request body on stdin, `Status:`/headers then body on stdout.
+ * `path` overrides the request's path (a server that maps URLs to repos elsewhere).
+ */
+export function cgi(req: IncomingMessage, res: ServerResponse, root: string, path?: string): void {
+  const url = new URL(path ?? req.url ?? '/', 'http://127.0.0.1');
   const header = (name: string) => (req.headers[name] as string | undefined) ?? '';
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
