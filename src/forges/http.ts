@@ -3,7 +3,7 @@
  * (never the URL), bounded retries with jitter on 429 and 5xx (honouring `Retry-After`), and every
  * refusal turned into a catalogue error that says which variable to set and which scopes it needs.
  */
-import { failed, GitopsError } from '../core/errors.js';
+import { GitopsError } from '../core/errors.js';
 import type { Logger } from '../core/io.js';
 
 export interface ForgeHttp {
@@ -74,8 +74,11 @@ export async function forgeRequest<T>(
         await sleep(backoff(attempt), http.log, `${http.forge} did not answer (${why(e)})`);
         continue;
       }
-      throw failed('FORGE_UNAVAILABLE', `${http.forge} at ${origin(http.apiUrl)} did not answer ${method} ${path}: ${why(e)}.`,
-        `Check the forge URL (git.forgeUrl, CI_SERVER_URL, GITHUB_API_URL) and that ${http.forge} is reachable from here, then run again.`, [], e);
+      throw new GitopsError({
+        code: 'FORGE_UNAVAILABLE', exitCode: 1, value: origin(http.apiUrl), cause: e,
+        message: `${http.forge} at ${origin(http.apiUrl)} did not answer ${method} ${path}: ${why(e)}.`,
+        remediation: `Check the forge URL (git.forgeUrl, CI_SERVER_URL, GITHUB_API_URL) and that ${http.forge} is reachable from here, then run again.`,
+      });
     }
     const body = await readBody(res);
     if (res.ok) return { status: res.status, body: body as T, headers: res.headers };
@@ -88,10 +91,16 @@ export async function forgeRequest<T>(
         continue;
       }
       throw limited
-        ? failed('FORGE_RATE_LIMITED', `${http.forge} rate-limited ${method} ${path} (HTTP ${res.status}) after ${attempt} attempt(s).`,
-          `Run again${wait > 0 ? ` in ${Math.ceil(wait / 1000)} s or later` : ' later'}; fewer concurrent jobs using the same token help.`, details(body))
-        : failed('FORGE_UNAVAILABLE', `${http.forge} failed ${method} ${path} with HTTP ${res.status} after ${attempt} attempt(s).`,
-          `${http.forge} has a problem on its side; run again later.`, details(body));
+        ? new GitopsError({
+          code: 'FORGE_RATE_LIMITED', exitCode: 1, value: `${method} ${path}`, details: details(body),
+          message: `${http.forge} rate-limited ${method} ${path} (HTTP ${res.status}) after ${attempt} attempt(s).`,
+          remediation: `Run again${wait > 0 ? ` in ${Math.ceil(wait / 1000)} s or later` : ' later'}; fewer concurrent jobs using the same token help.`,
+        })
+        : new GitopsError({
+          code: 'FORGE_UNAVAILABLE', exitCode: 1, value: `${method} ${path}`, details: details(body),
+          message: `${http.forge} failed ${method} ${path} with HTTP ${res.status} after ${attempt} attempt(s).`,
+          remediation: `${http.forge} has a problem on its side; run again later.`,
+        });
     }
     throw statusError(http, res.status, method, path, body);
   }

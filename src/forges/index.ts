@@ -9,7 +9,7 @@ import type { UpstreamTrace } from '../core/trailers.js';
 import { deployComment, type ImageChange, readMarker, suggestionDescription, supersedes } from './describe.js';
 import { github } from './github.js';
 import { gitlab } from './gitlab.js';
-import { type ForgeKind, forgeForRemote, forgeToken, type ForgeTarget, mergeRequestMode, pipelineMergeRequest } from './resolve.js';
+import { type ForgeKind, forgeForRemote, forgeKind, forgeToken, type ForgeTarget, mergeRequestMode, pipelineMergeRequest } from './resolve.js';
 import type { AutoMergeMode, ChangeFields, Forge } from './types.js';
 
 export type { ImageChange } from './describe.js';
@@ -21,7 +21,7 @@ export interface MergeRequestSummary {
   forge: 'gitlab' | 'github';
   number: number;
   url: string;
-  action: 'created' | 'updated' | 'unchanged';
+  action: 'created' | 'updated';
   autoMerge: 'set' | 'not-set' | 'off';
   /** Numbers of the merge requests this one closed as superseded. */
   closed: number[];
@@ -43,8 +43,9 @@ function forgeClient(t: ForgeTarget, ctx: CommandContext): Forge {
  * be wrong with the input fails here, before anything is pushed. Undefined: use GitLab push options.
  */
 export async function mergeRequestApi(p: { envRepo: string; config: ForgeConfig; flag?: string }, ctx: CommandContext): Promise<MergeRequestApi | undefined> {
-  const where = forgeForRemote(p.envRepo, { forge: p.config.forge.kind, forgeUrl: p.config.forge.url }, ctx.io.env);
-  if (mergeRequestMode(where.kind, p.flag, p.config.forge.mode) !== 'api') return undefined;
+  const settings = { forge: p.config.forge.kind, forgeUrl: p.config.forge.url };
+  if (mergeRequestMode(forgeKind(p.envRepo, settings, ctx.io.env), p.flag, p.config.forge.mode) !== 'api') return undefined;
+  const where = forgeForRemote(p.envRepo, settings, ctx.io.env);
   const target: ForgeTarget = { ...where, ...forgeToken(where.kind, ctx.io.env) };
   const forge = forgeClient(target, ctx);
   await forge.preflight(p.config.forge.assignees);

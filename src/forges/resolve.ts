@@ -69,6 +69,12 @@ const hostOf = (url: string | undefined) => {
 };
 const noSlash = (u: string) => u.replace(/\/+$/, '');
 
+/** GitHub for github.com and $GITHUB_SERVER_URL's host (or `git.forge: github`); GitLab otherwise. */
+export function forgeKind(remoteUrl: string, s: ForgeSettings, env: NodeJS.ProcessEnv): ForgeKind {
+  const host = parseRemote(remoteUrl)?.host;
+  return s.forge ?? (host !== undefined && (host === 'github.com' || hostOf(env.GITHUB_SERVER_URL) === host) ? 'github' : 'gitlab');
+}
+
 /** The forge of an env repo URL (for suggest). Throws exit 2 when it cannot be worked out. */
 export function forgeForRemote(remoteUrl: string, s: ForgeSettings, env: NodeJS.ProcessEnv): Omit<ForgeTarget, 'token' | 'tokenVariable'> {
   const remote = parseRemote(remoteUrl);
@@ -76,8 +82,7 @@ export function forgeForRemote(remoteUrl: string, s: ForgeSettings, env: NodeJS.
     throw invalid('FORGE_URL_UNKNOWN', `Cannot tell which forge hosts ${quote(remoteUrl)}: merge requests through the API need an https or ssh URL.`,
       'Use the https (or ssh) clone URL of the env repo, or the push-options mode (git.mergeRequest.mode: push-options).', remoteUrl);
   }
-  const kind: ForgeKind = s.forge
-    ?? (remote.host === 'github.com' || hostOf(env.GITHUB_SERVER_URL) === remote.host ? 'github' : 'gitlab');
+  const kind = forgeKind(remoteUrl, s, env);
   const ciServer = kind === 'gitlab' ? env.CI_SERVER_URL : env.GITHUB_SERVER_URL;
   const webUrl = noSlash(s.forgeUrl ?? (hostOf(ciServer) === remote.host ? (ciServer as string) : remote.origin));
   // A forge under a path (https://example.com/gitlab) puts that prefix before the project path.

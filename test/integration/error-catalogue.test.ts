@@ -20,6 +20,8 @@ import { createLogger } from '../../src/core/io.js';
 import { type CliResult, cleanEnv, runCli } from '../helpers/cli.js';
 import { serveGitHttp } from '../helpers/http-git.js';
 import { freePort, type Registry, serveStubRegistry, startRegistry, startTokenServer } from '../helpers/registry.js';
+import { type ForgeStub, startForgeStub } from '../helpers/forge-stub.js';
+import { forgeToken } from '../../src/forges/resolve.js';
 import { cloneRemote, commitFiles, exampleFiles, gitSync, makeRemote, makeRepo, REPO_ROOT, tempDir, writeFiles } from '../helpers/git-fixtures.js';
 
 const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
@@ -189,6 +191,21 @@ const REGISTRY_CASES: CliCase[] = [
     run: () => cli(repo({ 'gitops-flow.yaml': 'environments:\n  dev: {}\n  uat: {}\n  prod: { requireDigest: true }\n' }), ['deploy', '--env', 'prod'], cleanEnv({ KUBECONFIG: deadKubeconfig() })),
   },
 ];
+
+/** suggest --merge-request api against a stub of the forge, arranged by `arrange` (faults, settings). */
+async function forgeSuggest(o: { kind?: 'gitlab' | 'github'; config?: string; arrange?: (s: ForgeStub) => void; argv?: string[]; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
+  const kind = o.kind ?? 'gitlab';
+  const token = 'forge-catalogue-token';
+  const remote = makeRemote(exampleFiles(o.config ? { 'gitops-flow.yaml': o.config } : {}));
+  const s = await startForgeStub({ kind, project: kind === 'gitlab' ? 'group/env' : 'acme/env', bareDir: remote.dir, token });
+  try {
+    o.arrange?.(s);
+    const env = cleanEnv({ GITOPS_FLOW_GIT_TOKEN: token, ...(kind === 'github' && { GITHUB_SERVER_URL: s.url, GITHUB_API_URL: `${s.url}/api/v3` }), ...o.env });
+    return await runCli(['suggest', ...(o.argv ?? ['--merge-request', 'api']), '--env-repo', s.repoUrl, '--env', 'dev', '--image', 'application-image=registry.example.com/a:1'], { env });
+  } finally {
+    await s.close();
+  }
+}
 
 const CLI_CASES: CliCase[] = [
   // Where the env repo is and what it holds.
@@ -366,6 +383,38 @@ const CLI_CASES: CliCase[] = [
     writeFiles(dir, Object.fromEntries(Object.entries(exampleFiles()).filter(([k]) => k.startsWith('kustomizations/'))));
     return cli(dir, ['deploy', '--env', 'dev']);
   } },
+  // Merge requests through the forge's API (a stub of the forge: test/helpers/forge-stub.ts).
+  { code: 'FORGE_AUTH_FAILED', exit: 1, value: 'GITOPS_FLOW_GITLAB_TOKEN', hint: 'api scope', run: () => forgeSuggest({ env: { GITOPS_FLOW_GITLAB_TOKEN: 'not-the-token' } }) },
+  {
+    code: 'FORGE_FORBIDDEN', exit: 1, value: 'POST /projects/group%2Fenv/merge_requests', hint: 'Give the token',
+    run: () => forgeSuggest({ arrange: (s) => s.fail({ method: 'POST', path: /\/merge_requests$/, status: 403, body: { message: '403 Forbidden' } }) }),
+  },
+  {
+    code: 'FORGE_NOT_FOUND', exit: 1, value: 'GET /projects/group%2Fenv', hint: 'member of the project',
+    run: () => forgeSuggest({ arrange: (s) => s.fail({ method: 'GET', path: /^\/api\/v4\/projects\/group%2Fenv$/, status: 404, body: { message: '404 Project Not Found' } }) }),
+  },
+  {
+    code: 'FORGE_RATE_LIMITED', exit: 1, value: 'GET /projects/group%2Fenv', hint: 'Run again',
+    run: () => forgeSuggest({ arrange: (s) => s.fail({ method: 'GET', path: /^\/api\/v4\/projects\/group%2Fenv$/, status: 429, headers: { 'Retry-After': '0' }, body: 'Retry later\n', times: 10 }) }),
+  },
+  {
+    code: 'FORGE_UNAVAILABLE', exit: 1, value: 'GET /projects/group%2Fenv', hint: 'run again later',
+    run: () => forgeSuggest({ arrange: (s) => s.fail({ method: 'GET', path: /^\/api\/v4\/projects\/group%2Fenv$/, status: 503, headers: { 'Retry-After': '0' }, body: 'Service Unavailable', times: 10 }) }),
+  },
+  {
+    code: 'FORGE_REQUEST_FAILED', exit: 1, value: 'POST /projects/group%2Fenv/merge_requests', hint: 'Fix what GitLab reports',
+    run: () => forgeSuggest({ arrange: (s) => s.fail({ method: 'POST', path: /\/merge_requests$/, status: 400, body: { message: { title: ['is too long (maximum is 255 characters)'] } } }) }),
+  },
+  {
+    code: 'FORGE_ASSIGNEE_UNKNOWN', exit: 2, value: 'nobody-here', hint: 'GitLab usernames',
+    run: () => forgeSuggest({ config: 'git:\n  mergeRequest:\n    assignees: [nobody-here]\n' }),
+  },
+  { code: 'MERGE_REQUEST_MODE_INVALID', exit: 2, value: 'push-options', hint: 'Drop --merge-request push-options', run: () => forgeSuggest({ kind: 'github', argv: ['--merge-request', 'push-options'] }) },
+  { code: 'FORGE_URL_UNKNOWN', exit: 2, hint: 'https (or ssh) clone URL', run: async () => {
+    const remote = makeRemote(exampleFiles());
+    const r = await runCli(['suggest', '--merge-request', 'api', '--env-repo', remote.url, '--env', 'dev', '--image', 'application-image=registry.example.com/a:1']);
+    return { ...r, value: remote.url };
+  } },
   // The command line itself.
   { code: 'USAGE_INVALID', exit: 2, value: "'histroy'", hint: 'gitops-flow --help', run: () => runCli(['histroy']) },
 ];
@@ -384,6 +433,11 @@ const CALL_CASES: CallCase[] = [
   {
     code: 'DOTENV_TOO_LARGE', exit: 1, value: undefined, hint: 'Deploy fewer images', why: 'deploy turns a deploy.env it cannot write into a warning, never a failed deploy',
     call: () => writeDeployEnv({ path: join(tempDir(), 'deploy.env'), env: 'dev', commit: 'abc', images: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`image-${i}`, `registry.example.com/team/app-${i}:1.0.0`])) }),
+  },
+  {
+    code: 'FORGE_TOKEN_MISSING', exit: 2, value: 'GITOPS_FLOW_GITLAB_TOKEN, GITLAB_TOKEN, GITOPS_FLOW_GIT_TOKEN', hint: 'CI_JOB_TOKEN is set but cannot',
+    why: 'an https env repo needs a token for git, and each git token variable serves the API too; only an ssh env repo (a deploy key) reaches it',
+    call: () => forgeToken('gitlab', { CI_JOB_TOKEN: 'job-token' }),
   },
   { code: 'INTERNAL', exit: 1, value: undefined, hint: 'This is a bug in gitops-flow', why: 'only a bug throws something that is not a catalogue, tool or file error', call: () => asGitopsError(new TypeError('x is not a function')) },
 ];

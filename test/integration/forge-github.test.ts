@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../helpers/cli.js';
+import { expectShape } from '../helpers/json-shapes.js';
 import { type ForgeStub, startForgeStub } from '../helpers/forge-stub.js';
 import { exampleFiles, makeRemote, makeRepo, type Remote, snapshot } from '../helpers/git-fixtures.js';
 
@@ -39,7 +40,7 @@ describe('GitHub API (stub of the forge): suggest opens the pull request', () =>
     const r = await suggest(s, '1.4.2');
     expect(r.stderr).not.toContain('error');
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { status: string; branch: string; mergeRequest: Record<string, unknown> };
+    const out = expectShape(r, 'suggest') as { status: string; branch: string; mergeRequest: Record<string, unknown> };
     expect(out.mergeRequest).toEqual({ forge: 'github', number: 1, url: `${s.url}/acme/env/pull/1`, action: 'created', autoMerge: 'set', closed: [] });
     expect(remote.pushes()[0]?.options).toEqual([]);
 

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../helpers/cli.js';
+import { expectShape } from '../helpers/json-shapes.js';
 import { type ForgeStub, type RecordedRequest, startForgeStub } from '../helpers/forge-stub.js';
 import { exampleFiles, gitSync, makeRemote, makeRepo, type Remote, snapshot } from '../helpers/git-fixtures.js';
 
@@ -50,7 +51,7 @@ describe('GitLab API (stub of the forge): suggest opens the merge request', () =
     const r = await suggest(s, '1.4.2');
     expect(r.stderr).not.toContain('error');
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { status: string; branch: string; mergeRequest: Record<string, unknown> };
+    const out = expectShape(r, 'suggest') as { status: string; branch: string; mergeRequest: Record<string, unknown> };
     expect(out.status).toBe('pushed');
     expect(out.mergeRequest).toEqual({ forge: 'gitlab', number: 1, url: `${s.url}/group/env/-/merge_requests/1`, action: 'created', autoMerge: 'set', closed: [] });
 
