@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../helpers/cli.js';
 import { expectShape } from '../helpers/json-shapes.js';
-import { type ForgeStub, startForgeStub } from '../helpers/forge-stub.js';
+import { type ForgeStub, type RecordedRequest, startForgeStub } from '../helpers/forge-stub.js';
 import { exampleFiles, makeRemote, makeRepo, type Remote, snapshot } from '../helpers/git-fixtures.js';
 
 const TOKEN = 'ghp_CANARY0123456789abcdefABCDEF';
@@ -30,6 +30,8 @@ const env = (s: ForgeStub, extra: NodeJS.ProcessEnv = {}) => cleanEnv({
 });
 const suggest = (s: ForgeStub, tag: string, extra: string[] = [], e = env(s)) =>
   runCli(['--json', 'suggest', '--env-repo', s.repoUrl, '--env', 'dev', '--image', `${IMAGE}:${tag}`, ...extra], { env: e });
+/** A recorded request's JSON body, typed for the assertion. */
+const bodyOf = <T>(r: RecordedRequest | undefined): T => (r?.body ?? {}) as T;
 const api = (s: ForgeStub) => s.requests.filter((r) => r.url.startsWith('/api/'));
 const calls = (s: ForgeStub) => api(s).map((r) => `${r.method} ${r.url}`);
 const REPO = '/api/v3/repos/acme/env';
@@ -64,11 +66,11 @@ describe('GitHub API (stub of the forge): suggest opens the pull request', () =>
     }
     const [, , create, labels, assignees, graphql] = api(s);
     expect(create?.body).toMatchObject({ title: 'gitops-flow: suggest dev: application-image=registry.example.com/team/pick-manager:1.4.2', head: out.branch, base: 'main' });
-    expect((create?.body as { body: string }).body).toContain('| `application-image` | `registry.example.com/team/pick-manager:1.0.0` | `registry.example.com/team/pick-manager:1.4.2` |');
+    expect(bodyOf<{ body: string }>(create).body).toContain('| `application-image` | `registry.example.com/team/pick-manager:1.0.0` | `registry.example.com/team/pick-manager:1.4.2` |');
     expect(labels?.body).toEqual({ labels: ['deploy'] });
     expect(assignees?.body).toEqual({ assignees: ['octo-cat'] });
     expect(graphql?.body).toMatchObject({ variables: { pullRequestId: 'PR_kwDOstub1', mergeMethod: 'MERGE' } });
-    expect((graphql?.body as { query: string }).query).toContain('enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId, mergeMethod: $mergeMethod})');
+    expect(bodyOf<{ query: string }>(graphql).query).toContain('enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId, mergeMethod: $mergeMethod})');
     expect(s.changes[0]?.auto_merge).toBe(true);
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
   });
@@ -167,7 +169,7 @@ describe('GitHub API (stub of the forge): deploy comments the result on the pull
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error[RENDER_FAILED]');
     const comment = api(s).find((q) => q.method === 'POST' && q.url === `${REPO}/issues/1/comments`);
-    const body = (comment?.body as { body: string }).body;
+    const body = bodyOf<{ body: string }>(comment).body;
     expect(body).toMatch(/^❌ gitops-flow could not deploy \*\*dev\*\* at `c0ffeec0ffee`/);
     expect(body).toContain('**RENDER_FAILED**');
     expect(body).toContain(`Job: ${s.url}/acme/env/actions/runs/555`);

@@ -36,6 +36,8 @@ async function setup(config?: string): Promise<{ remote: Remote; stub: ForgeStub
 const env = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ GITOPS_FLOW_GIT_TOKEN: TOKEN, ...ciEnv, ...extra });
 const suggest = (s: ForgeStub, tag: string, extra: string[] = [], e = env()) =>
   runCli(['--json', 'suggest', '--merge-request', 'api', '--env-repo', s.repoUrl, '--env', 'dev', '--image', `${IMAGE}:${tag}`, ...extra], { env: e });
+/** A recorded request's JSON body, typed for the assertion. */
+const bodyOf = <T>(r: RecordedRequest | undefined): T => (r?.body ?? {}) as T;
 const api = (s: ForgeStub) => s.requests.filter((r) => r.url.startsWith('/api/'));
 const calls = (s: ForgeStub) => api(s).map((r) => `${r.method} ${r.url}`);
 const MRS = '/api/v4/projects/group%2Fenv/merge_requests';
@@ -107,8 +109,8 @@ describe('GitLab API (stub of the forge): suggest opens the merge request', () =
     expect(calls(s).filter((c) => c === `POST ${MRS}`)).toHaveLength(1);
     const update = api(s).find((q) => q.method === 'PUT' && q.url === `${MRS}/1`);
     expect(update?.body).toMatchObject({ add_labels: 'gitops-flow', title: expect.stringContaining('1.4.2') });
-    expect((update?.body as { description: string }).description).toContain('pipeline [4243]');
-    expect((update?.body as Record<string, unknown>).labels).toBeUndefined();
+    expect(bodyOf<{ description: string }>(update).description).toContain('pipeline [4243]');
+    expect(bodyOf<Record<string, unknown>>(update).labels).toBeUndefined();
   });
 
   it('a newer suggestion for the same env and image closes the older merge request, with a note', async () => {
@@ -272,7 +274,7 @@ describe('GitLab API (stub of the forge): deploy comments the result on the merg
     expect(r.stderr).toContain('Commented the result on merge request !1');
     const note = api(s).find((q) => q.method === 'POST' && q.url === '/api/v4/projects/42/merge_requests/1/notes');
     expect(note?.headers['private-token']).toBe(TOKEN);
-    const body = (note?.body as { body: string }).body;
+    const body = bodyOf<{ body: string }>(note).body;
     expect(body).toMatch(/^❌ gitops-flow could not deploy \*\*dev\*\* at `feedc0defeed` \(after \d+\.\d s\)\.\n/);
     expect(body).toMatch(/\*\*RENDER_FAILED\*\*: kustomize build of "kustomizations\/overlays\/dev" at [0-9a-f]{40} failed\./);
     expect(body).toContain('missing.yaml');
