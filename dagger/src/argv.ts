@@ -26,6 +26,8 @@ export interface SuggestArgs {
   images: string[];
   targetBranch?: string;
   pushToTarget?: boolean;
+  /** `push-options` or `api` (GitLab; GitHub always uses the API). */
+  mergeRequest?: string;
   upstreamProject?: string;
   upstreamCommit?: string;
   upstreamRef?: string;
@@ -121,6 +123,7 @@ export function suggestArgv(a: SuggestArgs): string[] {
     ...opt('--target-branch', a.targetBranch),
     ...flag('--push-to-target', a.pushToTarget),
     ...flag('--pin-digest', a.pinDigest),
+    ...opt('--merge-request', a.mergeRequest),
     ...opt('--upstream-project', a.upstreamProject),
     ...opt('--upstream-commit', a.upstreamCommit),
     ...opt('--upstream-ref', a.upstreamRef),

@@ -105,6 +105,8 @@ export class GitopsFlow {
     targetBranch?: string,
     /** Commit straight to the target branch instead of opening a merge request. */
     pushToTarget = false,
+    /** `api` opens the merge request through the forge's REST API (gitToken then needs GitLab's api scope); `push-options`, GitLab's default. */
+    mergeRequest?: string,
     /** Upstream project path for the commit trailers (in CI: $CI_PROJECT_PATH). */
     upstreamProject?: string,
     /** Upstream commit (in CI: $CI_COMMIT_SHA). */
@@ -125,7 +127,7 @@ export class GitopsFlow {
     dryRun = false,
   ): Promise<string> {
     const argv = suggestArgv({
-      envRepo, env, images, targetBranch, pushToTarget, upstreamProject, upstreamCommit, upstreamRef, upstreamPipeline, upstreamPipelineUrl, upstreamMessage, pinDigest, dryRun,
+      envRepo, env, images, targetBranch, pushToTarget, mergeRequest, upstreamProject, upstreamCommit, upstreamRef, upstreamPipeline, upstreamPipelineUrl, upstreamMessage, pinDigest, dryRun,
     });
     return (await this.run({ gitToken, dockerConfig }, argv, true)).stdout();
   }
