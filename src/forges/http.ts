@@ -121,7 +121,7 @@ export function statusError(http: ForgeHttp, status: number, method: string, pat
     return new GitopsError({
       code: 'FORGE_FORBIDDEN', exitCode: 1, value: where, details: d,
       message: `${http.forge} forbade ${where} (HTTP 403): the token in ${http.tokenVariable} lacks a scope or a role.`,
-      remediation: `Give the token ${http.scopes}, and its user (or bot) a role that may open merge requests in the env repo.`,
+      remediation: `Give the token ${http.scopes}, and its user (or bot) a role that may open ${http.forge === 'GitHub' ? 'pull' : 'merge'} requests in the env repo.`,
     });
   }
   if (status === 404) {

@@ -128,6 +128,25 @@ describe('GitLab API (stub of the forge): suggest opens the merge request', () =
     expect(close?.body).toEqual({ state_event: 'close' });
   });
 
+  it('--dry-run: checks the token and the project, pushes nothing, creates nothing', async () => {
+    const { remote, stub: s } = await setup();
+    const r = await runCli(['--dry-run', 'suggest', '--merge-request', 'api', '--env-repo', s.repoUrl, '--env', 'dev', '--image', `${IMAGE}:1.4.2`], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('[dry-run] would open a merge request for gitops-flow/dev/');
+    expect(api(s).map((q) => q.method)).toEqual(['GET', 'GET']);
+    expect(s.changes).toHaveLength(0);
+    expect(remote.pushes()).toHaveLength(0);
+  });
+
+  it('--verbose shows each API call without the token (the canary), in no output and no URL', async () => {
+    const { stub: s } = await setup();
+    const r = await runCli(['--verbose', 'suggest', '--merge-request', 'api', '--env-repo', s.repoUrl, '--env', 'dev', '--image', `${IMAGE}:1.4.2`], { env: env({ GITOPS_FLOW_GITLAB_TOKEN: TOKEN }) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`$ POST ${s.url}${MRS}`);
+    expect(r.stderr).toContain('$ git');
+    expectNoTokenLeak(r, s);
+  });
+
   it('closeSuperseded: false leaves older merge requests open', async () => {
     const { stub: s } = await setup('git:\n  mergeRequest:\n    mode: api\n    closeSuperseded: false\n');
     // mode: api from gitops-flow.yaml, no flag needed.
