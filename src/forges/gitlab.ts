@@ -92,9 +92,12 @@ export function gitlab(t: ForgeTarget, log: Logger, o: { pipelineWaitsMs?: numbe
         if (mr.head_pipeline) break;
       }
       if (!mr?.head_pipeline) return { set: false, why: 'its pipeline has not started yet, and without one GitLab could merge it untested' };
-      const body = { [mode]: true, ...(mr.sha && { sha: mr.sha }) };
+      // GitLab before 17.11 ignores `auto_merge` and would merge at once: merge_when_pipeline_succeeds
+      // (deprecated in 17.11, still honoured) goes along, and the head sha pins what was tested.
+      const body = { ...(mode === 'auto_merge' && { auto_merge: true }), merge_when_pipeline_succeeds: true, ...(mr.sha && { sha: mr.sha }) };
       try {
-        await forgeRequest(http, 'PUT', `${mrs}/${c.number}/merge`, { body, accept: [405, 406, 409, 422] });
+        const merged = (await forgeRequest<{ state?: string }>(http, 'PUT', `${mrs}/${c.number}/merge`, { body, accept: [405, 406, 409, 422] })).body;
+        if (merged.state === 'merged') log.warn(`GitLab merged ${forge.ref(c.number)} at once instead of when its pipeline succeeds`);
         return { set: true };
       } catch (e) {
         if (!(e instanceof ForgeHttpError)) throw e;

@@ -66,7 +66,8 @@ export async function forgeRequest<T>(
         method,
         headers: { ...http.headers, ...(o.body !== undefined && { 'Content-Type': 'application/json' }) },
         ...(o.body !== undefined && { body: JSON.stringify(o.body) }),
-        redirect: 'error',
+        // A redirect could carry the token header to another host: never followed, reported.
+        redirect: 'manual',
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (e) {
@@ -82,6 +83,13 @@ export async function forgeRequest<T>(
     }
     const body = await readBody(res);
     if (res.ok) return { status: res.status, body: body as T, headers: res.headers };
+    if (res.status >= 300 && res.status < 400) {
+      throw new GitopsError({
+        code: 'FORGE_REQUEST_FAILED', exitCode: 1, value: `${method} ${path}`, details: [`Location: ${res.headers.get('location') ?? '(none)'}`],
+        message: `${http.forge} answered ${method} ${path} with a redirect (HTTP ${res.status}), which is not followed with a token.`,
+        remediation: 'The project may have moved or been renamed: use its current URL as --env-repo (and git.forgeUrl), then run again.',
+      });
+    }
     if (o.accept?.includes(res.status)) throw new ForgeHttpError(res.status, body, method, path);
     const limited = res.status === 429 || (res.status === 403 && (res.headers.has('retry-after') || res.headers.get('x-ratelimit-remaining') === '0'));
     if (limited || res.status >= 500) {

@@ -90,7 +90,8 @@ describe('GitLab API (stub of the forge): suggest opens the merge request', () =
     expect(description).toContain('> Fix the order picker');
     expect(description).toContain('<!-- gitops-flow:suggestion {"env":"dev","images":["application-image"]} -->');
     // Auto-merge once the pipeline exists, pinned to the head GitLab reported.
-    expect(api(s)[4]?.body).toEqual({ auto_merge: true, sha: 'a'.repeat(40) });
+    // merge_when_pipeline_succeeds too: GitLab before 17.11 ignores auto_merge and would merge at once.
+    expect(api(s)[4]?.body).toEqual({ auto_merge: true, merge_when_pipeline_succeeds: true, sha: 'a'.repeat(40) });
     expect(s.changes).toHaveLength(1);
     expect(s.changes[0]?.auto_merge).toBe(true);
     expectNoTokenLeak(r, s);
@@ -255,6 +256,16 @@ describe('GitLab API (stub of the forge): refusals', () => {
     expect(limited.code).toBe(1);
     expect(limited.stderr).toContain('error[FORGE_RATE_LIMITED]');
     expect(calls(s2)).toHaveLength(4);
+  });
+
+  it('a redirect is not followed with the token', async () => {
+    const { remote, stub: s } = await setup();
+    s.fail({ method: 'GET', path: /^\/api\/v4\/projects\/group%2Fenv$/, status: 301, headers: { Location: 'http://127.0.0.1:1/api/v4/projects/group%2Fnew-env' }, body: '' });
+    const r = await suggest(s, '1.4.2');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error[FORGE_REQUEST_FAILED]: GitLab answered GET /projects/group%2Fenv with a redirect (HTTP 301)');
+    expect(r.stderr).toContain('Location: http://127.0.0.1:1/api/v4/projects/group%2Fnew-env');
+    expect(remote.pushes()).toHaveLength(0);
   });
 
   it('5xx: retried with backoff', async () => {
