@@ -110,7 +110,7 @@ export function forgeToken(kind: ForgeKind, env: NodeJS.ProcessEnv): { token: st
   const names = TOKEN_VARIABLES[kind].join(', ');
   const jobToken = kind === 'gitlab' && env.CI_JOB_TOKEN ? ' CI_JOB_TOKEN is set but cannot create or update merge requests;' : '';
   throw invalid('FORGE_TOKEN_MISSING', `No ${kind === 'gitlab' ? 'GitLab' : 'GitHub'} API token: set one of ${names}.`,
-    `${jobToken} create a token with ${SCOPES[kind]} and store it as a masked CI/CD variable named ${TOKEN_VARIABLES[kind][0]}.`.trim(), names);
+    `${jobToken} create a token with ${SCOPES[kind]} and store it as a ${kind === 'gitlab' ? 'masked CI/CD variable' : 'secret'} named ${TOKEN_VARIABLES[kind][0]}.`.trim(), names);
 }
 
 /** How suggest opens its merge request: GitLab push options, or the forge's API (always on GitHub). */
