@@ -128,7 +128,7 @@ export function mergeRequestMode(kind: ForgeKind, flag: string | undefined, conf
 /** The merge request of a pipeline that runs for one (deploy's comment), from the CI facts; else undefined. */
 export function pipelineMergeRequest(env: NodeJS.ProcessEnv, s: ForgeSettings): (Omit<ForgeTarget, 'token' | 'tokenVariable'> & { number: number }) | undefined {
   if (env.CI_MERGE_REQUEST_IID && (env.CI_API_V4_URL || env.CI_SERVER_URL || s.forgeUrl)) {
-    const webUrl = noSlash(env.CI_SERVER_URL ?? (s.forgeUrl as string));
+    const webUrl = noSlash(env.CI_SERVER_URL ?? s.forgeUrl ?? (env.CI_API_V4_URL as string).replace(/\/api\/v4\/?$/, ''));
     const apiUrl = env.CI_API_V4_URL ? noSlash(env.CI_API_V4_URL) : `${webUrl}/api/v4`;
     const project = env.CI_MERGE_REQUEST_PROJECT_ID ?? env.CI_PROJECT_ID ?? env.CI_MERGE_REQUEST_PROJECT_PATH ?? env.CI_PROJECT_PATH;
     if (!project) return undefined;

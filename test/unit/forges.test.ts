@@ -64,6 +64,10 @@ describe('the merge request of a pipeline', () => {
     expect(pipelineMergeRequest({ CI_MERGE_REQUEST_IID: '12', CI_SERVER_URL: 'https://gl.example.com', CI_API_V4_URL: 'https://gl.example.com/api/v4', CI_PROJECT_ID: '42', CI_MERGE_REQUEST_PROJECT_ID: '40' }, {}))
       .toEqual({ kind: 'gitlab', webUrl: 'https://gl.example.com', apiUrl: 'https://gl.example.com/api/v4', project: '40', number: 12 });
   });
+  it('GitLab: CI_API_V4_URL alone is enough', () => {
+    expect(pipelineMergeRequest({ CI_MERGE_REQUEST_IID: '3', CI_API_V4_URL: 'https://gl.example.com/api/v4', CI_PROJECT_ID: '42' }, {}))
+      .toMatchObject({ webUrl: 'https://gl.example.com', apiUrl: 'https://gl.example.com/api/v4', number: 3 });
+  });
   it('GitHub: a pull request ref', () => {
     expect(pipelineMergeRequest({ GITHUB_REF: 'refs/pull/7/merge', GITHUB_REPOSITORY: 'acme/env' }, {}))
       .toEqual({ kind: 'github', webUrl: 'https://github.com', apiUrl: 'https://api.github.com', project: 'acme/env', number: 7 });
