@@ -9,7 +9,7 @@ import type { UpstreamTrace } from '../core/trailers.js';
 import { deployComment, type ImageChange, readMarker, suggestionDescription, supersedes } from './describe.js';
 import { github } from './github.js';
 import { gitlab } from './gitlab.js';
-import { type ForgeKind, forgeForRemote, forgeKind, forgeToken, type ForgeTarget, mergeRequestMode, pipelineMergeRequest } from './resolve.js';
+import { type ForgeKind, forgeForRemote, forgeKind, forgeToken, type ForgeTarget, isMergeRequestPipeline, mergeRequestMode, pipelineMergeRequest } from './resolve.js';
 import type { AutoMergeMode, ChangeFields, Forge } from './types.js';
 
 export type { ImageChange } from './describe.js';
@@ -115,14 +115,17 @@ function afterPush(e: unknown, forge: Forge, o: { branch: string; pushed: boolea
 
 /**
  * Runs a deploy and, in a merge request pipeline (GitLab's CI_MERGE_REQUEST_IID, or a GitHub pull
- * request ref), comments its result there: workloads, time, failure reason. A comment that cannot be
- * posted is a warning; the deploy's own result stands.
+ * request ref), comments its result there: workloads, time, failure reason. On GitLab only in API mode
+ * (`git.mergeRequest.mode: api`): with push options the token may push but not comment. A comment that
+ * cannot be posted is a warning; the deploy's own result stands.
  */
 export async function withDeployComment<T extends { commit: string; workloads: string[] }>(
-  env: string, ctx: CommandContext, run: () => Promise<T>,
+  p: { env: string; config: () => Promise<ResolvedConfig> }, ctx: CommandContext, run: () => Promise<T>,
 ): Promise<T> {
-  const target = ctx.opts.dryRun ? undefined : pipelineMergeRequest(ctx.io.env, {});
-  if (!target) return run();
+  const config = ctx.opts.dryRun || !isMergeRequestPipeline(ctx.io.env) ? undefined : await p.config().catch(() => undefined);
+  const target = config && pipelineMergeRequest(ctx.io.env, { ...(config.forge.url && { forgeUrl: config.forge.url }) });
+  if (!target || (target.kind === 'gitlab' && config.forge.mode !== 'api')) return run();
+  const env = p.env;
   const start = performance.now();
   const post = async (body: string) => {
     try {

@@ -125,6 +125,11 @@ export function mergeRequestMode(kind: ForgeKind, flag: string | undefined, conf
   return flag === 'api' || flag === 'push-options' ? flag : (configured ?? 'push-options');
 }
 
+/** Does this pipeline run for a merge request (GitLab) or a pull request (GitHub)? */
+export function isMergeRequestPipeline(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.CI_MERGE_REQUEST_IID) || /^refs\/pull\/\d+\/(merge|head)$/.test(env.GITHUB_REF ?? '');
+}
+
 /** The merge request of a pipeline that runs for one (deploy's comment), from the CI facts; else undefined. */
 export function pipelineMergeRequest(env: NodeJS.ProcessEnv, s: ForgeSettings): (Omit<ForgeTarget, 'token' | 'tokenVariable'> & { number: number }) | undefined {
   if (env.CI_MERGE_REQUEST_IID && (env.CI_API_V4_URL || env.CI_SERVER_URL || s.forgeUrl)) {

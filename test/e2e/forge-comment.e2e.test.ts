@@ -22,7 +22,8 @@ describe('GitLab API (stub of the forge): deploy comments the result on its merg
       CI_MERGE_REQUEST_IID: '5', CI_JOB_URL: `${stub.url}/group/env/-/jobs/1`, GITOPS_FLOW_GITLAB_TOKEN: TOKEN,
     };
     const { files, ns } = uniqueExample();
-    const dir = makeRepo(files);
+    // API mode: on GitLab deploy comments only then.
+    const dir = makeRepo({ ...files, 'gitops-flow.yaml': (files['gitops-flow.yaml'] as string).replace('  mergeRequest:\n', '  mergeRequest:\n    mode: api\n') });
 
     const ok = await gitopsFlow(['deploy', '--env', 'dev', '--timeout', '60s'], dir, ci);
     expect(ok.code, ok.stderr).toBe(0);

@@ -292,12 +292,17 @@ describe('GitLab API (stub of the forge): deploy comments the result on the merg
     GITLAB_CI: 'true', CI_SERVER_URL: s.url, CI_API_V4_URL: `${s.url}/api/v4`, CI_PROJECT_ID: '42', CI_MERGE_REQUEST_IID: '1',
     CI_JOB_URL: `${s.url}/group/env/-/jobs/99`, CI_COMMIT_SHA: 'feedc0de'.repeat(5), GITLAB_TOKEN: TOKEN, ...extra,
   });
+  /** The example env repo in API mode (deploy comments only then), with `overrides`. */
+  const apiRepo = (overrides: Record<string, string> = {}) => {
+    const files = exampleFiles(overrides);
+    return makeRepo({ ...files, 'gitops-flow.yaml': (files['gitops-flow.yaml'] as string).replace('  mergeRequest:\n', '  mergeRequest:\n    mode: api\n') });
+  };
   const openMr = (s: ForgeStub) => s.changes.push({ iid: 1, title: 't', description: '', state: 'opened', source_branch: 'b', target_branch: 'main', labels: [], assignee_ids: [], remove_source_branch: true, auto_merge: true, notes: [] });
 
   it('on failure: the reason, the code and the job; the deploy still fails with its own error', async () => {
     const { stub: s } = await setup();
     openMr(s);
-    const dir = makeRepo(exampleFiles({ 'kustomizations/base/kustomization.yaml': 'resources: [missing.yaml]\n' }));
+    const dir = apiRepo({ 'kustomizations/base/kustomization.yaml': 'resources: [missing.yaml]\n' });
     const r = await runCli(['-C', dir, 'deploy', '--env', 'dev'], { env: mrEnv(s) });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error[RENDER_FAILED]');
@@ -315,7 +320,7 @@ describe('GitLab API (stub of the forge): deploy comments the result on the merg
   it('a comment that cannot be posted is a warning; the deploy result stands', async () => {
     const { stub: s } = await setup();
     openMr(s);
-    const dir = makeRepo(exampleFiles({ 'kustomizations/base/kustomization.yaml': 'resources: [missing.yaml]\n' }));
+    const dir = apiRepo({ 'kustomizations/base/kustomization.yaml': 'resources: [missing.yaml]\n' });
     const r = await runCli(['-C', dir, 'deploy', '--env', 'dev'], { env: mrEnv(s, { GITLAB_TOKEN: 'glpat-WRONG-canary-1111' }) });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error[RENDER_FAILED]');
@@ -324,9 +329,19 @@ describe('GitLab API (stub of the forge): deploy comments the result on the merg
     expect(s.changes[0]?.notes).toEqual([]);
   });
 
+  it('with push options (the default mode) nothing is commented: that token may push, not comment', async () => {
+    const { stub: s } = await setup();
+    openMr(s);
+    const dir = makeRepo(exampleFiles({ 'kustomizations/base/kustomization.yaml': 'resources: [missing.yaml]\n' }));
+    const r = await runCli(['-C', dir, 'deploy', '--env', 'dev'], { env: mrEnv(s) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error[RENDER_FAILED]');
+    expect(api(s)).toEqual([]);
+  });
+
   it('outside a merge request pipeline nothing is commented', async () => {
     const { stub: s } = await setup();
-    const dir = makeRepo(exampleFiles({ 'kustomizations/base/kustomization.yaml': 'resources: [missing.yaml]\n' }));
+    const dir = apiRepo({ 'kustomizations/base/kustomization.yaml': 'resources: [missing.yaml]\n' });
     const r = await runCli(['-C', dir, 'deploy', '--env', 'dev'], { env: mrEnv(s, { CI_MERGE_REQUEST_IID: undefined }) });
     expect(r.code).toBe(1);
     expect(api(s)).toEqual([]);

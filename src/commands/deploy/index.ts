@@ -24,7 +24,7 @@ export interface DeployOptions {
 export async function deploy(o: DeployOptions, ctx: CommandContext): Promise<void> {
   const root = repoDir(ctx, o.repoDir);
   // In a merge request pipeline, the result (success or failure) is commented on the merge request.
-  await withDeployComment(o.env, ctx, () => withRepoLock(root, ctx, () => deployLocked(o, root, ctx)));
+  await withDeployComment({ env: o.env, config: () => loadConfig(root) }, ctx, () => withRepoLock(root, ctx, () => deployLocked(o, root, ctx)));
 }
 
 async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext): Promise<{ commit: string; workloads: string[] }> {
