@@ -8,6 +8,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
+import { exampleFiles, makeRemote, type Remote } from './git-fixtures.js';
 import { cgi } from './http-git.js';
 
 export interface RecordedRequest {
@@ -269,4 +271,21 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/plain' : 'application/json', ...headers });
   res.end(text);
+}
+
+/**
+ * For a test file: `setup(config?)` starts a stub serving a fresh remote of the example env repo (with
+ * `config` as its gitops-flow.yaml); it is closed after each test.
+ */
+export function stubPerTest(o: { kind: 'gitlab' | 'github'; project: string; token: string }): (config?: string) => Promise<{ remote: Remote; stub: ForgeStub }> {
+  let stub: ForgeStub | undefined;
+  afterEach(async () => {
+    await stub?.close();
+    stub = undefined;
+  });
+  return async (config) => {
+    const remote = makeRemote(exampleFiles(config ? { 'gitops-flow.yaml': config } : {}));
+    stub = await startForgeStub({ ...o, bareDir: remote.dir });
+    return { remote, stub };
+  };
 }

@@ -3,26 +3,16 @@
  * the real git remote (git http-backend) and serves GitHub's REST API (GitHub Enterprise layout:
  * /api/v3, GraphQL at /api/graphql) with documented response bodies. Asserts the requests we send.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../helpers/cli.js';
 import { expectShape } from '../helpers/json-shapes.js';
-import { type ForgeStub, type RecordedRequest, startForgeStub } from '../helpers/forge-stub.js';
-import { exampleFiles, makeRemote, makeRepo, type Remote, snapshot } from '../helpers/git-fixtures.js';
+import { type ForgeStub, type RecordedRequest, stubPerTest } from '../helpers/forge-stub.js';
+import { exampleFiles, makeRepo, snapshot } from '../helpers/git-fixtures.js';
 
 const TOKEN = 'ghp_CANARY0123456789abcdefABCDEF';
 const IMAGE = 'application-image=registry.example.com/team/pick-manager';
 
-let stub: ForgeStub | undefined;
-afterEach(async () => {
-  await stub?.close();
-  stub = undefined;
-});
-
-async function setup(config?: string): Promise<{ remote: Remote; stub: ForgeStub }> {
-  const remote = makeRemote(exampleFiles(config ? { 'gitops-flow.yaml': config } : {}));
-  stub = await startForgeStub({ kind: 'github', project: 'acme/env', bareDir: remote.dir, token: TOKEN });
-  return { remote, stub };
-}
+const setup = stubPerTest({ kind: 'github', project: 'acme/env', token: TOKEN });
 
 /** GitHub Actions' variables for a GitHub Enterprise server (the stub); git uses the same token. */
 const env = (s: ForgeStub, extra: NodeJS.ProcessEnv = {}) => cleanEnv({

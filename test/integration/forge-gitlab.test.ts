@@ -3,11 +3,11 @@
  * HTTP server that is the env repo's real git remote (git http-backend) and serves GitLab's REST API v4
  * with documented response bodies (test/helpers/forge-stub.ts). Asserts the requests we send.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../helpers/cli.js';
 import { expectShape } from '../helpers/json-shapes.js';
-import { type ForgeStub, type RecordedRequest, startForgeStub } from '../helpers/forge-stub.js';
-import { exampleFiles, gitSync, makeRemote, makeRepo, type Remote, snapshot } from '../helpers/git-fixtures.js';
+import { type ForgeStub, type RecordedRequest, stubPerTest } from '../helpers/forge-stub.js';
+import { exampleFiles, gitSync, makeRemote, makeRepo, snapshot } from '../helpers/git-fixtures.js';
 
 /** A canary: it must never appear in output, URLs or errors. */
 const TOKEN = 'glpat-CANARY-7f3e9a1c5b2d';
@@ -21,17 +21,7 @@ const ciEnv = {
   CI_COMMIT_MESSAGE: 'Fix the order picker',
 };
 
-let stub: ForgeStub | undefined;
-afterEach(async () => {
-  await stub?.close();
-  stub = undefined;
-});
-
-async function setup(config?: string): Promise<{ remote: Remote; stub: ForgeStub }> {
-  const remote = makeRemote(exampleFiles(config ? { 'gitops-flow.yaml': config } : {}));
-  stub = await startForgeStub({ kind: 'gitlab', project: 'group/env', bareDir: remote.dir, token: TOKEN });
-  return { remote, stub };
-}
+const setup = stubPerTest({ kind: 'gitlab', project: 'group/env', token: TOKEN });
 
 const env = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ GITOPS_FLOW_GIT_TOKEN: TOKEN, ...ciEnv, ...extra });
 const suggest = (s: ForgeStub, tag: string, extra: string[] = [], e = env()) =>
