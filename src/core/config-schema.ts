@@ -3,6 +3,7 @@
  * export for editors (`npm run schema` writes schema/gitops-flow.schema.json).
  */
 import { z } from 'zod';
+import { hooksSchema, pipelineSchema } from '../pipelines/schema.js';
 
 const envName = z
   .string()
@@ -57,6 +58,7 @@ const environment = z.strictObject({
     .boolean()
     .optional()
     .describe('deploy refuses a render with an image not pinned by digest; suggest into this env pins digests (as --pin-digest)'),
+  hooks: hooksSchema.optional().describe('steps added to the verbs when they release this environment (after the top-level hooks)'),
 });
 
 const mergeRequest = z.strictObject({
@@ -109,6 +111,8 @@ export const configSchema = z.strictObject({
         .describe('web base URL of a self-managed GitLab or GitHub Enterprise, e.g. https://gitlab.example.com; default: $CI_SERVER_URL, else the env repo URL\'s host'),
     })
     .optional(),
+  pipelines: z.record(z.string(), pipelineSchema).optional().describe('pipelines run with `gitops-flow run <name>`'),
+  hooks: hooksSchema.optional().describe('steps added before/after the steps of the built-in verbs, in every environment'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -6,6 +6,9 @@ import { parseDocument } from 'yaml';
 import { configSchema, type Config } from './config-schema.js';
 import { invalid, quote } from './errors.js';
 import { parseDuration } from './duration.js';
+import { anchorsOf } from '../pipelines/defaults.js';
+import { type HooksDef, hooksSchema, type PipelineDef, pipelineProblems, pipelineSchema } from '../pipelines/schema.js';
+import { z } from 'zod';
 
 export const CONFIG_FILE = 'gitops-flow.yaml';
 export const DEFAULT_OVERLAYS_DIR = 'kustomizations/overlays';
@@ -29,6 +32,8 @@ export interface Environment {
   minSoakMs?: number;
   /** Deploy only renders whose images are pinned by digest; suggest pins them. */
   requireDigest?: boolean;
+  /** Steps added to the verbs when they release this environment. */
+  hooks?: HooksDef;
 }
 
 export interface ResolvedConfig {
@@ -46,6 +51,10 @@ export interface ResolvedConfig {
   forge: { kind?: 'gitlab' | 'github'; url?: string; mode?: 'push-options' | 'api'; assignees: string[]; closeSuperseded: boolean };
   /** True when gitops-flow.yaml exists. */
   fromFile: boolean;
+  /** Pipelines run with `gitops-flow run <name>`. */
+  pipelines: Record<string, PipelineDef>;
+  /** Steps added to the verbs in every environment. */
+  hooks: HooksDef;
 }
 
 /** Parses and validates gitops-flow.yaml text; throws one exit-2 error listing every problem. */
@@ -63,17 +72,36 @@ export function parseConfig(text: string): Config {
     throw invalid('CONFIG_INVALID', `${CONFIG_FILE} could not be read: ${e instanceof Error ? e.message : String(e)}.`, `Remove the anchors and aliases that expand it (${CONFIG_FILE} needs none).`);
   }
   const result = configSchema.safeParse(data);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => {
+  if (!result.success || pipelinesOf(data).length > 0) {
+    const problems = (result.error?.issues ?? []).map((i) => {
       const at = i.path.length ? i.path.join('.') : '(top level)';
       const value = valueAt(data, i.path);
       const shown = typeof value === 'string' ? quote(value) : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
       return `${at}: ${i.message}${shown === undefined ? '' : ` (got ${shown})`}`;
     });
+    problems.push(...pipelinesOf(data));
     throw invalid('CONFIG_INVALID', `${CONFIG_FILE} has ${problems.length} problem(s).`,
       `Fix each field listed; the JSON Schema is schema/gitops-flow.schema.json.`, undefined, problems);
   }
   return result.data;
+}
+
+/**
+ * What the schema cannot check in pipelines and hooks (unknown steps and inputs, expressions, cycles):
+ * checked on every part that parses, so these come with the schema's own problems, all at once.
+ */
+function pipelinesOf(data: unknown): string[] {
+  const d = (data ?? {}) as Record<string, unknown>;
+  const pipelines = z.record(z.string(), pipelineSchema).safeParse(d.pipelines ?? {});
+  const hooks: { at: string; hooks: HooksDef }[] = [];
+  const top = hooksSchema.safeParse(d.hooks ?? {});
+  if (top.success) hooks.push({ at: 'hooks', hooks: top.data });
+  const envs = d.environments && typeof d.environments === 'object' ? Object.entries(d.environments as Record<string, unknown>) : [];
+  for (const [name, env] of envs) {
+    const h = hooksSchema.safeParse((env as Record<string, unknown> | null)?.hooks ?? {});
+    if (h.success) hooks.push({ at: `environments.${name}.hooks`, hooks: h.data });
+  }
+  return pipelineProblems(pipelines.success ? pipelines.data : undefined, hooks, anchorsOf);
 }
 
 function valueAt(data: unknown, path: PropertyKey[]): unknown {
@@ -121,6 +149,7 @@ export function resolveConfig(config: Config | undefined, overlayFolders: string
       requireVerified: e.requireVerified ?? false,
       ...(e.minSoak && { minSoakMs: parseDuration(e.minSoak) }),
       ...(e.requireDigest && { requireDigest: true }),
+      ...(e.hooks && { hooks: e.hooks }),
     });
     if (e.minSoak && !e.requireVerified) problems.push(`environments.${name}.minSoak: needs requireVerified: true (soak is measured from the verification)`);
   }
@@ -140,6 +169,8 @@ export function resolveConfig(config: Config | undefined, overlayFolders: string
     insecureRegistries: c.registries?.insecure ?? [],
     forge: { kind: c.git?.forge, url: c.git?.forgeUrl, mode: mr.mode, assignees: mr.assignees ?? [], closeSuperseded: mr.closeSuperseded ?? true },
     fromFile: config !== undefined,
+    pipelines: c.pipelines ?? {},
+    hooks: c.hooks ?? {},
   };
 }
 

@@ -17,11 +17,20 @@ export const SECRET_VARIABLES = [
 
 const MASK = '[MASKED]';
 
+/**
+ * Is this variable a credential? The known token variables, and any name that says it holds one: a
+ * `run:` step of a pipeline sees none of them unless it declares it under `secrets:`.
+ */
+export function isCredentialVariable(name: string): boolean {
+  return SECRET_VARIABLES.includes(name) || /TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|PRIVATE_KEY|API_KEY|ACCESS_KEY/i.test(name);
+}
+
 export class Scrubber {
   private readonly secrets: string[];
 
-  constructor(env: NodeJS.ProcessEnv) {
-    this.secrets = SECRET_VARIABLES.map((k) => env[k])
+  /** `extra`: more variables whose values are secrets (those a pipeline step declares). */
+  constructor(env: NodeJS.ProcessEnv, extra: string[] = []) {
+    this.secrets = [...SECRET_VARIABLES, ...extra].map((k) => env[k])
       .filter((v): v is string => typeof v === 'string' && v.length >= 4)
       .sort((a, b) => b.length - a.length);
   }

@@ -5,10 +5,13 @@ import { overlayFile } from '../shared/overlay.js';
 import { recordRelease } from '../shared/record.js';
 import { getEnvironment } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
-import { invalid } from '../../core/errors.js';
+import { GitopsError, invalid } from '../../core/errors.js';
+import type { EngineStep } from '../../pipelines/engine.js';
+import { runPipeline } from '../../pipelines/engine.js';
+import { initialScope, verbSteps } from '../../pipelines/resolve.js';
 import { type CommandContext, gitContext, loadConfig, repoDir, resolveRef } from '../context.js';
 import { withRepoLock } from '../shared/lock.js';
-import { deployManifest, renderEnv, renderPath } from '../shared/release.js';
+import { type Applied, type DeployResult, deployManifest, renderEnv, renderPath, restoreLastGood, restoreReason } from '../shared/release.js';
 import { withDeployComment } from '../../forges/index.js';
 
 export interface DeployOptions {
@@ -29,7 +32,8 @@ export async function deploy(o: DeployOptions, ctx: CommandContext): Promise<voi
 
 async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext): Promise<{ commit: string; workloads: string[] }> {
   const timeoutMs = o.timeout ? parseDuration(o.timeout, '--timeout') : undefined;
-  const env = getEnvironment(await loadConfig(root), o.env);
+  const config = await loadConfig(root);
+  const env = getEnvironment(config, o.env);
   const g = gitContext(ctx, root);
   if (!o.ref) {
     const dirty = await git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude).gitops-flow'], g);
@@ -39,23 +43,45 @@ async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext)
     }
   }
   const ref = await resolveRef(o.ref ?? 'HEAD', g);
-  const manifest = await renderEnv({ root, env, ref }, ctx);
   const lastGoodRef = await revParse(o.lastGood ?? `${ref}^`, g);
   const lastGood = lastGoodRef ? { ref: lastGoodRef, render: () => renderEnv({ root, env, ref: lastGoodRef }, ctx) } : undefined;
-  const result = await deployManifest({
-    root, env, manifest, manifestPath: renderPath(root, env.name, o.out), timeoutMs: timeoutMs ?? env.timeoutMs, ...(lastGood && { lastGood }),
-  }, ctx);
-  if (!ctx.opts.dryRun) {
-    const rel = overlayFile(root, env).rel;
-    const text = await showFile(ref, rel, g);
-    const hasOrigin = (await git(['remote'], g)).stdout.split('\n').includes('origin');
-    await recordRelease({ root, tree: root, env, commit: ref, entries: text ? readImages(parseKustomization(text, rel)) : [], push: hasOrigin }, ctx);
-  }
-  const summary = { env: env.name, commit: ref, manifest: result.manifestPath, applied: result.applied, workloads: result.workloads.map((w) => `${w.kind}/${w.name}`), dryRun: ctx.opts.dryRun };
+  let manifest = '';
+  let applied: Applied | undefined;
+  let result: DeployResult | undefined;
+  const impl: Record<string, EngineStep['run']> = {
+    render: async () => {
+      manifest = await renderEnv({ root, env, ref }, ctx);
+      return 'succeeded';
+    },
+    deploy: async () => {
+      result = await deployManifest({
+        root, env, manifest, manifestPath: renderPath(root, env.name, o.out), timeoutMs: timeoutMs ?? env.timeoutMs, ...(lastGood && { lastGood }),
+      }, ctx, (a) => (applied = a));
+      return { result: 'succeeded', outputs: { commit: ref, manifest: result.manifestPath, workloads: result.workloads.map((w) => `${w.kind}/${w.name}`).join(',') } };
+    },
+    'restore-last-good': async (state) => {
+      if (!applied) return 'skipped';
+      const lines = await restoreLastGood(applied, restoreReason(state.error), ctx);
+      if (state.error instanceof GitopsError) state.error.details.push(...lines);
+      return 'succeeded';
+    },
+    'record/verified': async () => {
+      if (ctx.opts.dryRun) return 'skipped';
+      const rel = overlayFile(root, env).rel;
+      const text = await showFile(ref, rel, g);
+      const hasOrigin = (await git(['remote'], g)).stdout.split('\n').includes('origin');
+      await recordRelease({ root, tree: root, env, commit: ref, entries: text ? readImages(parseKustomization(text, rel)) : [], push: hasOrigin }, ctx);
+      return 'succeeded';
+    },
+  };
+  const c = { ctx, root, config, environment: env };
+  await runPipeline(verbSteps('deploy', impl, c), initialScope(c, { env: env.name, ref }, 'deploy'), ctx.log);
+  const r = result as DeployResult;
+  const summary = { env: env.name, commit: ref, manifest: r.manifestPath, applied: r.applied, workloads: r.workloads.map((w) => `${w.kind}/${w.name}`), dryRun: ctx.opts.dryRun };
   if (ctx.opts.json) ctx.log.result(JSON.stringify(summary, null, 2));
   ctx.log.info(ctx.opts.dryRun
-    ? `Dry run of ${env.name} at ${ref.slice(0, 12)}: the API server accepted ${result.applied.length} object(s); nothing was changed.`
-    : `Deployed ${env.name} at ${ref.slice(0, 12)}: ${result.workloads.length} workload(s) ready.`);
+    ? `Dry run of ${env.name} at ${ref.slice(0, 12)}: the API server accepted ${r.applied.length} object(s); nothing was changed.`
+    : `Deployed ${env.name} at ${ref.slice(0, 12)}: ${r.workloads.length} workload(s) ready.`);
   return { commit: ref, workloads: summary.workloads };
 }
 

@@ -56,7 +56,7 @@ export async function promote(o: PromoteOptions, ctx: CommandContext): Promise<P
   let images: KustomizeImage[] = [];
   let source: PromoteResult['source'] = { kind: 'tip', commit: '' };
   const result = await runRelease({
-    root, config, env: to, editStep: 'images/copy', deploy: o.deploy !== false, push: o.push !== false, ...(timeoutMs && { timeoutMs }),
+    root, config, env: to, verb: 'promote', inputs: { from: from.name, to: to.name }, editStep: 'images/copy', deploy: o.deploy !== false, push: o.push !== false, ...(timeoutMs && { timeoutMs }),
     edit: async (tree) => {
       await refuseIfPinned(tree, to, 'promote', Boolean(o.force));
       ({ images, source } = await sourceImages(tree, from, to, ctx));

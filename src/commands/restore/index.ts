@@ -51,7 +51,7 @@ async function restoreEnv(env: Environment, config: ResolvedConfig, root: string
   let paths: string[] = [];
   let images: Record<string, string> = {};
   const result = await runRelease({
-    root, config, env, editStep: 'overlay/restore', deploy: o.deploy !== false, alwaysDeploy: true, push: o.push !== false, ...(timeoutMs && { timeoutMs }),
+    root, config, env, verb: 'restore', editStep: 'overlay/restore', deploy: o.deploy !== false, alwaysDeploy: true, push: o.push !== false, ...(timeoutMs && { timeoutMs }),
     edit: async (tree) => {
       const g = gitContext(ctx, tree);
       target ||= await resolveAt(o.at, g);

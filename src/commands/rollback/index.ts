@@ -33,7 +33,7 @@ export async function rollback(o: RollbackOptions, ctx: CommandContext): Promise
   let target = '';
   let images: Record<string, string> = {};
   const result = await runRelease({
-    root, config, env, editStep: 'overlay/rollback', deploy: o.deploy !== false, push: o.push !== false, ...(timeoutMs && { timeoutMs }),
+    root, config, env, verb: 'rollback', editStep: 'overlay/rollback', deploy: o.deploy !== false, push: o.push !== false, ...(timeoutMs && { timeoutMs }),
     edit: async (tree) => {
       const g = gitContext(ctx, tree);
       target ||= o.to ? await resolveRef(o.to, g) : await previousRelease(env.overlay, g);

@@ -9,12 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commit, fetch, git, type GitContext, revParse } from '../../adapters/git.js';
 import type { Environment, ResolvedConfig } from '../../core/config.js';
-import { invalid } from '../../core/errors.js';
-import { runSteps, type Step } from '../../core/steps.js';
+import { GitopsError, invalid } from '../../core/errors.js';
+import type { Verb } from '../../pipelines/builtins.js';
+import { type EngineStep, runPipeline } from '../../pipelines/engine.js';
+import type { Value } from '../../pipelines/expressions.js';
+import { initialScope, verbSteps } from '../../pipelines/resolve.js';
 import { type CommandContext, gitContext } from '../context.js';
 import { readOverlayImages } from './overlay.js';
 import { identity, pushWithReplay } from './publish.js';
-import { deployManifest, renderEnv, renderPath } from './release.js';
+import { type Applied, deployManifest, deployOrRestore, renderEnv, renderPath, restoreLastGood, restoreReason } from './release.js';
 import { checkWorkingCopy } from './sync.js';
 import { recordRelease } from './record.js';
 import { withRepoLock } from './lock.js';
@@ -25,6 +28,10 @@ export interface ReleasePlan {
   config: ResolvedConfig;
   /** The environment that is deployed. */
   env: Environment;
+  /** The verb: its default pipeline (src/pipelines/defaults.ts) orders the steps, its hooks are added. */
+  verb: Verb;
+  /** What `inputs.*` reads in the verb's hooks, e.g. { from: 'dev', to: 'uat' }. */
+  inputs?: Record<string, Value>;
   /** Name of the edit step, e.g. `images/copy`. */
   editStep: string;
   /** Makes the change in the tree at `root`; returns the repo-relative paths to commit ([]: no change). */
@@ -51,6 +58,8 @@ interface State {
   hasRemote: boolean;
   paths: string[];
   deployedManifest?: string;
+  /** What the deploy step applied: the cluster changed, so a later failure puts it back. */
+  applied?: Applied;
   result: ReleaseResult;
 }
 
@@ -81,29 +90,36 @@ async function release(plan: ReleasePlan, ctx: CommandContext): Promise<ReleaseR
     paths: [],
     result: { changed: false, deployed: false, pushed: false, pushAttempts: 0, commit: '' },
   };
-  const steps: Step<State>[] = [
-    { name: 'git/sync', run: async () => {
+  const impl: Record<string, EngineStep['run']> = {
+    'git/sync': async () => {
       if (!sync || ctx.opts.dryRun) return 'skipped';
       await fastForward(branch, s.g);
       return 'succeeded';
-    } },
-    { name: plan.editStep, run: async () => {
+    },
+    [plan.editStep]: async () => {
       s.paths = await plan.edit(root);
       s.result.changed = s.paths.length > 0;
       return s.result.changed ? 'succeeded' : 'skipped';
-    } },
-    { name: 'git/commit', run: async () => {
+    },
+    'git/commit': async () => {
       if (!s.result.changed) return 'skipped';
       await commitChange(plan, s);
-      return 'succeeded';
-    } },
-    { name: 'deploy', run: async () => {
+      return { result: 'succeeded', outputs: { commit: (await revParse('HEAD', s.g)) ?? '' } };
+    },
+    deploy: async () => {
       if (!plan.deploy || !(plan.alwaysDeploy || s.result.changed || (await unpushed(s, branch)))) return 'skipped';
-      await deployHead(plan, s, ctx);
+      await deployHead(plan, s, ctx, false);
       s.result.deployed = !ctx.opts.dryRun;
       return 'succeeded';
-    } },
-    { name: 'git/push', run: async () => {
+    },
+    'restore-last-good': async (state) => {
+      if (!s.applied) return 'skipped';
+      const lines = await restoreLastGood(s.applied, restoreReason(state.error), ctx);
+      if (state.error instanceof GitopsError) state.error.details.push(...lines);
+      s.result.deployed = false;
+      return 'succeeded';
+    },
+    'git/push': async () => {
       if (!plan.push || !hasRemote || !(await unpushed(s, branch))) return 'skipped';
       const r = await pushWithReplay({
         branch,
@@ -112,24 +128,26 @@ async function release(plan: ReleasePlan, ctx: CommandContext): Promise<ReleaseR
           s.paths = await plan.edit(root);
           if (s.paths.length === 0) return false;
           await commitChange(plan, s);
-          if (plan.deploy && (await renderEnv({ root, env: plan.env, ref: 'HEAD' }, ctx)) !== s.deployedManifest) await deployHead(plan, s, ctx);
+          if (plan.deploy && (await renderEnv({ root, env: plan.env, ref: 'HEAD' }, ctx)) !== s.deployedManifest) await deployHead(plan, s, ctx, true);
           return true;
         },
       }, s.g);
       s.result.pushAttempts = r.attempts;
       s.result.pushed = r.landed && !ctx.opts.dryRun;
-      return r.landed ? 'succeeded' : 'skipped';
-    } },
-    { name: 'record/verified', run: async () => {
+      return { result: r.landed ? 'succeeded' : 'skipped', outputs: { pushed: String(s.result.pushed), attempts: String(r.attempts) } };
+    },
+    'record/verified': async () => {
       if (!s.result.deployed || ctx.opts.dryRun) return 'skipped';
       const head = (await revParse('HEAD', s.g)) as string;
       await recordRelease({ root: plan.root, tree: root, env: plan.env, commit: head, entries: await readOverlayImages(root, plan.env), push: s.result.pushed }, ctx);
       return 'succeeded';
-    } },
-  ];
+    },
+  };
+  const c = { ctx, root, config: plan.config, environment: plan.env };
+  const steps = verbSteps(plan.verb, impl, c);
   const before = await revParse('HEAD', s.g);
   try {
-    await runSteps(steps, s, ctx.log);
+    await runPipeline(steps, initialScope(c, { env: plan.env.name, ...plan.inputs }, plan.verb), ctx.log);
   } catch (e) {
     // Nothing half-written: a release that did not land leaves no local commit behind.
     if (before && !s.result.pushed && !ctx.opts.dryRun) await git(['reset', '--quiet', '--keep', before], s.g, { allowFailure: true });
@@ -167,14 +185,17 @@ async function unpushed(s: State, branch: string): Promise<boolean> {
   return Number((await git(['rev-list', '--count', `${remote}..HEAD`], s.g)).stdout.trim()) > 0;
 }
 
-/** Deploys the env at HEAD; the last good state is the remote tip's render (before our commits). */
-async function deployHead(plan: ReleasePlan, s: State, ctx: CommandContext): Promise<void> {
+/**
+ * Deploys the env at HEAD; the last good state is the remote tip's render (before our commits). A
+ * replay (on a newer tip, inside git/push) restores on its own: restore-last-good has run by then.
+ */
+async function deployHead(plan: ReleasePlan, s: State, ctx: CommandContext, replay: boolean): Promise<void> {
   // In dry-run nothing is committed, so the working tree holds the change.
   const manifest = await renderEnv({ root: s.root, env: plan.env, ...(!ctx.opts.dryRun && { ref: 'HEAD' }) }, ctx);
   const goodRef = (s.hasRemote && (await revParse(`refs/remotes/origin/${plan.config.targetBranch}`, s.g))) || (await revParse('HEAD^', s.g));
   const lastGood = goodRef ? { ref: goodRef, render: () => renderEnv({ root: s.root, env: plan.env, ref: goodRef }, ctx) } : undefined;
-  await deployManifest({
-    root: s.root, env: plan.env, manifest, manifestPath: renderPath(plan.root, plan.env.name), timeoutMs: plan.timeoutMs ?? plan.env.timeoutMs, ...(lastGood && { lastGood }),
-  }, ctx);
+  const p = { root: s.root, env: plan.env, manifest, manifestPath: renderPath(plan.root, plan.env.name), timeoutMs: plan.timeoutMs ?? plan.env.timeoutMs, ...(lastGood && { lastGood }) };
+  if (replay) await deployOrRestore(p, ctx);
+  else await deployManifest(p, ctx, (a) => (s.applied = a));
   s.deployedManifest = manifest;
 }

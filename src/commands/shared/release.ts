@@ -178,14 +178,30 @@ export interface DeployResult {
   workloads: Workload[];
 }
 
+/** The render that was live before a deploy: re-applied when the deploy (or a step after it) fails. */
+export interface LastGood {
+  ref: string;
+  render: () => Promise<string>;
+}
+
+/** What a deploy applied, so `restore-last-good` can put the cluster back. */
+export interface Applied {
+  root: string;
+  env: Environment;
+  manifestPath: string;
+  timeoutMs: number;
+  target: ClusterTarget;
+  lastGood?: LastGood;
+}
+
 /**
- * Applies `manifest` and waits for every workload. On failure renders and re-applies `lastGood` (when
- * given; rendered only then),
- * then throws exit 1 naming the workloads, pods and reasons.
+ * Applies `manifest` and waits for every workload; throws exit 1 naming the workloads, pods and reasons
+ * when they do not become ready. `onApplied` is told once the cluster has changed (not in dry-run).
  */
 export async function deployManifest(
-  p: { root: string; env: Environment; manifest: string; manifestPath: string; timeoutMs: number; lastGood?: { ref: string; render: () => Promise<string> } },
+  p: { root: string; env: Environment; manifest: string; manifestPath: string; timeoutMs: number; lastGood?: LastGood },
   ctx: CommandContext,
+  onApplied?: (a: Applied) => void,
 ): Promise<DeployResult> {
   requireDigests(p.env, p.manifest);
   const target = await resolveTarget(p.env, ctx, p.root);
@@ -200,27 +216,49 @@ export async function deployManifest(
   if (!ctx.opts.dryRun) await ensureNamespaces(parseManifest(p.manifest), target, ctx, p.root);
   const applied = await applyManifest(p.manifestPath, target, ctx, p.root);
   if (ctx.opts.dryRun) return { manifestPath: p.manifestPath, applied, workloads };
+  onApplied?.({ root: p.root, env: p.env, manifestPath: p.manifestPath, timeoutMs: p.timeoutMs, target, ...(p.lastGood && { lastGood: p.lastGood }) });
   ctx.log.info(`Waiting for ${workloads.length} workload(s): ${workloads.map((w) => `${w.kind}/${w.name}`).join(', ') || 'none'}`);
   const problems = await verify(workloads, p.timeoutMs, target, ctx, p.root);
   if (problems.length === 0) return { manifestPath: p.manifestPath, applied, workloads };
-
-  const restore: string[] = [];
-  if (p.lastGood) {
-    ctx.log.info(`Rollout failed: re-applying the last good render (${p.lastGood.ref.slice(0, 12)})`);
-    const goodPath = p.manifestPath.replace(/\.yaml$/, '.last-good.yaml');
-    try {
-      const goodManifest = await p.lastGood.render();
-      await writeRender(goodPath, goodManifest);
-      await applyManifest(goodPath, target, ctx, p.root);
-      const goodWorkloads = workloadsOf(parseManifest(goodManifest), p.env.workloads);
-      const after = await verify(goodWorkloads, p.timeoutMs, target, ctx, p.root);
-      restore.push(after.length === 0 ? `The cluster is back at ${p.lastGood.ref.slice(0, 12)} (last good render).` : `Re-applied ${p.lastGood.ref.slice(0, 12)}, but it is not ready either:`, ...after);
-    } catch (e) {
-      restore.push(`Re-applying the last good render failed: ${e instanceof GitopsError ? e.message : String(e)}`);
-    }
-  } else {
-    restore.push('No earlier render of this environment exists; nothing was restored.');
-  }
   throw failed('ROLLOUT_FAILED', `Rollout of ${p.env.name} failed: ${problems.filter((l) => !l.startsWith(' ')).length} workload(s) not ready.`,
-    'Fix the cause named below and deploy again; the env repo was not changed.', [...problems, ...restore]);
+    'Fix the cause named below and deploy again; the env repo was not changed.', problems);
+}
+
+/**
+ * Re-applies the last good render after a failed rollout (or a failed step after the deploy) and
+ * verifies it; returns the lines that say how that went.
+ */
+export async function restoreLastGood(a: Applied, why: string, ctx: CommandContext): Promise<string[]> {
+  if (!a.lastGood) return ['No earlier render of this environment exists; nothing was restored.'];
+  ctx.log.info(`${why}: re-applying the last good render (${a.lastGood.ref.slice(0, 12)})`);
+  const goodPath = a.manifestPath.replace(/\.yaml$/, '.last-good.yaml');
+  try {
+    const goodManifest = await a.lastGood.render();
+    await writeRender(goodPath, goodManifest);
+    await applyManifest(goodPath, a.target, ctx, a.root);
+    const goodWorkloads = workloadsOf(parseManifest(goodManifest), a.env.workloads);
+    const after = await verify(goodWorkloads, a.timeoutMs, a.target, ctx, a.root);
+    return [after.length === 0 ? `The cluster is back at ${a.lastGood.ref.slice(0, 12)} (last good render).` : `Re-applied ${a.lastGood.ref.slice(0, 12)}, but it is not ready either:`, ...after];
+  } catch (e) {
+    return [`Re-applying the last good render failed: ${e instanceof GitopsError ? e.message : String(e)}`];
+  }
+}
+
+/** Why the last good render is being re-applied, from the failure that triggered it. */
+export function restoreReason(error: unknown): string {
+  return error instanceof GitopsError && error.code === 'ROLLOUT_FAILED' ? 'Rollout failed' : 'A step after the deploy failed';
+}
+
+/** Deploys and, when the rollout fails, restores the last good render before rethrowing (one step). */
+export async function deployOrRestore(
+  p: { root: string; env: Environment; manifest: string; manifestPath: string; timeoutMs: number; lastGood?: LastGood },
+  ctx: CommandContext,
+): Promise<DeployResult> {
+  let applied: Applied | undefined;
+  try {
+    return await deployManifest(p, ctx, (a) => (applied = a));
+  } catch (e) {
+    if (applied && e instanceof GitopsError && e.code === 'ROLLOUT_FAILED') e.details.push(...(await restoreLastGood(applied, restoreReason(e), ctx)));
+    throw e;
+  }
 }

@@ -11,7 +11,8 @@ import { clone, commit, fetch, git, type GitContext, push, showFile } from '../.
 import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
 import { failed, invalid, quote } from '../../core/errors.js';
 import { imageMap, type KustomizeImage, parseImageArg, parseKustomization, readImages } from '../../core/kustomization.js';
-import { type Step, runSteps } from '../../core/steps.js';
+import { type EngineStep, runPipeline } from '../../pipelines/engine.js';
+import { initialScope, verbSteps } from '../../pipelines/resolve.js';
 import { releaseMessage, traceFromGitlabEnv, type UpstreamTrace } from '../../core/trailers.js';
 import { type CommandContext, gitContext, loadConfig } from '../context.js';
 import { overlayFile, setOverlayImages } from '../shared/overlay.js';
@@ -66,8 +67,13 @@ export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<S
   const upstream = { ...traceFromGitlabEnv(ctx.io.env), ...o.upstream };
   const dir = await mkdtemp(join(tmpdir(), 'gitops-flow-suggest-'));
   const s: State = { g: gitContext(ctx, dir), dir, images, paths: [] };
-  const steps: Step<State>[] = [
-    { name: 'git/clone', run: async () => {
+  const push = async () => {
+    if (!s.changed) return 'skipped' as const;
+    s.result = o.pushToTarget ? await pushToTarget(s, o) : await pushBranch(s, o, { ctx, upstream });
+    return 'succeeded' as const;
+  };
+  const impl: Record<string, EngineStep['run']> = {
+    'git/clone': async () => {
       await clone({ url: o.envRepo, dir, depth: 1, ...(o.targetBranch && { branch: o.targetBranch }) }, { ...s.g, dryRun: false }).catch((e: unknown) => {
         if (o.targetBranch && e instanceof ExecError && /Remote branch .* not found/.test(e.stderr)) {
           throw invalid('BRANCH_UNKNOWN', `The env repo has no branch ${quote(o.targetBranch)}.`, 'Pass an existing --target-branch, or set git.targetBranch in gitops-flow.yaml.', o.targetBranch);
@@ -81,20 +87,20 @@ export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<S
         throw invalid('BRANCH_UNKNOWN', `The env repo has no branch ${quote(s.target ?? '')}.`, 'Set git.targetBranch in gitops-flow.yaml or pass --target-branch.', s.target, undefined);
       });
       return 'succeeded';
-    } },
-    { name: 'images/pin-digest', run: async () => {
+    },
+    'images/pin-digest': async () => {
       const pinned = await pinSuggestion({ dir, config: s.config as ResolvedConfig, env: o.env, images, pinDigest: Boolean(o.pinDigest) }, ctx);
       if (!pinned) return 'skipped';
       s.images = pinned;
       return 'succeeded';
-    } },
-    { name: 'images/set', run: async () => {
+    },
+    'images/set': async () => {
       const env = getEnvironment(s.config as ResolvedConfig, o.env);
       s.paths = await applySuggestion(dir, env, s.images, Boolean(o.force));
       s.changed = s.paths.length > 0;
       return s.changed ? 'succeeded' : 'skipped';
-    } },
-    { name: 'git/commit', run: async () => {
+    },
+    'git/commit': async () => {
       if (!s.changed) return 'skipped';
       const env = getEnvironment(s.config as ResolvedConfig, o.env);
       const after = readImages(parseKustomization(await readFileAt(dir, env), 'overlay'));
@@ -102,15 +108,14 @@ export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<S
       s.message = releaseMessage({ action: 'suggest', env: env.name, images: imageMap(after.filter((i) => wanted.has(i.name))), upstream });
       await commit({ paths: s.paths, message: s.message, ...(await authorOf(s)) }, s.g);
       return 'succeeded';
-    } },
-    { name: o.pushToTarget ? 'git/push' : 'merge-request/open', run: async () => {
-      if (!s.changed) return 'skipped';
-      s.result = o.pushToTarget ? await pushToTarget(s, o) : await pushBranch(s, o, { ctx, upstream });
-      return 'succeeded';
-    } },
-  ];
+    },
+    'merge-request/open': push,
+    'git/push': push,
+  };
+  const c = { ctx, root: dir };
+  const steps = verbSteps('suggest', impl, c);
   try {
-    await runSteps(steps, s, ctx.log);
+    await runPipeline(steps, initialScope(c, { env: o.env, images: o.images.join(','), 'push-to-target': Boolean(o.pushToTarget) }, 'suggest'), ctx.log);
     const result = s.result ?? { status: 'no-change' as const };
     ctx.log.info(result.status === 'no-change'
       ? `No change: ${o.env} already runs ${images.map((i) => i.name).join(', ')} as requested; nothing pushed.`

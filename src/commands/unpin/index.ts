@@ -13,7 +13,7 @@ export async function unpin(o: { repoDir?: string; env: string; push?: boolean }
   const env = getEnvironment(config, o.env);
   let images: Record<string, string> = {};
   const r = await runRelease({
-    root, config, env, editStep: 'pin/remove', deploy: false, push: o.push !== false,
+    root, config, env, verb: 'unpin', editStep: 'pin/remove', deploy: false, push: o.push !== false,
     edit: async (tree) => {
       images = imageMap(await readOverlayImages(tree, env));
       const removed = await removePin(tree, env);

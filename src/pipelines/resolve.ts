@@ -1,0 +1,132 @@
+/**
+ * From definitions to engine steps: a step of gitops-flow.yaml becomes an EngineStep (its `if:`
+ * parsed, its `with:`/`run:`/`env:` interpolated when it runs), and a verb's default pipeline gets the
+ * hooks of gitops-flow.yaml inserted before and after its steps, which the verb implements.
+ */
+import type { CommandContext } from '../commands/context.js';
+import type { Environment, ResolvedConfig } from '../core/config.js';
+import { parseDuration } from '../core/duration.js';
+import { type HookVerb, PIPELINE_PREFIX, type Verb } from './builtins.js';
+import { ANCHOR_ALIASES, DEFAULT_PIPELINES } from './defaults.js';
+import { type EngineStep, type RunState, runPipeline, type StepResult } from './engine.js';
+import { type Expr, interpolate, parseCondition, type Scope, type Value } from './expressions.js';
+import { runCommand, stepEnvironment } from './run-step.js';
+import type { HooksDef, StepDef } from './schema.js';
+
+/** Runs a standalone built-in (`uses:` in a pipeline of gitops-flow.yaml) with its interpolated inputs. */
+export type UsesRunner = (uses: string, inputs: Record<string, string>, state: RunState) => Promise<StepResult | { result: StepResult; outputs?: Record<string, string> }>;
+
+export interface StepContext {
+  ctx: CommandContext;
+  /** The env repo working tree: where `run:` steps execute. */
+  root: string;
+  /** Undefined for suggest, which reads the config from its clone (it takes no hooks). */
+  config?: ResolvedConfig;
+  environment?: Environment;
+  uses?: UsesRunner;
+}
+
+/** The name a step shows in the log. */
+export function stepName(def: StepDef): string {
+  return def.name ?? def.id ?? def.uses ?? [def.run ?? []].flat().join(' ');
+}
+
+function condition(def: StepDef): { expr: Expr; text: string } | undefined {
+  if (def.if === undefined) return undefined;
+  const text = String(def.if);
+  return { expr: parseCondition(text), text };
+}
+
+/** What expressions read at the start of a run. `env` holds no credential: secrets reach a step only through `secrets:`. */
+export function initialScope(c: StepContext, inputs: Record<string, Value>, pipeline: string): Scope {
+  const e = c.environment;
+  const env = stepEnvironment(c.ctx.io.env, [], {}) as Record<string, string>;
+  return {
+    inputs, env, steps: {}, status: 'success', pipeline: { name: pipeline },
+    environment: e ? { name: e.name, url: e.url, namespace: e.namespace, context: e.context, overlay: e.overlay } : {},
+  };
+}
+
+export function toEngineStep(def: StepDef, c: StepContext): EngineStep {
+  const name = stepName(def);
+  const cond = condition(def);
+  return {
+    ...(def.id && { id: def.id }),
+    name,
+    ...(cond && { condition: cond }),
+    ...(def['continue-on-error'] && { continueOnError: true }),
+    ...(def.timeout && { timeoutMs: parseDuration(def.timeout) }),
+    ...(def.retries && { retries: def.retries }),
+    run: async (state) => {
+      const text = (v: unknown) => interpolate(String(v), state.scope);
+      if (def.run !== undefined) {
+        const e = c.environment;
+        const outputs = await runCommand({
+          name,
+          argv: [def.run].flat().map(text),
+          script: typeof def.run === 'string',
+          env: Object.fromEntries(Object.entries(def.env ?? {}).map(([k, v]) => [k, text(v)])),
+          secrets: def.secrets ?? [],
+          root: c.root,
+          ...(def.timeout && { timeoutMs: parseDuration(def.timeout) }),
+          facts: { GITOPS_FLOW_PIPELINE: state.scope.pipeline.name ?? '', ...(e && { GITOPS_FLOW_ENVIRONMENT: e.name }), ...(e?.url && { GITOPS_FLOW_ENVIRONMENT_URL: e.url }) },
+        }, c.ctx);
+        return { result: 'succeeded', outputs };
+      }
+      const uses = def.uses as string;
+      const inputs = Object.fromEntries(Object.entries(def.with ?? {}).map(([k, v]) => [k, text(v)]));
+      if (uses.startsWith(PIPELINE_PREFIX)) {
+        await runNamedPipeline(uses.slice(PIPELINE_PREFIX.length), inputs, c);
+        return 'succeeded';
+      }
+      if (!c.uses) throw new Error(`uses: ${uses} has no runner here`);
+      return c.uses(uses, inputs, state);
+    },
+  };
+}
+
+/** Runs a pipeline of gitops-flow.yaml (inputs already checked) with its own scope. */
+export async function runNamedPipeline(name: string, inputs: Record<string, Value>, c: StepContext) {
+  const def = c.config?.pipelines[name];
+  if (!def) throw new Error(`no pipeline ${name}`);
+  const withDefaults = { ...Object.fromEntries(Object.entries(def.inputs ?? {}).filter(([, i]) => i.default !== undefined).map(([k, i]) => [k, i.default as Value])), ...inputs };
+  return runPipeline(def.steps.map((s) => toEngineStep(s, c)), initialScope(c, withDefaults, name), c.ctx.log);
+}
+
+/** The hooks of a verb: the top-level ones, then the environment's. */
+function hooksOf(verb: HookVerb, c: StepContext, when: 'before' | 'after', anchor: string): StepDef[] {
+  const all: (HooksDef | undefined)[] = [c.config?.hooks, c.environment?.hooks];
+  return all.flatMap((h) => h?.[verb]?.[when]?.[anchor] ?? []);
+}
+
+/**
+ * A verb's default pipeline with the hooks inserted, each built-in step run by `impl`. An `after:`
+ * hook runs only when its step did something (a deploy that had nothing to do has nothing to test).
+ */
+export function verbSteps(verb: Verb, impl: Record<string, EngineStep['run']>, c: StepContext): EngineStep[] {
+  const steps: EngineStep[] = [];
+  for (const def of DEFAULT_PIPELINES[verb].steps) {
+    const uses = def.uses as string;
+    const run = impl[uses];
+    if (!run) throw new Error(`${verb} does not implement ${uses}`);
+    let did = false;
+    const anchors = [uses, ...Object.keys(ANCHOR_ALIASES).filter((a) => ANCHOR_ALIASES[a] === uses)];
+    const hooks = (when: 'before' | 'after') => (verb === 'suggest' ? [] : anchors.flatMap((a) => hooksOf(verb, c, when, a)));
+    steps.push(...hooks('before').map((h) => toEngineStep(h, c)));
+    const cond = condition(def);
+    steps.push({
+      name: uses,
+      ...(cond && { condition: cond }),
+      run: async (state) => {
+        const r = await run(state);
+        did = (typeof r === 'string' ? r : r.result) === 'succeeded';
+        return r;
+      },
+    });
+    for (const h of hooks('after')) {
+      const step = toEngineStep(h, c);
+      steps.push({ ...step, run: (state) => (did ? step.run(state) : Promise.resolve('skipped')) });
+    }
+  }
+  return steps;
+}
