@@ -6,6 +6,8 @@ import { Argument, type Command } from 'commander';
 import type { CompletionModel } from '../commands/completion/index.js';
 import type { CommandContext } from '../commands/context.js';
 
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 export function registerExtraCommands(
   program: Command,
   context: () => CommandContext,
@@ -48,6 +50,32 @@ export function registerExtraCommands(
       const script = completionScript(shell as 'bash' | 'zsh' | 'fish', completionModel(program));
       if (context().opts.json) context().log.result(JSON.stringify({ shell, script }, null, 2));
       else context().io.stdout.write(script);
+    });
+
+  program
+    .command('run')
+    .description('run a pipeline of gitops-flow.yaml (--dry-run prints the plan and runs nothing)')
+    .argument('<pipeline>', 'pipeline name (gitops-flow pipelines list)')
+    .option('--input <name=value>', 'an input of the pipeline (repeatable)', collect)
+    .option('--env <env>', 'the environment that environment.* reads (default: the pipeline\'s environment:)')
+    .action(async (pipeline: string, o) => {
+      await (await import('../commands/run/index.js')).run({ repoDir: repo(), pipeline, inputs: o.input, env: o.env }, context());
+    });
+
+  const pipelines = program.command('pipelines').description('list or show pipelines: those of gitops-flow.yaml and the built-in verbs');
+  pipelines
+    .command('list')
+    .description('the pipelines, the verbs and the built-in steps')
+    .action(async () => {
+      await (await import('../commands/pipelines/index.js')).listPipelines({ repoDir: repo() }, context());
+    });
+  pipelines
+    .command('show')
+    .description('a pipeline as YAML; a verb with the hooks of gitops-flow.yaml in place')
+    .argument('<name>', 'a pipeline or a verb (promote, deploy, …)')
+    .option('--env <env>', 'include the hooks of this environment')
+    .action(async (name: string, o) => {
+      await (await import('../commands/pipelines/index.js')).showPipeline({ repoDir: repo(), name, env: o.env }, context());
     });
 
   program

@@ -114,7 +114,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--timeout <duration>', 'how long to wait for workloads, e.g. 5m (default: config, 5m)')
     .option('--out <file>', 'where to keep the rendered manifest (default .gitops-flow/rendered/<env>.yaml)')
     .option('--last-good <ref>', 'commit re-applied when the rollout fails (default: the parent of --ref)')
-    .action(async (o) => (await import('../commands/deploy/index.js')).deploy({ repoDir: repo(), env: o.env, ref: o.ref, timeout: o.timeout, out: o.out, lastGood: o.lastGood }, context()));
+    .action(async (o) => {
+      await (await import('../commands/deploy/index.js')).deploy({ repoDir: repo(), env: o.env, ref: o.ref, timeout: o.timeout, out: o.out, lastGood: o.lastGood }, context());
+    });
 
   program
     .command('promote')

@@ -28,7 +28,7 @@ export interface StepContext {
 
 /** The name a step shows in the log. */
 export function stepName(def: StepDef): string {
-  return def.name ?? def.id ?? def.uses ?? [def.run ?? []].flat().join(' ');
+  return def.name ?? def.id ?? def.uses ?? [def.run ?? []].flat().map(String).join(' ');
 }
 
 function condition(def: StepDef): { expr: Expr; text: string } | undefined {

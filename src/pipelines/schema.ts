@@ -19,7 +19,7 @@ export const stepSchema = z
     uses: z.string().min(1).optional().describe('a built-in step (gitops-flow pipelines show) or pipeline/<name>'),
     with: z.record(z.string(), scalar).optional().describe('inputs of the built-in step; values may use ${{ }}'),
     run: z
-      .union([z.string().min(1), z.array(z.string()).min(1)])
+      .union([z.string().min(1), z.array(scalar).min(1)])
       .optional()
       .describe('an argv list (no shell), or the path of an executable script in the env repo'),
     env: z.record(varName, scalar).optional().describe('environment variables of a run: step; values may use ${{ }}'),
@@ -125,7 +125,7 @@ function stepsProblems(steps: Located[], c: { inputs: string[]; pipelines: Recor
     const texts: [string, string][] = [
       ...Object.entries(step.with ?? {}).map(([k, v]) => [`${at}.with.${k}`, String(v)] as [string, string]),
       ...Object.entries(step.env ?? {}).map(([k, v]) => [`${at}.env.${k}`, String(v)] as [string, string]),
-      ...[step.run ?? []].flat().map((a, i) => [Array.isArray(step.run) ? `${at}.run.${i}` : `${at}.run`, a] as [string, string]),
+      ...[step.run ?? []].flat().map((a, i) => [Array.isArray(step.run) ? `${at}.run.${i}` : `${at}.run`, String(a)] as [string, string]),
     ];
     for (const [where, text] of texts) problems.push(...expressionProblems(where, text, scope));
   }

@@ -24,13 +24,22 @@ export interface DeployOptions {
   lastGood?: string;
 }
 
-export async function deploy(o: DeployOptions, ctx: CommandContext): Promise<void> {
-  const root = repoDir(ctx, o.repoDir);
-  // In a merge request pipeline, the result (success or failure) is commented on the merge request.
-  await withDeployComment({ env: o.env, config: () => loadConfig(root) }, ctx, () => withRepoLock(root, ctx, () => deployLocked(o, root, ctx)));
+/** What a deploy did; `applied` (absent in dry-run) lets a later `restore-last-good` step put it back. */
+export interface DeployOutcome {
+  env: string;
+  commit: string;
+  manifest: string;
+  workloads: string[];
+  applied?: Applied;
 }
 
-async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext): Promise<{ commit: string; workloads: string[] }> {
+export async function deploy(o: DeployOptions, ctx: CommandContext): Promise<DeployOutcome> {
+  const root = repoDir(ctx, o.repoDir);
+  // In a merge request pipeline, the result (success or failure) is commented on the merge request.
+  return withDeployComment({ env: o.env, config: () => loadConfig(root) }, ctx, () => withRepoLock(root, ctx, () => deployLocked(o, root, ctx)));
+}
+
+async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext): Promise<DeployOutcome> {
   const timeoutMs = o.timeout ? parseDuration(o.timeout, '--timeout') : undefined;
   const config = await loadConfig(root);
   const env = getEnvironment(config, o.env);
@@ -82,6 +91,6 @@ async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext)
   ctx.log.info(ctx.opts.dryRun
     ? `Dry run of ${env.name} at ${ref.slice(0, 12)}: the API server accepted ${r.applied.length} object(s); nothing was changed.`
     : `Deployed ${env.name} at ${ref.slice(0, 12)}: ${r.workloads.length} workload(s) ready.`);
-  return { commit: ref, workloads: summary.workloads };
+  return { env: env.name, commit: ref, manifest: r.manifestPath, workloads: summary.workloads, ...(applied && { applied }) };
 }
 
