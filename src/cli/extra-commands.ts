@@ -64,8 +64,8 @@ export function registerExtraCommands(
 
   const pipelines = program.command('pipelines').description('list or show pipelines: those of gitops-flow.yaml and the built-in verbs');
   pipelines
-    .command('list')
-    .description('the pipelines, the verbs and the built-in steps')
+    .command('list', { isDefault: true })
+    .description('the pipelines, the verbs and the built-in steps (the default)')
     .action(async () => {
       await (await import('../commands/pipelines/index.js')).listPipelines({ repoDir: repo() }, context());
     });

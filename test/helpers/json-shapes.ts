@@ -85,6 +85,33 @@ export const shapes = {
   }),
   init: z.strictObject({ root: z.string(), environments: z.array(z.string()), files: z.array(z.string()), overwritten: z.array(z.string()) }),
   completion: z.strictObject({ shell: z.enum(['bash', 'zsh', 'fish']), script: z.string() }),
+  run: z.strictObject({
+    pipeline: z.string(),
+    environment: z.string().nullable(),
+    inputs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+    dryRun: z.boolean(),
+    steps: z.array(z.strictObject({
+      id: z.string().nullable(),
+      name: z.string(),
+      if: z.string().nullable(),
+      uses: z.string().nullable(),
+      run: z.array(z.string()).nullable(),
+      with: z.record(z.string(), z.string()),
+      result: z.enum(['succeeded', 'skipped', 'failed', 'not-run', 'planned']),
+      outputs: z.record(z.string(), z.string()),
+    })),
+  }),
+  pipelinesList: z.strictObject({
+    pipelines: z.array(z.strictObject({ name: z.string(), kind: z.enum(['verb', 'pipeline']), description: z.string().nullable() })),
+    steps: z.array(z.strictObject({
+      name: z.string(),
+      summary: z.string(),
+      inputs: z.record(z.string(), z.strictObject({ description: z.string(), required: z.boolean().optional(), default: z.string().optional() })),
+      outputs: z.record(z.string(), z.string()),
+      standalone: z.boolean(),
+    })),
+  }),
+  pipelinesShow: z.object({ name: z.string(), description: z.string().optional(), inputs: z.record(z.string(), z.object({})).optional(), steps: z.array(z.object({})) }),
   error: z.strictObject({
     error: z.strictObject({ code: z.string().regex(/^[A-Z][A-Z_]+$/), message: z.string(), value: z.string().nullable(), remediation: z.string().nullable(), details: z.array(z.string()) }),
   }),

@@ -244,6 +244,19 @@ const CLI_CASES: CliCase[] = [
     const dir = repo({ 'a-directory/keep': '' });
     return cli(dir, ['render', '--env', 'dev', '--out', 'a-directory']);
   } },
+  // Pipelines of gitops-flow.yaml.
+  {
+    code: 'PIPELINE_UNKNOWN', exit: 2, value: '"smoke"', hint: 'Declare it under pipelines:',
+    run: () => cli(repo(), ['run', 'smoke']),
+  },
+  {
+    code: 'INPUT_INVALID', exit: 2, value: 'colour', hint: 'Pass --input name=value',
+    run: () => cli(repo({ 'gitops-flow.yaml': 'pipelines:\n  p: { steps: [{ run: [true] }] }\n' }), ['run', 'p', '--input', 'colour=red']),
+  },
+  {
+    code: 'STEP_FAILED', exit: 1, value: 'smoke', hint: 'continue-on-error',
+    run: () => cli(repo({ 'gitops-flow.yaml': 'pipelines:\n  p: { steps: [{ name: smoke, run: [\'false\'] }] }\n' }), ['run', 'p']),
+  },
   // suggest.
   {
     code: 'IMAGE_ARG_INVALID', exit: 2, value: 'app=Bad Ref', hint: 'Use one of: <name>=<newName>:<tag>',

@@ -98,6 +98,17 @@ describe('--json shapes (stdout is one JSON document of the documented shape)', 
     expect(c.script).toContain('#compdef gitops-flow');
   });
 
+  it('run (and its --dry-run plan), pipelines list and pipelines show', async () => {
+    const yaml = 'pipelines:\n  p:\n    inputs: { who: { default: world } }\n    steps:\n      - id: hi\n        run: [sh, -c, \'echo "greeting=hi $1" >> "$GITOPS_FLOW_OUTPUT"\', x, "${{ inputs.who }}"]\n';
+    const dir = makeRepo(exampleFiles({ 'gitops-flow.yaml': yaml }));
+    const ran = expectShape(await runCli(['-C', dir, '--json', 'run', 'p']), 'run');
+    expect(ran.steps[0]).toMatchObject({ id: 'hi', result: 'succeeded', outputs: { greeting: 'hi world' } });
+    const plan = expectShape(await runCli(['-C', dir, '--json', '--dry-run', 'run', 'p', '--input', 'who=you']), 'run');
+    expect(plan).toMatchObject({ dryRun: true, inputs: { who: 'you' }, steps: [{ result: 'planned' }] });
+    expect(expectShape(await runCli(['-C', dir, '--json', 'pipelines', 'list']), 'pipelinesList').pipelines[0]).toMatchObject({ name: 'p', kind: 'pipeline' });
+    expect(expectShape(await runCli(['-C', dir, '--json', 'pipelines', 'show', 'promote']), 'pipelinesShow').name).toBe('promote');
+  });
+
   it('errors: invalid input (exit 2), a failed operation (exit 1) and a usage error are one JSON document', async () => {
     const { dir } = envRepo();
     const bad = await runCli(['-C', dir, '--json', 'render', '--env', 'staging']);
