@@ -87,6 +87,14 @@ export interface HistoryArgs extends Globals {
 
 export type DoctorArgs = Globals;
 
+export interface RunArgs extends Globals {
+  /** A pipeline of the env repo's gitops-flow.yaml. */
+  pipeline: string;
+  /** `name=value` each. */
+  inputs?: string[];
+  env?: string;
+}
+
 /** Every verb the module exposes, and whether it changes something outside its inputs (git remote, cluster). */
 export const VERBS = {
   render: { sideEffects: false },
@@ -99,6 +107,8 @@ export const VERBS = {
   status: { sideEffects: true },
   history: { sideEffects: false },
   doctor: { sideEffects: true },
+  // A pipeline's steps deploy, push and run commands.
+  run: { sideEffects: true },
 } as const;
 
 export type Verb = keyof typeof VERBS;
@@ -180,6 +190,10 @@ export function statusArgv(a: StatusArgs): string[] {
 
 export function historyArgv(a: HistoryArgs): string[] {
   return [...globals(a, true), 'history', ...opt('--env', a.env), ...opt('--since', a.since), ...opt('--limit', a.limit)];
+}
+
+export function runArgv(a: RunArgs): string[] {
+  return [...globals(a), 'run', a.pipeline, ...(a.inputs ?? []).flatMap((i) => ['--input', i]), ...opt('--env', a.env)];
 }
 
 export function doctorArgv(a: DoctorArgs): string[] {

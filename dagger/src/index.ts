@@ -17,6 +17,7 @@ import {
   renderArgv,
   restoreArgv,
   rollbackArgv,
+  runArgv,
   statusArgv,
   suggestArgv,
 } from './argv.js';
@@ -37,6 +38,8 @@ interface EnvRepo {
 /** The env repo (none for suggest, which clones it itself) and the credentials one function call uses. */
 interface Inputs {
   envRepo?: EnvRepo;
+  /** Secret variables for the `secrets:` that run: steps declare: names[i] gets values[i]. */
+  stepSecrets?: { names: string[]; values: Secret[] };
   kubeconfig?: Secret;
   gitToken?: Secret;
   dockerConfig?: Secret;
@@ -87,7 +90,7 @@ export class GitopsFlow {
     gitToken?: Secret,
   ): Promise<string> {
     const argv = renderArgv({ repoDir: REPO_DIR, env, ref });
-    return (await this.run({ envRepo: { repo, repoUrl, branch }, gitToken }, argv, false)).stdout();
+    return (await this.runCli({ envRepo: { repo, repoUrl, branch }, gitToken }, argv, false)).stdout();
   }
 
   /** Set images in an env overlay of a remote env repo and push a merge-request branch with GitLab push options; returns the result as JSON. */
@@ -129,7 +132,7 @@ export class GitopsFlow {
     const argv = suggestArgv({
       envRepo, env, images, targetBranch, pushToTarget, mergeRequest, upstreamProject, upstreamCommit, upstreamRef, upstreamPipeline, upstreamPipelineUrl, upstreamMessage, pinDigest, dryRun,
     });
-    return (await this.run({ gitToken, dockerConfig }, argv, true)).stdout();
+    return (await this.runCli({ gitToken, dockerConfig }, argv, true)).stdout();
   }
 
   /** Render, server-side apply, wait for every workload; restore the last good render on failure. Returns the repo with the rendered manifest and the verification record. */
@@ -161,7 +164,7 @@ export class GitopsFlow {
     dryRun = false,
   ): Promise<Directory> {
     const argv = deployArgv({ repoDir: REPO_DIR, env, ref, timeout, lastGood, dryRun });
-    return (await this.run({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
+    return (await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
   }
 
   /** Copy images from one environment to the next, commit, deploy, verify, push. Returns the changed repo (export it). */
@@ -199,7 +202,7 @@ export class GitopsFlow {
     dryRun = false,
   ): Promise<Directory> {
     const argv = promoteArgv({ repoDir: REPO_DIR, from, to, images, noDeploy, noPush, timeout, force, dryRun });
-    return (await this.run({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
+    return (await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
   }
 
   /** Put an environment's overlay back to its previous release (or --to) as a new commit, deploy, verify, push, and pin it. Returns the changed repo. */
@@ -235,7 +238,7 @@ export class GitopsFlow {
     dryRun = false,
   ): Promise<Directory> {
     const argv = rollbackArgv({ repoDir: REPO_DIR, env, to, reason, noDeploy, noPush, timeout, dryRun });
-    return (await this.run({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
+    return (await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
   }
 
   /** Disaster recovery: re-apply an environment exactly as git had it at a commit or time, and record it as a commit. Returns the changed repo. */
@@ -271,7 +274,7 @@ export class GitopsFlow {
     dryRun = false,
   ): Promise<Directory> {
     const argv = restoreArgv({ repoDir: REPO_DIR, env, allEnvs, at, noDeploy, noPush, timeout, dryRun });
-    return (await this.run({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
+    return (await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
   }
 
   /** What runs where, since when, verified or pending, and drift against the clusters (JSON). */
@@ -295,7 +298,7 @@ export class GitopsFlow {
     cluster?: Service,
   ): Promise<string> {
     const argv = statusArgv({ repoDir: REPO_DIR, noCluster });
-    return (await this.run({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).stdout();
+    return (await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).stdout();
   }
 
   /** Every release, newest first, from git (JSON). */
@@ -317,7 +320,7 @@ export class GitopsFlow {
     gitToken?: Secret,
   ): Promise<string> {
     const argv = historyArgv({ repoDir: REPO_DIR, env, since, limit });
-    return (await this.run({ envRepo: { repo, repoUrl, branch }, gitToken }, argv, false)).stdout();
+    return (await this.runCli({ envRepo: { repo, repoUrl, branch }, gitToken }, argv, false)).stdout();
   }
 
   /** Check the toolbox's tools against ci/tools.json, the env repo's config and cluster access (JSON; a failed check is in the report, not an error). */
@@ -343,8 +346,46 @@ export class GitopsFlow {
     return c.withExec(['gitops-flow', ...argv], { expect: ReturnType.Any }).stdout();
   }
 
+  /**
+   * Run a pipeline of the env repo's gitops-flow.yaml (gitops-flow run): its run: steps execute inside
+   * this pinned toolbox, so a laptop and CI run the same commands in the same image. Returns the repo.
+   */
+  @func({ cache: 'never' })
+  async run(
+    /** Pipeline name (gitops-flow pipelines list). */
+    pipeline: string,
+    /** The env repo working copy (--repo .). */
+    repo?: Directory,
+    /** Or the env repo's clone URL (CI). */
+    repoUrl?: string,
+    /** Branch to clone with --repo-url. */
+    branch = 'main',
+    /** Inputs of the pipeline, each name=value. */
+    inputs: string[] = [],
+    /** The environment that environment.* reads (default: the pipeline's environment:). */
+    env?: string,
+    /** Names of the secret variables the pipeline's run: steps declare under secrets:, in the order of secretValues. */
+    secretNames: string[] = [],
+    /** Their values (env://NAME), in the order of secretNames. */
+    secretValues: Secret[] = [],
+    /** kubeconfig with the environments' contexts (file://$HOME/.kube/config); mounted as a file. */
+    kubeconfig?: Secret,
+    /** Token that may push to the env repo (env://GITOPS_FLOW_GIT_TOKEN). */
+    gitToken?: Secret,
+    /** GCP service-account key for GKE environments (file://key.json); mounted as a file. */
+    gcpKey?: Secret,
+    /** A cluster reachable as a service, bound as host `cluster`. */
+    cluster?: Service,
+    /** Print the plan (steps, conditions, inputs) and run nothing. */
+    dryRun = false,
+  ): Promise<Directory> {
+    if (secretNames.length !== secretValues.length) throw new Error('Pass one --secret-values per --secret-names, in the same order.');
+    const argv = runArgv({ repoDir: REPO_DIR, pipeline, inputs, env, dryRun });
+    return (await this.runCli({ envRepo: { repo, repoUrl, branch }, stepSecrets: { names: secretNames, values: secretValues }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
+  }
+
   /** The toolbox with the env repo at REPO_DIR, the secrets as files or secret variables, then the CLI run. */
-  private async run(inputs: Inputs, argv: string[], sideEffects: boolean): Promise<Container> {
+  private async runCli(inputs: Inputs, argv: string[], sideEffects: boolean): Promise<Container> {
     return (await this.prepare(inputs, sideEffects)).withExec(['gitops-flow', ...argv]);
   }
 
@@ -360,6 +401,8 @@ export class GitopsFlow {
         .withEnvVariable('CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE', GCP_KEY_PATH);
     }
     if (inputs.cluster) c = c.withServiceBinding('cluster', inputs.cluster);
+    const { names = [], values = [] } = inputs.stepSecrets ?? {};
+    for (const [i, name] of names.entries()) c = c.withSecretVariable(name, values[i] as Secret);
     if (sideEffects) c = c.withEnvVariable('GITOPS_FLOW_INVOCATION', invocationId());
     const r = inputs.envRepo;
     if (!r) return c.withWorkdir('/tmp');

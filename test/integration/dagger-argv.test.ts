@@ -16,6 +16,7 @@ import {
   renderArgv,
   restoreArgv,
   rollbackArgv,
+  runArgv,
   statusArgv,
   suggestArgv,
 } from '../../dagger/src/argv.js';
@@ -74,6 +75,17 @@ describe('contract: the Dagger functions\' argv run through the real CLI', () =>
     const restoreUat = await runCli(restoreArgv({ repoDir: dir, env: 'uat', at: 'HEAD~1', noDeploy: true, noPush: true }));
     expect(restoreUat.code, restoreUat.stderr).toBe(0);
     expect(readFileSync(join(dir, UAT), 'utf8')).toContain('1.4.2');
+  });
+
+  it('contract: run executes a pipeline of gitops-flow.yaml with its inputs and environment', async () => {
+    const yaml = 'pipelines:\n  release:\n    inputs: { target: { required: true } }\n    steps:\n      - run: [sh, -c, \'echo "$1 in $2" > ran.txt\', x, "${{ inputs.target }}", "${{ environment.name }}"]\n';
+    const dir = cloneRemote(makeRemote(exampleFiles({ 'gitops-flow.yaml': yaml })));
+    const plan = await runCli(runArgv({ repoDir: dir, pipeline: 'release', inputs: ['target=uat'], env: 'prod', dryRun: true }));
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stderr).toContain('Plan of pipeline release (environment prod); nothing is run.');
+    const r = await runCli(runArgv({ repoDir: dir, pipeline: 'release', inputs: ['target=uat'], env: 'prod' }));
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('uat in prod\n');
   });
 
   it('contract: status, history and doctor print JSON', async () => {

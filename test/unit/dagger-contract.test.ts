@@ -173,9 +173,11 @@ describe('contract: the toolbox recipe', () => {
     expect(secretLeaks(files, checker)).toEqual([]);
     // Every Secret argument of every function is one the helper mounts or exposes as a secret variable.
     const secretParams = new Set(functions().flatMap((f) => f.params.filter((p) => p.type.includes('Secret')).map((p) => p.name)));
-    expect([...secretParams].sort()).toEqual(['dockerConfig', 'gcpKey', 'gitToken', 'kubeconfig']);
+    expect([...secretParams].sort()).toEqual(['dockerConfig', 'gcpKey', 'gitToken', 'kubeconfig', 'secretValues']);
     const secured = files.flatMap((f) => [...methodCalls(f, 'withSecretVariable'), ...methodCalls(f, 'withMountedSecret')]).map((c) => (c.arguments[1] as ts.Expression).getText());
-    for (const name of secretParams) expect(secured).toContain(`inputs.${name}`);
+    for (const name of [...secretParams].filter((p) => p !== 'secretValues')) expect(secured).toContain(`inputs.${name}`);
+    // run's secretValues (the secrets: its pipeline's run: steps declare) become secret variables one by one.
+    expect(secured).toContain('values[i] as Secret');
   });
 
   it('contract: the secret check is not vacuous: it flags a secret turned into an environment value', () => {
@@ -273,6 +275,7 @@ describe('contract: the functions', () => {
       status: argv.statusArgv({ ...d, noCluster: true }),
       history: argv.historyArgv({ ...d, env: 'dev', since: '2026-01-01', limit: 3 }),
       doctor: argv.doctorArgv(d),
+      run: argv.runArgv({ ...d, pipeline: 'release', inputs: ['target=uat'], env: 'uat' }),
     };
     const flagsIn = (help: string) => new Set(help.match(/--[a-z][a-z-]*/g) ?? []);
     const globals = flagsIn((await runCli(['--help'])).stdout);
