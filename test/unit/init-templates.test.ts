@@ -43,6 +43,18 @@ describe('init templates', () => {
     expect(text).toMatch(/^# /);
   });
 
+  it('gitops-flow.yaml carries a commented example of pipelines and hooks that is valid once uncommented', () => {
+    const text = scaffoldFiles({ app: 'shop', image: { name: 'reg/shop', tag: '1' }, envs: ['qa', 'live'] })['gitops-flow.yaml'] as string;
+    const start = text.indexOf('# pipelines:');
+    expect(start).toBeGreaterThan(0);
+    const example = text.slice(text.indexOf('# environments:')).split('\n').filter((l) => /^# (environments|pipelines|  )/.test(l)).map((l) => l.slice(2)).join('\n');
+    const config = parseConfig(`environments:\n  qa: {}\n${example.replace('environments:\n', '')}\n`);
+    expect(Object.keys(config.pipelines ?? {})).toEqual(['smoke-release']);
+    expect(config.environments?.live?.hooks?.promote?.after?.verify?.[0]?.name).toBe('smoke test');
+    // Commented out: the file as written declares no pipeline.
+    expect(parseConfig(text).pipelines).toBeUndefined();
+  });
+
   it('overlays set the image by tag or digest, in their own namespace', () => {
     const digest = `sha256:${'b'.repeat(64)}`;
     const files = scaffoldFiles({ app: 'shop', image: { name: 'reg/shop', digest }, envs: ['dev'] });

@@ -157,8 +157,52 @@ function config(envs: string[]): string {
     '  mergeRequest:',
     '    autoMerge: auto_merge   # merge_when_pipeline_succeeds before GitLab 17.11',
     '    labels: [gitops-flow]',
+    '',
+    ...examplePipeline(envs),
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** The example of pipelines and hooks in gitops-flow.yaml, commented out (a test uncomments and validates it). */
+function examplePipeline(envs: string[]): string[] {
+  const first = envs[0] ?? 'dev';
+  const last = envs.at(-1) ?? first;
+  return [
+    '# Pipelines and hooks: your own steps around the built-in ones, written like GitHub Actions steps',
+    '# (README, "Pipelines"; gitops-flow pipelines show promote). A run: step is an argv list or a script',
+    '# in this repo, never a shell line; it sees only the secrets it declares.',
+    '#',
+    `# A smoke test after every verified deploy of ${last} by promote: if it fails, the last good render is`,
+    '# re-applied and nothing is pushed. (hooks: at the top level apply to every environment.)',
+    '# environments:',
+    `#   ${last}:`,
+    '#     hooks:',
+    '#       promote:',
+    '#         after:',
+    '#           verify:',
+    '#             - name: smoke test',
+    "#               run: [scripts/smoke-test.sh, '${{ environment.name }}']",
+    '#               timeout: 2m',
+    '#               retries: 1',
+    '#',
+    `# A pipeline: gitops-flow run smoke-release --input env=${first}`,
+    '# pipelines:',
+    '#   smoke-release:',
+    '#     description: deploy, smoke-test, and put the last good render back if the test fails',
+    '#     inputs:',
+    `#       env: { default: ${first} }`,
+    "#     environment: '${{ inputs.env }}'",
+    '#     steps:',
+    '#       - id: deploy',
+    '#         uses: deploy',
+    "#         with: { env: '${{ inputs.env }}' }",
+    '#       - name: smoke test',
+    '#         run: scripts/smoke-test.sh',
+    "#         env: { WORKLOADS: '${{ steps.deploy.outputs.workloads }}' }",
+    '#         secrets: [SMOKE_TOKEN]',
+    '#       - uses: restore-last-good',
+    '#         if: failure()',
+  ];
 }
 
 /**
