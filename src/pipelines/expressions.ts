@@ -121,7 +121,7 @@ export function parseExpression(src: string): Expr {
     let left = next();
     for (;;) {
       const t = peek();
-      if (!t || t.type !== 'op' || !ops.includes(t.text as BinaryOp)) return left;
+      if (t?.type !== 'op' || !ops.includes(t.text as BinaryOp)) return left;
       pos++;
       left = { kind: 'binary', op: t.text as BinaryOp, left, right: next() };
     }
@@ -159,7 +159,7 @@ export function parseExpression(src: string): Expr {
     const parts = [t.text];
     while (eat('.')) {
       const p = peek();
-      if (!p || p.type !== 'ident') fail('expected a name after "."');
+      if (p?.type !== 'ident') fail('expected a name after "."');
       parts.push((p as Token).text);
       pos++;
     }

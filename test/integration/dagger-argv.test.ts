@@ -78,6 +78,7 @@ describe('contract: the Dagger functions\' argv run through the real CLI', () =>
   });
 
   it('contract: run executes a pipeline of gitops-flow.yaml with its inputs and environment', async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a gitops-flow pipeline expression, not a template
     const yaml = 'pipelines:\n  release:\n    inputs: { target: { required: true } }\n    steps:\n      - run: [sh, -c, \'echo "$1 in $2" > ran.txt\', x, "${{ inputs.target }}", "${{ environment.name }}"]\n';
     const dir = cloneRemote(makeRemote(exampleFiles({ 'gitops-flow.yaml': yaml })));
     const plan = await runCli(runArgv({ repoDir: dir, pipeline: 'release', inputs: ['target=uat'], env: 'prod', dryRun: true }));

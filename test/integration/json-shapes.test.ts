@@ -99,6 +99,7 @@ describe('--json shapes (stdout is one JSON document of the documented shape)', 
   });
 
   it('run (and its --dry-run plan), pipelines list and pipelines show', async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a gitops-flow pipeline expression, not a template
     const yaml = 'pipelines:\n  p:\n    inputs: { who: { default: world } }\n    steps:\n      - id: hi\n        run: [sh, -c, \'echo "greeting=hi $1" >> "$GITOPS_FLOW_OUTPUT"\', x, "${{ inputs.who }}"]\n';
     const dir = makeRepo(exampleFiles({ 'gitops-flow.yaml': yaml }));
     const ran = expectShape(await runCli(['-C', dir, '--json', 'run', 'p']), 'run');

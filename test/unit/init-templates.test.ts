@@ -47,7 +47,7 @@ describe('init templates', () => {
     const text = scaffoldFiles({ app: 'shop', image: { name: 'reg/shop', tag: '1' }, envs: ['qa', 'live'] })['gitops-flow.yaml'] as string;
     const start = text.indexOf('# pipelines:');
     expect(start).toBeGreaterThan(0);
-    const example = text.slice(text.indexOf('# environments:')).split('\n').filter((l) => /^# (environments|pipelines|  )/.test(l)).map((l) => l.slice(2)).join('\n');
+    const example = text.slice(text.indexOf('# environments:')).split('\n').filter((l) => /^# (environments|pipelines| {2})/.test(l)).map((l) => l.slice(2)).join('\n');
     const config = parseConfig(`environments:\n  qa: {}\n${example.replace('environments:\n', '')}\n`);
     expect(Object.keys(config.pipelines ?? {})).toEqual(['smoke-release']);
     expect(config.environments?.live?.hooks?.promote?.after?.verify?.[0]?.name).toBe('smoke test');

@@ -165,6 +165,8 @@ function config(envs: string[]): string {
 
 /** The example of pipelines and hooks in gitops-flow.yaml, commented out (a test uncomments and validates it). */
 function examplePipeline(envs: string[]): string[] {
+  // A pipeline expression, written out: `${{ inner }}`.
+  const e = (inner: string) => '$' + `{{ ${inner} }}`;
   const first = envs[0] ?? 'dev';
   const last = envs.at(-1) ?? first;
   return [
@@ -181,7 +183,7 @@ function examplePipeline(envs: string[]): string[] {
     '#         after:',
     '#           verify:',
     '#             - name: smoke test',
-    "#               run: [scripts/smoke-test.sh, '${{ environment.name }}']",
+    `#               run: [scripts/smoke-test.sh, '${e('environment.name')}']`,
     '#               timeout: 2m',
     '#               retries: 1',
     '#',
@@ -191,14 +193,14 @@ function examplePipeline(envs: string[]): string[] {
     '#     description: deploy, smoke-test, and put the last good render back if the test fails',
     '#     inputs:',
     `#       env: { default: ${first} }`,
-    "#     environment: '${{ inputs.env }}'",
+    `#     environment: '${e('inputs.env')}'`,
     '#     steps:',
     '#       - id: deploy',
     '#         uses: deploy',
-    "#         with: { env: '${{ inputs.env }}' }",
+    `#         with: { env: '${e('inputs.env')}' }`,
     '#       - name: smoke test',
     '#         run: scripts/smoke-test.sh',
-    "#         env: { WORKLOADS: '${{ steps.deploy.outputs.workloads }}' }",
+    `#         env: { WORKLOADS: '${e('steps.deploy.outputs.workloads')}' }`,
     '#         secrets: [SMOKE_TOKEN]',
     '#       - uses: restore-last-good',
     '#         if: failure()',
