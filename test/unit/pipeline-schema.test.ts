@@ -1,10 +1,13 @@
 /** The pipelines and hooks of gitops-flow.yaml: accepted shapes, and each rejection with its message. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/core/config.js';
 import type { GitopsError } from '../../src/core/errors.js';
 import { DEFAULT_PIPELINES } from '../../src/pipelines/defaults.js';
 import { parseOutputs } from '../../src/pipelines/run-step.js';
 import { stepEnvironment } from '../../src/pipelines/run-step.js';
+import { REPO_ROOT } from '../helpers/git-fixtures.js';
 
 const problems = (yaml: string): string[] => {
   try {
@@ -55,6 +58,18 @@ environments:
   it('the built-in verbs\' default pipelines pass their own validation', () => {
     const yaml = JSON.stringify({ pipelines: Object.fromEntries(Object.entries(DEFAULT_PIPELINES).map(([k, v]) => [`default-${k}`, { ...v, steps: v.steps.map((s) => ({ run: [String(s.uses)], ...(s.if && { if: s.if }) })) }])) });
     expect(problems(yaml)).toEqual([]);
+  });
+});
+
+describe('the README', () => {
+  it('the complete example of "Pipelines" is a valid gitops-flow.yaml', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Pipelines'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    expect(yaml).toContain('pipelines:');
+    const config = parseConfig(yaml);
+    expect(Object.keys(config.pipelines ?? {})).toEqual(['release']);
+    expect(config.environments?.prod?.hooks?.promote?.after?.verify).toHaveLength(1);
   });
 });
 
