@@ -4,7 +4,7 @@
  * declares; its output is scrubbed (declared secrets too); it writes outputs the GitHub way, `key=value`
  * lines or `key<<DELIM` … `DELIM` blocks, to the file named by GITOPS_FLOW_OUTPUT.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from '../adapters/exec.js';
@@ -43,6 +43,10 @@ export async function runCommand(c: RunCommand, ctx: CommandContext): Promise<Re
   const [first = '', ...args] = c.argv;
   // A path (the script form, or a list whose command names a file, ./smoke.sh) must stay in the repo.
   const cmd = c.script || first.includes('/') ? confine(c.root, first, `run: ${first}`) : first;
+  if (cmd !== first || c.script) {
+    const kind = await stat(cmd).catch(() => undefined);
+    if (!kind?.isFile()) throw stepFailed(c.name, `has no script at ${JSON.stringify(first)} in the env repo`);
+  }
   const scrubber = new Scrubber(ctx.io.env, c.secrets);
   const log = scrubbed(ctx.log, scrubber);
   const dir = await mkdtemp(join(tmpdir(), 'gitops-flow-step-'));

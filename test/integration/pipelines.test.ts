@@ -219,6 +219,34 @@ pipelines:
     expect(json(again.stdout).steps[0]).toMatchObject({ result: 'skipped', outputs: { changed: 'false', pushed: 'false' } });
   });
 
+  it('rollback brings a release back; a second run has nothing to do', async () => {
+    const { dir, remote } = repoWith(`
+pipelines:
+  back:
+    inputs: { to: { required: true } }
+    steps:
+      - id: rollback
+        uses: rollback
+        with: { env: dev, to: '\${{ inputs.to }}', deploy: false, reason: smoke failed }
+`);
+    const good = gitSync(dir, ['rev-parse', 'HEAD']);
+    commitFiles(dir, withDevTag('1.4.2'), 'dev 1.4.2');
+    gitSync(dir, ['push', '--quiet', 'origin', 'main']);
+    const first = await runCli(['-C', dir, '--json', 'run', 'back', '--input', `to=${good}`]);
+    expect(first.stderr).not.toContain('error');
+    expect(json(first.stdout).steps[0]).toMatchObject({ result: 'succeeded', outputs: { changed: 'true', pushed: 'true' } });
+    expect(gitSync(remote.dir, ['show', `main:${DEV}`])).toContain('"1.0.0"');
+    const again = await runCli(['-C', dir, '--json', 'run', 'back', '--input', `to=${good}`]);
+    expect(json(again.stdout).steps[0]).toMatchObject({ result: 'skipped', outputs: { changed: 'false' } });
+  });
+
+  it('a script that is not in the repo fails the step, naming it', async () => {
+    const { dir } = repoWith('pipelines:\n  p:\n    steps: [{ run: scripts/missing.sh }]\n');
+    const r = await runCli(['-C', dir, 'run', 'p']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error[STEP_FAILED]: Step "scripts/missing.sh" has no script at "scripts/missing.sh" in the env repo.');
+  });
+
   it('restore-last-good is skipped when nothing was deployed; pipeline/<name> runs another pipeline with inputs', async () => {
     const { dir } = repoWith(`
 pipelines:
