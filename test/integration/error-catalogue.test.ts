@@ -22,6 +22,7 @@ import { serveGitHttp } from '../helpers/http-git.js';
 import { freePort, type Registry, serveStubRegistry, startRegistry, startTokenServer } from '../helpers/registry.js';
 import { type ForgeStub, startForgeStub } from '../helpers/forge-stub.js';
 import { forgeToken } from '../../src/forges/resolve.js';
+import { racedEnv } from '../helpers/push-race.js';
 import { cloneRemote, commitFiles, exampleFiles, gitSync, makeRemote, makeRepo, REPO_ROOT, tempDir, writeFiles } from '../helpers/git-fixtures.js';
 
 const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
@@ -307,6 +308,14 @@ const CLI_CASES: CliCase[] = [
     code: 'PUSH_REJECTED', exit: 1, value: 'main', hint: 'nothing was force-pushed',
     run: () => cli(refusingRemote('non-fast-forward (the stub refuses every push)'), ['promote', '--from', 'dev', '--to', 'uat', '--no-deploy']),
   },
+  { code: 'REPLAY_CONFLICT', exit: 1, value: UAT, hint: `git log -p origin/main -- ${UAT}`, run: () => {
+    // Someone deletes uat's overlay and pushes just before our push: the replay finds no overlay.
+    const remote = makeRemote(exampleFiles({ [DEV]: withTag(DEV, '1.4.2') }));
+    const mine = cloneRemote(remote);
+    const theirs = cloneRemote(remote);
+    commitFiles(theirs, { [UAT]: null }, 'uat retired');
+    return cli(mine, ['promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], racedEnv(theirs));
+  } },
   { code: 'REPO_LOCKED', exit: 1, value: `pid ${process.pid}`, hint: 'GITOPS_FLOW_LOCK_WAIT', run: () => {
     // This test process holds the lock (alive, same host), and the run waits 0 s for it.
     const dir = clone();

@@ -5,6 +5,7 @@
  * left by a dead process on this host is taken over by an atomic rename, then re-checked.
  */
 import { link, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { git } from '../../adapters/git.js';
@@ -25,15 +26,22 @@ interface Holder {
   started: string;
 }
 
+/** What the holder of the lock should know: whether it took the lock over from a run that died. */
+export interface RepoLock {
+  /** The dead run (`pid … on … (since …)`) whose lock was taken over; its half-done work may be left. */
+  tookOverFrom?: string;
+}
+
 /** Runs `fn` holding the lock of the working copy at `root`. */
-export async function withRepoLock<T>(root: string, ctx: CommandContext, fn: () => Promise<T>): Promise<T> {
+export async function withRepoLock<T>(root: string, ctx: CommandContext, fn: (lock: RepoLock) => Promise<T>): Promise<T> {
   const gitDir = (await git(['rev-parse', '--absolute-git-dir'], { ...gitContext(ctx, root), dryRun: false })).stdout.trim();
   const file = join(gitDir, LOCK_FILE);
   const waitText = ctx.io.env.GITOPS_FLOW_LOCK_WAIT;
   const waitMs = waitText ? parseDuration(waitText, 'GITOPS_FLOW_LOCK_WAIT') : LOCK_WAIT_MS;
-  const mine = await acquire(file, waitMs, ctx);
+  const { mine, tookOverFrom } = await acquireReporting(file, waitMs, ctx);
   try {
-    return await fn();
+    if (tookOverFrom) await removeGitLocks(gitDir, ctx);
+    return await fn(tookOverFrom ? { tookOverFrom } : {});
   } finally {
     // Remove it only while it is still ours (a takeover by someone else must not be undone).
     if ((await readFile(file, 'utf8').catch(() => '')) === mine) await unlink(file).catch(() => undefined);
@@ -42,6 +50,32 @@ export async function withRepoLock<T>(root: string, ctx: CommandContext, fn: () 
 
 /** Takes the lock at `file`, waiting up to `waitMs`; returns the content written (our token). */
 export async function acquire(file: string, waitMs: number, ctx: CommandContext): Promise<string> {
+  return (await acquireReporting(file, waitMs, ctx)).mine;
+}
+
+/**
+ * git's own lock files a run killed mid-command leaves behind (index, HEAD, refs, shallow, config):
+ * once we hold the lock of a run that died, a git lock still there after a grace period (a
+ * reparented git child of the dead run may be finishing) is that run's, and is removed.
+ */
+async function removeGitLocks(gitDir: string, ctx: CommandContext): Promise<void> {
+  const candidates = ['index.lock', 'HEAD.lock', 'ORIG_HEAD.lock', 'FETCH_HEAD.lock', 'packed-refs.lock', 'shallow.lock', 'config.lock'].map((f) => join(gitDir, f));
+  const refs = await git(['for-each-ref', '--format=%(refname)'], { cwd: gitDir, env: ctx.io.env, log: ctx.log }, { allowFailure: true });
+  candidates.push(...refs.stdout.split('\n').filter(Boolean).map((r) => join(gitDir, `${r}.lock`)));
+  const left = candidates.filter((f) => existsSync(f));
+  if (left.length === 0) return;
+  await new Promise((r) => setTimeout(r, GIT_LOCK_GRACE_MS));
+  for (const f of left.filter((x) => existsSync(x))) {
+    await rm(f, { force: true });
+    ctx.log.info(`Removed ${f}, left by the run that died.`);
+  }
+}
+
+/** How long a git lock file may take to go away on its own after a takeover. */
+const GIT_LOCK_GRACE_MS = 2_000;
+
+async function acquireReporting(file: string, waitMs: number, ctx: CommandContext): Promise<{ mine: string; tookOverFrom?: string }> {
+  let tookOverFrom: string | undefined;
   const me: Holder = { pid: process.pid, hostname: hostname(), started: new Date().toISOString() };
   const mine = `${JSON.stringify(me)}\n`;
   const deadline = Date.now() + waitMs;
@@ -49,7 +83,7 @@ export async function acquire(file: string, waitMs: number, ctx: CommandContext)
   for (;;) {
     try {
       await writeFile(file, mine, { flag: 'wx', mode: 0o644 });
-      return mine;
+      return { mine, ...(tookOverFrom && { tookOverFrom }) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
@@ -57,7 +91,10 @@ export async function acquire(file: string, waitMs: number, ctx: CommandContext)
     if (seen === undefined) continue; // released between our create and read: try again at once
     const holder = parseHolder(seen);
     if (await isStale(file, seen, holder)) {
-      if (await takeOver(file, seen)) ctx.log.info(`Took over a stale lock ${file} left by ${describe(holder)} (no longer running).`);
+      if (await takeOver(file, seen)) {
+        tookOverFrom = describe(holder);
+        ctx.log.info(`Took over a stale lock ${file} left by ${tookOverFrom} (no longer running).`);
+      }
       continue;
     }
     if (Date.now() >= deadline) {

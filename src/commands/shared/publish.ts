@@ -2,9 +2,11 @@
  * Landing a change on the target branch without ever force-pushing: push; when someone pushed first,
  * fetch the new tip, replay the edit on it (re-checking it still applies), and retry with backoff.
  */
-import { fetch, git, type GitContext, push } from '../../adapters/git.js';
+import { isAbsolute, relative } from 'node:path';
+import { fetch, git, type GitContext, push, revParse } from '../../adapters/git.js';
 import type { ResolvedConfig } from '../../core/config.js';
-import { failed } from '../../core/errors.js';
+import { failed, GitopsError, quote } from '../../core/errors.js';
+import { PIN_FILE } from './pin.js';
 
 /**
  * 20 writers at once on one branch needed up to 8 attempts (test/integration/concurrent-writers.test.ts,
@@ -45,9 +47,42 @@ export async function pushWithReplay(
     }
     p.onRetry?.(attempt, r.stderr.split('\n').find((l) => /rejected|fetch first|non-fast-forward|incorrect old value|cannot lock ref/.test(l)) ?? 'rejected');
     await sleep(backoffMs(attempt));
+    const base = await revParse(`refs/remotes/origin/${p.branch}`, g);
     await resetToRemote(p.branch, g, p.depth);
-    if (!(await p.replay())) return { attempts: attempt, landed: false };
+    let again: boolean;
+    try {
+      again = await p.replay();
+    } catch (e) {
+      throw await replayConflict(e, { branch: p.branch, base }, g);
+    }
+    if (!again) return { attempts: attempt, landed: false };
   }
+}
+
+/**
+ * The edit was valid on the tip it was made on, but not on the tip someone else pushed since (its
+ * overlay deleted or rewritten, its env pinned): a real conflict, exit 1, naming the file. Failures of
+ * the operation itself (a rollout, the cluster) pass through unchanged.
+ */
+async function replayConflict(e: unknown, p: { branch: string; base: string | undefined }, g: GitContext): Promise<unknown> {
+  const errno = e as NodeJS.ErrnoException;
+  const value = e instanceof GitopsError ? (e.exitCode === 2 ? (e.value ?? '') : undefined) : errno?.code === 'ENOENT' ? (errno.path ?? '') : undefined;
+  if (value === undefined) return e;
+  const since = p.base ? (await git(['diff', '--name-status', '--no-renames', p.base, 'HEAD'], g, { allowFailure: true })).stdout.trim().split('\n').filter(Boolean) : [];
+  const changed = since.map((l) => l.split('\t')[1] ?? '');
+  // The file at fault: the one the error names, or the changed file inside the folder it names.
+  const named = isAbsolute(value) ? relative(g.cwd, value) : value;
+  const pinned = e instanceof GitopsError && e.code === 'ENV_PINNED' ? changed.find((f) => f.endsWith(`/${PIN_FILE}`)) : undefined;
+  const file = pinned ?? changed.find((f) => f === named) ?? changed.find((f) => named.includes('/') && f.startsWith(`${named}/`)) ?? (named.includes('/') ? named : changed[0] ?? named);
+  return new GitopsError({
+    code: 'REPLAY_CONFLICT',
+    exitCode: 1,
+    value: file,
+    message: `${p.branch} changed while this ran, and the change no longer applies to it: ${quote(file)}.`,
+    remediation: `See what was pushed (git log -p origin/${p.branch} -- ${file}), settle it, then run the command again; nothing was pushed.`,
+    details: [e instanceof Error ? e.message : String(e), ...(since.length ? [`changed on ${p.branch} since this run started:`, ...since.map((l) => `  ${l.replace('\t', ' ')}`)] : [])],
+    cause: e,
+  });
 }
 
 /** Exponential backoff with full jitter, capped: 100 ms, 200 ms, 400 ms … ≤ 3 s. */

@@ -20,7 +20,8 @@ import { identity, pushWithReplay } from './publish.js';
 import { type Applied, deployManifest, deployOrRestore, renderEnv, renderPath, restoreLastGood, restoreReason } from './release.js';
 import { checkWorkingCopy } from './sync.js';
 import { recordRelease } from './record.js';
-import { withRepoLock } from './lock.js';
+import { type RepoLock, withRepoLock } from './lock.js';
+import { discardHalfMadeChange } from './crash-recovery.js';
 
 export interface ReleasePlan {
   /** The env repo working copy. */
@@ -65,11 +66,12 @@ interface State {
 
 /** Runs the release holding the working copy's lock, so two local runs never interleave. */
 export function runRelease(plan: ReleasePlan, ctx: CommandContext): Promise<ReleaseResult> {
-  return withRepoLock(plan.root, ctx, () => release(plan, ctx));
+  return withRepoLock(plan.root, ctx, (lock) => release(plan, ctx, lock));
 }
 
-async function release(plan: ReleasePlan, ctx: CommandContext): Promise<ReleaseResult> {
+async function release(plan: ReleasePlan, ctx: CommandContext, lock: RepoLock): Promise<ReleaseResult> {
   const userG = gitContext(ctx, plan.root);
+  if (lock.tookOverFrom && !ctx.opts.dryRun) await discardHalfMadeChange({ root: plan.root, env: plan.env, from: lock.tookOverFrom }, userG);
   const hasRemote = (await git(['remote'], userG)).stdout.split('\n').includes('origin');
   const branch = plan.config.targetBranch;
   const sync = hasRemote && plan.push;
