@@ -41,8 +41,22 @@ export async function apply(file: string, t: ClusterTarget, ctx: KubectlContext,
   return r.stdout.split('\n').filter(Boolean);
 }
 
-/** Waits (watch-based) until the workload's rollout completes; resolves false with kubectl's message when not. */
-export async function rolloutStatus(w: Workload, timeoutMs: number, t: ClusterTarget, ctx: KubectlContext): Promise<{ ok: boolean; message: string }> {
+/**
+ * kubectl's words for an API server it cannot reach right now (stopped, restarting, not serving yet),
+ * as opposed to one that answered and refused: worth retrying while time is left.
+ */
+const TRANSIENT = /connection refused|was refused - did you specify|Unable to connect to the server|the server is currently unable to handle the request|\(ServiceUnavailable\)|TLS handshake timeout|connection reset by peer|http2: client connection lost|unexpected EOF|watch closed before/i;
+
+/** Does kubectl's output say the API server could not be reached (a retry may succeed)? */
+export function isUnreachable(output: string): boolean {
+  return TRANSIENT.test(output);
+}
+
+/**
+ * Waits (watch-based) until the workload's rollout completes; resolves false with kubectl's message
+ * when not, and `unreachable` when that was because the API server could not be reached.
+ */
+export async function rolloutStatus(w: Workload, timeoutMs: number, t: ClusterTarget, ctx: KubectlContext): Promise<{ ok: boolean; message: string; unreachable: boolean }> {
   const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
   const r = await kubectl(['rollout', 'status', `${w.kind.toLowerCase()}/${w.name}`, '--watch=true', `--timeout=${seconds}s`], t, ctx, {
     allowFailure: true,
@@ -50,7 +64,7 @@ export async function rolloutStatus(w: Workload, timeoutMs: number, t: ClusterTa
     ...(w.namespace && { namespace: w.namespace }),
   });
   const text = `${r.stdout}\n${r.stderr}`.trim();
-  return { ok: r.exitCode === 0, message: text.split('\n').filter(Boolean).at(-1) ?? '' };
+  return { ok: r.exitCode === 0, message: text.split('\n').filter(Boolean).at(-1) ?? '', unreachable: r.exitCode !== 0 && isUnreachable(text) };
 }
 
 /**

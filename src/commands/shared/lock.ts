@@ -4,7 +4,7 @@
  * interleave their fetch/commit/reset steps. A second run waits (bounded) and says for whom; a lock
  * left by a dead process on this host is taken over by an atomic rename, then re-checked.
  */
-import { link, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +62,8 @@ async function removeGitLocks(gitDir: string, ctx: CommandContext): Promise<void
   const candidates = ['index.lock', 'HEAD.lock', 'ORIG_HEAD.lock', 'FETCH_HEAD.lock', 'packed-refs.lock', 'shallow.lock', 'config.lock'].map((f) => join(gitDir, f));
   const refs = await git(['for-each-ref', '--format=%(refname)'], { cwd: gitDir, env: ctx.io.env, log: ctx.log }, { allowFailure: true });
   candidates.push(...refs.stdout.split('\n').filter(Boolean).map((r) => join(gitDir, `${r}.lock`)));
+  // `git commit -- <paths>` builds its commit in a temporary index of its own.
+  candidates.push(...(await readdir(gitDir)).filter((f) => /^next-index-\d+\.lock$/.test(f)).map((f) => join(gitDir, f)));
   const left = candidates.filter((f) => existsSync(f));
   if (left.length === 0) return;
   await new Promise((r) => setTimeout(r, GIT_LOCK_GRACE_MS));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { getCredentials } from '../../adapters/gcloud.js';
 import { exportTree } from '../../adapters/git.js';
-import { apply, type ClusterTarget, getJson, kubectl, rolloutStatus } from '../../adapters/kubectl.js';
+import { apply, type ClusterTarget, getJson, isUnreachable, kubectl, rolloutStatus } from '../../adapters/kubectl.js';
 import { build } from '../../adapters/kustomize.js';
 import { ExecError } from '../../adapters/exec.js';
 import type { Environment } from '../../core/config.js';
@@ -65,10 +65,38 @@ function kube(ctx: CommandContext, root: string) {
   return { env: ctx.io.env, log: ctx.log, cwd: root, dryRun: ctx.opts.dryRun };
 }
 
-/** Server-side applies a manifest file; an API error becomes a failed-operation error. */
-export async function applyManifest(file: string, target: ClusterTarget, ctx: CommandContext, root: string): Promise<string[]> {
+/**
+ * Runs `fn` again while kubectl says the API server cannot be reached, with bounded backoff
+ * (1 s, 2 s, 4 s, then 5 s), until `deadline`; then rethrows the last error.
+ */
+async function whileUnreachable<T>(what: string, deadline: number, ctx: CommandContext, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const wait = Math.min(5_000, 1_000 * 2 ** (attempt - 1));
+      if (!(e instanceof ExecError) || !isUnreachable(e.stderr) || Date.now() + wait >= deadline) throw e;
+      ctx.log.info(`The API server is unreachable (${lastLine(e.stderr)}); retrying ${what} in ${wait / 1000} s (${Math.round((deadline - Date.now()) / 1000)} s left).`);
+      await sleep(wait);
+    }
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter(Boolean).at(-1)?.slice(0, 160) ?? '';
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Server-side applies a manifest file, retrying while the API server is unreachable until
+ * `deadline` (default: no retry); an API error becomes a failed-operation error.
+ */
+export async function applyManifest(file: string, target: ClusterTarget, ctx: CommandContext, root: string, deadline = 0): Promise<string[]> {
   try {
-    return await apply(file, target, kube(ctx, root));
+    return await whileUnreachable('the apply', deadline, ctx, () => apply(file, target, kube(ctx, root)));
   } catch (e) {
     if (!(e instanceof ExecError)) throw e;
     // A server dry-run cannot see objects inside a Namespace the same render would create.
@@ -81,24 +109,57 @@ export async function applyManifest(file: string, target: ClusterTarget, ctx: Co
   }
 }
 
-/** A failed kubectl apply as a catalogue error: the cluster did not answer, or it refused the objects. */
+/**
+ * A failed kubectl apply as a catalogue error: the cluster did not answer, or it refused the objects.
+ * What it applied before failing (kubectl prints each object as it goes) is listed, never left unsaid.
+ */
 function applyError(e: ExecError): GitopsError {
-  const unreachable = /connection refused|Unable to connect|no such host|i\/o timeout|the server is currently unable|context was not found|no configuration has been provided/i.test(e.stderr);
+  const unreachable = isUnreachable(e.stderr) || /no such host|i\/o timeout|context was not found|no configuration has been provided/i.test(e.stderr);
+  const applied = e.stdout.split('\n').filter(Boolean);
+  const partial = applied.length ? [`applied before the failure (${applied.length}): ${applied.join(', ')}`] : [];
   return failed(unreachable ? 'CLUSTER_UNREACHABLE' : 'APPLY_FAILED',
     unreachable ? 'The Kubernetes API server is unreachable.' : 'kubectl apply was refused by the API server.',
     unreachable ? 'Check the kubeconfig context of the environment and that the cluster is up (gitops-flow doctor).' : 'Fix the manifest objects named below.',
-    e.stderr.trim().split('\n').slice(-10), e);
+    [...e.stderr.trim().split('\n').slice(-10), ...partial], e);
 }
 
 /** Waits for every workload concurrently within one deadline; returns the failures, explained. */
 export async function verify(workloads: Workload[], timeoutMs: number, target: ClusterTarget, ctx: CommandContext, root: string): Promise<string[]> {
+  return (await verifyAll(workloads, timeoutMs, target, ctx, root)).problems;
+}
+
+/** Can the API server be reached right now? */
+async function reachable(target: ClusterTarget, ctx: CommandContext, root: string): Promise<boolean> {
+  const r = await kubectl(['get', '--raw', '/readyz'], target, kube(ctx, root), { allowFailure: true, timeoutMs: 10_000 });
+  return r.exitCode === 0;
+}
+
+/**
+ * verify, telling apart workloads not ready from workloads whose state could not be read because the
+ * API server was unreachable: a wait cut short by an outage is resumed (with backoff) while time is
+ * left; `unreachable` are those still cut off at the deadline.
+ */
+async function verifyAll(workloads: Workload[], timeoutMs: number, target: ClusterTarget, ctx: CommandContext, root: string): Promise<{ problems: string[]; unreachable: Workload[] }> {
   const k = kube(ctx, root);
+  const deadline = Date.now() + timeoutMs;
   const progress = trackRollouts(workloads, timeoutMs, target, k, ctx);
+  const waitFor = async (w: Workload) => {
+    for (let attempt = 1; ; attempt++) {
+      const r = await rolloutStatus(w, Math.max(1_000, deadline - Date.now()), target, k);
+      if (r.ok || !r.unreachable) return r;
+      // The wait saw the API server go away; a rollout that timed out after it came back is a rollout failure.
+      const up = await reachable(target, ctx, root);
+      const wait = Math.min(5_000, 1_000 * 2 ** (attempt - 1));
+      if (Date.now() + wait >= deadline) return { ...r, unreachable: !up };
+      ctx.log.info(`The API server is unreachable while waiting for ${describeRef(w)} (${r.message}); resuming the wait in ${wait / 1000} s (${Math.round((deadline - Date.now()) / 1000)} s left).`);
+      await sleep(wait);
+    }
+  };
   let results: ({ w: Workload } & Awaited<ReturnType<typeof rolloutStatus>>)[];
   try {
     results = await Promise.all(
       workloads.map(async (w) => {
-        const r = await rolloutStatus(w, timeoutMs, target, k);
+        const r = await waitFor(w);
         await progress.finish(w, r.ok);
         return { w, ...r };
       }),
@@ -106,12 +167,14 @@ export async function verify(workloads: Workload[], timeoutMs: number, target: C
   } finally {
     await progress.close();
   }
+  const unreachable = results.filter((r) => !r.ok && r.unreachable).map((r) => r.w);
+  if (unreachable.length > 0) return { problems: unreachable.map((w) => `${describeRef(w)}: not verified, the API server was unreachable`), unreachable };
   const problems: string[] = [];
   for (const r of results.filter((x) => !x.ok)) {
     problems.push(`${describeRef(r.w)}: ${r.message || 'not ready before the timeout'}`);
     problems.push(...(await explainPods(r.w, target, ctx, root)).map((l) => `  ${l}`));
   }
-  return problems;
+  return { problems, unreachable: [] };
 }
 
 interface PodList {
@@ -158,7 +221,7 @@ async function explainPods(w: Workload, target: ClusterTarget, ctx: CommandConte
  * Creates the namespaces the render puts objects in but does not itself define, so a render applies
  * to a brand-new empty cluster (the disaster-recovery case).
  */
-async function ensureNamespaces(objects: Record<string, unknown>[], target: ClusterTarget, ctx: CommandContext, root: string): Promise<void> {
+async function ensureNamespaces(objects: Record<string, unknown>[], target: ClusterTarget, ctx: CommandContext, root: string, deadline: number): Promise<void> {
   const defined = new Set(objectsOf(objects).filter((o) => o.kind === 'Namespace').map((o) => o.name));
   const valid = (n: string | undefined): n is string => Boolean(n) && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n as string) && !defined.has(n as string);
   const used = new Set(objectsOf(objects).map((o) => o.namespace).filter(valid));
@@ -166,7 +229,7 @@ async function ensureNamespaces(objects: Record<string, unknown>[], target: Clus
   if (used.size === 0) return;
   const manifest = [...used].map((n) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${n}\n`).join('---\n');
   try {
-    await kubectl(['apply', '--server-side', '--field-manager=gitops-flow', '-f', '-'], target, kube(ctx, root), { input: manifest });
+    await whileUnreachable('creating the namespaces', deadline, ctx, () => kubectl(['apply', '--server-side', '--field-manager=gitops-flow', '-f', '-'], target, kube(ctx, root), { input: manifest }));
   } catch (e) {
     throw e instanceof ExecError ? applyError(e) : e;
   }
@@ -213,15 +276,24 @@ export async function deployManifest(
     close();
   }
   ctx.log.info(`Applying ${p.manifestPath} to ${target.context ?? 'the current context'}${ctx.opts.dryRun ? ' (server dry-run)' : ''}`);
-  if (!ctx.opts.dryRun) await ensureNamespaces(parseManifest(p.manifest), target, ctx, p.root);
-  const applied = await applyManifest(p.manifestPath, target, ctx, p.root);
+  // One deadline for the whole deploy: an unreachable API server is waited for within it.
+  const deadline = Date.now() + p.timeoutMs;
+  if (!ctx.opts.dryRun) await ensureNamespaces(parseManifest(p.manifest), target, ctx, p.root, deadline);
+  const applied = await applyManifest(p.manifestPath, target, ctx, p.root, ctx.opts.dryRun ? 0 : deadline);
   if (ctx.opts.dryRun) return { manifestPath: p.manifestPath, applied, workloads };
   onApplied?.({ root: p.root, env: p.env, manifestPath: p.manifestPath, timeoutMs: p.timeoutMs, target, ...(p.lastGood && { lastGood: p.lastGood }) });
   ctx.log.info(`Waiting for ${workloads.length} workload(s): ${workloads.map((w) => `${w.kind}/${w.name}`).join(', ') || 'none'}`);
-  const problems = await verify(workloads, p.timeoutMs, target, ctx, p.root);
+  const { problems, unreachable } = await verifyAll(workloads, Math.max(1_000, deadline - Date.now()), target, ctx, p.root);
   if (problems.length === 0) return { manifestPath: p.manifestPath, applied, workloads };
+  const appliedLine = `applied (${applied.length}): ${applied.join(', ')}`;
+  if (unreachable.length > 0) {
+    // Nothing can be restored through an API server that does not answer: say exactly what state it may be in.
+    throw failed('CLUSTER_UNREACHABLE', `The Kubernetes API server of ${p.env.name} became unreachable during the deploy and did not come back within ${Math.round(p.timeoutMs / 1000)} s.`,
+      'Check that the cluster is up (gitops-flow doctor), then deploy again (applying is idempotent); a longer --timeout rides out a restart. The env repo was not changed.',
+      [appliedLine, ...problems, 'Not restored: the last good render could not be applied while the API server is unreachable.']);
+  }
   throw failed('ROLLOUT_FAILED', `Rollout of ${p.env.name} failed: ${problems.filter((l) => !l.startsWith(' ')).length} workload(s) not ready.`,
-    'Fix the cause named below and deploy again; the env repo was not changed.', problems);
+    'Fix the cause named below and deploy again; the env repo was not changed.', [appliedLine, ...problems]);
 }
 
 /**
@@ -235,7 +307,7 @@ export async function restoreLastGood(a: Applied, why: string, ctx: CommandConte
   try {
     const goodManifest = await a.lastGood.render();
     await writeRender(goodPath, goodManifest);
-    await applyManifest(goodPath, a.target, ctx, a.root);
+    await applyManifest(goodPath, a.target, ctx, a.root, Date.now() + a.timeoutMs);
     const goodWorkloads = workloadsOf(parseManifest(goodManifest), a.env.workloads);
     const after = await verify(goodWorkloads, a.timeoutMs, a.target, ctx, a.root);
     return [after.length === 0 ? `The cluster is back at ${a.lastGood.ref.slice(0, 12)} (last good render).` : `Re-applied ${a.lastGood.ref.slice(0, 12)}, but it is not ready either:`, ...after];
