@@ -1,8 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import { prepareCanaryRun } from './test/setup/canary.js';
+
+// Canary mode is on unless GITOPS_FLOW_CANARY=0: set before any worker starts (they inherit the env).
+prepareCanaryRun();
 
 export default defineConfig({
   test: {
-    reporters: ['default', './test/setup/summary-reporter.ts'],
+    reporters: ['default', './test/setup/summary-reporter.ts', './test/setup/canary-reporter.ts'],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], globalSetup: ['test/setup/tools.ts'] } },
       {

@@ -52,6 +52,11 @@ export function isUnreachable(output: string): boolean {
   return TRANSIENT.test(output);
 }
 
+/** The words in kubectl's output that say why the API server could not be reached, e.g. `connection refused`. */
+export function unreachableReason(output: string): string {
+  return TRANSIENT.exec(output)?.[0] ?? '';
+}
+
 /**
  * Waits (watch-based) until the workload's rollout completes; resolves false with kubectl's message
  * when not, and `unreachable` when that was because the API server could not be reached.

@@ -21,11 +21,18 @@ export async function startDedicatedCluster(o: Omit<StartClusterOptions, 'dir'>)
   const killLeftovers = () => {
     for (const p of Object.values(cluster.pids)) if (isAlive(p.pid) && executable(p.pid).endsWith(p.binary)) process.kill(p.pid, 'SIGKILL');
   };
+  // Interrupted (Ctrl-C, a CI cancel): the detached processes must not outlive the test.
+  const onSignal = (signal: NodeJS.Signals) => {
+    killLeftovers();
+    process.kill(process.pid, signal);
+  };
   process.once('exit', killLeftovers);
+  for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, onSignal);
   return {
     ...cluster,
     dispose: async () => {
       process.off('exit', killLeftovers);
+      for (const s of ['SIGINT', 'SIGTERM'] as const) process.off(s, onSignal);
       await cluster.stop();
       // A restarted kube-apiserver is not among the processes cluster.stop() knows.
       await stopPids(Object.entries(cluster.pids).map(([component, p]) => ({ component, ...p })));
@@ -34,16 +41,27 @@ export async function startDedicatedCluster(o: Omit<StartClusterOptions, 'dir'>)
   };
 }
 
-/** Stops the cluster's kube-apiserver (SIGTERM, then SIGKILL); returns a function that starts it again, as it was, and waits for /readyz. */
+/**
+ * Stops the cluster's kube-apiserver (SIGTERM, then SIGKILL); returns a function that starts it again,
+ * as it was, on the same port, and waits for /readyz. The controller manager is restarted with it:
+ * here its informers, cut off for the outage, otherwise take minutes to catch up ("read version … is
+ * not as new as written version"), which would measure the harness, not gitops-flow.
+ */
 export async function stopApiserver(c: Cluster): Promise<() => Promise<void>> {
-  const p = c.pids['kube-apiserver'];
-  if (!p) throw new Error(`cluster ${c.name} has no kube-apiserver process`);
-  const argv = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-  await stopPids([{ ...p, component: 'kube-apiserver' }], 2_000);
+  const argvOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  const api = c.pids['kube-apiserver'];
+  const kcm = c.pids['kube-controller-manager'];
+  if (!api || !kcm) throw new Error(`cluster ${c.name} has no kube-apiserver or kube-controller-manager process`);
+  const apiArgv = argvOf(api.pid);
+  const kcmArgv = argvOf(kcm.pid);
+  await stopPids([{ ...api, component: 'kube-apiserver' }], 2_000);
   return async () => {
-    const d = await startDaemon(c.dir, 'kube-apiserver', argv[0] as string, argv.slice(1));
+    const d = await startDaemon(c.dir, 'kube-apiserver', apiArgv[0] as string, apiArgv.slice(1));
     c.pids['kube-apiserver'] = { pid: d.pid, binary: d.binary };
     const bin = await clusterBinaries();
     await waitFor('kube-apiserver /readyz after restart', d, async () => (await kubectl(bin, c.kubeconfig, c.context, ['get', '--raw', '/readyz'], { timeoutMs: 5_000 })).stdout.trim() === 'ok', 120_000, 300);
+    await stopPids([{ ...(c.pids['kube-controller-manager'] as NonNullable<typeof kcm>), component: 'kube-controller-manager' }], 5_000);
+    const k = await startDaemon(c.dir, 'kube-controller-manager', kcmArgv[0] as string, kcmArgv.slice(1));
+    c.pids['kube-controller-manager'] = { pid: k.pid, binary: k.binary };
   };
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { inject } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { canaryEnv, recordOutput } from '../setup/canary.js';
 import { REPO_ROOT, tempDir } from './git-fixtures.js';
 
 export interface CliResult {
@@ -15,7 +16,11 @@ export interface CliResult {
   stderr: string;
 }
 
-/** A clean environment: the pinned tools, system git/tar, a private HOME, and `extra`. */
+/**
+ * A clean environment: the pinned tools, system git/tar, a private HOME, and `extra`. In canary mode
+ * (test/setup/canary.ts) also every credential variable holding a canary, and the run's TMPDIR; a
+ * test that needs a variable absent passes it as undefined in `extra`.
+ */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const home = tempDir('gitops-flow-home-');
   return {
@@ -23,6 +28,7 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     HOME: home,
     GIT_CONFIG_NOSYSTEM: '1',
     KUBECONFIG: join(home, 'no-kubeconfig'),
+    ...canaryEnv(),
     ...extra,
   };
 }
@@ -40,7 +46,9 @@ export async function runCli(argv: string[], o: { cwd?: string; env?: NodeJS.Pro
   stdout.on('data', (b: Buffer) => out.push(b));
   stderr.on('data', (b: Buffer) => err.push(b));
   const code = await main(argv, { cwd: o.cwd ?? REPO_ROOT, env: o.env ?? cleanEnv(), stdout, stderr });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+  const result = { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+  recordOutput(argv, result.stdout, result.stderr);
+  return result;
 }
 
 /** Runs the built `bin/gitops-flow.js` as a child process with exactly `env` (no inherited variables). */
@@ -52,6 +60,9 @@ export function runBinary(argv: string[], o: { cwd: string; env: NodeJS.ProcessE
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.on('close', (code) => {
+      recordOutput(argv, stdout, stderr);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
   });
 }

@@ -6,12 +6,15 @@
  * commits, every image where it belongs — with no force push; the retries it took are printed
  * (README "Reliability").
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { cleanEnv, runBinary } from '../helpers/cli.js';
+import { recordFigures } from '../helpers/figures.js';
 import { cloneRemote, exampleFiles, gitSync, makeRemote, tempDir } from '../helpers/git-fixtures.js';
 
 /** 20 in CI; GITOPS_FLOW_WRITERS=<n> to try other counts. */
 const RUNS = Number(process.env.GITOPS_FLOW_WRITERS ?? 20);
+/** Rounds of RUNS writers: 1 in CI, 5 in the soak run (GITOPS_FLOW_SOAK=1), or GITOPS_FLOW_WRITER_ROUNDS. */
+const ROUNDS = Number(process.env.GITOPS_FLOW_WRITER_ROUNDS ?? (process.env.GITOPS_FLOW_SOAK === '1' ? 5 : 1));
 const envOf = (i: number) => (i % 2 === 0 ? 'dev' : i % 4 === 1 ? 'uat' : 'prod');
 const isPromote = (i: number) => i % 5 === 4;
 /** The promotions, one per fifth run: a distinct (target, image) each. */
@@ -20,7 +23,14 @@ const promotionOf = (i: number) => PROMOTIONS[Math.floor(i / 5) % PROMOTIONS.len
 const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
 
 describe('concurrent writers', () => {
-  it(`${RUNS} suggest --push-to-target and promote runs at once all land, none lost, no force push`, { timeout: 300_000 }, async () => {
+  const rounds: Record<string, unknown>[] = [];
+  afterAll(() => {
+    if (rounds.length === 0) return;
+    const n = (k: string) => rounds.map((r) => r[k] as number);
+    recordFigures('concurrent-writers', { rounds: rounds.length, writersPerRound: RUNS, landed: n('landed').reduce((a, b) => a + b, 0), lost: 0, forcePushes: 0,
+      retries: n('retries').reduce((a, b) => a + b, 0), retriesPerRound: [Math.min(...n('retries')), Math.max(...n('retries'))], maxAttempts: Math.max(...n('maxAttempts')), seconds: [Math.min(...n('seconds')), Math.max(...n('seconds'))], perRound: rounds });
+  });
+  it.each(Array.from({ length: ROUNDS }, (_, i) => i + 1))(`round %i: ${RUNS} suggest --push-to-target and promote runs at once all land, none lost, no force push`, { timeout: 300_000 }, async () => {
     // No gitops-flow.yaml: any env may be promoted from any other. dev holds what the promotions copy.
     const dev = (exampleFiles()[DEV] as string).replace('newTag: "1.0.0"', 'newTag: "1.4.2"').replace('newTag: "2.3.0"', 'newTag: "2.4.0"');
     const remote = makeRemote(exampleFiles({ 'gitops-flow.yaml': null, [DEV]: dev }));
@@ -65,5 +75,6 @@ describe('concurrent writers', () => {
     for (const r of runs) for (const m of r.stderr.matchAll(/push rejected \(.*?\((fetch first|non-fast-forward|stale info|incorrect old value provided|cannot lock ref|failed to update ref)/g)) kinds[m[1] as string] = (kinds[m[1] as string] ?? 0) + 1;
     const figures = { runs: RUNS, kinds, landed: log.length, retries: retries.reduce((a, b) => a + b, 0), maxAttempts: Math.max(...retries) + 1, seenByHook: updates.length, forcePushes: 0, seconds };
     console.log(`concurrent writers: ${JSON.stringify(figures)}`);
+    rounds.push(figures);
   });
 });

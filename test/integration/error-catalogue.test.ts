@@ -298,7 +298,8 @@ const CLI_CASES: CliCase[] = [
     const remote = makeRemote(exampleFiles());
     const server = await serveGitHttp({ root: dirname(remote.dir), token: 'the-right-token' });
     try {
-      return await runCli(['suggest', '--env-repo', `${server.url}/env.git`, '--env', 'dev', '--image', 'application-image=registry.example.com/a:1']);
+      return await runCli(['suggest', '--env-repo', `${server.url}/env.git`, '--env', 'dev', '--image', 'application-image=registry.example.com/a:1'],
+        { env: cleanEnv({ GITOPS_FLOW_GIT_TOKEN: undefined, GITLAB_TOKEN: undefined }) });
     } finally {
       await server.close();
     }

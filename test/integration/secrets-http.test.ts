@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, runBinary } from '../helpers/cli.js';
+import { recordFigures } from '../helpers/figures.js';
 import { cloneRemote, exampleFiles, gitSync, makeRemote, type Remote, tempDir } from '../helpers/git-fixtures.js';
 import { type GitHttpServer, serveGitHttp } from '../helpers/http-git.js';
 
@@ -75,7 +76,7 @@ describe('the git token over real HTTP', () => {
     const url = `${server.url}/env.git`;
     const argvLog = join(tempDir('gitops-flow-argv-'), 'git-argv.log');
     const stubs = argvStub(argvLog);
-    const envWith = (extra: NodeJS.ProcessEnv) => { const e = cleanEnv(extra); return { ...e, PATH: `${stubs}:${e.PATH}` }; };
+    const envWith = (extra: NodeJS.ProcessEnv) => { const e = cleanEnv({ GITOPS_FLOW_GIT_TOKEN: undefined, GITLAB_TOKEN: undefined, ...extra }); return { ...e, PATH: `${stubs}:${e.PATH}` }; };
     const stopWatch = watchArgv();
 
     const ok = await runBinary(['--verbose', 'suggest', '--env-repo', url, '--env', 'dev', '--image', 'application-image=registry.example.com/team/pick-manager:9.9.9'],
@@ -129,7 +130,7 @@ describe('the git token over real HTTP', () => {
       tempFiles: [...new Set(readdirSync(tmpdir()))].filter((e) => !tmpBefore.has(e)).flatMap((e) => (existsSync(join(tmpdir(), e)) ? filesWithNeedle(join(tmpdir(), e)) : [])),
       processArgv: argvHits,
     };
-    console.log(`secrets over HTTP: ${JSON.stringify({ ...figures, tempFiles: figures.tempFiles.length, processArgv: figures.processArgv.length })}`);
+    recordFigures('secrets-http', { ...figures, tempFiles: figures.tempFiles.length, processArgv: figures.processArgv.length });
     expect(figures.gitConfigsSeen).toBeGreaterThan(0); // the stub did see the clones' .git/config
     expect(figures).toEqual({ outputs: 0, commits: 0, gitConfigsSeen: figures.gitConfigsSeen, argvLogLeaks: 0, cloneConfig: 0, render: 0, tempFiles: [], processArgv: [] });
   });

@@ -2,7 +2,8 @@
  * Hostile input, fuzzed (seeded, 10,000 cases per input): only validation errors (GitopsError, exit 2)
  * come out — never a crash, a hang or a forged trailer. GITOPS_FLOW_FUZZ_CASES raises the count.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { recordFigures } from '../helpers/figures.js';
 import { seededRandom } from '../helpers/random.js';
 import { parseConfig, resolveConfig, getEnvironment } from '../../src/core/config.js';
 import { GitopsError } from '../../src/core/errors.js';
@@ -34,6 +35,10 @@ function onlyValidationErrors(f: () => unknown, input: string): boolean {
 }
 
 describe(`fuzz: ${CASES} cases per input`, () => {
+  // Inputs whose every case held (a test that fails never counts).
+  const held: string[] = [];
+  const done = (input: string) => held.push(input);
+  afterAll(() => recordFigures('fuzz', { casesPerInput: CASES, inputs: held.length, cases: held.length * CASES, held }));
   it('image references: valid ones round-trip, the rest are exit-2 errors showing the value', () => {
     const r = seededRandom(1);
     let accepted = 0;
@@ -47,6 +52,7 @@ describe(`fuzz: ${CASES} cases per input`, () => {
       if (!threw) accepted++;
     }
     expect(accepted).toBeGreaterThan(0);
+    done('image references');
   });
 
   it('--image arguments: exit-2 errors or an entry whose parts are all valid', () => {
@@ -58,6 +64,7 @@ describe(`fuzz: ${CASES} cases per input`, () => {
         for (const v of Object.values(img)) expect(v).not.toMatch(/[\s;$`\0]/);
       }, input);
     }
+    done('--image arguments');
   });
 
   it('environment names: only exact, known names resolve; paths never leave the repo', () => {
@@ -72,6 +79,7 @@ describe(`fuzz: ${CASES} cases per input`, () => {
         expect(abs === '/repo/root' || abs.startsWith('/repo/root/')).toBe(true);
       }, name);
     }
+    done('environment names and paths');
   });
 
   it('gitops-flow.yaml: anchors, alias bombs, duplicate keys, huge and broken documents are exit-2 errors', () => {
@@ -82,6 +90,7 @@ describe(`fuzz: ${CASES} cases per input`, () => {
       const text = i < seeds.length ? seeds[i] as string : `${['order', 'environments', 'git', 'overlaysDir', '$schema'][i % 5]}: ${hostileString(r, 30)}\n${r() < 0.3 ? hostileString(r, 30) : ''}`;
       onlyValidationErrors(() => parseConfig(text), text);
     }
+    done('gitops-flow.yaml');
   });
 
   it('kustomization text: broken YAML and odd images are exit-2 errors', () => {
@@ -90,6 +99,7 @@ describe(`fuzz: ${CASES} cases per input`, () => {
       const text = `images:\n- name: ${hostileString(r, 10)}\n  newTag: ${hostileString(r, 10)}\n${hostileString(r, 20)}`;
       onlyValidationErrors(() => readImages(parseKustomization(text, 'k.yaml')), text);
     }
+    done('kustomization text');
   });
 
   it('upstream commit messages cannot forge trailers', () => {
@@ -102,5 +112,6 @@ describe(`fuzz: ${CASES} cases per input`, () => {
       expect(trailers.action).toBe('suggest');
       expect(trailers.trailers['Gitops-Flow-Env']).toEqual(['dev']);
     }
+    done('upstream commit messages');
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { getCredentials } from '../../adapters/gcloud.js';
 import { exportTree } from '../../adapters/git.js';
-import { apply, type ClusterTarget, getJson, isUnreachable, kubectl, rolloutStatus } from '../../adapters/kubectl.js';
+import { apply, type ClusterTarget, getJson, isUnreachable, kubectl, rolloutStatus, unreachableReason } from '../../adapters/kubectl.js';
 import { build } from '../../adapters/kustomize.js';
 import { ExecError } from '../../adapters/exec.js';
 import type { Environment } from '../../core/config.js';
@@ -76,14 +76,10 @@ async function whileUnreachable<T>(what: string, deadline: number, ctx: CommandC
     } catch (e) {
       const wait = Math.min(5_000, 1_000 * 2 ** (attempt - 1));
       if (!(e instanceof ExecError) || !isUnreachable(e.stderr) || Date.now() + wait >= deadline) throw e;
-      ctx.log.info(`The API server is unreachable (${lastLine(e.stderr)}); retrying ${what} in ${wait / 1000} s (${Math.round((deadline - Date.now()) / 1000)} s left).`);
+      ctx.log.info(`The API server is unreachable (${unreachableReason(e.stderr)}); retrying ${what} in ${wait / 1000} s (${Math.round((deadline - Date.now()) / 1000)} s left).`);
       await sleep(wait);
     }
   }
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').filter(Boolean).at(-1)?.slice(0, 160) ?? '';
 }
 
 function sleep(ms: number): Promise<void> {

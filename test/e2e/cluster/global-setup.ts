@@ -7,10 +7,12 @@
 //   inject('toolVersions')      ci/tools.json's versions
 // and process.env.GITOPS_FLOW_E2E_KUBECONFIG (same path; for code run in this
 // process). A cluster that cannot start fails the run: it never skips.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { parse, stringify } from 'yaml';
+import { addCanarySource, canaryFor, canaryOn } from '../../setup/canary.js';
 import { type ClusterSet, startClusters } from './cluster.js';
 import { executable, isAlive } from './proc.js';
 import { clusterBinaries, readToolsManifest, toolDir } from './tools.js';
@@ -48,6 +50,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw new Error(`e2e clusters failed to start (state and logs kept in ${stateDir}):\n${msg}`);
   });
   process.stderr.write(`e2e: clusters up in ${((Date.now() - started) / 1000).toFixed(1)} s; kubeconfig ${set.kubeconfig}\n`);
+  if (canaryOn()) await addKubeconfigCanary(set.kubeconfig);
 
   project.provide('kubeconfig', set.kubeconfig);
   project.provide('clusterContexts', set.clusters.map((c) => c.context));
@@ -77,4 +80,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (process.env.GITOPS_FLOW_E2E_KEEP !== '1') await rm(stateDir, { recursive: true, force: true });
     else process.stderr.write(`e2e: kept ${stateDir} (GITOPS_FLOW_E2E_KEEP=1)\n`);
   };
+}
+
+/**
+ * Canary mode: every user of the tests' kubeconfig also carries a bearer token that is a canary
+ * (the API servers authenticate the client certificate; the token must simply never show up).
+ */
+async function addKubeconfigCanary(kubeconfig: string): Promise<void> {
+  const cfg = parse(await readFile(kubeconfig, 'utf8')) as { users: { user: Record<string, unknown> }[] };
+  for (const u of cfg.users) u.user.token = canaryFor('KUBECONFIG_TOKEN');
+  await writeFile(kubeconfig, stringify(cfg), { mode: 0o600 });
+  addCanarySource(kubeconfig);
 }
