@@ -5,7 +5,7 @@
  * messages, notes, blobs). Any occurrence fails the run (exit code 1) and is listed.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Reporter } from 'vitest/node';
 import { recordFigures } from '../helpers/figures.js';
@@ -17,6 +17,13 @@ export default class CanaryReporter implements Reporter {
     const root = process.env.GITOPS_FLOW_CANARY_ROOT as string;
     const needles = canaries().map((c) => Buffer.from(c));
     const sources = new Set(existsSync(join(root, 'canary', 'sources')) ? readFileSync(join(root, 'canary', 'sources'), 'utf8').split('\n').filter(Boolean) : []);
+    // Controls: a file and a commit message that do hold a canary; the scan must find both, or it is blind.
+    const control = join(root, 'canary-control');
+    mkdirSync(control, { recursive: true });
+    writeFileSync(join(control, 'control.txt'), `control ${canaries()[0]}\n`);
+    const git = (a: string[]) => spawnSync('git', ['-C', control, '-c', 'user.name=c', '-c', 'user.email=c@c', ...a], { encoding: 'utf8' });
+    git(['init', '--quiet']);
+    git(['commit', '--quiet', '--allow-empty', '-m', `control ${canaries()[0]}`]);
     const hits: string[] = [];
     const count = (where: string, data: Buffer) => {
       for (const n of needles) {
@@ -78,9 +85,18 @@ export default class CanaryReporter implements Reporter {
       count(`git objects of ${repo}`, r.stdout);
     }
 
-    const figures = { toolRuns: runs, outputBytes, files, fileBytes: bytes, gitRepos: repos.length, gitObjects: objects, canaries: needles.length, occurrences: hits.length };
+    const controls = hits.filter((h) => h.startsWith(control) || h.startsWith(`git objects of ${join(control, '.git')}`));
+    const leaks = hits.filter((h) => !controls.includes(h));
+    const seen = [controls.some((h) => h.startsWith(join(control, 'control.txt'))), controls.some((h) => h.startsWith(`git objects of ${join(control, '.git')}`))].filter(Boolean).length;
+    if (seen !== 2) {
+      process.stdout.write(`\ncanary scan: BLIND — found ${seen} of the 2 planted controls (a file, a commit message in a git object)\n`);
+      process.exitCode = 1;
+    }
+    hits.length = 0;
+    hits.push(...leaks);
+    const figures = { toolRuns: runs, outputBytes, files, fileBytes: bytes, gitRepos: repos.length, gitObjects: objects, canaries: needles.length, occurrences: hits.length, controlsFound: seen };
     recordFigures('canary', figures);
-    process.stdout.write(`\ncanary scan (${root}): ${runs} tool runs' stdout+stderr (${outputBytes} bytes), ${files} files (${bytes} bytes), ${repos.length} git repos (${objects} objects); ${needles.length} canaries: ${hits.length} occurrences\n`);
+    process.stdout.write(`\ncanary scan (${root}): ${runs} tool runs' stdout+stderr (${outputBytes} bytes), ${files} files (${bytes} bytes), ${repos.length} git repos (${objects} objects); ${needles.length} canaries: ${hits.length} occurrences (the 2 planted controls: ${seen} found)\n`);
     if (hits.length > 0) {
       for (const h of hits.slice(0, 50)) process.stdout.write(`  LEAK ${h}\n`);
       process.exitCode = 1;
