@@ -64,7 +64,7 @@ function rows(): string[][] {
   const faults = read('cluster-faults');
   if (faults) {
     const f = faults.figures as Record<string, unknown>;
-    out.push(['cluster faults', 'test/e2e/cluster-faults.e2e.test.ts', `${f.outages} kube-apiserver outages of ${f.outageSeconds} s (mid-rollout wait, before the apply) + a never-ready rollout`, `${f.survived} deploys rode out the outage (${f.applyRetries} apply retries, ${f.waitResumes} resumed waits); ${f.reportedUnreachable} short-timeout deploy exited 1 CLUSTER_UNREACHABLE listing what was applied; ${f.restoredExactly} failed rollout restored to the last good render with 0 server-side diff`, when(faults)]);
+    out.push(['cluster faults', 'test/e2e/cluster-faults.e2e.test.ts', `${f.outages} kube-apiserver outages of ${f.outageSeconds} s (mid-rollout wait, before the apply) + a never-ready rollout`, `${f.survived} deploys rode out the outage (${f.applyRetries} apply retries, ${f.waitResumes} resumed waits); ${f.reportedUnreachable} short-timeout deploy exited 1 CLUSTER_UNREACHABLE listing what was applied and the failed restore; ${f.restoredExactly} failed rollout restored to the last good render with 0 server-side diff`, when(faults)]);
   }
   const http = read('secrets-http');
   if (http) {

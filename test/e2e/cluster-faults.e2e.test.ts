@@ -2,7 +2,7 @@
  * Cluster faults on a cluster of this test's own: its kube-apiserver process is stopped for 20 s in the
  * middle of a deploy (while it waits for the rollout, or before it applies) and started again on the
  * same port. With a timeout that outlasts the outage the deploy resumes and succeeds; with a short one
- * it exits 1 CLUSTER_UNREACHABLE, listing what it applied and saying nothing was restored. A rollout
+ * it exits 1 CLUSTER_UNREACHABLE, listing what it applied, and says the restore attempt failed too. A rollout
  * that fails (kwok never-ready label) puts the cluster back at exactly the last good render, and the
  * error lists what was applied, what was not ready and what was restored.
  */
@@ -98,15 +98,17 @@ describe('cluster faults', () => {
     figures.survived++;
   });
 
-  it('API server stopped mid-wait with a 10 s timeout: exit 1 CLUSTER_UNREACHABLE, what was applied listed, nothing claimed restored', async () => {
+  it('API server stopped mid-wait with a 10 s timeout: exit 1 CLUSTER_UNREACHABLE, what was applied listed, the failed restore said', async () => {
     const { files, ns } = uniqueExample();
     const dir = makeRepo(files);
+    commitFiles(dir, { [DEV]: (files[DEV] as string).replace('newTag: "1.0.0"', 'newTag: "1.0.1"') }, 'dev 1.0.1');
     const r = await deployThroughOutage(dir, '10s', 'Waiting for 1 workload(s)');
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('error[CLUSTER_UNREACHABLE]: The Kubernetes API server of dev became unreachable during the deploy and did not come back within 10 s.');
     expect(r.stderr).toMatch(/applied \(\d+\): .*deployment\.apps\/pick-manager/);
     expect(r.stderr).toContain(`Deployment/pick-manager (namespace ${ns('dev')}): not verified, the API server was unreachable`);
-    expect(r.stderr).toContain('Not restored');
+    expect(r.stderr).toMatch(/The API server was unreachable: re-applying the last good render \([0-9a-f]{12}\)/);
+    expect(r.stderr).toContain('Re-applying the last good render failed: The Kubernetes API server is unreachable.');
     expect(r.stderr).toContain('hint: Check that the cluster is up');
     expect(r.stderr).not.toContain('error[ROLLOUT_FAILED]');
     figures.reportedUnreachable++;

@@ -286,7 +286,7 @@ export async function deployManifest(
     // Nothing can be restored through an API server that does not answer: say exactly what state it may be in.
     throw failed('CLUSTER_UNREACHABLE', `The Kubernetes API server of ${p.env.name} became unreachable during the deploy and did not come back within ${Math.round(p.timeoutMs / 1000)} s.`,
       'Check that the cluster is up (gitops-flow doctor), then deploy again (applying is idempotent); a longer --timeout rides out a restart. The env repo was not changed.',
-      [appliedLine, ...problems, 'Not restored: the last good render could not be applied while the API server is unreachable.']);
+      [appliedLine, ...problems]);
   }
   throw failed('ROLLOUT_FAILED', `Rollout of ${p.env.name} failed: ${problems.filter((l) => !l.startsWith(' ')).length} workload(s) not ready.`,
     'Fix the cause named below and deploy again; the env repo was not changed.', [appliedLine, ...problems]);
@@ -303,7 +303,8 @@ export async function restoreLastGood(a: Applied, why: string, ctx: CommandConte
   try {
     const goodManifest = await a.lastGood.render();
     await writeRender(goodPath, goodManifest);
-    await applyManifest(goodPath, a.target, ctx, a.root, Date.now() + a.timeoutMs);
+    // After an outage that outlasted the deploy, one attempt: waiting a second timeout would not help.
+    await applyManifest(goodPath, a.target, ctx, a.root, why === UNREACHABLE ? 0 : Date.now() + a.timeoutMs);
     const goodWorkloads = workloadsOf(parseManifest(goodManifest), a.env.workloads);
     const after = await verify(goodWorkloads, a.timeoutMs, a.target, ctx, a.root);
     return [after.length === 0 ? `The cluster is back at ${a.lastGood.ref.slice(0, 12)} (last good render).` : `Re-applied ${a.lastGood.ref.slice(0, 12)}, but it is not ready either:`, ...after];
@@ -314,8 +315,11 @@ export async function restoreLastGood(a: Applied, why: string, ctx: CommandConte
 
 /** Why the last good render is being re-applied, from the failure that triggered it. */
 export function restoreReason(error: unknown): string {
-  return error instanceof GitopsError && error.code === 'ROLLOUT_FAILED' ? 'Rollout failed' : 'A step after the deploy failed';
+  const code = error instanceof GitopsError ? error.code : undefined;
+  return code === 'ROLLOUT_FAILED' ? 'Rollout failed' : code === 'CLUSTER_UNREACHABLE' ? UNREACHABLE : 'A step after the deploy failed';
 }
+
+const UNREACHABLE = 'The API server was unreachable';
 
 /** Deploys and, when the rollout fails, restores the last good render before rethrowing (one step). */
 export async function deployOrRestore(
