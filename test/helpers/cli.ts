@@ -19,7 +19,7 @@ export interface CliResult {
 /**
  * A clean environment: the pinned tools, system git/tar, a private HOME, and `extra`. In canary mode
  * (test/setup/canary.ts) also every credential variable holding a canary, and the run's TMPDIR; a
- * test that needs a variable absent passes it as undefined in `extra`.
+ * test that sets a token variable itself (or passes it as undefined: absent) gets no token canaries.
  */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const home = tempDir('gitops-flow-home-');
@@ -28,7 +28,7 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     HOME: home,
     GIT_CONFIG_NOSYSTEM: '1',
     KUBECONFIG: join(home, 'no-kubeconfig'),
-    ...canaryEnv(),
+    ...canaryEnv(extra),
     ...extra,
   };
 }

@@ -48,10 +48,16 @@ export function prepareCanaryRun(): void {
   addCanarySource(key);
 }
 
-/** The canary variables to pass to the tool (empty when canary mode is off). */
-export function canaryEnv(): NodeJS.ProcessEnv {
+/**
+ * The canary variables to pass to the tool (empty when canary mode is off). A test that sets any
+ * token variable itself (`extra`) owns the credentials: the token canaries are left out, since one of
+ * higher precedence would replace the token it chose.
+ */
+export function canaryEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   if (!canaryOn()) return {};
-  return { ...Object.fromEntries(CANARY_VARIABLES.map((v) => [v, process.env[v]])), TMPDIR: process.env.TMPDIR };
+  const ownsTokens = SECRET_VARIABLES.some((v) => v in extra);
+  const vars = ownsTokens ? CANARY_VARIABLES.filter((v) => !SECRET_VARIABLES.includes(v)) : CANARY_VARIABLES;
+  return { ...Object.fromEntries(vars.map((v) => [v, process.env[v]])), TMPDIR: process.env.TMPDIR };
 }
 
 /** A file that holds a canary on purpose (the key file, a kubeconfig): not counted as a leak. */
