@@ -43,25 +43,29 @@ export async function startDedicatedCluster(o: Omit<StartClusterOptions, 'dir'>)
 
 /**
  * Stops the cluster's kube-apiserver (SIGTERM, then SIGKILL); returns a function that starts it again,
- * as it was, on the same port, and waits for /readyz. The controller manager is restarted with it:
- * here its informers, cut off for the outage, otherwise take minutes to catch up ("read version … is
- * not as new as written version"), which would measure the harness, not gitops-flow.
+ * as it was, on the same port, and waits for /readyz. Its clients (controller manager, scheduler,
+ * kwok) are restarted with it: here their informers, cut off for the outage, otherwise lag for
+ * minutes ("read version … is not as new as written version", pods left Pending), which would
+ * measure the harness, not gitops-flow.
  */
 export async function stopApiserver(c: Cluster): Promise<() => Promise<void>> {
   const argvOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  const clients = ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
   const api = c.pids['kube-apiserver'];
-  const kcm = c.pids['kube-controller-manager'];
-  if (!api || !kcm) throw new Error(`cluster ${c.name} has no kube-apiserver or kube-controller-manager process`);
-  const apiArgv = argvOf(api.pid);
-  const kcmArgv = argvOf(kcm.pid);
+  if (!api || clients.some((n) => !c.pids[n])) throw new Error(`cluster ${c.name} lacks a control-plane process`);
+  const argv = Object.fromEntries((['kube-apiserver', ...clients] as const).map((n) => [n, argvOf((c.pids[n] as { pid: number }).pid)])) as Record<string, string[]>;
   await stopPids([{ ...api, component: 'kube-apiserver' }], 2_000);
+  const start = async (name: string, env: NodeJS.ProcessEnv = process.env) => {
+    const a = argv[name] as string[];
+    const d = await startDaemon(c.dir, name, a[0] as string, a.slice(1), env);
+    (c.pids as Record<string, { pid: number; binary: string }>)[name] = { pid: d.pid, binary: d.binary };
+    return d;
+  };
   return async () => {
-    const d = await startDaemon(c.dir, 'kube-apiserver', apiArgv[0] as string, apiArgv.slice(1));
-    c.pids['kube-apiserver'] = { pid: d.pid, binary: d.binary };
+    const d = await start('kube-apiserver');
     const bin = await clusterBinaries();
     await waitFor('kube-apiserver /readyz after restart', d, async () => (await kubectl(bin, c.kubeconfig, c.context, ['get', '--raw', '/readyz'], { timeoutMs: 5_000 })).stdout.trim() === 'ok', 120_000, 300);
-    await stopPids([{ ...(c.pids['kube-controller-manager'] as NonNullable<typeof kcm>), component: 'kube-controller-manager' }], 5_000);
-    const k = await startDaemon(c.dir, 'kube-controller-manager', kcmArgv[0] as string, kcmArgv.slice(1));
-    c.pids['kube-controller-manager'] = { pid: k.pid, binary: k.binary };
+    await stopPids(clients.map((n) => ({ ...(c.pids[n] as { pid: number; binary: string }), component: n })), 5_000);
+    for (const n of clients) await start(n, n === 'kwok' ? { ...process.env, HOME: c.dir } : process.env);
   };
 }
