@@ -7,6 +7,7 @@ import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { makeRepo, tempDir } from '../helpers/git-fixtures.js';
+import { addCanarySource } from '../setup/canary.js';
 import { gitopsFlow, kube, liveImages, uniqueExample } from './helpers.js';
 
 const GKE_CONFIG = 'environments:\n  dev:\n    cluster: { gke: { project: shipyard-prod, location: us-east1, cluster: bluenose } }\n';
@@ -29,6 +30,7 @@ describe('GKE environments (stub gcloud)', () => {
     const home = tempDir();
     const kubeconfig = join(home, 'kubeconfig');
     copyFileSync(inject('kubeconfig'), kubeconfig);
+    addCanarySource(kubeconfig); // a copy of the credentials on purpose (canary mode: not a leak)
     const stub = stubGcloud(home, 'ok');
     const r = await gitopsFlow(['deploy', '--env', 'dev', '--timeout', '60s'], dir, { KUBECONFIG: kubeconfig, PATH: `${stub.path}:${inject('toolPath')}:/usr/bin:/bin` });
     expect(r.stderr).not.toContain('error[');

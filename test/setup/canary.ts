@@ -35,7 +35,7 @@ export function canaryFor(name: string): string {
 export function prepareCanaryRun(): void {
   if (process.env.GITOPS_FLOW_CANARY === '0' || process.env.GITOPS_FLOW_CANARY_ROOT) return;
   const id = Math.random().toString(36).slice(2, 10);
-  const root = mkdtempSync(join(tmpdir(), 'gitops-flow-canary-run-'));
+  const root = mkdtempSync(join(tmpdir(), 'gitops-flow-run-'));
   mkdirSync(join(root, 'canary'), { recursive: true });
   process.env.GITOPS_FLOW_CANARY = '1';
   process.env.GITOPS_FLOW_CANARY_ID = id;

@@ -80,7 +80,7 @@ async function replayConflict(e: unknown, p: { branch: string; base: string | un
     value: file,
     message: `${p.branch} changed while this ran, and the change no longer applies to it: ${quote(file)}.`,
     remediation: `See what was pushed (git log -p origin/${p.branch} -- ${file}), settle it, then run the command again; nothing was pushed.`,
-    details: [e instanceof Error ? e.message : String(e), ...(since.length ? [`changed on ${p.branch} since this run started:`, ...since.map((l) => `  ${l.replace('\t', ' ')}`)] : [])],
+    details: [e instanceof Error ? e.message : String(e), ...(since.length ? [`pushed to ${p.branch} meanwhile:`, ...since.map((l) => `  ${l.replace('\t', ' ')}`)] : [])],
     cause: e,
   });
 }
