@@ -74,8 +74,8 @@ function rows(): string[][] {
   }
   const canary = read('canary');
   if (canary) {
-    const f = canary.figures as { canaries: number; occurrences: number; toolRuns: number; outputBytes: number; files: number; gitRepos: number; gitObjects: number };
-    out.push(['secrets, whole suite', 'test/setup/canary.ts, canary-reporter.ts', `${f.canaries} canaries (every credential variable, the kubeconfig's token, a key file) in the run that wrote this`, `${f.occurrences} occurrences in ${f.toolRuns} tool runs' output (${f.outputBytes.toLocaleString('en')} bytes), ${f.files.toLocaleString('en')} files, ${f.gitRepos} git repos (${f.gitObjects.toLocaleString('en')} objects)`, when(canary)]);
+    const f = canary.figures as { testFiles: number; canaries: number; occurrences: number; toolRuns: number; outputBytes: number; files: number; gitRepos: number; gitObjects: number };
+    out.push(['secrets (canary mode)', 'test/setup/canary.ts, canary-reporter.ts', `${f.canaries} canaries (every credential variable, the kubeconfig's token, a key file) through a run of ${f.testFiles} test files`, `${f.occurrences} occurrences in ${f.toolRuns} tool runs' output (${f.outputBytes.toLocaleString('en')} bytes), ${f.files.toLocaleString('en')} files, ${f.gitRepos} git repos (${f.gitObjects.toLocaleString('en')} objects)`, when(canary)]);
   }
   return out;
 }
@@ -100,9 +100,9 @@ const md = table();
 if (args.has('--write')) {
   const readme = join(ROOT, 'README.md');
   const text = readFileSync(readme, 'utf8');
-  const re = /(<!-- reliability-table:start -->\n)[\s\S]*?(\n<!-- reliability-table:end -->)/;
+  const re = /(<!-- reliability-table:start -->\n)[\s\S]*?(<!-- reliability-table:end -->)/;
   if (!re.test(text)) throw new Error('README.md has no <!-- reliability-table:start/end --> markers');
-  writeFileSync(readme, text.replace(re, `$1${md}$2`));
+  writeFileSync(readme, text.replace(re, `$1${md}\n$2`));
   console.log('README.md: reliability table updated');
 }
 console.log(md);

@@ -7,12 +7,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Reporter } from 'vitest/node';
+import type { Reporter, TestModule } from 'vitest/node';
 import { recordFigures } from '../helpers/figures.js';
 import { canaries, canaryOn } from './canary.js';
 
 export default class CanaryReporter implements Reporter {
-  onTestRunEnd(): void {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     if (!canaryOn()) return;
     const root = process.env.GITOPS_FLOW_CANARY_ROOT as string;
     const needles = canaries().map((c) => Buffer.from(c));
@@ -94,8 +94,9 @@ export default class CanaryReporter implements Reporter {
     }
     hits.length = 0;
     hits.push(...leaks);
-    const figures = { toolRuns: runs, outputBytes, files, fileBytes: bytes, gitRepos: repos.length, gitObjects: objects, canaries: needles.length, occurrences: hits.length, controlsFound: seen };
-    recordFigures('canary', figures);
+    const figures = { testFiles: testModules.length, toolRuns: runs, outputBytes, files, fileBytes: bytes, gitRepos: repos.length, gitObjects: objects, canaries: needles.length, occurrences: hits.length, controlsFound: seen };
+    // A run that never ran the tool says nothing about leaks: it does not replace a run that did.
+    if (runs > 0) recordFigures('canary', figures);
     process.stdout.write(`\ncanary scan (${root}): ${runs} tool runs' stdout+stderr (${outputBytes} bytes), ${files} files (${bytes} bytes), ${repos.length} git repos (${objects} objects); ${needles.length} canaries: ${hits.length} occurrences (the 2 planted controls: ${seen} found)\n`);
     if (hits.length > 0) {
       for (const h of hits.slice(0, 50)) process.stdout.write(`  LEAK ${h}\n`);

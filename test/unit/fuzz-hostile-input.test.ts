@@ -34,7 +34,7 @@ function onlyValidationErrors(f: () => unknown, input: string): boolean {
   }
 }
 
-describe(`fuzz: ${CASES} cases per input`, () => {
+describe(`fuzz: ${CASES} cases per input`, { timeout: Math.max(5_000, CASES / 2) }, () => {
   // Inputs whose every case held (a test that fails never counts).
   const held: string[] = [];
   const done = (input: string) => held.push(input);
@@ -47,7 +47,9 @@ describe(`fuzz: ${CASES} cases per input`, () => {
       const threw = onlyValidationErrors(() => {
         const ref = parseImageRef(input);
         expect(formatRef(ref)).toBe(input);
-        expect(input).not.toMatch(/[\s;$`()\0|&"'\\]|\.\./);
+        expect(input).not.toMatch(/[\s;$`()\0|&"'\\]/);
+        // `..` may not be in the repository path; a tag may hold it (`A..z` is a valid tag, found at 100,000 cases).
+        expect(ref.name).not.toContain('..');
       }, input);
       if (!threw) accepted++;
     }
