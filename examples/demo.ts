@@ -2,10 +2,11 @@
  * `npm start`: the whole flow on this machine, end to end, saying what it does at each step.
  * A local env repo (examples/env-repo, the seed's layout) behind a bare remote, two local Kubernetes
  * control planes (dev and uat), then: suggest → deploy dev from the MR branch → "merge" → promote to
- * uat → status and history. Everything is torn down at the end, also on failure.
+ * uat, whose smoke-test hook runs after verify → status and history. Everything is torn down at the
+ * end, also on failure.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +34,16 @@ async function main(): Promise<void> {
   say(`A local env repo from examples/env-repo, pushed to a bare remote (in ${work})`);
   const seed = join(work, 'seed');
   cpSync(join(root, 'examples', 'env-repo'), seed, { recursive: true });
+  // A team's own step: uat's promotions run a smoke test after verify, before the push (a pipeline hook).
+  const config = join(seed, 'gitops-flow.yaml');
+  writeFileSync(config, readFileSync(config, 'utf8').replace('    promoteFrom: dev\n', `    promoteFrom: dev
+    hooks:
+      promote:
+        after:
+          verify:
+            - name: smoke test
+              run: [kubectl, --context, uat, --namespace, pick-manager-uat, wait, --for=condition=Available, deployment/pick-manager, --timeout=30s]
+`));
   git(seed, ['init', '--quiet', '--initial-branch=main']);
   git(seed, ['add', '-A']);
   git(seed, ['commit', '--quiet', '-m', 'env repo in the seed layout']);
@@ -62,7 +73,10 @@ async function main(): Promise<void> {
     git(clone, ['merge', '--quiet', '--ff-only', `origin/${branch}`]);
     git(clone, ['push', '--quiet', 'origin', 'main']);
 
-    say('A release manager promotes dev → uat: copy images, commit, deploy, verify, push');
+    say("uat's promote pipeline, with the team's smoke-test hook (gitops-flow.yaml) in place");
+    gitopsFlow(['-C', clone, 'pipelines', 'show', 'promote', '--env', 'uat'], env);
+
+    say('A release manager promotes dev → uat: copy images, commit, deploy, verify, smoke test, push');
     gitopsFlow(['-C', clone, 'promote', '--from', 'dev', '--to', 'uat', '--timeout', '2m'], { ...env, GIT_AUTHOR_NAME: 'Release Manager', GIT_AUTHOR_EMAIL: 'rm@example.com', GIT_COMMITTER_NAME: 'Release Manager', GIT_COMMITTER_EMAIL: 'rm@example.com' });
 
     say('What runs where (status) and every release (history), from git');
