@@ -4,7 +4,7 @@
  * only when the repository allows it. GitHub Enterprise: the API base from GITHUB_API_URL or git.forgeUrl.
  */
 import type { Logger } from '../core/io.js';
-import { type ForgeHttp, ForgeHttpError, forgeRequest } from './http.js';
+import { type ForgeHttp, ForgeHttpError, forgeList, forgeRequest } from './http.js';
 import { SCOPES, type ForgeTarget } from './resolve.js';
 import type { ChangeRequest, Forge } from './types.js';
 
@@ -52,10 +52,7 @@ export function github(t: ForgeTarget, log: Logger, env: NodeJS.ProcessEnv): For
   let repository: Repository | undefined;
   let assignees: string[] = [];
   const toChange = (p: PullRequest): ChangeRequest => ({ number: p.number, url: p.html_url, branch: p.head.ref, description: p.body ?? '', sha: p.head.sha, nodeId: p.node_id });
-  const open = async (query: Record<string, string>) => {
-    const q = new URLSearchParams({ state: 'open', per_page: '100', ...query });
-    return (await forgeRequest<PullRequest[]>(http, 'GET', `${repo}/pulls?${q}`)).body.map(toChange);
-  };
+  const open = async (query: Record<string, string>) => (await forgeList<PullRequest>(http, `${repo}/pulls`, { state: 'open', ...query })).map(toChange);
   /** Labels and assignees are the issue side of a pull request; POST adds, keeping what people set. */
   const decorate = async (n: number, labels: string[]) => {
     if (labels.length) await forgeRequest(http, 'POST', `${repo}/issues/${n}/labels`, { body: { labels } });

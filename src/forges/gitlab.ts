@@ -4,7 +4,7 @@
  */
 import { invalid, quote } from '../core/errors.js';
 import type { Logger } from '../core/io.js';
-import { type ForgeHttp, ForgeHttpError, forgeRequest } from './http.js';
+import { type ForgeHttp, ForgeHttpError, forgeList, forgeRequest } from './http.js';
 import { SCOPES, type ForgeTarget } from './resolve.js';
 import type { ChangeRequest, Forge } from './types.js';
 
@@ -32,10 +32,7 @@ export function gitlab(t: ForgeTarget, log: Logger, o: { pipelineWaitsMs?: numbe
   const toChange = (m: MergeRequest): ChangeRequest => ({
     number: m.iid, url: m.web_url, branch: m.source_branch, description: m.description ?? '', ...(m.sha && { sha: m.sha }),
   });
-  const open = async (query: Record<string, string>) => {
-    const q = new URLSearchParams({ state: 'opened', per_page: '100', ...query });
-    return (await forgeRequest<MergeRequest[]>(http, 'GET', `${mrs}?${q}`)).body.map(toChange);
-  };
+  const open = async (query: Record<string, string>) => (await forgeList<MergeRequest>(http, mrs, { state: 'opened', ...query })).map(toChange);
   const forge: Forge = {
     name: 'GitLab',
     noun: 'merge request',

@@ -115,6 +115,25 @@ export async function forgeRequest<T>(
 }
 
 /** The catalogue error for a refused request. */
+/** Items per page of a list, and how many pages are read at most (GitLab and GitHub both cap per_page at 100). */
+export const PER_PAGE = 100;
+const MAX_PAGES = 10;
+
+/**
+ * GETs every page of a list (`page` 1, 2, … until a short page), up to MAX_PAGES × PER_PAGE items.
+ * Both forges number pages from 1 and default to it, so the first request carries no `page`.
+ */
+export async function forgeList<T>(http: ForgeHttp, path: string, query: Record<string, string>): Promise<T[]> {
+  const items: T[] = [];
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    const q = new URLSearchParams({ ...query, per_page: String(PER_PAGE), ...(page > 1 && { page: String(page) }) });
+    const body = (await forgeRequest<T[]>(http, 'GET', `${path}?${q}`)).body;
+    items.push(...body);
+    if (body.length < PER_PAGE) break;
+  }
+  return items;
+}
+
 export function statusError(http: ForgeHttp, status: number, method: string, path: string, body: unknown): GitopsError {
   const d = details(body);
   const where = `${method} ${path}`;

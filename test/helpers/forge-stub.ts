@@ -66,6 +66,13 @@ const TIME = '2026-11-26T06:00:00.000Z';
  * Serves `bareDir` as `<project>.git` (e.g. "group/env" or "owner/env") and the API of `kind`.
  * `token` is what both git and the API accept.
  */
+/** One page of a list, as both forges paginate: `per_page` (default 20 on GitLab, 30 on GitHub) and `page` from 1. */
+function page<T>(list: T[], q: URLSearchParams): T[] {
+  const size = Number(q.get('per_page') ?? 20);
+  const n = Number(q.get('page') ?? 1);
+  return list.slice((n - 1) * size, n * size);
+}
+
 export async function startForgeStub(o: { kind: 'gitlab' | 'github'; project: string; bareDir: string; token: string }): Promise<ForgeStub> {
   const requests: RecordedRequest[] = [];
   const changes: StubMergeRequest[] = [];
@@ -146,7 +153,7 @@ export async function startForgeStub(o: { kind: 'gitlab' | 'github'; project: st
       const list = changes.filter((m) => (!q.get('state') || m.state === q.get('state'))
         && (!q.get('source_branch') || m.source_branch === q.get('source_branch'))
         && (!q.get('target_branch') || m.target_branch === q.get('target_branch')));
-      return [200, list.map((m) => mrJson(m))];
+      return [200, page(list, q).map((m) => mrJson(m))];
     }
     if (req.method === 'POST' && p === mrs) {
       const dup = changes.find((m) => m.state === 'opened' && m.source_branch === b.source_branch);
@@ -218,7 +225,7 @@ export async function startForgeStub(o: { kind: 'gitlab' | 'github'; project: st
       const list = changes.filter((m) => (q.get('state') !== 'open' || m.state === 'opened')
         && (!q.get('head') || `${owner}:${m.source_branch}` === q.get('head'))
         && (!q.get('base') || m.target_branch === q.get('base')));
-      return [200, list.map(prJson)];
+      return [200, page(list, q).map(prJson)];
     }
     if (req.method === 'POST' && p === `${repo}/pulls`) {
       if (changes.some((m) => m.state === 'opened' && m.source_branch === b.head)) {

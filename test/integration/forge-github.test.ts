@@ -36,7 +36,7 @@ describe('GitHub API (stub of the forge): suggest opens the pull request', () =>
     expect(out.mergeRequest).toEqual({ forge: 'github', number: 1, url: `${s.url}/acme/env/pull/1`, action: 'created', autoMerge: 'set', closed: [] });
     expect(remote.pushes()[0]?.options).toEqual([]);
 
-    const q = (extra: Record<string, string>) => new URLSearchParams({ state: 'open', per_page: '100', ...extra }).toString();
+    const q = (extra: Record<string, string>) => new URLSearchParams({ state: 'open', ...extra, per_page: '100' }).toString();
     expect(calls(s)).toEqual([
       `GET ${REPO}`,
       `GET ${REPO}/pulls?${q({ head: `acme:${out.branch}`, base: 'main' })}`,

@@ -52,7 +52,7 @@ describe('GitLab API (stub of the forge): suggest opens the merge request', () =
     expect(remote.pushes()[0]?.options).toEqual([]);
     expect(remote.pushes()[0]?.updates[0]?.ref).toBe(`refs/heads/${out.branch}`);
 
-    const q = (extra: Record<string, string>) => new URLSearchParams({ state: 'opened', per_page: '100', ...extra }).toString();
+    const q = (extra: Record<string, string>) => new URLSearchParams({ state: 'opened', ...extra, per_page: '100' }).toString();
     expect(calls(s)).toEqual([
       'GET /api/v4/projects/group%2Fenv',
       `GET ${MRS}?${q({ source_branch: out.branch, target_branch: 'main' })}`,
@@ -117,6 +117,21 @@ describe('GitLab API (stub of the forge): suggest opens the merge request', () =
     expect(s.changes[0]?.notes).toEqual(['Superseded by !3: gitops-flow suggested newer images for dev.']);
     const close = api(s).find((q) => q.method === 'PUT' && q.url === `${MRS}/1`);
     expect(close?.body).toEqual({ state_event: 'close' });
+  });
+
+  it('reads every page of open merge requests: a superseded one behind 150 others is closed too', async () => {
+    const { stub: s } = await setup();
+    expect((await suggest(s, '1.4.2')).code).toBe(0);
+    // 150 merge requests people opened (no gitops-flow marker) listed before ours: it is on page 2.
+    s.changes.unshift(...Array.from({ length: 150 }, (_, i) => ({
+      iid: 1000 + i, title: `feature ${i}`, description: '', state: 'opened' as const, source_branch: `feature-${i}`, target_branch: 'main',
+      labels: [], assignee_ids: [], remove_source_branch: false, auto_merge: false, notes: [],
+    })));
+    const r = await suggest(s, '1.4.3');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Closed !1');
+    expect(s.changes.filter((m) => m.state === 'closed').map((m) => m.iid)).toEqual([1]);
+    expect(calls(s)).toContain(`GET ${MRS}?${new URLSearchParams({ state: 'opened', target_branch: 'main', per_page: '100', page: '2' })}`);
   });
 
   it('--dry-run: checks the token and the project, pushes nothing, creates nothing', async () => {
