@@ -8,13 +8,16 @@ import type { PipelineDef } from './schema.js';
 
 const RELEASE_INPUTS = { env: { description: 'environment released', required: true } };
 
-/** The tail every release verb shares: deploy, put the cluster back if a later step fails, push, record. */
+/**
+ * The tail every release verb shares: deploy, push, record — and, last, put the cluster back if any
+ * step (or hook) failed before the push landed (after it, git has the release and the cluster stays).
+ */
 const DEPLOY_AND_PUSH = [
   { uses: 'git/commit' },
   { uses: 'deploy' },
-  { uses: 'restore-last-good', if: '${{ failure() }}' },
   { uses: 'git/push' },
   { uses: 'record/verified' },
+  { uses: 'restore-last-good', if: '${{ failure() }}' },
 ];
 
 export const DEFAULT_PIPELINES: Record<Verb, PipelineDef> = {
@@ -37,7 +40,7 @@ export const DEFAULT_PIPELINES: Record<Verb, PipelineDef> = {
   deploy: {
     description: 'render, server-side apply, wait for every workload; restore the last good render on failure',
     inputs: { env: RELEASE_INPUTS.env, ref: { description: 'commit to deploy', default: 'HEAD' } },
-    steps: [{ uses: 'render' }, { uses: 'deploy' }, { uses: 'restore-last-good', if: '${{ failure() }}' }, { uses: 'record/verified' }],
+    steps: [{ uses: 'render' }, { uses: 'deploy' }, { uses: 'record/verified' }, { uses: 'restore-last-good', if: '${{ failure() }}' }],
   },
   promote: {
     description: 'copy images from one environment to the next, deploy, verify, push',

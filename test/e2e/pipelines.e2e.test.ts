@@ -38,8 +38,10 @@ pipelines:
 const SMOKE = '#!/bin/sh\necho "GET https://$1.example.com/healthz: 503"\nexit 1\n';
 
 describe('a smoke test after verify', () => {
-  it('as a promote hook: it fails, so uat is back at its last good render and nothing is pushed', async () => {
-    const { files, ns } = uniqueExample({ 'gitops-flow.yaml': CONFIG, 'scripts/smoke.sh': SMOKE });
+  it.each([['after', 'verify'], ['before', 'git/push']])('as a promote hook (%s %s): it fails, so uat is back at its last good render and nothing is pushed', async (when, anchor) => {
+    const config = CONFIG.replace('        after:\n          verify:', `        ${when}:\n          ${anchor}:`);
+    expect(config).toContain(`${when}:\n          ${anchor}:`);
+    const { files, ns } = uniqueExample({ 'gitops-flow.yaml': config, 'scripts/smoke.sh': SMOKE });
     files[DEV] = (files[DEV] as string).replace('newTag: "1.0.0"', 'newTag: "1.4.2"');
     const remote = makeRemote(files);
     const dir = cloneRemote(remote);

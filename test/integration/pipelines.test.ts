@@ -325,7 +325,7 @@ hooks:
     const show = await runCli(['-C', dir, 'pipelines', 'show', 'promote']);
     expect(show.code).toBe(0);
     expect(show.stdout).toContain("# the promote verb's pipeline");
-    expect(show.stdout.replace(/\n {6}/g, ' ')).toMatch(/- uses: deploy\s+- name: smoke\s+run:\s+- scripts\/smoke.sh\s+- uses: restore-last-good\s+if: \$\{\{ failure\(\) \}\}\s+- uses: git\/push/);
+    expect(show.stdout.replace(/\n {6}/g, ' ')).toMatch(/- uses: deploy\s+- name: smoke\s+run:\s+- scripts\/smoke.sh\s+- uses: git\/push\s+- uses: record\/verified\s+- uses: restore-last-good\s+if: \$\{\{ failure\(\) \}\}/);
     const list = await runCli(['-C', dir, '--json', 'pipelines', 'list']);
     const out = JSON.parse(list.stdout) as { pipelines: { name: string; kind: string }[]; steps: { name: string; standalone: boolean }[] };
     expect(out.pipelines[0]).toEqual({ name: 'release', kind: 'pipeline', description: 'smoke-tested release' });
@@ -376,7 +376,7 @@ hooks:
       'pipelines.a.steps.5.run: a string is the path of a script in the env repo; write a command with arguments as a list',
       'pipelines.a: pipelines use each other in a cycle: a → b → a',
       'pipelines.promote: "promote" is a built-in verb',
-      'hooks.promote.after.smoke: promote has no step "smoke" (have: git/sync, images/copy, git/commit, deploy, restore-last-good, git/push, record/verified, verify)',
+      'hooks.promote.after.smoke: promote has no step "smoke" (have: git/sync, images/copy, git/commit, deploy, git/push, record/verified, restore-last-good, verify)',
     ]) expect(r.stderr).toContain(line);
   });
 

@@ -93,7 +93,7 @@ describe('pipeline schema: rejected, naming the field', () => {
     ['pipelines: { p: { steps: [{ uses: pipeline/p }] } }', 'pipelines.p: pipelines use each other in a cycle: p → p'],
     ['pipelines: { "bad name": { steps: [{ run: [a] }] } }', 'pipelines.bad name: a pipeline name is letters, digits'],
     ['hooks: { suggest: { after: { git/commit: [{ run: [a] }] } } }', 'hooks: Unrecognized key: "suggest"'],
-    ['hooks: { deploy: { after: { git/push: [{ run: [a] }] } } }', 'hooks.deploy.after.git/push: deploy has no step "git/push" (have: render, deploy, restore-last-good, record/verified, verify)'],
+    ['hooks: { deploy: { after: { git/push: [{ run: [a] }] } } }', 'hooks.deploy.after.git/push: deploy has no step "git/push" (have: render, deploy, record/verified, restore-last-good, verify)'],
     ['environments: { dev: { hooks: { unpin: { before: { pin/remove: [{ uses: nope }] } } } } }', 'environments.dev.hooks.unpin.before.pin/remove.0.uses: unknown step "nope"'],
   ])('%s', (yaml, message) => {
     expect(problems(yaml).join('\n')).toContain(message);

@@ -115,7 +115,8 @@ async function release(plan: ReleasePlan, ctx: CommandContext, lock: RepoLock): 
       return 'succeeded';
     },
     'restore-last-good': async (state) => {
-      if (!s.applied) return 'skipped';
+      // Once the push landed, git has this release: the cluster stays with it.
+      if (!s.applied || s.result.pushed) return 'skipped';
       const lines = await restoreLastGood(s.applied, restoreReason(state.error), ctx);
       if (state.error instanceof GitopsError) state.error.details.push(...lines);
       s.result.deployed = false;
@@ -189,7 +190,8 @@ async function unpushed(s: State, branch: string): Promise<boolean> {
 
 /**
  * Deploys the env at HEAD; the last good state is the remote tip's render (before our commits). A
- * replay (on a newer tip, inside git/push) restores on its own: restore-last-good has run by then.
+ * replay (on a newer tip, inside git/push) restores a failed rollout on its own; any other failure is
+ * left to restore-last-good, which runs after every step that could fail before the push lands.
  */
 async function deployHead(plan: ReleasePlan, s: State, ctx: CommandContext, replay: boolean): Promise<void> {
   // In dry-run nothing is committed, so the working tree holds the change.
@@ -197,7 +199,8 @@ async function deployHead(plan: ReleasePlan, s: State, ctx: CommandContext, repl
   const goodRef = (s.hasRemote && (await revParse(`refs/remotes/origin/${plan.config.targetBranch}`, s.g))) || (await revParse('HEAD^', s.g));
   const lastGood = goodRef ? { ref: goodRef, render: () => renderEnv({ root: s.root, env: plan.env, ref: goodRef }, ctx) } : undefined;
   const p = { root: s.root, env: plan.env, manifest, manifestPath: renderPath(plan.root, plan.env.name), timeoutMs: plan.timeoutMs ?? plan.env.timeoutMs, ...(lastGood && { lastGood }) };
-  if (replay) await deployOrRestore(p, ctx);
+  // A replay deploys on top of a newer tip: what a later restore puts back is that tip's render.
+  if (replay) await deployOrRestore(p, ctx, (a) => (s.applied = a));
   else await deployManifest(p, ctx, (a) => (s.applied = a));
   s.deployedManifest = manifest;
 }

@@ -325,12 +325,19 @@ const UNREACHABLE = 'The API server was unreachable';
 export async function deployOrRestore(
   p: { root: string; env: Environment; manifest: string; manifestPath: string; timeoutMs: number; lastGood?: LastGood },
   ctx: CommandContext,
+  onApplied?: (a: Applied | undefined) => void,
 ): Promise<DeployResult> {
   let applied: Applied | undefined;
   try {
-    return await deployManifest(p, ctx, (a) => (applied = a));
+    return await deployManifest(p, ctx, (a) => {
+      applied = a;
+      onApplied?.(a);
+    });
   } catch (e) {
-    if (applied && e instanceof GitopsError && e.code === 'ROLLOUT_FAILED') e.details.push(...(await restoreLastGood(applied, restoreReason(e), ctx)));
+    if (applied && e instanceof GitopsError && e.code === 'ROLLOUT_FAILED') {
+      e.details.push(...(await restoreLastGood(applied, restoreReason(e), ctx)));
+      onApplied?.(undefined); // put back already: nothing left for a later restore
+    }
     throw e;
   }
 }
