@@ -17,12 +17,19 @@ export const SECRET_VARIABLES = [
 
 const MASK = '[MASKED]';
 
+/** Variables that carry a credential under a name that does not say so (GitLab's clone URL holds the job token). */
+const CREDENTIAL_CARRIERS = ['CI_REPOSITORY_URL', 'DOCKER_AUTH_CONFIG'];
+
 /**
- * Is this variable a credential? The known token variables, and any name that says it holds one: a
- * `run:` step of a pipeline sees none of them unless it declares it under `secrets:`.
+ * Is this variable a credential? The known token variables, any name that says it holds one (tokens,
+ * passwords, JWTs, git config that may set an auth header), the known carriers, and any value with
+ * credentials in a URL: a `run:` step of a pipeline sees none of them unless it declares it under
+ * `secrets:`. (Credentials in files, e.g. the kubeconfig KUBECONFIG names, stay readable.)
  */
-export function isCredentialVariable(name: string): boolean {
-  return SECRET_VARIABLES.includes(name) || /TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|PRIVATE_KEY|API_KEY|ACCESS_KEY/i.test(name);
+export function isCredentialVariable(name: string, value = ''): boolean {
+  return SECRET_VARIABLES.includes(name) || CREDENTIAL_CARRIERS.includes(name)
+    || /TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|PRIVATE_KEY|API_KEY|ACCESS_KEY|JWT|^GIT_CONFIG_/i.test(name)
+    || /[a-z][a-z0-9+.-]*:\/\/[^/\s@]+@/i.test(value);
 }
 
 export class Scrubber {
@@ -39,6 +46,9 @@ export class Scrubber {
   scrub(text: string): string {
     let out = text;
     for (const s of this.secrets) out = out.split(s).join(MASK);
-    return out.replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]+):[^/\s@]+@/gi, `$1:${MASK}@`);
+    // user:password@ keeps the user; a lone token@ (https://ghp_…@github.com) is masked whole.
+    return out
+      .replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]+):[^/\s@]+@/gi, `$1:${MASK}@`)
+      .replace(/([a-z][a-z0-9+.-]*:\/\/)(?!git@)[^/\s:@]{20,}@/gi, `$1${MASK}@`);
   }
 }

@@ -34,7 +34,7 @@ export interface RunCommand {
 /** The environment of a `run:` step: no credentials but the declared ones, then the step's own env. */
 export function stepEnvironment(base: NodeJS.ProcessEnv, secrets: string[], extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(base)) if (v !== undefined && (!isCredentialVariable(k) || secrets.includes(k))) env[k] = v;
+  for (const [k, v] of Object.entries(base)) if (v !== undefined && (!isCredentialVariable(k, v) || secrets.includes(k))) env[k] = v;
   return { ...env, ...extra };
 }
 

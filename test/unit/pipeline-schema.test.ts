@@ -126,4 +126,12 @@ describe('run: steps', () => {
     const env = stepEnvironment({ PATH: '/bin', GITLAB_TOKEN: 'a', CI_JOB_TOKEN: 'b', GITOPS_FLOW_GIT_TOKEN: 'c', AWS_SECRET_ACCESS_KEY: 'd', DB_PASSWORD: 'e', SMOKE_TOKEN: 'f', CI_COMMIT_SHA: 'g' }, ['SMOKE_TOKEN'], { X: '1' });
     expect(env).toEqual({ PATH: '/bin', SMOKE_TOKEN: 'f', CI_COMMIT_SHA: 'g', X: '1' });
   });
+
+  it('nor a credential under another name: the clone URL with the job token, docker auth, JWTs, git config, URLs with userinfo', () => {
+    const env = stepEnvironment({
+      PATH: '/bin', CI_REPOSITORY_URL: 'https://gitlab-ci-token:glcbt-x@gitlab.example.com/g/e.git', DOCKER_AUTH_CONFIG: '{"auths":{}}',
+      CI_JOB_JWT_V2: 'eyJ', GIT_CONFIG_VALUE_0: 'Authorization: Basic eA==', MIRROR: 'https://deploy:pw@example.com/x', CI_PROJECT_URL: 'https://gitlab.example.com/g/e',
+    }, [], {});
+    expect(env).toEqual({ PATH: '/bin', CI_PROJECT_URL: 'https://gitlab.example.com/g/e' });
+  });
 });

@@ -4,6 +4,7 @@ import { Scrubber } from '../../src/core/scrub.js';
 import { backoffMs } from '../../src/commands/shared/publish.js';
 import { suggestBranch, pushOptions } from '../../src/commands/suggest/push-options.js';
 import { resolveConfig } from '../../src/core/config.js';
+import { validateRemoteUrl } from '../../src/commands/suggest/remote-url.js';
 
 describe('release messages', () => {
   it('end with trailers that round-trip, and keep hostile upstream text out of them', () => {
@@ -48,5 +49,26 @@ describe('suggest branch and push options', () => {
   it('push options never carry a newline', () => {
     const o = pushOptions(resolveConfig(undefined, ['dev']), 'main', 'title\nmerge_request.target=evil');
     expect(o.every((x) => !x.includes('\n'))).toBe(true);
+  });
+});
+
+describe('tokens in URLs', () => {
+  const TOKEN = 'ghp_CANARYabcdefghijklmnopqrstuvwxyz0123';
+
+  it('are masked as user:password and as a lone token user name; a plain user name stays', () => {
+    const s = new Scrubber({});
+    expect(s.scrub(`git clone https://${TOKEN}@github.com/acme/env.git`)).toBe('git clone https://[MASKED]@github.com/acme/env.git');
+    expect(s.scrub(`https://oauth2:${TOKEN}@gitlab.example.com/g/e.git`)).toBe('https://oauth2:[MASKED]@gitlab.example.com/g/e.git');
+    expect(s.scrub('ssh://git@gitlab.example.com/g/e.git')).toBe('ssh://git@gitlab.example.com/g/e.git');
+  });
+
+  it('are refused in --env-repo, and the message does not repeat them', () => {
+    expect(() => validateRemoteUrl(`https://${TOKEN}@github.com/acme/env.git`)).toThrow(/contains a password or token/);
+    try {
+      validateRemoteUrl(`https://${TOKEN}@github.com/acme/env.git`);
+    } catch (e) {
+      expect(String((e as Error).message)).not.toContain(TOKEN);
+    }
+    expect(() => validateRemoteUrl('git@gitlab.example.com:g/e.git')).not.toThrow();
   });
 });
