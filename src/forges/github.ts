@@ -30,9 +30,12 @@ interface GraphqlResponse {
   errors?: { type?: string; message: string }[];
 }
 
-/** GraphQL sits beside REST: api.github.com/graphql, or <host>/api/graphql on GitHub Enterprise. */
+/**
+ * GraphQL sits beside REST: api.github.com/graphql, or <host>/api/graphql on GitHub Enterprise.
+ * GITHUB_GRAPHQL_URL (Actions) counts only when it is on the REST API's host: the token goes there.
+ */
 export function graphqlUrl(apiUrl: string, env: NodeJS.ProcessEnv): string {
-  if (env.GITHUB_GRAPHQL_URL) return env.GITHUB_GRAPHQL_URL;
+  if (env.GITHUB_GRAPHQL_URL && URL.canParse(env.GITHUB_GRAPHQL_URL) && new URL(env.GITHUB_GRAPHQL_URL).origin === new URL(apiUrl).origin) return env.GITHUB_GRAPHQL_URL;
   return apiUrl.endsWith('/api/v3') ? `${apiUrl.slice(0, -'/v3'.length)}/graphql` : `${apiUrl}/graphql`;
 }
 

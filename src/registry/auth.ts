@@ -13,14 +13,23 @@ export interface Challenge {
   params: Record<string, string>;
 }
 
-/** Parses a WWW-Authenticate header: `Bearer realm="https://…",service="…",scope="repository:a:pull"`. */
+/**
+ * Parses a WWW-Authenticate header, which may hold several challenges (`Bearer realm="…",service="…",
+ * Basic realm="…"`, or repeated headers joined with ", "): a bare word starts a challenge, `key=value`
+ * pairs (quoted or not) belong to the one before. Prefers Bearer, else the first.
+ */
 export function parseChallenge(header: string): Challenge | undefined {
-  const m = /^\s*([A-Za-z]+)\s*(.*)$/s.exec(header);
-  if (!m) return undefined;
-  const params: Record<string, string> = {};
-  const re = /([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*,?/g;
-  for (const p of (m[2] as string).matchAll(re)) params[(p[1] as string).toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : (p[3] as string);
-  return { scheme: (m[1] as string).toLowerCase(), params };
+  const challenges: Challenge[] = [];
+  const re = /([A-Za-z_][\w.-]*)(?:\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*)))?/g;
+  for (const m of header.matchAll(re)) {
+    const [, name, quoted, plain] = m as unknown as [string, string, string | undefined, string | undefined];
+    if (quoted === undefined && plain === undefined) challenges.push({ scheme: name.toLowerCase(), params: {} });
+    else {
+      const current = challenges.at(-1);
+      if (current) current.params[name.toLowerCase()] = quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : (plain as string);
+    }
+  }
+  return challenges.find((c) => c.scheme === 'bearer') ?? challenges[0];
 }
 
 export function basicHeader(c: Credentials): string {
@@ -36,6 +45,8 @@ export interface TokenRequest {
   registry: string;
   fetch: typeof fetch;
   timeoutMs: number;
+  /** May the realm be plain http? (Only for a loopback or an allowed insecure registry.) */
+  plainHttpAllowed: (host: string) => boolean;
 }
 
 /** Gets a bearer token from the challenge's realm; throws REGISTRY_UNAUTHORIZED when it refuses us. */
@@ -49,6 +60,11 @@ export async function fetchToken(r: TokenRequest): Promise<string> {
   const scope = r.challenge.params.scope ?? r.scope;
   const c = r.credentials;
   const url = new URL(realm);
+  // Credentials go to the realm: never in clear over the network.
+  if (url.protocol === 'http:' && !r.plainHttpAllowed(url.host)) {
+    throw failed('REGISTRY_FAILED', `${r.registry} asks for credentials at a plain-http token realm (${url.origin}${url.pathname}); not sent.`,
+      `The registry's token realm must be https; or, if that host is trusted on this network, list ${url.host} in registries.insecure (gitops-flow.yaml).`);
+  }
   let init: RequestInit;
   if (c?.identityToken) {
     const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: c.identityToken, client_id: 'gitops-flow', ...(service && { service }), scope });
@@ -60,9 +76,14 @@ export async function fetchToken(r: TokenRequest): Promise<string> {
   }
   let res: Response;
   try {
-    res = await r.fetch(url, { ...init, signal: AbortSignal.timeout(r.timeoutMs), redirect: 'follow' });
+    // A redirect would carry the credentials (or the refresh token in the body) elsewhere: not followed.
+    res = await r.fetch(url, { ...init, signal: AbortSignal.timeout(r.timeoutMs), redirect: 'manual' });
   } catch (e) {
     throw unreachable(`${url.origin}${url.pathname}`, e);
+  }
+  if (res.status >= 300 && res.status < 400) {
+    throw failed('REGISTRY_FAILED', `The token endpoint of ${r.registry} (${url.origin}${url.pathname}) redirected to ${quote(res.headers.get('location') ?? '')}; not followed with credentials.`,
+      'Tell the registry\'s operator to announce the final token URL as the realm.');
   }
   if (res.status === 401 || res.status === 403) {
     throw unauthorized(r.registry, c, `its token endpoint ${url.origin}${url.pathname} answered ${res.status}`);

@@ -117,6 +117,7 @@ export class RegistryClient {
     if (challenge?.scheme === 'bearer') {
       const token = await fetchToken({
         challenge, scope: `repository:${loc.repository}:pull`, credentials, registry: loc.host, fetch: this.fetch, timeoutMs: this.timeoutMs,
+        plainHttpAllowed: (host) => isLoopback(host) || (this.ctx.insecure ?? []).includes(host),
       });
       authorization = `Bearer ${token}`;
     } else if (challenge?.scheme === 'basic' && credentials?.password !== undefined) {

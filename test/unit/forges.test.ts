@@ -78,6 +78,9 @@ describe('the merge request of a pipeline', () => {
   it('GraphQL beside REST', () => {
     expect(graphqlUrl('https://api.github.com', {})).toBe('https://api.github.com/graphql');
     expect(graphqlUrl('https://ghe.example.com/api/v3', {})).toBe('https://ghe.example.com/api/graphql');
+    // Actions' GITHUB_GRAPHQL_URL only on the same host as the REST API (the token goes there).
+    expect(graphqlUrl('https://ghe.example.com/api/v3', { GITHUB_GRAPHQL_URL: 'https://ghe.example.com/api/graphql' })).toBe('https://ghe.example.com/api/graphql');
+    expect(graphqlUrl('https://ghe.example.com/api/v3', { GITHUB_GRAPHQL_URL: 'https://api.github.com/graphql' })).toBe('https://ghe.example.com/api/graphql');
   });
 });
 

@@ -51,6 +51,9 @@ describe('parseChallenge', () => {
       { realm: 'https://europe-west1-docker.pkg.dev/v2/token', service: 'europe-west1-docker.pkg.dev' }],
     ['Basic realm="Registry Realm"', 'basic', { realm: 'Registry Realm' }],
     ['bearer realm=https://r.example/token, service=r', 'bearer', { realm: 'https://r.example/token', service: 'r' }],
+    // Several challenges (or repeated headers joined with ", "): each keeps its own parameters; Bearer wins.
+    ['Bearer realm="https://auth.example/token",service="reg", Basic realm="Registry Realm"', 'bearer', { realm: 'https://auth.example/token', service: 'reg' }],
+    ['Basic realm="Registry, Realm", Bearer realm="https://a.example/t",scope="repository:a:pull"', 'bearer', { realm: 'https://a.example/t', scope: 'repository:a:pull' }],
   ])('%s', (header, scheme, params) => {
     expect(parseChallenge(header)).toEqual({ scheme, params });
   });
@@ -93,6 +96,21 @@ function fakeFetch(handler: (url: string, init: RequestInit) => Response) {
 }
 
 describe('RegistryClient (fake fetch)', () => {
+  const challenge = (realm: string) => new Response(null, { status: 401, headers: { 'WWW-Authenticate': `Bearer realm="${realm}",service="reg"` } });
+
+  it('credentials never go to a plain-http token realm of a remote registry, nor follow a redirect', async () => {
+    const home = tempDir('gitops-flow-home-');
+    writeFiles(home, { '.docker/config.json': JSON.stringify({ auths: { 'r.example': { auth: Buffer.from('u:secret-pw').toString('base64') } } }) });
+    const plain = fakeFetch((url) => (url.startsWith('https://r.example/') ? challenge('http://auth.example/token') : new Response('no', { status: 500 })));
+    await expect(new RegistryClient({ env: { HOME: home }, log: log(), fetch: plain.f }).resolveDigest('r.example/app', '1'))
+      .rejects.toThrow(/plain-http token realm/);
+    expect(plain.calls.map((c) => c.url).filter((u) => u.startsWith('http://'))).toEqual([]);
+    const moved = fakeFetch((url) => (url.startsWith('https://r.example/') ? challenge('https://auth.example/token')
+      : new Response(null, { status: 307, headers: { Location: 'http://elsewhere.example/steal' } })));
+    await expect(new RegistryClient({ env: { HOME: home }, log: log(), fetch: moved.f }).resolveDigest('r.example/app', '1'))
+      .rejects.toThrow(/redirected to "http:\/\/elsewhere.example\/steal"; not followed/);
+  });
+
   const digestOf = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 
   it('HEAD with every manifest media type; Docker-Content-Digest is the answer', async () => {
