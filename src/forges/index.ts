@@ -79,12 +79,21 @@ async function openMergeRequest(
   }
   ctx.log.info(`${action === 'created' ? 'Opened' : 'Updated'} ${forge.noun} ${forge.ref(change.number)}: ${change.url}`);
   let autoMerge: MergeRequestSummary['autoMerge'] = 'off';
+  // The merge request exists from here on: what follows is a warning when refused, never a failure
+  // (e.g. a Developer's token may open merge requests but not merge into a protected branch).
+  const refused = (e: unknown) => (e instanceof GitopsError ? `${e.message}${e.remediation ? ` (${e.remediation})` : ''}` : String(e));
   if (config.autoMerge !== 'off') {
-    const r = await forge.autoMerge(change, config.autoMerge);
+    const r = await forge.autoMerge(change, config.autoMerge).catch((e: unknown) => ({ set: false, why: refused(e) }));
     autoMerge = r.set ? 'set' : 'not-set';
     if (!r.set) ctx.log.warn(`auto-merge is not set on ${forge.ref(change.number)}: ${r.why}. Merge it by hand once its pipeline passes.`);
   }
-  const closed = config.forge.closeSuperseded ? await closeSuperseded(forge, change.number, o, ctx) : [];
+  const opened = change;
+  const closed = config.forge.closeSuperseded
+    ? await closeSuperseded(forge, change.number, o, ctx).catch((e: unknown) => {
+        ctx.log.warn(`older ${forge.noun}s superseded by ${forge.ref(opened.number)} were not closed: ${refused(e)}`);
+        return [];
+      })
+    : [];
   return { forge: kind, number: change.number, url: change.url, action, autoMerge, closed };
 }
 

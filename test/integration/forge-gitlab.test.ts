@@ -217,6 +217,17 @@ describe('GitLab API (stub of the forge): refusals', () => {
     expectNoTokenLeak(r, s);
   });
 
+  it('a token that may open but not merge (401 on auto-merge): the merge request stands, a warning, exit 0', async () => {
+    const { stub: s } = await setup();
+    s.fail({ method: 'PUT', path: /\/merge_requests\/1\/merge$/, status: 401, body: { message: '401 Unauthorized' } });
+    const r = await suggest(s, '1.4.2');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).mergeRequest).toMatchObject({ number: 1, action: 'created', autoMerge: 'not-set' });
+    expect(r.stderr).toMatch(/warning: auto-merge is not set on !1: GitLab refused the token/);
+    expect(s.changes[0]?.state).toBe('opened');
+    expectNoTokenLeak(r, s);
+  });
+
   it('404: the project is not found (or the token cannot see it); nothing pushed', async () => {
     const { remote, stub: s } = await setup();
     s.fail({ method: 'GET', path: /^\/api\/v4\/projects\/group%2Fenv$/, status: 404, body: { message: '404 Project Not Found' } });
