@@ -85,11 +85,19 @@ export function toEngineStep(def: StepDef, c: StepContext): EngineStep {
   };
 }
 
+/** An input given as text, typed like its default: `false` for a boolean input is false, not a true string. */
+export function coerceInput(v: string, like: Value | undefined): Value {
+  if (typeof like === 'boolean' && (v === 'true' || v === 'false')) return v === 'true';
+  if (typeof like === 'number' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v);
+  return v;
+}
+
 /** Runs a pipeline of gitops-flow.yaml (inputs already checked) with its own scope. */
 export async function runNamedPipeline(name: string, inputs: Record<string, Value>, c: StepContext) {
   const def = c.config?.pipelines[name];
   if (!def) throw new Error(`no pipeline ${name}`);
-  const withDefaults = { ...Object.fromEntries(Object.entries(def.inputs ?? {}).filter(([, i]) => i.default !== undefined).map(([k, i]) => [k, i.default as Value])), ...inputs };
+  const typed = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, typeof v === 'string' ? coerceInput(v, def.inputs?.[k]?.default as Value | undefined) : v]));
+  const withDefaults = { ...Object.fromEntries(Object.entries(def.inputs ?? {}).filter(([, i]) => i.default !== undefined).map(([k, i]) => [k, i.default as Value])), ...typed };
   return runPipeline(def.steps.map((s) => toEngineStep(s, c)), initialScope(c, withDefaults, name), c.ctx.log);
 }
 

@@ -94,6 +94,14 @@ export function pipelineProblems(
           if (!anchors(verb).includes(anchor)) problems.push(`${where}: ${verb} has no step ${JSON.stringify(anchor)} (have: ${anchors(verb).join(', ')})`);
           // Hook steps read the verb's inputs (env, …) and the ids of the verb's own steps are not addressable.
           problems.push(...stepsProblems(steps.map((step, i) => ({ at: `${where}.${i}`, step })), { inputs: ['env', 'from', 'to', 'ref'], pipelines, hook: true }));
+          steps.forEach((step, i) => {
+            // A verb runs only run: steps in its hooks (its own steps are the uses: ones).
+            if (step.uses !== undefined) problems.push(`${where}.${i}.uses: a hook runs commands (run:); to run ${step.uses}, write a pipeline (pipelines.<name>) and gitops-flow run it`);
+            // An after: hook runs only when its step succeeded, so a status function there would never hold.
+            if (when === 'after' && typeof step.if === 'string' && /\b(failure|cancelled)\s*\(/.test(step.if)) {
+              problems.push(`${where}.${i}.if: an after: hook runs only when ${anchor} succeeded, so failure() never holds here; to act on a failure, attach it after: a later step with if: failure()`);
+            }
+          });
         }
       }
     }
@@ -139,7 +147,10 @@ function usesProblems(at: string, step: StepDef, c: { pipelines: Record<string, 
     const target = c.pipelines?.[uses.slice(PIPELINE_PREFIX.length)];
     if (!target) return [`${at}.uses: no pipeline ${JSON.stringify(uses.slice(PIPELINE_PREFIX.length))} (have: ${Object.keys(c.pipelines ?? {}).join(', ') || 'none'})`];
     const declared = Object.keys(target.inputs ?? {});
-    return given.filter((k) => !declared.includes(k)).map((k) => `${at}.with.${k}: ${uses} has no input ${JSON.stringify(k)} (have: ${declared.join(', ') || 'none'})`);
+    return [
+      ...given.filter((k) => !declared.includes(k)).map((k) => `${at}.with.${k}: ${uses} has no input ${JSON.stringify(k)} (have: ${declared.join(', ') || 'none'})`),
+      ...Object.entries(target.inputs ?? {}).filter(([k, spec]) => spec.required && !given.includes(k)).map(([k]) => `${at}.with.${k}: ${uses} requires input ${JSON.stringify(k)}`),
+    ];
   }
   const builtin = BUILTINS.get(uses);
   const standalone = [...BUILTINS.values()].filter((b) => b.standalone).map((b) => b.name);

@@ -3,7 +3,7 @@
  * retries, secrets, hooks into the verbs, each standalone built-in step on its own, the plan of
  * --dry-run, and validation. (The deploy steps against a control plane: test/e2e/pipelines.e2e.test.ts.)
  */
-import { chmodSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../helpers/cli.js';
@@ -258,13 +258,25 @@ pipelines:
       - uses: restore-last-good
         if: failure()
   inner:
-    inputs: { marker: { required: true } }
+    inputs: { marker: { required: true }, notify: { default: true } }
     steps:
       - run: [touch, '\${{ inputs.marker }}']
+      - if: inputs.notify
+        run: [touch, notified]
+  quiet:
+    steps:
+      - uses: pipeline/inner
+        with: { marker: from-quiet, notify: false }
 `);
     const r = await runCli(['-C', dir, 'run', 'outer']);
     expect(r.code).toBe(1);
     expect(existsSync(join(dir, 'from-outer'))).toBe(true);
+    expect(existsSync(join(dir, 'notified'))).toBe(true);
+    // with: { notify: false } is the boolean false for a boolean input, not the (true) string "false".
+    rmSync(join(dir, 'notified'));
+    expect((await runCli(['-C', dir, 'run', 'quiet'])).code).toBe(0);
+    expect(existsSync(join(dir, 'from-quiet'))).toBe(true);
+    expect(existsSync(join(dir, 'notified'))).toBe(false);
     expect(r.stderr).toContain('- restore-last-good: nothing to do');
   });
 });

@@ -6,7 +6,7 @@ import { type Environment, getEnvironment, type ResolvedConfig } from '../../cor
 import { invalid, quote } from '../../core/errors.js';
 import type { StepReport } from '../../pipelines/engine.js';
 import { interpolate, type Value } from '../../pipelines/expressions.js';
-import { initialScope, runNamedPipeline, type StepContext, stepName } from '../../pipelines/resolve.js';
+import { coerceInput, initialScope, runNamedPipeline, type StepContext, stepName } from '../../pipelines/resolve.js';
 import type { PipelineDef } from '../../pipelines/schema.js';
 import { type CommandContext, loadConfig, repoDir } from '../context.js';
 import { builtinSteps } from './builtin-steps.js';
@@ -91,8 +91,8 @@ function resolveInputs(pipeline: string, def: PipelineDef, given: string[]): Rec
     const eq = pair.indexOf('=');
     const name = eq > 0 ? pair.slice(0, eq) : '';
     if (!name) problems.push(`--input ${quote(pair)}: write name=value`);
-    else if (!(name in declared)) problems.push(`--input ${name}: ${pipeline} has no input ${quote(name)} (have: ${Object.keys(declared).join(', ') || 'none'})`);
-    else values[name] = coerce(pair.slice(eq + 1), declared[name]?.default);
+    else if (!Object.hasOwn(declared, name)) problems.push(`--input ${name}: ${pipeline} has no input ${quote(name)} (have: ${Object.keys(declared).join(', ') || 'none'})`);
+    else values[name] = coerceInput(pair.slice(eq + 1), declared[name]?.default);
   }
   for (const [k, spec] of Object.entries(declared)) if (spec.required && values[k] === undefined) problems.push(`--input ${k}: required by ${pipeline}`);
   if (problems.length > 0) {
@@ -102,12 +102,6 @@ function resolveInputs(pipeline: string, def: PipelineDef, given: string[]): Rec
 }
 
 /** An input whose default is a boolean or a number is one too; everything else is text. */
-function coerce(v: string, like: Value | undefined): Value {
-  if (typeof like === 'boolean' && (v === 'true' || v === 'false')) return v === 'true';
-  if (typeof like === 'number' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v);
-  return v;
-}
-
 function pipelineEnvironment(def: PipelineDef, flag: string | undefined, inputs: Record<string, Value>, config: ResolvedConfig): Environment | undefined {
   if (flag) return getEnvironment(config, flag);
   if (def.environment === undefined) return undefined;
