@@ -62,7 +62,8 @@ export async function runCommand(c: RunCommand, ctx: CommandContext): Promise<Re
       throw stepFailed(c.name, killed ? `timed out after ${c.timeoutMs} ms` : `exited with ${r.exitCode}`, output.split('\n').slice(-10).map((l) => scrubber.scrub(l)));
     }
     const text = await readFile(outputFile, 'utf8').catch(() => '');
-    return parseOutputs(text, c.name);
+    // Outputs are scrubbed at the source: a declared secret written to an output cannot reach later steps' logs or --json.
+    return Object.fromEntries(Object.entries(parseOutputs(text, c.name)).map(([k, v]) => [k, scrubber.scrub(v)]));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -149,6 +149,7 @@ pipelines:
         run: scripts/probe.sh
         secrets: [SMOKE_TOKEN]
         env: { FROM_EXPRESSION: '\${{ env.GITLAB_TOKEN }}' }
+      - run: [echo, 'passed on: \${{ steps.probe.outputs.SMOKE_TOKEN }}']
 `, { 'scripts/probe.sh': [
       'for v in GITLAB_TOKEN CI_JOB_TOKEN GITOPS_FLOW_GIT_TOKEN GITHUB_TOKEN DEPLOY_PASSWORD SMOKE_TOKEN; do',
       '  eval "val=\\${$v-unset}"; echo "$v=$val" >> "$GITOPS_FLOW_OUTPUT"',
@@ -165,9 +166,13 @@ pipelines:
     expect(r.code).toBe(0);
     const outputs = json(r.stdout).steps[0]?.outputs ?? {};
     expect(outputs).toMatchObject({ GITLAB_TOKEN: 'unset', CI_JOB_TOKEN: 'unset', GITOPS_FLOW_GIT_TOKEN: 'unset', GITHUB_TOKEN: 'unset', DEPLOY_PASSWORD: 'unset', from_expression: '', canaries: '1' });
-    expect(outputs.SMOKE_TOKEN).toBe('canary-smoke-6');
+    // The step read its declared secret; written to an output it is masked there, so no later step's
+    // log and no --json can show it.
+    expect(outputs.SMOKE_TOKEN).toBe('[MASKED]');
     expect(r.stderr).toContain('the token is [MASKED]');
+    expect(r.stderr).toContain('passed on: [MASKED]');
     expect(r.stderr).not.toContain('canary-');
+    expect(r.stdout).not.toContain('canary-');
   });
 });
 
