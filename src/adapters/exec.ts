@@ -3,6 +3,7 @@
  * explicit cwd and env, `$ cmd` in verbose mode, mutations skipped in dry-run, one typed error.
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { GitopsError } from '../core/errors.js';
 import type { Logger } from '../core/io.js';
 
@@ -62,7 +63,7 @@ export function exec(argv: string[], opts: ExecOptions): Promise<ExecResult> {
     const timer = opts.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
-          child.kill('SIGKILL');
+          killTree(child.pid);
         }, opts.timeoutMs)
       : undefined;
     if (opts.stdoutTo) child.stdout.pipe(opts.stdoutTo);
@@ -92,6 +93,44 @@ export function exec(argv: string[], opts: ExecOptions): Promise<ExecResult> {
     child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/**
+ * Kills a process and every process below it (a script's own children would otherwise keep running
+ * and keep its output open). Linux: the tree from /proc; elsewhere the process alone.
+ */
+function killTree(pid: number | undefined): void {
+  if (pid === undefined) return;
+  const parents = new Map<number, number[]>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    // No /proc: the process alone.
+  }
+  for (const entry of entries) {
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // Gone while we read.
+    }
+  }
+  const tree: number[] = [];
+  const walk = (p: number) => {
+    tree.push(p);
+    for (const c of parents.get(p) ?? []) walk(c);
+  };
+  walk(pid);
+  for (const p of tree) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 function showArg(a: string): string {

@@ -55,7 +55,8 @@ export function toEngineStep(def: StepDef, c: StepContext): EngineStep {
     name,
     ...(cond && { condition: cond }),
     ...(def['continue-on-error'] && { continueOnError: true }),
-    ...(def.timeout && { timeoutMs: parseDuration(def.timeout) }),
+    // A run: step's timeout is enforced by killing its process tree (below), so a retry never overlaps it.
+    ...(def.timeout && def.run === undefined && { timeoutMs: parseDuration(def.timeout) }),
     ...(def.retries && { retries: def.retries }),
     run: async (state) => {
       const text = (v: unknown) => interpolate(String(v), state.scope);

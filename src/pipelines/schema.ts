@@ -126,6 +126,8 @@ function stepsProblems(steps: Located[], c: { inputs: string[]; pipelines: Recor
       }
     } else {
       for (const f of ['env', 'secrets'] as const) if (step[f]) problems.push(`${at}.${f}: only run: steps take ${f}: (a uses: step takes with:)`);
+      // A built-in step cannot be stopped half-way (a deploy half-applied): it takes its own timeout input.
+      if (step.timeout) problems.push(`${at}.timeout: only run: steps take timeout:; give ${step.uses} its own (with: { timeout: ${step.timeout} }) where it has one`);
     }
     const earlier = [...seen].filter((id) => id !== step.id);
     const scope = { inputs: c.inputs, steps: earlier };

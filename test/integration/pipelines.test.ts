@@ -119,7 +119,7 @@ pipelines:
   slow:
     steps:
       - name: hangs
-        run: [sleep, '20']
+        run: [sh, -c, 'sleep 20 >/dev/null 2>&1 & echo $! > grandchild.pid; wait']
         timeout: 500ms
   flaky:
     steps:
@@ -127,11 +127,21 @@ pipelines:
         run: scripts/flaky.sh
         retries: 2
 `, { 'scripts/flaky.sh': 'n=$(cat .attempts 2>/dev/null || echo 0); n=$((n+1)); echo $n > .attempts\n[ $n -ge 3 ] || exit 1\necho attempts=$n >> "$GITOPS_FLOW_OUTPUT"' });
-    const start = Date.now();
     const slow = await runCli(['-C', dir, 'run', 'slow']);
     expect(slow.code).toBe(1);
     expect(slow.stderr).toContain('error[STEP_FAILED]: Step "hangs" timed out after 500 ms.');
-    expect(Date.now() - start).toBeLessThan(10_000);
+    // The whole process tree is gone, the script's own child too (not left running, holding its output).
+    // (A killed process nobody reaps stays a zombie, state Z, until its parent does: dead all the same.)
+    const grandchild = readFileSync(join(dir, 'grandchild.pid'), 'utf8').trim();
+    const running = (pid: string) => {
+      try {
+        return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    expect(running(grandchild)).toBe(false);
+    expect(running(String(process.pid))).toBe(true);
     const flaky = await runCli(['-C', dir, '--json', 'run', 'flaky']);
     expect(flaky.code).toBe(0);
     expect(flaky.stderr).toContain('attempt 3 of 3');

@@ -95,6 +95,7 @@ describe('pipeline schema: rejected, naming the field', () => {
     ['hooks: { suggest: { after: { git/commit: [{ run: [a] }] } } }', 'hooks: Unrecognized key: "suggest"'],
     ['hooks: { deploy: { after: { git/push: [{ run: [a] }] } } }', 'hooks.deploy.after.git/push: deploy has no step "git/push" (have: render, deploy, record/verified, restore-last-good, verify)'],
     ['environments: { dev: { hooks: { unpin: { before: { pin/remove: [{ uses: nope }] } } } } }', 'environments.dev.hooks.unpin.before.pin/remove.0.uses: unknown step "nope"'],
+    ['pipelines: { p: { steps: [{ uses: deploy, with: { env: dev }, timeout: 5m }] } }', 'pipelines.p.steps.0.timeout: only run: steps take timeout:'],
     ['hooks: { promote: { before: { images/copy: [{ uses: render, with: { env: uat } }] } } }', 'hooks.promote.before.images/copy.0.uses: a hook runs commands (run:)'],
     ['hooks: { promote: { after: { verify: [{ run: [page-oncall], if: failure() }] } } }', 'hooks.promote.after.verify.0.if: an after: hook runs only when verify succeeded, so failure() never holds here'],
     ['pipelines: { p: { steps: [{ uses: pipeline/q }] }, q: { inputs: { target: { required: true } }, steps: [{ run: [a] }] } }', 'pipelines.p.steps.0.with.target: pipeline/q requires input "target"'],
