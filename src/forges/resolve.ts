@@ -3,6 +3,7 @@
  * (`git.forge`, `git.forgeUrl`), the remote URL, and the CI facts GitLab and GitHub give a job.
  */
 import { invalid, quote } from '../core/errors.js';
+import { isLoopback } from '../core/loopback.js';
 
 export type ForgeKind = 'gitlab' | 'github';
 
@@ -85,6 +86,11 @@ export function forgeForRemote(remoteUrl: string, s: ForgeSettings, env: NodeJS.
   const kind = forgeKind(remoteUrl, s, env);
   const ciServer = kind === 'gitlab' ? env.CI_SERVER_URL : env.GITHUB_SERVER_URL;
   const webUrl = noSlash(s.forgeUrl ?? (hostOf(ciServer) === remote.host ? (ciServer as string) : remote.origin));
+  // The API token goes there in a header: never in clear over the network.
+  if (new URL(webUrl).protocol === 'http:' && !isLoopback(new URL(webUrl).host)) {
+    throw invalid('FORGE_URL_INSECURE', `The ${kind === 'gitlab' ? 'GitLab' : 'GitHub'} API at ${quote(webUrl)} is plain http: the token would cross the network in clear.`,
+      'Use the https clone URL of the env repo (or an https git.forgeUrl).', webUrl);
+  }
   // A forge under a path (https://example.com/gitlab) puts that prefix before the project path.
   const prefix = trimPath(new URL(webUrl).pathname);
   const project = prefix && remote.path.startsWith(`${prefix}/`) ? remote.path.slice(prefix.length + 1) : remote.path;

@@ -71,7 +71,9 @@ function parseDockerConfig(text: string, file: string): DockerConfig {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw invalid('REGISTRY_CREDENTIALS_INVALID', `${file} is not valid JSON: ${(e as Error).message.split('\n')[0]}.`,
+    // Only where: the parser's message quotes the text around the error, which may be a credential.
+    const at = /position (\d+)/.exec((e as Error).message)?.[1];
+    throw invalid('REGISTRY_CREDENTIALS_INVALID', `${file} is not valid JSON${at ? ` (at character ${at})` : ''}.`,
       'Fix the file (docker login rewrites it), or point DOCKER_CONFIG at a folder with a valid config.json.', file);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {

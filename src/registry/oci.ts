@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { failed, invalid, quote } from '../core/errors.js';
 import { isValidDigest } from '../core/image-ref.js';
 import type { Logger } from '../core/io.js';
+import { isLoopback } from '../core/loopback.js';
 import { basicHeader, fetchToken, parseChallenge, unauthorized, unreachable } from './auth.js';
 import { type Credentials, credentialsFor, HUB_HOST } from './credentials.js';
 
@@ -51,11 +52,6 @@ export function locate(name: string, insecure: string[]): Location {
   return { host, repository, base: `${plain ? 'http' : 'https'}://${host}` };
 }
 
-/** A registry on this machine (localhost, 127.0.0.0/8, [::1]): plain http, as Docker allows by default. */
-export function isLoopback(host: string): boolean {
-  const name = host.replace(/:\d+$/, '');
-  return name === 'localhost' || name === '[::1]' || /^127(\.\d{1,3}){3}$/.test(name);
-}
 
 export class RegistryClient {
   private readonly tokens = new Map<string, string>();

@@ -4,7 +4,7 @@
  * code, `error[CODE]`, the value at fault and the `hint:` line. The last test reads the codes from
  * src/ and fails when one has no entry. Stubs are shell scripts named "STUB" in their first lines.
  */
-import { chmodSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -433,6 +433,22 @@ const CLI_CASES: CliCase[] = [
     run: () => forgeSuggest({ config: 'git:\n  mergeRequest:\n    assignees: [nobody-here]\n' }),
   },
   { code: 'MERGE_REQUEST_MODE_INVALID', exit: 2, value: 'push-options', hint: 'Drop --merge-request push-options', run: () => forgeSuggest({ kind: 'github', argv: ['--merge-request', 'push-options'] }) },
+  { code: 'FORGE_URL_INSECURE', exit: 2, hint: 'https clone URL', run: async () => {
+    // A plain-http env repo that is not on loopback by name (0.0.0.0 reaches this machine on Linux).
+    const remote = makeRemote(exampleFiles());
+    const server = await serveGitHttp({ root: dirname(remote.dir), token: 'git-token' });
+    const url = `${server.url.replace('127.0.0.1', '0.0.0.0')}/group/env.git`;
+    mkdirSync(join(dirname(remote.dir), 'group'));
+    symlinkSync(remote.dir, join(dirname(remote.dir), 'group', 'env.git'));
+    try {
+      const r = await runCli(['suggest', '--merge-request', 'api', '--env-repo', url, '--env', 'dev', '--image', 'application-image=registry.example.com/a:1'],
+        { env: cleanEnv({ GITOPS_FLOW_GIT_TOKEN: 'git-token', GITLAB_TOKEN: 'glpat-catalogue-never-sent' }) });
+      expect(r.stderr).not.toContain('glpat-catalogue-never-sent');
+      return { ...r, value: server.url.replace('127.0.0.1', '0.0.0.0') };
+    } finally {
+      await server.close();
+    }
+  } },
   { code: 'FORGE_URL_UNKNOWN', exit: 2, hint: 'https (or ssh) clone URL', run: async () => {
     const remote = makeRemote(exampleFiles());
     const r = await runCli(['suggest', '--merge-request', 'api', '--env-repo', remote.url, '--env', 'dev', '--image', 'application-image=registry.example.com/a:1']);
