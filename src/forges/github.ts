@@ -4,7 +4,7 @@
  * only when the repository allows it. GitHub Enterprise: the API base from GITHUB_API_URL or git.forgeUrl.
  */
 import type { Logger } from '../core/io.js';
-import { type ForgeHttp, ForgeHttpError, forgeList, forgeRequest } from './http.js';
+import { type ForgeHttp, ForgeHttpError, forgeList, forgeRequest, statusError } from './http.js';
 import { SCOPES, type ForgeTarget } from './resolve.js';
 import type { ChangeRequest, Forge } from './types.js';
 
@@ -81,7 +81,7 @@ export function github(t: ForgeTarget, log: Logger, env: NodeJS.ProcessEnv): For
         // 422 "A pull request already exists for owner:branch": someone was faster.
         if (!(e instanceof ForgeHttpError)) throw e;
         const existing = await forge.findOpen(f.branch, f.target);
-        if (!existing) throw e;
+        if (!existing) throw statusError(http, e.status, e.method, e.path, e.body);
         log.info(`  GitHub already has ${forge.ref(existing.number)} for ${f.branch}; updating it`);
         return { change: await forge.update(existing, f), created: false };
       }

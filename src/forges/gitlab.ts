@@ -4,7 +4,7 @@
  */
 import { invalid, quote } from '../core/errors.js';
 import type { Logger } from '../core/io.js';
-import { type ForgeHttp, ForgeHttpError, forgeList, forgeRequest } from './http.js';
+import { type ForgeHttp, ForgeHttpError, forgeList, forgeRequest, statusError } from './http.js';
 import { SCOPES, type ForgeTarget } from './resolve.js';
 import type { ChangeRequest, Forge } from './types.js';
 
@@ -64,7 +64,7 @@ export function gitlab(t: ForgeTarget, log: Logger, o: { pipelineWaitsMs?: numbe
         // "Another open merge request already exists for this source branch": someone was faster.
         if (!(e instanceof ForgeHttpError)) throw e;
         const existing = await forge.findOpen(f.branch, f.target);
-        if (!existing) throw e;
+        if (!existing) throw statusError(http, e.status, e.method, e.path, e.body);
         log.info(`  GitLab already has ${forge.ref(existing.number)} for ${f.branch}; updating it`);
         return { change: await forge.update(existing, f), created: false };
       }
