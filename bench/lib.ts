@@ -36,10 +36,17 @@ export interface RunResult {
 }
 
 /** Runs argv, timing it; never a shell. */
-export function run(argv: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
+export function run(
+  argv: string[],
+  o: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<RunResult> {
   const start = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0] as string, argv.slice(1), { cwd: o.cwd, env: o.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(argv[0] as string, argv.slice(1), {
+      cwd: o.cwd,
+      env: o.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -55,7 +62,10 @@ export function run(argv: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; 
 }
 
 /** The gitops-flow CLI as a user runs it (the built bin), optionally measuring its peak RSS. */
-export function gitopsFlow(args: string[], o: { cwd?: string; env: NodeJS.ProcessEnv; rss?: boolean }): Promise<RunResult> {
+export function gitopsFlow(
+  args: string[],
+  o: { cwd?: string; env: NodeJS.ProcessEnv; rss?: boolean },
+): Promise<RunResult> {
   return run([process.execPath, ...(o.rss ? ['--import', RSS_HOOK] : []), CLI, ...args], o);
 }
 
@@ -71,7 +81,13 @@ export function git(cwd: string, args: string[], input?: string): string {
     encoding: 'utf8',
     input,
     maxBuffer: 1 << 28,
-    env: { ...process.env, GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.com' },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Bench',
+      GIT_AUTHOR_EMAIL: 'bench@example.com',
+      GIT_COMMITTER_NAME: 'Bench',
+      GIT_COMMITTER_EMAIL: 'bench@example.com',
+    },
   }).trim();
 }
 

@@ -22,7 +22,8 @@ export interface PromoteSample {
 const OVERLAY = (env: string) => `kustomizations/overlays/${env}`;
 
 function envRepoFiles(ns: string, context: string): Record<string, string> {
-  const overlay = (env: string, tag: string) => `resources:\n  - ../../base\nnamespace: ${ns}-${env}\nimages:\n  - name: application-image\n    newName: registry.example.com/team/app\n    newTag: "${tag}"\n`;
+  const overlay = (env: string, tag: string) =>
+    `resources:\n  - ../../base\nnamespace: ${ns}-${env}\nimages:\n  - name: application-image\n    newName: registry.example.com/team/app\n    newTag: "${tag}"\n`;
   return {
     'kustomizations/base/kustomization.yaml': 'resources:\n  - namespace.yaml\n  - deployment.yaml\n',
     'kustomizations/base/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: app\n',
@@ -46,9 +47,27 @@ spec:
 }
 
 /** Watches the namespace's pods and remembers when each became Ready (local clock). */
-function watchReady(context: string, ns: string, env: NodeJS.ProcessEnv): { lastReady: () => number; stop: () => void } {
+function watchReady(
+  context: string,
+  ns: string,
+  env: NodeJS.ProcessEnv,
+): { lastReady: () => number; stop: () => void } {
   const ready = new Map<string, number>();
-  const child = spawn('kubectl', ['--context', context, '-n', ns, 'get', 'pods', '--watch', '-o', 'jsonpath={.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(
+    'kubectl',
+    [
+      '--context',
+      context,
+      '-n',
+      ns,
+      'get',
+      'pods',
+      '--watch',
+      '-o',
+      'jsonpath={.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}',
+    ],
+    { env, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   let buf = '';
   child.stdout.on('data', (b: Buffer) => {
     const now = performance.now();
@@ -64,7 +83,13 @@ function watchReady(context: string, ns: string, env: NodeJS.ProcessEnv): { last
 }
 
 /** One verified promotion with the given variant into a fresh namespace; returns its timings. */
-export async function promoteOnce(variant: Variant, delayMs: number, context: string, env: NodeJS.ProcessEnv, id: string): Promise<PromoteSample> {
+export async function promoteOnce(
+  variant: Variant,
+  delayMs: number,
+  context: string,
+  env: NodeJS.ProcessEnv,
+  id: string,
+): Promise<PromoteSample> {
   const ns = `b${id}`;
   const { clone } = repoWithRemote(envRepoFiles(ns, context));
   const watch = watchReady(context, `${ns}-uat`, env);
@@ -72,7 +97,10 @@ export async function promoteOnce(variant: Variant, delayMs: number, context: st
   const start = performance.now();
   try {
     if (variant === 'gitops-flow') {
-      await must(gitopsFlow(['-C', clone, 'promote', '--from', 'dev', '--to', 'uat', '--timeout', '2m'], { env }), 'gitops-flow promote');
+      await must(
+        gitopsFlow(['-C', clone, 'promote', '--from', 'dev', '--to', 'uat', '--timeout', '2m'], { env }),
+        'gitops-flow promote',
+      );
     } else {
       await recipe(variant, clone, context, `${ns}-uat`, env);
     }
@@ -84,23 +112,46 @@ export async function promoteOnce(variant: Variant, delayMs: number, context: st
 }
 
 /** The seed's commands (or the floor: the same without the sleeps and retries). */
-async function recipe(variant: 'seed' | 'floor', clone: string, context: string, ns: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const dev = parse(readFileSync(join(clone, OVERLAY('dev'), 'kustomization.yaml'), 'utf8')) as { images: { name: string; newName: string; newTag: string }[] };
+async function recipe(
+  variant: 'seed' | 'floor',
+  clone: string,
+  context: string,
+  ns: string,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const dev = parse(readFileSync(join(clone, OVERLAY('dev'), 'kustomization.yaml'), 'utf8')) as {
+    images: { name: string; newName: string; newTag: string }[];
+  };
   const image = dev.images.find((i) => i.name === 'application-image');
   const uat = join(clone, OVERLAY('uat'));
-  await must(run(['kustomize', 'edit', 'set', 'image', `application-image=${image?.newName}:${image?.newTag}`], { cwd: uat, env }), 'kustomize edit');
+  await must(
+    run(['kustomize', 'edit', 'set', 'image', `application-image=${image?.newName}:${image?.newTag}`], {
+      cwd: uat,
+      env,
+    }),
+    'kustomize edit',
+  );
   git(clone, ['commit', '--quiet', '-am', `${image?.newTag} promoted to UAT`]);
   const built = await must(run(['kustomize', 'build', '.'], { cwd: uat, env }), 'kustomize build');
-  await must(run(['kubectl', '--context', context, 'apply', '-f', '-'], { cwd: uat, env, input: built.stdout }), 'kubectl apply');
+  await must(
+    run(['kubectl', '--context', context, 'apply', '-f', '-'], { cwd: uat, env, input: built.stdout }),
+    'kubectl apply',
+  );
   if (variant === 'seed') {
     await sleep(4000);
     for (let i = 0; i < 6; i++) {
-      const r = await run(['kubectl', '--context', context, '-n', ns, 'rollout', 'status', 'deployment', 'pick-manager'], { env });
+      const r = await run(
+        ['kubectl', '--context', context, '-n', ns, 'rollout', 'status', 'deployment', 'pick-manager'],
+        { env },
+      );
       if (r.code === 0) break;
       await sleep(10_000);
     }
   } else {
-    await must(run(['kubectl', '--context', context, '-n', ns, 'rollout', 'status', 'deployment/pick-manager'], { env }), 'rollout status');
+    await must(
+      run(['kubectl', '--context', context, '-n', ns, 'rollout', 'status', 'deployment/pick-manager'], { env }),
+      'rollout status',
+    );
   }
   git(clone, ['push', '--quiet', 'origin', 'main']);
 }

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeKubeconfigs, startCluster } from '../test/e2e/cluster/cluster.js';
 import { toolDir } from '../test/e2e/cluster/tools.js';
-import { fmt, gitopsFlow, must, ROOT, run, spread, stats, type Stats, tempDir } from './lib.js';
+import { fmt, gitopsFlow, must, ROOT, run, type Stats, spread, stats, tempDir } from './lib.js';
 import { type PromoteSample, promoteOnce, type Variant } from './promote.js';
 import { longHistory, manyImages, manyOverlays, repoWithRemote } from './scale.js';
 
@@ -26,10 +26,15 @@ async function main(): Promise<void> {
   // Verified promote, side by side, on one cluster per kwok pod-ready delay.
   const state = tempDir('gitops-flow-bench-clusters-');
   log(`starting ${DELAYS.length} local control plane(s) (pod-ready delays ${DELAYS.join(', ')} ms)`);
-  const clusters = await Promise.all(DELAYS.map((d) => startCluster({ name: `uat-${d}ms`, dir: join(state, `${d}`), podReadyDelayMs: d })));
+  const clusters = await Promise.all(
+    DELAYS.map((d) => startCluster({ name: `uat-${d}ms`, dir: join(state, `${d}`), podReadyDelayMs: d })),
+  );
   try {
     const kubeconfig = join(state, 'kubeconfig');
-    await mergeKubeconfigs(clusters.map((c) => c.kubeconfig), kubeconfig);
+    await mergeKubeconfigs(
+      clusters.map((c) => c.kubeconfig),
+      kubeconfig,
+    );
     const kenv = { ...env, KUBECONFIG: kubeconfig };
     const samples: PromoteSample[] = [];
     for (let r = 0; r < RUNS; r++) {
@@ -42,15 +47,22 @@ async function main(): Promise<void> {
         }
       }
     }
-    const promote: Record<string, Record<Variant, Stats> & { ratioToFloor: number; ratioToSeed: number; detection: Stats }> = {};
+    const promote: Record<
+      string,
+      Record<Variant, Stats> & { ratioToFloor: number; ratioToSeed: number; detection: Stats }
+    > = {};
     for (const d of DELAYS) {
       const by = (v: Variant) => stats(samples.filter((s) => s.delayMs === d && s.variant === v).map((s) => s.ms));
       const g = by('gitops-flow');
       const entry = {
-        'gitops-flow': g, seed: by('seed'), floor: by('floor'),
+        'gitops-flow': g,
+        seed: by('seed'),
+        floor: by('floor'),
         ratioToFloor: g.median / by('floor').median,
         ratioToSeed: g.median / by('seed').median,
-        detection: stats(samples.filter((s) => s.delayMs === d && s.variant === 'gitops-flow').map((s) => s.detectionMs)),
+        detection: stats(
+          samples.filter((s) => s.delayMs === d && s.variant === 'gitops-flow').map((s) => s.detectionMs),
+        ),
       };
       promote[`${d}ms`] = entry;
       rows.push([`promote, pods ready after ${d / 1000} s`, 'gitops-flow', spread(g), '', '']);
@@ -58,7 +70,13 @@ async function main(): Promise<void> {
       rows.push(['', 'raw floor', spread(entry.floor), '', '']);
       rows.push(['', 'gitops-flow / floor', entry.ratioToFloor.toFixed(2), '≤ 1.30', yes(entry.ratioToFloor <= 1.3)]);
       rows.push(['', 'gitops-flow / seed', entry.ratioToSeed.toFixed(2), '< 1.00', yes(entry.ratioToSeed < 1)]);
-      rows.push(['', 'rollout detection latency', spread(entry.detection), '≤ 0.5 s', yes(entry.detection.median <= 500)]);
+      rows.push([
+        '',
+        'rollout detection latency',
+        spread(entry.detection),
+        '≤ 0.5 s',
+        yes(entry.detection.median <= 500),
+      ]);
     }
     results.promote = promote;
   } finally {
@@ -80,56 +98,131 @@ async function main(): Promise<void> {
     return stats(xs);
   };
   const big = repoWithRemote(manyImages(300));
-  scale.status300 = await timeIt(RUNS, 'status, 300 images', async () => (await must(gitopsFlow(['-C', big.clone, '--json', 'status', '--no-cluster'], { env }), 'status')).ms);
+  scale.status300 = await timeIt(
+    RUNS,
+    'status, 300 images',
+    async () => (await must(gitopsFlow(['-C', big.clone, '--json', 'status', '--no-cluster'], { env }), 'status')).ms,
+  );
   scale.promote300 = await timeIt(RUNS, 'promote --no-deploy, 300 images', async () => {
     const fresh = repoWithRemote(manyImages(300, `2.${Math.random().toString(36).slice(2, 8)}`));
-    return (await must(gitopsFlow(['-C', fresh.clone, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { env }), 'promote')).ms;
+    return (
+      await must(
+        gitopsFlow(['-C', fresh.clone, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { env }),
+        'promote',
+      )
+    ).ms;
   });
   const small = repoWithRemote(manyImages(30));
-  scale.render30 = await timeIt(RUNS, 'render, 30 services', async () => (await must(gitopsFlow(['-C', small.clone, 'render', '--env', 'dev'], { env }), 'render')).ms);
-  scale.render300 = await timeIt(RUNS, 'render, 300 services', async () => (await must(gitopsFlow(['-C', big.clone, 'render', '--env', 'dev'], { env }), 'render')).ms);
+  scale.render30 = await timeIt(
+    RUNS,
+    'render, 30 services',
+    async () => (await must(gitopsFlow(['-C', small.clone, 'render', '--env', 'dev'], { env }), 'render')).ms,
+  );
+  scale.render300 = await timeIt(
+    RUNS,
+    'render, 300 services',
+    async () => (await must(gitopsFlow(['-C', big.clone, 'render', '--env', 'dev'], { env }), 'render')).ms,
+  );
   const renderRatio = (scale.render300 as Stats).median / (scale.render30 as Stats).median;
   scale.renderRatio = renderRatio;
   // The floor: kustomize build itself on the same overlays (its images transformer is superlinear).
-  const raw = (clone: string) => async () => (await must(run(['kustomize', 'build', join(clone, 'kustomizations/overlays/dev')], { env }), 'kustomize build')).ms;
+  const raw = (clone: string) => async () =>
+    (await must(run(['kustomize', 'build', join(clone, 'kustomizations/overlays/dev')], { env }), 'kustomize build'))
+      .ms;
   scale.kustomize30 = await timeIt(3, 'kustomize build, 30 services', raw(small.clone));
   scale.kustomize300 = await timeIt(3, 'kustomize build, 300 services', raw(big.clone));
   const kustomizeRatio = (scale.kustomize300 as Stats).median / (scale.kustomize30 as Stats).median;
   scale.kustomizeRatio = kustomizeRatio;
   const overlays = repoWithRemote(manyOverlays(300));
-  scale.status300overlays = await timeIt(RUNS, 'status, 300 overlays', async () => (await must(gitopsFlow(['-C', overlays.clone, '--json', 'status', '--no-cluster'], { env }), 'status')).ms);
+  scale.status300overlays = await timeIt(
+    RUNS,
+    'status, 300 overlays',
+    async () =>
+      (await must(gitopsFlow(['-C', overlays.clone, '--json', 'status', '--no-cluster'], { env }), 'status')).ms,
+  );
 
   log('scale: writing 5,000-commit histories with git fast-import');
   const tags = Array.from({ length: 300 }, () => '1.1.0');
   const imagesFiles = manyImages(300);
   const histImages = longHistory(imagesFiles, 5000, (i) => {
     tags[i % 300] = `1.${i}.0`;
-    return ['kustomizations/overlays/dev/kustomization.yaml', `resources:\n  - ../../base\nnamespace: dev\nimages:\n${tags.map((t, k) => `  - name: svc-${k}-image\n    newName: registry.example.com/team/svc-${k}\n    newTag: "${t}"\n`).join('')}`];
+    return [
+      'kustomizations/overlays/dev/kustomization.yaml',
+      `resources:\n  - ../../base\nnamespace: dev\nimages:\n${tags.map((t, k) => `  - name: svc-${k}-image\n    newName: registry.example.com/team/svc-${k}\n    newTag: "${t}"\n`).join('')}`,
+    ];
   });
   const histOverlays = longHistory(manyOverlays(300), 5000, (i) => [
     `kustomizations/overlays/env-${i % 300}/kustomization.yaml`,
     `resources:\n  - ../../base\nnamespace: env-${i % 300}\nimages:\n  - name: svc-0-image\n    newName: registry.example.com/team/svc-0\n    newTag: "1.${i}.0"\n`,
   ]);
-  scale.history5000images = await timeIt(3, 'history, 5,000 commits, 300 images', async () => (await must(gitopsFlow(['-C', histImages, '--json', 'history'], { env }), 'history')).ms);
-  scale.history5000overlays = await timeIt(3, 'history, 5,000 commits, 300 overlays', async () => (await must(gitopsFlow(['-C', histOverlays, '--json', 'history'], { env }), 'history')).ms);
+  scale.history5000images = await timeIt(
+    3,
+    'history, 5,000 commits, 300 images',
+    async () => (await must(gitopsFlow(['-C', histImages, '--json', 'history'], { env }), 'history')).ms,
+  );
+  scale.history5000overlays = await timeIt(
+    3,
+    'history, 5,000 commits, 300 overlays',
+    async () => (await must(gitopsFlow(['-C', histOverlays, '--json', 'history'], { env }), 'history')).ms,
+  );
   results.scale = scale;
-  rows.push(['scale: 300 services', 'status', spread(scale.status300 as Stats), '< 1 s', yes((scale.status300 as Stats).median < 1000)]);
-  rows.push(['', 'status, 300 overlays', spread(scale.status300overlays as Stats), '< 1 s', yes((scale.status300overlays as Stats).median < 1000)]);
-  rows.push(['', 'promote (no cluster, with push)', spread(scale.promote300 as Stats), '< 3 s', yes((scale.promote300 as Stats).median < 3000)]);
+  rows.push([
+    'scale: 300 services',
+    'status',
+    spread(scale.status300 as Stats),
+    '< 1 s',
+    yes((scale.status300 as Stats).median < 1000),
+  ]);
+  rows.push([
+    '',
+    'status, 300 overlays',
+    spread(scale.status300overlays as Stats),
+    '< 1 s',
+    yes((scale.status300overlays as Stats).median < 1000),
+  ]);
+  rows.push([
+    '',
+    'promote (no cluster, with push)',
+    spread(scale.promote300 as Stats),
+    '< 3 s',
+    yes((scale.promote300 as Stats).median < 3000),
+  ]);
   rows.push(['', 'render 300 / render 30', renderRatio.toFixed(2), '≈ linear (≤ 10)', yes(renderRatio <= 10)]);
   rows.push(['', 'raw kustomize build 300 / 30', kustomizeRatio.toFixed(2), '(the floor)', '']);
-  rows.push(['', 'render 300 − kustomize 300 (our overhead)', fmt((scale.render300 as Stats).median - (scale.kustomize300 as Stats).median), '', '']);
+  rows.push([
+    '',
+    'render 300 − kustomize 300 (our overhead)',
+    fmt((scale.render300 as Stats).median - (scale.kustomize300 as Stats).median),
+    '',
+    '',
+  ]);
   rows.push(['', 'history, 5,000 commits × 300 images', spread(scale.history5000images as Stats), '', '']);
   rows.push(['', 'history, 5,000 commits × 300 overlays', spread(scale.history5000overlays as Stats), '', '']);
 
   // Cold start and memory.
-  const cold = await timeIt(20, 'gitops-flow --version', async () => (await must(gitopsFlow(['--version'], { env }), '--version')).ms);
-  const node = await timeIt(20, 'node -e 0 (baseline)', async () => (await must(run([process.execPath, '-e', '0']), 'node')).ms);
+  const cold = await timeIt(
+    20,
+    'gitops-flow --version',
+    async () => (await must(gitopsFlow(['--version'], { env }), '--version')).ms,
+  );
+  const node = await timeIt(
+    20,
+    'node -e 0 (baseline)',
+    async () => (await must(run([process.execPath, '-e', '0']), 'node')).ms,
+  );
   rows.push(['CLI cold start', 'gitops-flow --version', spread(cold), '< 150 ms', yes(cold.median < 150)]);
   rows.push(['', 'node -e 0 (same machine)', spread(node), '', '']);
-  const rssStatus = (await must(gitopsFlow(['-C', big.clone, '--json', 'status', '--no-cluster'], { env, rss: true }), 'status')).maxRssKb ?? 0;
+  const rssStatus =
+    (await must(gitopsFlow(['-C', big.clone, '--json', 'status', '--no-cluster'], { env, rss: true }), 'status'))
+      .maxRssKb ?? 0;
   const fresh = repoWithRemote(manyImages(300, '3.0.0'));
-  const rssPromote = (await must(gitopsFlow(['-C', fresh.clone, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { env, rss: true }), 'promote')).maxRssKb ?? 0;
+  const rssPromote =
+    (
+      await must(
+        gitopsFlow(['-C', fresh.clone, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { env, rss: true }),
+        'promote',
+      )
+    ).maxRssKb ?? 0;
   rows.push(['memory (peak RSS)', 'status, 300 images', `${(rssStatus / 1024).toFixed(0)} MiB`, '', '']);
   rows.push(['', 'promote, 300 images', `${(rssPromote / 1024).toFixed(0)} MiB`, '', '']);
   results.coldStart = cold;

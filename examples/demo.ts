@@ -18,7 +18,17 @@ const work = mkdtempSync(join(tmpdir(), 'gitops-flow-demo-'));
 const say = (text: string) => process.stderr.write(`\n\x1b[1m▶ ${text}\x1b[0m\n`);
 
 function git(cwd: string, args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'Demo', GIT_AUTHOR_EMAIL: 'demo@example.com', GIT_COMMITTER_NAME: 'Demo', GIT_COMMITTER_EMAIL: 'demo@example.com' } }).trim();
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Demo',
+      GIT_AUTHOR_EMAIL: 'demo@example.com',
+      GIT_COMMITTER_NAME: 'Demo',
+      GIT_COMMITTER_EMAIL: 'demo@example.com',
+    },
+  }).trim();
 }
 
 function gitopsFlow(args: string[], env: NodeJS.ProcessEnv): void {
@@ -36,14 +46,20 @@ async function main(): Promise<void> {
   cpSync(join(root, 'examples', 'env-repo'), seed, { recursive: true });
   // A team's own step: uat's promotions run a smoke test after verify, before the push (a pipeline hook).
   const config = join(seed, 'gitops-flow.yaml');
-  writeFileSync(config, readFileSync(config, 'utf8').replace('    promoteFrom: dev\n', `    promoteFrom: dev
+  writeFileSync(
+    config,
+    readFileSync(config, 'utf8').replace(
+      '    promoteFrom: dev\n',
+      `    promoteFrom: dev
     hooks:
       promote:
         after:
           verify:
             - name: smoke test
               run: [kubectl, --context, uat, --namespace, pick-manager-uat, wait, --for=condition=Available, deployment/pick-manager, --timeout=30s]
-`));
+`,
+    ),
+  );
   git(seed, ['init', '--quiet', '--initial-branch=main']);
   git(seed, ['add', '-A']);
   git(seed, ['commit', '--quiet', '-m', 'env repo in the seed layout']);
@@ -58,9 +74,28 @@ async function main(): Promise<void> {
     const env = { ...process.env, PATH: `${toolPath}:${process.env.PATH}`, KUBECONFIG: clusters.kubeconfig };
     process.stderr.write(`kubeconfig: ${clusters.kubeconfig}\n`);
 
-    say('The app pipeline suggests registry.example.com/team/pick-manager:1.4.2 for dev (an MR branch with push options)');
-    const ci = { CI_PROJECT_PATH: 'team/pick-manager', CI_COMMIT_SHA: 'c0ffee0000000000000000000000000000000000', CI_COMMIT_REF_NAME: 'main', CI_PIPELINE_ID: '1001', CI_COMMIT_MESSAGE: 'Faster order picking' };
-    gitopsFlow(['suggest', '--env-repo', `file://${remote}`, '--env', 'dev', '--image', 'application-image=registry.example.com/team/pick-manager:1.4.2'], { ...env, ...ci });
+    say(
+      'The app pipeline suggests registry.example.com/team/pick-manager:1.4.2 for dev (an MR branch with push options)',
+    );
+    const ci = {
+      CI_PROJECT_PATH: 'team/pick-manager',
+      CI_COMMIT_SHA: 'c0ffee0000000000000000000000000000000000',
+      CI_COMMIT_REF_NAME: 'main',
+      CI_PIPELINE_ID: '1001',
+      CI_COMMIT_MESSAGE: 'Faster order picking',
+    };
+    gitopsFlow(
+      [
+        'suggest',
+        '--env-repo',
+        `file://${remote}`,
+        '--env',
+        'dev',
+        '--image',
+        'application-image=registry.example.com/team/pick-manager:1.4.2',
+      ],
+      { ...env, ...ci },
+    );
     const branch = git(remote, ['for-each-ref', '--format=%(refname:short)', 'refs/heads/gitops-flow/']);
 
     say(`The env repo's MR pipeline deploys dev from ${branch} and waits for every workload`);
@@ -77,14 +112,24 @@ async function main(): Promise<void> {
     gitopsFlow(['-C', clone, 'pipelines', 'show', 'promote', '--env', 'uat'], env);
 
     say('A release manager promotes dev → uat: copy images, commit, deploy, verify, smoke test, push');
-    gitopsFlow(['-C', clone, 'promote', '--from', 'dev', '--to', 'uat', '--timeout', '2m'], { ...env, GIT_AUTHOR_NAME: 'Release Manager', GIT_AUTHOR_EMAIL: 'rm@example.com', GIT_COMMITTER_NAME: 'Release Manager', GIT_COMMITTER_EMAIL: 'rm@example.com' });
+    gitopsFlow(['-C', clone, 'promote', '--from', 'dev', '--to', 'uat', '--timeout', '2m'], {
+      ...env,
+      GIT_AUTHOR_NAME: 'Release Manager',
+      GIT_AUTHOR_EMAIL: 'rm@example.com',
+      GIT_COMMITTER_NAME: 'Release Manager',
+      GIT_COMMITTER_EMAIL: 'rm@example.com',
+    });
 
     say('What runs where (status) and every release (history), from git');
     gitopsFlow(['-C', clone, 'status'], env);
     gitopsFlow(['-C', clone, 'history'], env);
 
     say('The uat cluster runs the promoted image:');
-    execFileSync('kubectl', ['--context', 'uat', '-n', 'pick-manager-uat', 'get', 'deployment', 'pick-manager', '-o', 'wide'], { stdio: 'inherit', env });
+    execFileSync(
+      'kubectl',
+      ['--context', 'uat', '-n', 'pick-manager-uat', 'get', 'deployment', 'pick-manager', '-o', 'wide'],
+      { stdio: 'inherit', env },
+    );
   } finally {
     say('Tearing down the clusters and the demo directory');
     await clusters?.stop();

@@ -13,6 +13,8 @@ await build({
   sourcemap: true,
   chunkNames: 'chunks/[name]-[hash]',
   // Some dependencies still call require(): give ESM chunks one.
-  banner: { js: "import { createRequire as __gitopsFlowRequire } from 'node:module'; const require = __gitopsFlowRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __gitopsFlowRequire } from 'node:module'; const require = __gitopsFlowRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

@@ -48,34 +48,85 @@ function rows(): string[][] {
   const fuzz = read('fuzz');
   if (fuzz) {
     const f = fuzz.figures as { casesPerInput: number; inputs: number; cases: number };
-    out.push(['hostile input (fuzz)', 'test/unit/fuzz-hostile-input.test.ts', `${f.inputs} inputs × ${f.casesPerInput.toLocaleString('en')} seeded cases = ${f.cases.toLocaleString('en')} cases`, 'only exit-2 validation errors, 0 crashes, 0 paths outside the repo, 0 forged trailers', when(fuzz)]);
+    out.push([
+      'hostile input (fuzz)',
+      'test/unit/fuzz-hostile-input.test.ts',
+      `${f.inputs} inputs × ${f.casesPerInput.toLocaleString('en')} seeded cases = ${f.cases.toLocaleString('en')} cases`,
+      'only exit-2 validation errors, 0 crashes, 0 paths outside the repo, 0 forged trailers',
+      when(fuzz),
+    ]);
   }
   const cw = read('concurrent-writers');
   if (cw) {
     const f = cw.figures as Record<string, unknown>;
-    out.push(['concurrent writers', 'test/integration/concurrent-writers.test.ts', `${f.rounds} round(s) × ${f.writersPerRound} processes at once`, `${f.landed}/${Number(f.rounds) * Number(f.writersPerRound)} changes landed, ${f.lost} lost, ${f.forcePushes} force pushes; ${f.retries} retries (${range(f.retriesPerRound)} per round), at most ${f.maxAttempts} attempts for one writer`, when(cw)]);
+    out.push([
+      'concurrent writers',
+      'test/integration/concurrent-writers.test.ts',
+      `${f.rounds} round(s) × ${f.writersPerRound} processes at once`,
+      `${f.landed}/${Number(f.rounds) * Number(f.writersPerRound)} changes landed, ${f.lost} lost, ${f.forcePushes} force pushes; ${f.retries} retries (${range(f.retriesPerRound)} per round), at most ${f.maxAttempts} attempts for one writer`,
+      when(cw),
+    ]);
   }
   const crash = read('crash-trials');
   if (crash) {
     const f = crash.figures as Record<string, unknown>;
-    const during = Object.entries(f.killedDuring as Record<string, number>).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
-    out.push(['crashes (kill -9)', 'test/e2e/crash-trials.e2e.test.ts', `${f.trials} trials of \`promote\` (deploy + push over HTTP), seed ${f.seed}, kill within ${f.maxDelayMs} ms`, `${f.killed} killed mid-run (${during}); ${f.fsckFailures} fsck failures, ${f.duplicates} duplicate commits, ${f.clusterDiffs} cluster diffs against the render of the tip; ${f.staleLocksTakenOver} stale locks taken over; reruns: ${f.rerunLanded} landed the change, ${f.rerunNoChange} found it landed`, when(crash)]);
+    const during = Object.entries(f.killedDuring as Record<string, number>)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+    out.push([
+      'crashes (kill -9)',
+      'test/e2e/crash-trials.e2e.test.ts',
+      `${f.trials} trials of \`promote\` (deploy + push over HTTP), seed ${f.seed}, kill within ${f.maxDelayMs} ms`,
+      `${f.killed} killed mid-run (${during}); ${f.fsckFailures} fsck failures, ${f.duplicates} duplicate commits, ${f.clusterDiffs} cluster diffs against the render of the tip; ${f.staleLocksTakenOver} stale locks taken over; reruns: ${f.rerunLanded} landed the change, ${f.rerunNoChange} found it landed`,
+      when(crash),
+    ]);
   }
   const faults = read('cluster-faults');
   if (faults) {
     const f = faults.figures as Record<string, unknown>;
-    out.push(['cluster faults', 'test/e2e/cluster-faults.e2e.test.ts', `${f.outages} kube-apiserver outages of ${f.outageSeconds} s (mid-rollout wait, before the apply) + a never-ready rollout`, `${f.survived} deploys rode out the outage (${f.applyRetries} apply retries, ${f.waitResumes} resumed waits); ${f.reportedUnreachable} short-timeout deploy exited 1 CLUSTER_UNREACHABLE listing what was applied and the failed restore; ${f.restoredExactly} failed rollout restored to the last good render with 0 server-side diff`, when(faults)]);
+    out.push([
+      'cluster faults',
+      'test/e2e/cluster-faults.e2e.test.ts',
+      `${f.outages} kube-apiserver outages of ${f.outageSeconds} s (mid-rollout wait, before the apply) + a never-ready rollout`,
+      `${f.survived} deploys rode out the outage (${f.applyRetries} apply retries, ${f.waitResumes} resumed waits); ${f.reportedUnreachable} short-timeout deploy exited 1 CLUSTER_UNREACHABLE listing what was applied and the failed restore; ${f.restoredExactly} failed rollout restored to the last good render with 0 server-side diff`,
+      when(faults),
+    ]);
   }
   const http = read('secrets-http');
   if (http) {
     const f = http.figures as Record<string, number>;
-    const leaks = ['outputs', 'commits', 'argvLogLeaks', 'cloneConfig', 'render', 'tempFiles', 'processArgv'].reduce((n, k) => n + Number(f[k] ?? 0), 0);
-    out.push(['token over HTTP', 'test/integration/secrets-http.test.ts', '`suggest` against a real `git http-backend` that requires the token', `${leaks} occurrences in output, commits, .git/config (${f.gitConfigsSeen} reads), render, temp files, process argv`, when(http)]);
+    const leaks = ['outputs', 'commits', 'argvLogLeaks', 'cloneConfig', 'render', 'tempFiles', 'processArgv'].reduce(
+      (n, k) => n + Number(f[k] ?? 0),
+      0,
+    );
+    out.push([
+      'token over HTTP',
+      'test/integration/secrets-http.test.ts',
+      '`suggest` against a real `git http-backend` that requires the token',
+      `${leaks} occurrences in output, commits, .git/config (${f.gitConfigsSeen} reads), render, temp files, process argv`,
+      when(http),
+    ]);
   }
   const canary = read('canary');
   if (canary) {
-    const f = canary.figures as { testFiles: number; canaries: number; occurrences: number; toolRuns: number; outputBytes: number; files: number; gitRepos: number; gitObjects: number };
-    out.push(['secrets (canary mode)', 'test/setup/canary.ts, canary-reporter.ts', `${f.canaries} canaries (every credential variable, the kubeconfig's token, a key file) through a run of ${f.testFiles} test files`, `${f.occurrences} occurrences in ${f.toolRuns} tool runs' output (${f.outputBytes.toLocaleString('en')} bytes), ${f.files.toLocaleString('en')} files, ${f.gitRepos} git repos (${f.gitObjects.toLocaleString('en')} objects)`, when(canary)]);
+    const f = canary.figures as {
+      testFiles: number;
+      canaries: number;
+      occurrences: number;
+      toolRuns: number;
+      outputBytes: number;
+      files: number;
+      gitRepos: number;
+      gitObjects: number;
+    };
+    out.push([
+      'secrets (canary mode)',
+      'test/setup/canary.ts, canary-reporter.ts',
+      `${f.canaries} canaries (every credential variable, the kubeconfig's token, a key file) through a run of ${f.testFiles} test files`,
+      `${f.occurrences} occurrences in ${f.toolRuns} tool runs' output (${f.outputBytes.toLocaleString('en')} bytes), ${f.files.toLocaleString('en')} files, ${f.gitRepos} git repos (${f.gitObjects.toLocaleString('en')} objects)`,
+      when(canary),
+    ]);
   }
   return out;
 }
@@ -83,12 +134,19 @@ function rows(): string[][] {
 function table(): string {
   const r = rows();
   if (r.length === 0) throw new Error(`no figures in ${RESULTS}: run the tests first (npm run reliability)`);
-  return ['| property | test | runs | result | measured |', '|---|---|---|---|---|', ...r.map((cells) => `| ${cells.join(' | ')} |`)].join('\n');
+  return [
+    '| property | test | runs | result | measured |',
+    '|---|---|---|---|---|',
+    ...r.map((cells) => `| ${cells.join(' | ')} |`),
+  ].join('\n');
 }
 
 if (!args.has('--no-run')) {
   const env = { ...process.env, ...(args.has('--soak') && { GITOPS_FLOW_SOAK: '1' }) };
-  for (const step of [['npm', 'run', 'build'], ['npx', 'vitest', 'run', ...RELIABILITY_TESTS]]) {
+  for (const step of [
+    ['npm', 'run', 'build'],
+    ['npx', 'vitest', 'run', ...RELIABILITY_TESTS],
+  ]) {
     const r = spawnSync(step[0] as string, step.slice(1), { cwd: ROOT, env, stdio: 'inherit' });
     if (r.status !== 0) {
       console.error(`reliability: ${step.join(' ')} failed (exit ${r.status}); the table would not be honest`);

@@ -2,4 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { jsonSchema } from '../src/core/config-schema.js';
 
-writeFileSync(new URL('../schema/gitops-flow.schema.json', import.meta.url), `${JSON.stringify(jsonSchema(), null, 2)}\n`);
+writeFileSync(
+  new URL('../schema/gitops-flow.schema.json', import.meta.url),
+  `${JSON.stringify(jsonSchema(), null, 2)}\n`,
+);

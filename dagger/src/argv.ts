@@ -113,9 +113,15 @@ export const VERBS = {
 
 export type Verb = keyof typeof VERBS;
 
-const opt = (flag: string, value: string | number | undefined): string[] => (value === undefined || value === '' ? [] : [flag, String(value)]);
+const opt = (flag: string, value: string | number | undefined): string[] =>
+  value === undefined || value === '' ? [] : [flag, String(value)];
 const flag = (name: string, on: boolean | undefined): string[] => (on ? [name] : []);
-const globals = (g: Globals, json = false): string[] => ['-C', g.repoDir, ...flag('--json', json), ...flag('--dry-run', g.dryRun)];
+const globals = (g: Globals, json = false): string[] => [
+  '-C',
+  g.repoDir,
+  ...flag('--json', json),
+  ...flag('--dry-run', g.dryRun),
+];
 
 export function renderArgv(a: RenderArgs): string[] {
   return [...globals(a), 'render', '--env', a.env, ...opt('--ref', a.ref)];
@@ -127,8 +133,10 @@ export function suggestArgv(a: SuggestArgs): string[] {
     '--json',
     ...flag('--dry-run', a.dryRun),
     'suggest',
-    '--env-repo', a.envRepo,
-    '--env', a.env,
+    '--env-repo',
+    a.envRepo,
+    '--env',
+    a.env,
     ...a.images.flatMap((i) => ['--image', i]),
     ...opt('--target-branch', a.targetBranch),
     ...flag('--push-to-target', a.pushToTarget),
@@ -144,13 +152,25 @@ export function suggestArgv(a: SuggestArgs): string[] {
 }
 
 export function deployArgv(a: DeployArgs): string[] {
-  return [...globals(a), 'deploy', '--env', a.env, ...opt('--ref', a.ref), ...opt('--timeout', a.timeout), ...opt('--last-good', a.lastGood)];
+  return [
+    ...globals(a),
+    'deploy',
+    '--env',
+    a.env,
+    ...opt('--ref', a.ref),
+    ...opt('--timeout', a.timeout),
+    ...opt('--last-good', a.lastGood),
+  ];
 }
 
 export function promoteArgv(a: PromoteArgs): string[] {
   return [
     ...globals(a),
-    'promote', '--from', a.from, '--to', a.to,
+    'promote',
+    '--from',
+    a.from,
+    '--to',
+    a.to,
     ...(a.images ?? []).flatMap((i) => ['--image', i]),
     ...flag('--no-deploy', a.noDeploy),
     ...flag('--no-push', a.noPush),
@@ -162,7 +182,9 @@ export function promoteArgv(a: PromoteArgs): string[] {
 export function rollbackArgv(a: RollbackArgs): string[] {
   return [
     ...globals(a),
-    'rollback', '--env', a.env,
+    'rollback',
+    '--env',
+    a.env,
     ...opt('--to', a.to),
     ...opt('--reason', a.reason),
     ...flag('--no-deploy', a.noDeploy),
@@ -177,7 +199,8 @@ export function restoreArgv(a: RestoreArgs): string[] {
     'restore',
     ...opt('--env', a.env),
     ...flag('--all-envs', a.allEnvs),
-    '--at', a.at,
+    '--at',
+    a.at,
     ...flag('--no-deploy', a.noDeploy),
     ...flag('--no-push', a.noPush),
     ...opt('--timeout', a.timeout),
@@ -189,7 +212,13 @@ export function statusArgv(a: StatusArgs): string[] {
 }
 
 export function historyArgv(a: HistoryArgs): string[] {
-  return [...globals(a, true), 'history', ...opt('--env', a.env), ...opt('--since', a.since), ...opt('--limit', a.limit)];
+  return [
+    ...globals(a, true),
+    'history',
+    ...opt('--env', a.env),
+    ...opt('--since', a.since),
+    ...opt('--limit', a.limit),
+  ];
 }
 
 export function runArgv(a: RunArgs): string[] {
@@ -207,7 +236,6 @@ export function doctorArgv(a: DoctorArgs): string[] {
  */
 export const CLONE_SCRIPT = [
   'set -eu',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
   'if [ -n "${GITOPS_FLOW_GIT_TOKEN:-}" ]; then',
   '  GIT_CONFIG_VALUE_0="Authorization: Basic $(printf \'oauth2:%s\' "$GITOPS_FLOW_GIT_TOKEN" | base64 | tr -d \'\\n\')"',
   '  export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=http.extraHeader GIT_CONFIG_VALUE_0',

@@ -6,7 +6,16 @@
  * No Dagger engine runs on the development machines: this module is verified by type checks and the
  * contract tests (test/unit/dagger-contract.test.ts, test/integration/dagger-argv.test.ts), not executed.
  */
-import { argument, type Container, type Directory, func, object, ReturnType, type Secret, type Service } from '@dagger.io/dagger';
+import {
+  argument,
+  type Container,
+  type Directory,
+  func,
+  object,
+  ReturnType,
+  type Secret,
+  type Service,
+} from '@dagger.io/dagger';
 import {
   cloneArgv,
   deployArgv,
@@ -62,7 +71,8 @@ export class GitopsFlow {
      * The gitops-flow repository to build the toolbox from. Defaults to this module's own repository
      * (defaultPath resolves there, never to your working directory: pass your env repo as --repo).
      */
-    @argument({ defaultPath: '/', ignore: ['node_modules', 'dist', '.git', '.gitops-flow', '.gitlab-ci-local'] }) source: Directory,
+    @argument({ defaultPath: '/', ignore: ['node_modules', 'dist', '.git', '.gitops-flow', '.gitlab-ci-local'] })
+    source: Directory,
   ) {
     this.source = source;
   }
@@ -130,7 +140,20 @@ export class GitopsFlow {
     dryRun = false,
   ): Promise<string> {
     const argv = suggestArgv({
-      envRepo, env, images, targetBranch, pushToTarget, mergeRequest, upstreamProject, upstreamCommit, upstreamRef, upstreamPipeline, upstreamPipelineUrl, upstreamMessage, pinDigest, dryRun,
+      envRepo,
+      env,
+      images,
+      targetBranch,
+      pushToTarget,
+      mergeRequest,
+      upstreamProject,
+      upstreamCommit,
+      upstreamRef,
+      upstreamPipeline,
+      upstreamPipelineUrl,
+      upstreamMessage,
+      pinDigest,
+      dryRun,
     });
     return (await this.runCli({ gitToken, dockerConfig }, argv, true)).stdout();
   }
@@ -164,7 +187,9 @@ export class GitopsFlow {
     dryRun = false,
   ): Promise<Directory> {
     const argv = deployArgv({ repoDir: REPO_DIR, env, ref, timeout, lastGood, dryRun });
-    return (await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
+    return (
+      await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)
+    ).directory(REPO_DIR);
   }
 
   /** Copy images from one environment to the next, commit, deploy, verify, push. Returns the changed repo (export it). */
@@ -202,7 +227,9 @@ export class GitopsFlow {
     dryRun = false,
   ): Promise<Directory> {
     const argv = promoteArgv({ repoDir: REPO_DIR, from, to, images, noDeploy, noPush, timeout, force, dryRun });
-    return (await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
+    return (
+      await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)
+    ).directory(REPO_DIR);
   }
 
   /** Put an environment's overlay back to its previous release (or --to) as a new commit, deploy, verify, push, and pin it. Returns the changed repo. */
@@ -238,7 +265,9 @@ export class GitopsFlow {
     dryRun = false,
   ): Promise<Directory> {
     const argv = rollbackArgv({ repoDir: REPO_DIR, env, to, reason, noDeploy, noPush, timeout, dryRun });
-    return (await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
+    return (
+      await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)
+    ).directory(REPO_DIR);
   }
 
   /** Disaster recovery: re-apply an environment exactly as git had it at a commit or time, and record it as a commit. Returns the changed repo. */
@@ -274,7 +303,9 @@ export class GitopsFlow {
     dryRun = false,
   ): Promise<Directory> {
     const argv = restoreArgv({ repoDir: REPO_DIR, env, allEnvs, at, noDeploy, noPush, timeout, dryRun });
-    return (await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
+    return (
+      await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)
+    ).directory(REPO_DIR);
   }
 
   /** What runs where, since when, verified or pending, and drift against the clusters (JSON). */
@@ -298,7 +329,9 @@ export class GitopsFlow {
     cluster?: Service,
   ): Promise<string> {
     const argv = statusArgv({ repoDir: REPO_DIR, noCluster });
-    return (await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).stdout();
+    return (
+      await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)
+    ).stdout();
   }
 
   /** Every release, newest first, from git (JSON). */
@@ -379,9 +412,23 @@ export class GitopsFlow {
     /** Print the plan (steps, conditions, inputs) and run nothing. */
     dryRun = false,
   ): Promise<Directory> {
-    if (secretNames.length !== secretValues.length) throw new Error('Pass one --secret-values per --secret-names, in the same order.');
+    if (secretNames.length !== secretValues.length)
+      throw new Error('Pass one --secret-values per --secret-names, in the same order.');
     const argv = runArgv({ repoDir: REPO_DIR, pipeline, inputs, env, dryRun });
-    return (await this.runCli({ envRepo: { repo, repoUrl, branch }, stepSecrets: { names: secretNames, values: secretValues }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)).directory(REPO_DIR);
+    return (
+      await this.runCli(
+        {
+          envRepo: { repo, repoUrl, branch },
+          stepSecrets: { names: secretNames, values: secretValues },
+          kubeconfig,
+          gitToken,
+          gcpKey,
+          cluster,
+        },
+        argv,
+        true,
+      )
+    ).directory(REPO_DIR);
   }
 
   /** The toolbox with the env repo at REPO_DIR, the secrets as files or secret variables, then the CLI run. */
@@ -391,9 +438,13 @@ export class GitopsFlow {
 
   private async prepare(inputs: Inputs, sideEffects: boolean): Promise<Container> {
     let c = await this.toolbox();
-    if (inputs.kubeconfig) c = c.withMountedSecret(KUBECONFIG_PATH, inputs.kubeconfig).withEnvVariable('KUBECONFIG', KUBECONFIG_PATH);
+    if (inputs.kubeconfig)
+      c = c.withMountedSecret(KUBECONFIG_PATH, inputs.kubeconfig).withEnvVariable('KUBECONFIG', KUBECONFIG_PATH);
     if (inputs.gitToken) c = c.withSecretVariable('GITOPS_FLOW_GIT_TOKEN', inputs.gitToken);
-    if (inputs.dockerConfig) c = c.withMountedSecret(`${DOCKER_CONFIG_DIR}/config.json`, inputs.dockerConfig).withEnvVariable('DOCKER_CONFIG', DOCKER_CONFIG_DIR);
+    if (inputs.dockerConfig)
+      c = c
+        .withMountedSecret(`${DOCKER_CONFIG_DIR}/config.json`, inputs.dockerConfig)
+        .withEnvVariable('DOCKER_CONFIG', DOCKER_CONFIG_DIR);
     if (inputs.gcpKey) {
       c = c
         .withMountedSecret(GCP_KEY_PATH, inputs.gcpKey)

@@ -26,7 +26,8 @@ const TOOLBOX_PATH = '/opt/google-cloud-sdk/bin:/usr/local/sbin:/usr/local/bin:/
 export function parseManifest(text: string): ToolsManifest {
   const m = JSON.parse(text) as ToolsManifest;
   for (const [key, ref] of Object.entries(m.images)) {
-    if (!PINNED_IMAGE.test(ref)) throw new Error(`ci/tools.json images.${key} is "${ref}": pin it by digest (name:tag@sha256:…)`);
+    if (!PINNED_IMAGE.test(ref))
+      throw new Error(`ci/tools.json images.${key} is "${ref}": pin it by digest (name:tag@sha256:…)`);
   }
   return m;
 }
@@ -67,7 +68,16 @@ function cli(source: Directory, m: ToolsManifest): Container {
     .container()
     .from(m.images.node)
     .withDirectory('/app', source, {
-      include: ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'bin/**', 'src/**', 'ci/tools.json', 'schema/**'],
+      include: [
+        'package.json',
+        'package-lock.json',
+        'tsconfig.json',
+        'tsconfig.build.json',
+        'bin/**',
+        'src/**',
+        'ci/tools.json',
+        'schema/**',
+      ],
     })
     .withWorkdir('/app')
     .withMountedCache('/root/.npm', dag.cacheVolume('gitops-flow-npm'))

@@ -72,12 +72,14 @@ export function exec(argv: string[], opts: ExecOptions): Promise<ExecResult> {
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
       if (e.code === 'ENOENT') {
-        reject(new GitopsError({
-          code: 'TOOL_MISSING',
-          message: `${cmd} is not on PATH.`,
-          value: cmd,
-          remediation: `Install ${cmd} and put it on PATH (the pinned kubectl and kustomize: bash ci/tools/build.sh), then run gitops-flow doctor.`,
-        }));
+        reject(
+          new GitopsError({
+            code: 'TOOL_MISSING',
+            message: `${cmd} is not on PATH.`,
+            value: cmd,
+            remediation: `Install ${cmd} and put it on PATH (the pinned kubectl and kustomize: bash ci/tools/build.sh), then run gitops-flow doctor.`,
+          }),
+        );
         return;
       }
       reject(new ExecError(argv, 127, e.message, ''));
@@ -87,7 +89,8 @@ export function exec(argv: string[], opts: ExecOptions): Promise<ExecResult> {
       const stderr = Buffer.concat(err).toString('utf8') + (timedOut ? `\n(killed after ${opts.timeoutMs} ms)` : '');
       const result = { stdout: Buffer.concat(out).toString('utf8'), stderr, exitCode: code ?? (signal ? 128 : 1) };
       if (result.stderr.trim()) opts.log.debug(indent(result.stderr));
-      if (result.exitCode !== 0 && !opts.allowFailure) reject(new ExecError(argv, result.exitCode, result.stderr, result.stdout));
+      if (result.exitCode !== 0 && !opts.allowFailure)
+        reject(new ExecError(argv, result.exitCode, result.stderr, result.stdout));
       else resolve(result);
     });
     child.stdin.on('error', () => {});
@@ -138,7 +141,11 @@ function showArg(a: string): string {
 }
 
 function indent(text: string): string {
-  return text.trimEnd().split('\n').map((l) => `  ${l}`).join('\n');
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
 }
 
 export interface StreamHandle {
@@ -152,7 +159,11 @@ export interface StreamHandle {
  * Starts a long-running `argv` (a watch) and calls `onLine` with each line of its stdout as it
  * comes. Never a mutation; the caller must `stop()` it, so no child outlives the command.
  */
-export function execLines(argv: string[], opts: Pick<ExecOptions, 'cwd' | 'env' | 'log'>, onLine: (line: string) => void): StreamHandle {
+export function execLines(
+  argv: string[],
+  opts: Pick<ExecOptions, 'cwd' | 'env' | 'log'>,
+  onLine: (line: string) => void,
+): StreamHandle {
   opts.log.debug(`$ ${argv.map(showArg).join(' ')}`);
   const [cmd, ...args] = argv as [string, ...string[]];
   const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });

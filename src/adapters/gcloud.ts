@@ -12,11 +12,28 @@ export interface GkeCluster {
  * Writes credentials for the GKE cluster into the kubeconfig and returns the context name gcloud
  * creates (`gke_<project>_<location>_<cluster>`).
  */
-export async function getCredentials(c: GkeCluster, ctx: { env: NodeJS.ProcessEnv; log: Logger; cwd: string }): Promise<string> {
-  await exec(['gcloud', 'container', 'clusters', 'get-credentials', c.cluster, '--location', c.location, '--project', c.project, '--quiet'], {
-    cwd: ctx.cwd,
-    env: { ...ctx.env, USE_GKE_GCLOUD_AUTH_PLUGIN: 'True' },
-    log: ctx.log,
-  });
+export async function getCredentials(
+  c: GkeCluster,
+  ctx: { env: NodeJS.ProcessEnv; log: Logger; cwd: string },
+): Promise<string> {
+  await exec(
+    [
+      'gcloud',
+      'container',
+      'clusters',
+      'get-credentials',
+      c.cluster,
+      '--location',
+      c.location,
+      '--project',
+      c.project,
+      '--quiet',
+    ],
+    {
+      cwd: ctx.cwd,
+      env: { ...ctx.env, USE_GKE_GCLOUD_AUTH_PLUGIN: 'True' },
+      log: ctx.log,
+    },
+  );
   return `gke_${c.project}_${c.location}_${c.cluster}`;
 }

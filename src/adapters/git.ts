@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { GitopsError } from '../core/errors.js';
 import type { Logger } from '../core/io.js';
-import { exec, ExecError, type ExecResult } from './exec.js';
+import { ExecError, type ExecResult, exec } from './exec.js';
 
 export interface GitContext {
   /** The working copy (or where to clone). */
@@ -33,26 +33,46 @@ export function gitEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** What git prints when the server refused the credentials (or none were given and it may not prompt). */
-const AUTH_FAILED = /could not read Username|Authentication failed|HTTP Basic: Access denied|requested URL returned error: 40[13]/;
+const AUTH_FAILED =
+  /could not read Username|Authentication failed|HTTP Basic: Access denied|requested URL returned error: 40[13]/;
 
 /** Runs `git <args>` in the context's working copy; a refused login is GIT_AUTH_FAILED, not a bare exit code. */
-export async function git(args: string[], ctx: GitContext, extra: { mutates?: boolean; input?: string; allowFailure?: boolean } = {}): Promise<ExecResult> {
+export async function git(
+  args: string[],
+  ctx: GitContext,
+  extra: { mutates?: boolean; input?: string; allowFailure?: boolean } = {},
+): Promise<ExecResult> {
   try {
-    return await exec(['git', ...args], { cwd: ctx.cwd, env: gitEnv(ctx.env), log: ctx.log, dryRun: ctx.dryRun ?? false, ...extra });
+    return await exec(['git', ...args], {
+      cwd: ctx.cwd,
+      env: gitEnv(ctx.env),
+      log: ctx.log,
+      dryRun: ctx.dryRun ?? false,
+      ...extra,
+    });
   } catch (e) {
     if (!(e instanceof ExecError) || !AUTH_FAILED.test(e.stderr)) throw e;
-    const url = args.find((a) => /^[a-z][a-z0-9+.-]*:\/\//i.test(a)) ?? /(?:for|to access) '([^']+)'/.exec(e.stderr)?.[1];
+    const url =
+      args.find((a) => /^[a-z][a-z0-9+.-]*:\/\//i.test(a)) ?? /(?:for|to access) '([^']+)'/.exec(e.stderr)?.[1];
     const hasToken = TOKEN_VARIABLES.some((k) => ctx.env[k]);
     throw new GitopsError({
-      code: 'GIT_AUTH_FAILED', exitCode: 1, value: url, details: e.stderr.trim().split('\n').slice(-3), cause: e,
+      code: 'GIT_AUTH_FAILED',
+      exitCode: 1,
+      value: url,
+      details: e.stderr.trim().split('\n').slice(-3),
+      cause: e,
       message: `git could not authenticate to ${url ?? 'the env repo'}${hasToken ? ': the server refused the token' : ': no token was given'}.`,
-      remediation: 'Set GITOPS_FLOW_GIT_TOKEN (or GITLAB_TOKEN) to a token that may read and write the env repo (GitLab: a project access token with write_repository).',
+      remediation:
+        'Set GITOPS_FLOW_GIT_TOKEN (or GITLAB_TOKEN) to a token that may read and write the env repo (GitLab: a project access token with write_repository).',
     });
   }
 }
 
 /** Clones `url` at `branch` into `dir` (shallow when `depth` is given). */
-export async function clone(p: { url: string; dir: string; branch?: string; depth?: number }, ctx: GitContext): Promise<void> {
+export async function clone(
+  p: { url: string; dir: string; branch?: string; depth?: number },
+  ctx: GitContext,
+): Promise<void> {
   await mkdir(p.dir, { recursive: true });
   const args = ['clone', '--quiet', '--no-tags'];
   if (p.depth) args.push(`--depth=${p.depth}`);
@@ -80,10 +100,16 @@ export async function listDirs(ref: string, path: string, ctx: GitContext): Prom
 }
 
 /** Stages `paths` and commits them with `message` (read from stdin, never argv). */
-export async function commit(p: { paths: string[]; message: string; author?: { name: string; email: string } }, ctx: GitContext): Promise<void> {
+export async function commit(
+  p: { paths: string[]; message: string; author?: { name: string; email: string } },
+  ctx: GitContext,
+): Promise<void> {
   await git(['add', '--', ...p.paths], ctx, { mutates: true });
   const identity = p.author ? ['-c', `user.name=${p.author.name}`, '-c', `user.email=${p.author.email}`] : [];
-  await git([...identity, 'commit', '--quiet', '--no-verify', '-F', '-', '--', ...p.paths], ctx, { mutates: true, input: p.message });
+  await git([...identity, 'commit', '--quiet', '--no-verify', '-F', '-', '--', ...p.paths], ctx, {
+    mutates: true,
+    input: p.message,
+  });
 }
 
 /** Does the working copy have uncommitted changes under `paths`? */
@@ -95,7 +121,14 @@ export async function isDirty(paths: string[], ctx: GitContext): Promise<boolean
 export type PushOutcome = { ok: true } | { ok: false; reason: 'rejected' | 'error'; stderr: string };
 
 /** Texts of git, GitLab and GitHub that mean "someone pushed first": fetch, rebase, retry. */
-const REJECTED = [/\[rejected\]/, /non-fast-forward/, /fetch first/, /incorrect old value provided/, /cannot lock ref/, /\(stale info\)/];
+const REJECTED = [
+  /\[rejected\]/,
+  /non-fast-forward/,
+  /fetch first/,
+  /incorrect old value provided/,
+  /cannot lock ref/,
+  /\(stale info\)/,
+];
 
 /** Does git's output for a failed push say that someone pushed first (retry), not that it was refused? */
 export function pushWasRaced(text: string): boolean {
@@ -103,7 +136,10 @@ export function pushWasRaced(text: string): boolean {
 }
 
 /** Pushes `refspec` to `remote` with `-o` push options; a rejection is reported, not thrown. */
-export async function push(p: { remote: string; refspec: string; options?: string[] }, ctx: GitContext): Promise<PushOutcome> {
+export async function push(
+  p: { remote: string; refspec: string; options?: string[] },
+  ctx: GitContext,
+): Promise<PushOutcome> {
   const args = ['push', '--porcelain'];
   for (const o of p.options ?? []) args.push('-o', o);
   args.push(p.remote, p.refspec);
@@ -122,7 +158,10 @@ export async function fetch(p: { remote: string; branch: string; depth?: number 
 }
 
 /** Rebases the current branch onto `upstream`; on a conflict aborts and returns the conflicting files. */
-export async function rebase(upstream: string, ctx: GitContext): Promise<{ ok: true } | { ok: false; conflicts: string[] }> {
+export async function rebase(
+  upstream: string,
+  ctx: GitContext,
+): Promise<{ ok: true } | { ok: false; conflicts: string[] }> {
   const r = await git(['rebase', '--quiet', upstream], ctx, { mutates: true, allowFailure: true });
   if (r.exitCode === 0) return { ok: true };
   const files = await git(['diff', '--name-only', '--diff-filter=U'], ctx, { allowFailure: true });
@@ -133,7 +172,11 @@ export async function rebase(upstream: string, ctx: GitContext): Promise<{ ok: t
 /** Writes the tree of `ref` into `dir` (git archive piped to tar, no shell). */
 export async function exportTree(ref: string, dir: string, ctx: GitContext): Promise<void> {
   ctx.log.debug(`$ git archive ${ref} | tar -x -C ${dir}`);
-  const archive = spawn('git', ['archive', '--format=tar', ref], { cwd: ctx.cwd, env: gitEnv(ctx.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const archive = spawn('git', ['archive', '--format=tar', ref], {
+    cwd: ctx.cwd,
+    env: gitEnv(ctx.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const tar = spawn('tar', ['-x', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });
   let err = '';
   archive.stderr.on('data', (b: Buffer) => (err += b.toString()));
@@ -154,9 +197,17 @@ export async function readBlobs(specs: string[], ctx: GitContext): Promise<(stri
 }
 
 /** Like readBlobs, with each blob's object id (equal ids: equal content). */
-export async function readBlobEntries(specs: string[], ctx: GitContext): Promise<({ id: string; text: string } | undefined)[]> {
+export async function readBlobEntries(
+  specs: string[],
+  ctx: GitContext,
+): Promise<({ id: string; text: string } | undefined)[]> {
   if (specs.length === 0) return [];
-  const r = await exec(['git', 'cat-file', '--batch'], { cwd: ctx.cwd, env: gitEnv(ctx.env), log: ctx.log, input: `${specs.join('\n')}\n` });
+  const r = await exec(['git', 'cat-file', '--batch'], {
+    cwd: ctx.cwd,
+    env: gitEnv(ctx.env),
+    log: ctx.log,
+    input: `${specs.join('\n')}\n`,
+  });
   const buf = Buffer.from(r.stdout, 'utf8');
   const out: ({ id: string; text: string } | undefined)[] = [];
   let pos = 0;
@@ -170,7 +221,9 @@ export async function readBlobEntries(specs: string[], ctx: GitContext): Promise
       continue;
     }
     const size = Number(m[3]);
-    out.push(m[2] === 'blob' ? { id: m[1] as string, text: buf.subarray(pos, pos + size).toString('utf8') } : undefined);
+    out.push(
+      m[2] === 'blob' ? { id: m[1] as string, text: buf.subarray(pos, pos + size).toString('utf8') } : undefined,
+    );
     pos += size + 1;
   }
   return out;
@@ -180,22 +233,31 @@ export async function readBlobEntries(specs: string[], ctx: GitContext): Promise
  * For each path, the newest commit at or before `rev` that changed it, with its committer time — in one
  * `git log` pass that stops as soon as every path is found.
  */
-export function lastChanges(rev: string, paths: string[], ctx: GitContext): Promise<Map<string, { commit: string; time: string }>> {
+export function lastChanges(
+  rev: string,
+  paths: string[],
+  ctx: GitContext,
+): Promise<Map<string, { commit: string; time: string }>> {
   const found = new Map<string, { commit: string; time: string }>();
   if (paths.length === 0) return Promise.resolve(found);
   const prefixes = paths.map((p) => `${p.replace(/\/+$/, '')}/`);
   ctx.log.debug(`$ git log --name-only ${rev} -- (${paths.length} paths)`);
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['log', '--format=%x1e%H %cI', '--name-only', '--no-renames', rev, '--', ...compactPathspecs(paths)], { cwd: ctx.cwd, env: gitEnv(ctx.env), stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(
+      'git',
+      ['log', '--format=%x1e%H %cI', '--name-only', '--no-renames', rev, '--', ...compactPathspecs(paths)],
+      { cwd: ctx.cwd, env: gitEnv(ctx.env), stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     let buf = '';
     let commit = '';
     let time = '';
     const line = (l: string) => {
       if (l.startsWith('\x1e')) [commit = '', time = ''] = l.slice(1).split(' ');
-      else if (l) prefixes.forEach((p, i) => {
-        const path = paths[i] as string;
-        if (!found.has(path) && l.startsWith(p)) found.set(path, { commit, time });
-      });
+      else if (l)
+        prefixes.forEach((p, i) => {
+          const path = paths[i] as string;
+          if (!found.has(path) && l.startsWith(p)) found.set(path, { commit, time });
+        });
     };
     child.stdout.on('data', (b: Buffer) => {
       buf += b.toString();

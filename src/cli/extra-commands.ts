@@ -22,7 +22,10 @@ export function registerExtraCommands(
     .option('--image <ref>', 'image every overlay starts with (default registry.example.com/team/<app>:0.1.0)')
     .option('--force', 'overwrite files that already exist')
     .action(async (o) => {
-      const r = await (await import('../commands/init/index.js')).init({ repoDir: repo(), envs: o.envs, app: o.app, image: o.image, force: Boolean(o.force) }, context());
+      const r = await (await import('../commands/init/index.js')).init(
+        { repoDir: repo(), envs: o.envs, app: o.app, image: o.image, force: Boolean(o.force) },
+        context(),
+      );
       if (context().opts.json) context().log.result(JSON.stringify(r, null, 2));
     });
 
@@ -36,7 +39,9 @@ export function registerExtraCommands(
       if (!r.ok) {
         // The checks are the whole machine output (one JSON document); the verdict goes to stderr.
         const n = r.checks.filter((c) => c.ok === false && c.required).length;
-        ctx.io.stderr.write(`error[DOCTOR_FAILED]: ${n} required check(s) failed.\nhint: Apply the fix shown under each ✗, then run gitops-flow doctor again.\n`);
+        ctx.io.stderr.write(
+          `error[DOCTOR_FAILED]: ${n} required check(s) failed.\nhint: Apply the fix shown under each ✗, then run gitops-flow doctor again.\n`,
+        );
         setExitCode(1);
       }
     });
@@ -57,12 +62,17 @@ export function registerExtraCommands(
     .description('run a pipeline of gitops-flow.yaml (--dry-run prints the plan and runs nothing)')
     .argument('<pipeline>', 'pipeline name (gitops-flow pipelines list)')
     .option('--input <name=value>', 'an input of the pipeline (repeatable)', collect)
-    .option('--env <env>', 'the environment that environment.* reads (default: the pipeline\'s environment:)')
+    .option('--env <env>', "the environment that environment.* reads (default: the pipeline's environment:)")
     .action(async (pipeline: string, o) => {
-      await (await import('../commands/run/index.js')).run({ repoDir: repo(), pipeline, inputs: o.input, env: o.env }, context());
+      await (await import('../commands/run/index.js')).run(
+        { repoDir: repo(), pipeline, inputs: o.input, env: o.env },
+        context(),
+      );
     });
 
-  const pipelines = program.command('pipelines').description('list or show pipelines: those of gitops-flow.yaml and the built-in verbs');
+  const pipelines = program
+    .command('pipelines')
+    .description('list or show pipelines: those of gitops-flow.yaml and the built-in verbs');
   pipelines
     .command('list', { isDefault: true })
     .description('the pipelines, the verbs and the built-in steps (the default)')
@@ -75,7 +85,10 @@ export function registerExtraCommands(
     .argument('<name>', 'a pipeline or a verb (promote, deploy, …)')
     .option('--env <env>', 'include the hooks of this environment')
     .action(async (name: string, o) => {
-      await (await import('../commands/pipelines/index.js')).showPipeline({ repoDir: repo(), name, env: o.env }, context());
+      await (await import('../commands/pipelines/index.js')).showPipeline(
+        { repoDir: repo(), name, env: o.env },
+        context(),
+      );
     });
 
   program
@@ -90,7 +103,8 @@ const ENV_VALUE = /<(env|environment|e)>/;
 /** Commands, flags and choices as commander knows them (hidden commands and options left out). */
 export function completionModel(program: Command): CompletionModel {
   const help = program.createHelp();
-  const flagsOf = (options: { short?: string; long?: string }[]) => options.flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)));
+  const flagsOf = (options: { short?: string; long?: string }[]) =>
+    options.flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)));
   const globals = help.visibleOptions(program);
   const commands = help.visibleCommands(program);
   return {
@@ -104,9 +118,14 @@ export function completionModel(program: Command): CompletionModel {
         description: cmd.description(),
         flags: flagsOf(options),
         valueFlags: flagsOf(valued),
-        envFlags: flagsOf(valued.filter((o) => o.long !== undefined && ENV_FLAGS.includes(o.long) && ENV_VALUE.test(o.flags))),
+        envFlags: flagsOf(
+          valued.filter((o) => o.long !== undefined && ENV_FLAGS.includes(o.long) && ENV_VALUE.test(o.flags)),
+        ),
         // `help <command>` completes command names.
-        choices: cmd.name() === 'help' ? commands.map((c) => c.name()).filter((n) => n !== 'help') : cmd.registeredArguments.flatMap((a) => a.argChoices ?? []),
+        choices:
+          cmd.name() === 'help'
+            ? commands.map((c) => c.name()).filter((n) => n !== 'help')
+            : cmd.registeredArguments.flatMap((a) => a.argChoices ?? []),
       };
     }),
   };

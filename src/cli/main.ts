@@ -4,11 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import pc from 'picocolors';
+import { ExecError } from '../adapters/exec.js';
 import type { CommandContext } from '../commands/context.js';
 import { GitopsError, quote } from '../core/errors.js';
-import pc from 'picocolors';
 import { type Colors, colorEnabled, createLogger, type Io } from '../core/io.js';
-import { ExecError } from '../adapters/exec.js';
 import { packageFile } from '../core/package-root.js';
 import { registerExtraCommands } from './extra-commands.js';
 
@@ -42,7 +42,10 @@ class CliCommand extends Command {
     const unknown = this.args.find((a) => a.startsWith('-'));
     const internals = this as unknown as { unknownOption(flag: string): void };
     if (unknown) internals.unknownOption(unknown);
-    (Command.prototype as unknown as { missingMandatoryOptionValue(o: Option): void }).missingMandatoryOptionValue.call(this, option);
+    (Command.prototype as unknown as { missingMandatoryOptionValue(o: Option): void }).missingMandatoryOptionValue.call(
+      this,
+      option,
+    );
   }
 }
 
@@ -69,7 +72,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--verbose', 'show every command run, with secrets scrubbed')
     .option('--dry-run', 'change nothing: no commit, no push; applies are server dry-runs')
     .showSuggestionAfterError(true)
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: (s, write) => write(usageError(s, pc.createColors(colorEnabled(io)))) })
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(usageError(s, pc.createColors(colorEnabled(io)))),
+    })
     .exitOverride();
 
   program
@@ -81,8 +88,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--target-branch <branch>', 'branch the merge request targets (default: git.targetBranch, main)')
     .option('--push-to-target', 'commit straight to the target branch instead of a merge request branch')
     .option('--force', 'suggest into a pinned environment (and unpin it)')
-    .option('--pin-digest', 'resolve each tag to its manifest digest in the registry and write both (docker config.json credentials)')
-    .addOption(new Option('--merge-request <mode>', 'open the merge request with GitLab push options or the forge API (default: git.mergeRequest.mode; GitHub: api)').choices(['push-options', 'api']))
+    .option(
+      '--pin-digest',
+      'resolve each tag to its manifest digest in the registry and write both (docker config.json credentials)',
+    )
+    .addOption(
+      new Option(
+        '--merge-request <mode>',
+        'open the merge request with GitLab push options or the forge API (default: git.mergeRequest.mode; GitHub: api)',
+      ).choices(['push-options', 'api']),
+    )
     .option('--upstream-project <path>', 'default $CI_PROJECT_PATH')
     .option('--upstream-commit <sha>', 'default $CI_COMMIT_SHA')
     .option('--upstream-ref <ref>', 'default $CI_COMMIT_REF_NAME')
@@ -91,10 +106,29 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--upstream-message <text>', 'default $CI_COMMIT_MESSAGE')
     .action(async (o) => {
       const upstream = Object.fromEntries(
-        [['project', o.upstreamProject], ['commit', o.upstreamCommit], ['ref', o.upstreamRef], ['pipelineId', o.upstreamPipeline], ['pipelineUrl', o.upstreamPipelineUrl], ['message', o.upstreamMessage]]
-          .filter(([, v]) => v !== undefined),
+        [
+          ['project', o.upstreamProject],
+          ['commit', o.upstreamCommit],
+          ['ref', o.upstreamRef],
+          ['pipelineId', o.upstreamPipeline],
+          ['pipelineUrl', o.upstreamPipelineUrl],
+          ['message', o.upstreamMessage],
+        ].filter(([, v]) => v !== undefined),
       );
-      const r = await (await import('../commands/suggest/index.js')).suggest({ envRepo: o.envRepo, env: o.env, images: o.image, targetBranch: o.targetBranch, pushToTarget: Boolean(o.pushToTarget), force: Boolean(o.force), pinDigest: Boolean(o.pinDigest), upstream, mergeRequest: o.mergeRequest }, context());
+      const r = await (await import('../commands/suggest/index.js')).suggest(
+        {
+          envRepo: o.envRepo,
+          env: o.env,
+          images: o.image,
+          targetBranch: o.targetBranch,
+          pushToTarget: Boolean(o.pushToTarget),
+          force: Boolean(o.force),
+          pinDigest: Boolean(o.pinDigest),
+          upstream,
+          mergeRequest: o.mergeRequest,
+        },
+        context(),
+      );
       if (context().opts.json) context().log.result(JSON.stringify(r, null, 2));
     });
 
@@ -104,7 +138,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .requiredOption('--env <env>', 'environment')
     .option('--ref <ref>', 'render the overlay as it was at this commit (default: the working tree)')
     .option('--out <file>', 'write the manifest to this file (inside the repo) instead of stdout')
-    .action(async (o) => (await import('../commands/render/index.js')).render({ repoDir: repo(), env: o.env, ref: o.ref, out: o.out }, context()));
+    .action(async (o) =>
+      (await import('../commands/render/index.js')).render(
+        { repoDir: repo(), env: o.env, ref: o.ref, out: o.out },
+        context(),
+      ),
+    );
 
   program
     .command('deploy')
@@ -115,7 +154,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--out <file>', 'where to keep the rendered manifest (default .gitops-flow/rendered/<env>.yaml)')
     .option('--last-good <ref>', 'commit re-applied when the rollout fails (default: the parent of --ref)')
     .action(async (o) => {
-      await (await import('../commands/deploy/index.js')).deploy({ repoDir: repo(), env: o.env, ref: o.ref, timeout: o.timeout, out: o.out, lastGood: o.lastGood }, context());
+      await (await import('../commands/deploy/index.js')).deploy(
+        { repoDir: repo(), env: o.env, ref: o.ref, timeout: o.timeout, out: o.out, lastGood: o.lastGood },
+        context(),
+      );
     });
 
   program
@@ -129,7 +171,19 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--timeout <duration>', 'how long to wait for workloads, e.g. 5m')
     .option('--force', 'promote into a pinned environment (and unpin it)')
     .action(async (o) => {
-      await (await import('../commands/promote/index.js')).promote({ repoDir: repo(), from: o.from, to: o.to, images: o.image, deploy: o.deploy, push: o.push, timeout: o.timeout, force: o.force }, context());
+      await (await import('../commands/promote/index.js')).promote(
+        {
+          repoDir: repo(),
+          from: o.from,
+          to: o.to,
+          images: o.image,
+          deploy: o.deploy,
+          push: o.push,
+          timeout: o.timeout,
+          force: o.force,
+        },
+        context(),
+      );
     });
 
   program
@@ -147,7 +201,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--since <time>', 'only releases after this time (e.g. 2026-10-01T12:00Z, "2 weeks ago")')
     .addOption(new Option('--limit <n>', 'at most n releases').argParser(positiveInt))
     .action(async (o) => {
-      await (await import('../commands/history/index.js')).history({ repoDir: repo(), env: o.env, since: o.since, limit: o.limit }, context());
+      await (await import('../commands/history/index.js')).history(
+        { repoDir: repo(), env: o.env, since: o.since, limit: o.limit },
+        context(),
+      );
     });
 
   program
@@ -160,7 +217,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--no-push', 'commit and deploy without pushing')
     .option('--timeout <duration>', 'how long to wait for workloads, e.g. 5m')
     .action(async (o) => {
-      await (await import('../commands/rollback/index.js')).rollback({ repoDir: repo(), env: o.env, to: o.to, reason: o.reason, deploy: o.deploy, push: o.push, timeout: o.timeout }, context());
+      await (await import('../commands/rollback/index.js')).rollback(
+        { repoDir: repo(), env: o.env, to: o.to, reason: o.reason, deploy: o.deploy, push: o.push, timeout: o.timeout },
+        context(),
+      );
     });
 
   program
@@ -173,7 +233,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--no-push', 'commit and deploy without pushing')
     .option('--timeout <duration>', 'how long to wait for workloads, e.g. 5m')
     .action(async (o) => {
-      await (await import('../commands/restore/index.js')).restore({ repoDir: repo(), env: o.env, allEnvs: o.allEnvs, at: o.at, deploy: o.deploy, push: o.push, timeout: o.timeout }, context());
+      await (await import('../commands/restore/index.js')).restore(
+        {
+          repoDir: repo(),
+          env: o.env,
+          allEnvs: o.allEnvs,
+          at: o.at,
+          deploy: o.deploy,
+          push: o.push,
+          timeout: o.timeout,
+        },
+        context(),
+      );
     });
 
   program
@@ -182,7 +253,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .requiredOption('--env <env>', 'environment')
     .option('--no-push', 'commit without pushing')
     .action(async (o) => {
-      const r = await (await import('../commands/unpin/index.js')).unpin({ repoDir: repo(), env: o.env, push: o.push }, context());
+      const r = await (await import('../commands/unpin/index.js')).unpin(
+        { repoDir: repo(), env: o.env, push: o.push },
+        context(),
+      );
       if (context().opts.json) context().log.result(JSON.stringify(r, null, 2));
     });
 
@@ -196,7 +270,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--cluster', 'diff the render of --to against the live cluster (kubectl diff --server-side)')
     .option('--exit-code', 'exit 1 when there are differences, like git diff --exit-code')
     .action(async (o) => {
-      const r = await (await import('../commands/diff/index.js')).diff({ repoDir: repo(), env: o.env, from: o.from, to: o.to, cluster: o.cluster }, context());
+      const r = await (await import('../commands/diff/index.js')).diff(
+        { repoDir: repo(), env: o.env, from: o.from, to: o.to, cluster: o.cluster },
+        context(),
+      );
       if (o.exitCode && r.changed) exitCode = 1;
     });
 
@@ -209,7 +286,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   } catch (e) {
     const c = ctx ?? context();
     // A usage error can come before commander has parsed --json.
-    const json = c.opts.json || argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--json');
+    const json =
+      c.opts.json || argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--json');
     return report(e, io, { ...c, opts: { ...c.opts, json } });
   }
 }
@@ -239,13 +317,31 @@ function positiveInt(v: string): number {
 export function asGitopsError(e: unknown): GitopsError {
   if (e instanceof GitopsError) return e;
   if (e instanceof ExecError) {
-    return new GitopsError({ code: 'COMMAND_FAILED', message: `${e.argv[0]} failed: ${e.message}`, value: e.argv.join(' '), remediation: 'Run again with --verbose to see the command and its output.', details: e.stderr.trim().split('\n').slice(-10), cause: e });
+    return new GitopsError({
+      code: 'COMMAND_FAILED',
+      message: `${e.argv[0]} failed: ${e.message}`,
+      value: e.argv.join(' '),
+      remediation: 'Run again with --verbose to see the command and its output.',
+      details: e.stderr.trim().split('\n').slice(-10),
+      cause: e,
+    });
   }
   const sys = e as NodeJS.ErrnoException;
   if (e instanceof Error && typeof sys.code === 'string' && /^E[A-Z]+$/.test(sys.code) && sys.syscall) {
-    return new GitopsError({ code: 'IO_FAILED', message: `Could not ${sys.syscall} ${sys.path ?? 'a file'}: ${sys.code}.`, value: sys.path, remediation: 'Check that the path exists, is the kind of file expected (not a directory) and is writable.', cause: e });
+    return new GitopsError({
+      code: 'IO_FAILED',
+      message: `Could not ${sys.syscall} ${sys.path ?? 'a file'}: ${sys.code}.`,
+      value: sys.path,
+      remediation: 'Check that the path exists, is the kind of file expected (not a directory) and is writable.',
+      cause: e,
+    });
   }
-  return new GitopsError({ code: 'INTERNAL', message: e instanceof Error ? e.message : String(e), remediation: 'This is a bug in gitops-flow; please report it with the --verbose output.', cause: e });
+  return new GitopsError({
+    code: 'INTERNAL',
+    message: e instanceof Error ? e.message : String(e),
+    remediation: 'This is a bug in gitops-flow; please report it with the --verbose output.',
+    cause: e,
+  });
 }
 
 /** Prints an error (human on stderr; JSON on stdout with --json) and returns its exit code. */
@@ -259,20 +355,28 @@ function report(e: unknown, io: Io, ctx: CommandContext): number {
     if (ctx.opts.json) {
       // The word at fault: the rejected value of an argument, else the unknown command or option.
       const value = (/(?:argument|value) '([^']*)' is invalid/.exec(message) ?? /'([^']*)'/.exec(message))?.[1] ?? null;
-      io.stdout.write(`${scrub(JSON.stringify({ error: { code: 'USAGE_INVALID', message, value, remediation: USAGE_HINT, details: rest.filter(Boolean) } }))}\n`);
+      io.stdout.write(
+        `${scrub(JSON.stringify({ error: { code: 'USAGE_INVALID', message, value, remediation: USAGE_HINT, details: rest.filter(Boolean) } }))}\n`,
+      );
     }
     return 2;
   }
   const err = asGitopsError(e);
   const c = ctx.log.color;
-  const lines = [`${c.bold(c.red(`error[${err.code}]`))}${c.bold(`: ${err.message}`)}`, ...err.details.map((d) => `  ${d}`)];
+  const lines = [
+    `${c.bold(c.red(`error[${err.code}]`))}${c.bold(`: ${err.message}`)}`,
+    ...err.details.map((d) => `  ${d}`),
+  ];
   // The value at fault, unless the message already shows it.
-  if (err.value && ![err.message, ...err.details].some((l) => l.includes(err.value as string))) lines.push(`  ${c.dim('value:')} ${quote(err.value)}`);
+  if (err.value && ![err.message, ...err.details].some((l) => l.includes(err.value as string)))
+    lines.push(`  ${c.dim('value:')} ${quote(err.value)}`);
   if (err.remediation) lines.push(`${c.cyan('hint:')} ${err.remediation}`);
   if (ctx.opts.verbose && e instanceof Error && e.stack && !(e instanceof GitopsError)) lines.push(e.stack);
   io.stderr.write(`${scrub(lines.join('\n'))}\n`);
   if (ctx.opts.json) {
-    io.stdout.write(`${scrub(JSON.stringify({ error: { code: err.code, message: err.message, value: err.value ?? null, remediation: err.remediation ?? null, details: err.details } }))}\n`);
+    io.stdout.write(
+      `${scrub(JSON.stringify({ error: { code: err.code, message: err.message, value: err.value ?? null, remediation: err.remediation ?? null, details: err.details } }))}\n`,
+    );
   }
   return err.exitCode;
 }

@@ -7,7 +7,10 @@ import { hooksSchema, pipelineSchema } from '../pipelines/schema.js';
 
 const envName = z
   .string()
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'an environment name is lowercase letters, digits and "-" (like a Kubernetes name)');
+  .regex(
+    /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    'an environment name is lowercase letters, digits and "-" (like a Kubernetes name)',
+  );
 
 const relPath = z
   .string()
@@ -19,14 +22,27 @@ const relPath = z
 const duration = z.string().regex(/^(\d+(ms|s|m|h))+$/, 'a duration like 90s, 5m or 1h30m');
 
 const gke = z.strictObject({
-  project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a GCP project id').describe('GCP project id'),
-  location: z.string().regex(/^[a-z]+-[a-z]+[0-9](-[a-z])?$/, 'a region or zone like us-east1 or us-east1-b').describe('region or zone of the cluster'),
-  cluster: z.string().regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, 'a GKE cluster name').describe('GKE cluster name'),
+  project: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a GCP project id')
+    .describe('GCP project id'),
+  location: z
+    .string()
+    .regex(/^[a-z]+-[a-z]+[0-9](-[a-z])?$/, 'a region or zone like us-east1 or us-east1-b')
+    .describe('region or zone of the cluster'),
+  cluster: z
+    .string()
+    .regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, 'a GKE cluster name')
+    .describe('GKE cluster name'),
 });
 
 const cluster = z
   .strictObject({
-    context: z.string().regex(/^[^-\s][^\s]*$/, 'a kubeconfig context name (no spaces, not starting with "-")').optional().describe('kubeconfig context to use for this environment'),
+    context: z
+      .string()
+      .regex(/^[^-\s][^\s]*$/, 'a kubeconfig context name (no spaces, not starting with "-")')
+      .optional()
+      .describe('kubeconfig context to use for this environment'),
     gke: gke.optional().describe('fetch credentials with `gcloud container clusters get-credentials`'),
   })
   .describe('how to reach the cluster of this environment; default: the current kubeconfig context');
@@ -35,7 +51,11 @@ const environment = z.strictObject({
   overlay: relPath.optional().describe('kustomize overlay directory; default kustomizations/overlays/<env>'),
   cluster: cluster.optional(),
   url: z.string().url().optional().describe('the environment URL (GitLab environment:url, via deploy.env)'),
-  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a Kubernetes namespace name').optional().describe('namespace for resources without one (kubectl --namespace)'),
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a Kubernetes namespace name')
+    .optional()
+    .describe('namespace for resources without one (kubectl --namespace)'),
   promoteFrom: z
     .union([envName, z.array(envName)])
     .optional()
@@ -57,21 +77,36 @@ const environment = z.strictObject({
   requireDigest: z
     .boolean()
     .optional()
-    .describe('deploy refuses a render with an image not pinned by digest; suggest into this env pins digests (as --pin-digest)'),
-  hooks: hooksSchema.optional().describe('steps added to the verbs when they release this environment (after the top-level hooks)'),
+    .describe(
+      'deploy refuses a render with an image not pinned by digest; suggest into this env pins digests (as --pin-digest)',
+    ),
+  hooks: hooksSchema
+    .optional()
+    .describe('steps added to the verbs when they release this environment (after the top-level hooks)'),
 });
 
 const mergeRequest = z.strictObject({
   autoMerge: z
     .enum(['auto_merge', 'merge_when_pipeline_succeeds', 'off'])
     .optional()
-    .describe('push option that merges when the pipeline succeeds; use merge_when_pipeline_succeeds before GitLab 17.11'),
+    .describe(
+      'push option that merges when the pipeline succeeds; use merge_when_pipeline_succeeds before GitLab 17.11',
+    ),
   removeSourceBranch: z.boolean().optional(),
-  labels: z.array(z.string().min(1).regex(/^[^,\n\r]+$/, 'no commas or newlines')).optional(),
+  labels: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .regex(/^[^,\n\r]+$/, 'no commas or newlines'),
+    )
+    .optional(),
   mode: z
     .enum(['push-options', 'api'])
     .optional()
-    .describe('how suggest opens the merge request on GitLab: git push options (default) or the REST API (a token with the api scope); GitHub always uses the API'),
+    .describe(
+      'how suggest opens the merge request on GitLab: git push options (default) or the REST API (a token with the api scope); GitHub always uses the API',
+    ),
   assignees: z
     .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a username, without "@"'))
     .optional()
@@ -79,7 +114,9 @@ const mergeRequest = z.strictObject({
   closeSuperseded: z
     .boolean()
     .optional()
-    .describe('API mode: close open merge requests of older suggestions for the same env whose images the new one sets (default true)'),
+    .describe(
+      'API mode: close open merge requests of older suggestions for the same env whose images the new one sets (default true)',
+    ),
 });
 
 export const configSchema = z.strictObject({
@@ -90,7 +127,14 @@ export const configSchema = z.strictObject({
   registries: z
     .strictObject({
       insecure: z
-        .array(z.string().regex(/^[A-Za-z0-9.-]+(:[0-9]+)?$|^\[[0-9a-fA-F:]+\](:[0-9]+)?$/, 'a registry host[:port], e.g. 127.0.0.1:5000'))
+        .array(
+          z
+            .string()
+            .regex(
+              /^[A-Za-z0-9.-]+(:[0-9]+)?$|^\[[0-9a-fA-F:]+\](:[0-9]+)?$/,
+              'a registry host[:port], e.g. 127.0.0.1:5000',
+            ),
+        )
         .optional()
         .describe('registries reached over plain http when resolving digests (host[:port]); all others use https'),
     })
@@ -99,20 +143,31 @@ export const configSchema = z.strictObject({
   git: z
     .strictObject({
       targetBranch: z.string().min(1).optional().describe('branch releases land on; default main'),
-      branchPrefix: z.string().regex(/^[A-Za-z0-9._/-]*$/).optional().describe('prefix of suggest branches'),
+      branchPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9._/-]*$/)
+        .optional()
+        .describe('prefix of suggest branches'),
       author: z.strictObject({ name: z.string().min(1), email: z.string().email() }).optional(),
       mergeRequest: mergeRequest.optional(),
-      forge: z.enum(['gitlab', 'github']).optional().describe('where the env repo is hosted; default: github for github.com or $GITHUB_SERVER_URL, else gitlab'),
+      forge: z
+        .enum(['gitlab', 'github'])
+        .optional()
+        .describe('where the env repo is hosted; default: github for github.com or $GITHUB_SERVER_URL, else gitlab'),
       forgeUrl: z
         .string()
         .url()
         .regex(/^https?:\/\/[^@\s]+$/, 'an http(s) URL without credentials')
         .optional()
-        .describe('web base URL of a self-managed GitLab or GitHub Enterprise, e.g. https://gitlab.example.com; default: $CI_SERVER_URL, else the env repo URL\'s host'),
+        .describe(
+          "web base URL of a self-managed GitLab or GitHub Enterprise, e.g. https://gitlab.example.com; default: $CI_SERVER_URL, else the env repo URL's host",
+        ),
     })
     .optional(),
   pipelines: z.record(z.string(), pipelineSchema).optional().describe('pipelines run with `gitops-flow run <name>`'),
-  hooks: hooksSchema.optional().describe('steps added before/after the steps of the built-in verbs, in every environment'),
+  hooks: hooksSchema
+    .optional()
+    .describe('steps added before/after the steps of the built-in verbs, in every environment'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -3,12 +3,12 @@
  * then the optional gitops-flow.yaml. Every problem is reported at once.
  */
 import { parseDocument } from 'yaml';
-import { configSchema, type Config } from './config-schema.js';
-import { invalid, quote } from './errors.js';
-import { parseDuration } from './duration.js';
+import { z } from 'zod';
 import { anchorsOf } from '../pipelines/defaults.js';
 import { type HooksDef, hooksSchema, type PipelineDef, pipelineProblems, pipelineSchema } from '../pipelines/schema.js';
-import { z } from 'zod';
+import { type Config, configSchema } from './config-schema.js';
+import { parseDuration } from './duration.js';
+import { invalid, quote } from './errors.js';
 
 export const CONFIG_FILE = 'gitops-flow.yaml';
 export const DEFAULT_OVERLAYS_DIR = 'kustomizations/overlays';
@@ -48,7 +48,13 @@ export interface ResolvedConfig {
   /** Registries (host[:port]) reached over plain http when resolving digests. */
   insecureRegistries: string[];
   /** Merge requests through the forge's API (src/forges): where, how, to whom. */
-  forge: { kind?: 'gitlab' | 'github'; url?: string; mode?: 'push-options' | 'api'; assignees: string[]; closeSuperseded: boolean };
+  forge: {
+    kind?: 'gitlab' | 'github';
+    url?: string;
+    mode?: 'push-options' | 'api';
+    assignees: string[];
+    closeSuperseded: boolean;
+  };
   /** True when gitops-flow.yaml exists. */
   fromFile: boolean;
   /** Pipelines run with `gitops-flow run <name>`. */
@@ -61,27 +67,46 @@ export interface ResolvedConfig {
 export function parseConfig(text: string): Config {
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw invalid('CONFIG_INVALID', `${CONFIG_FILE} is not valid YAML.`, `Fix the YAML syntax in ${CONFIG_FILE}.`, undefined,
-      doc.errors.map((e) => e.message.split('\n')[0] ?? ''));
+    throw invalid(
+      'CONFIG_INVALID',
+      `${CONFIG_FILE} is not valid YAML.`,
+      `Fix the YAML syntax in ${CONFIG_FILE}.`,
+      undefined,
+      doc.errors.map((e) => e.message.split('\n')[0] ?? ''),
+    );
   }
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 }) ?? {};
   } catch (e) {
     // The yaml library refuses alias bombs (billions of laughs) and similar resource exhaustion.
-    throw invalid('CONFIG_INVALID', `${CONFIG_FILE} could not be read: ${e instanceof Error ? e.message : String(e)}.`, `Remove the anchors and aliases that expand it (${CONFIG_FILE} needs none).`);
+    throw invalid(
+      'CONFIG_INVALID',
+      `${CONFIG_FILE} could not be read: ${e instanceof Error ? e.message : String(e)}.`,
+      `Remove the anchors and aliases that expand it (${CONFIG_FILE} needs none).`,
+    );
   }
   const result = configSchema.safeParse(data);
   if (!result.success || pipelinesOf(data).length > 0) {
     const problems = (result.error?.issues ?? []).map((i) => {
       const at = i.path.length ? i.path.join('.') : '(top level)';
       const value = valueAt(data, i.path);
-      const shown = typeof value === 'string' ? quote(value) : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+      const shown =
+        typeof value === 'string'
+          ? quote(value)
+          : typeof value === 'number' || typeof value === 'boolean'
+            ? String(value)
+            : undefined;
       return `${at}: ${i.message}${shown === undefined ? '' : ` (got ${shown})`}`;
     });
     problems.push(...pipelinesOf(data));
-    throw invalid('CONFIG_INVALID', `${CONFIG_FILE} has ${problems.length} problem(s).`,
-      `Fix each field listed; the JSON Schema is schema/gitops-flow.schema.json.`, undefined, problems);
+    throw invalid(
+      'CONFIG_INVALID',
+      `${CONFIG_FILE} has ${problems.length} problem(s).`,
+      `Fix each field listed; the JSON Schema is schema/gitops-flow.schema.json.`,
+      undefined,
+      problems,
+    );
   }
   return result.data;
 }
@@ -96,7 +121,10 @@ function pipelinesOf(data: unknown): string[] {
   const hooks: { at: string; hooks: HooksDef }[] = [];
   const top = hooksSchema.safeParse(d.hooks ?? {});
   if (top.success) hooks.push({ at: 'hooks', hooks: top.data });
-  const envs = d.environments && typeof d.environments === 'object' ? Object.entries(d.environments as Record<string, unknown>) : [];
+  const envs =
+    d.environments && typeof d.environments === 'object'
+      ? Object.entries(d.environments as Record<string, unknown>)
+      : [];
   for (const [name, env] of envs) {
     const h = hooksSchema.safeParse((env as Record<string, unknown> | null)?.hooks ?? {});
     if (h.success) hooks.push({ at: `environments.${name}.hooks`, hooks: h.data });
@@ -124,17 +152,25 @@ export function resolveConfig(config: Config | undefined, overlayFolders: string
   const names = Object.keys(declared).length > 0 ? Object.keys(declared) : overlayFolders;
   const order = c.order ?? (Object.keys(declared).length > 0 ? names : conventionalOrder(names));
   const problems: string[] = [];
-  for (const name of order) if (!names.includes(name)) problems.push(`order: ${quote(name)} is not an environment (have: ${names.join(', ') || 'none'})`);
+  for (const name of order)
+    if (!names.includes(name))
+      problems.push(`order: ${quote(name)} is not an environment (have: ${names.join(', ') || 'none'})`);
 
   const environments = new Map<string, Environment>();
   for (const name of [...order.filter((n) => names.includes(n)), ...names.filter((n) => !order.includes(n))]) {
     const e = declared[name] ?? {};
     const index = order.indexOf(name);
-    const promoteFrom = e.promoteFrom === undefined
-      ? (c.order || config?.environments) ? (index > 0 ? [order[index - 1] as string] : []) : undefined
-      : [e.promoteFrom].flat();
+    const promoteFrom =
+      e.promoteFrom === undefined
+        ? c.order || config?.environments
+          ? index > 0
+            ? [order[index - 1] as string]
+            : []
+          : undefined
+        : [e.promoteFrom].flat();
     for (const from of promoteFrom ?? []) {
-      if (!names.includes(from)) problems.push(`environments.${name}.promoteFrom: ${quote(from)} is not an environment`);
+      if (!names.includes(from))
+        problems.push(`environments.${name}.promoteFrom: ${quote(from)} is not an environment`);
     }
     environments.set(name, {
       name,
@@ -151,10 +187,19 @@ export function resolveConfig(config: Config | undefined, overlayFolders: string
       ...(e.requireDigest && { requireDigest: true }),
       ...(e.hooks && { hooks: e.hooks }),
     });
-    if (e.minSoak && !e.requireVerified) problems.push(`environments.${name}.minSoak: needs requireVerified: true (soak is measured from the verification)`);
+    if (e.minSoak && !e.requireVerified)
+      problems.push(
+        `environments.${name}.minSoak: needs requireVerified: true (soak is measured from the verification)`,
+      );
   }
   if (problems.length > 0) {
-    throw invalid('CONFIG_INVALID', `${CONFIG_FILE} has ${problems.length} problem(s).`, 'Fix each field listed.', undefined, problems);
+    throw invalid(
+      'CONFIG_INVALID',
+      `${CONFIG_FILE} has ${problems.length} problem(s).`,
+      'Fix each field listed.',
+      undefined,
+      problems,
+    );
   }
   const mr = c.git?.mergeRequest ?? {};
   return {
@@ -167,14 +212,32 @@ export function resolveConfig(config: Config | undefined, overlayFolders: string
     removeSourceBranch: mr.removeSourceBranch ?? true,
     labels: mr.labels ?? ['gitops-flow'],
     insecureRegistries: c.registries?.insecure ?? [],
-    forge: { kind: c.git?.forge, url: c.git?.forgeUrl, mode: mr.mode, assignees: mr.assignees ?? [], closeSuperseded: mr.closeSuperseded ?? true },
+    forge: {
+      kind: c.git?.forge,
+      url: c.git?.forgeUrl,
+      mode: mr.mode,
+      assignees: mr.assignees ?? [],
+      closeSuperseded: mr.closeSuperseded ?? true,
+    },
     fromFile: config !== undefined,
     pipelines: c.pipelines ?? {},
     hooks: c.hooks ?? {},
   };
 }
 
-const WELL_KNOWN = ['dev', 'development', 'test', 'qa', 'int', 'staging', 'stage', 'uat', 'preprod', 'prod', 'production'];
+const WELL_KNOWN = [
+  'dev',
+  'development',
+  'test',
+  'qa',
+  'int',
+  'staging',
+  'stage',
+  'uat',
+  'preprod',
+  'prod',
+  'production',
+];
 
 /** dev, uat, prod and friends in their usual order, then the rest alphabetically. */
 function conventionalOrder(names: string[]): string[] {
@@ -187,8 +250,14 @@ export function getEnvironment(config: ResolvedConfig, name: string): Environmen
   const env = config.environments.get(name);
   if (!env) {
     const known = [...config.environments.keys()];
-    throw invalid('ENV_UNKNOWN', `Unknown environment ${quote(name)}.`,
-      known.length ? `Use one of: ${known.join(', ')}.` : `Create ${DEFAULT_OVERLAYS_DIR}/<env>/kustomization.yaml or declare environments in ${CONFIG_FILE}.`, name);
+    throw invalid(
+      'ENV_UNKNOWN',
+      `Unknown environment ${quote(name)}.`,
+      known.length
+        ? `Use one of: ${known.join(', ')}.`
+        : `Create ${DEFAULT_OVERLAYS_DIR}/<env>/kustomization.yaml or declare environments in ${CONFIG_FILE}.`,
+      name,
+    );
   }
   return env;
 }

@@ -36,12 +36,24 @@ export class GitopsError extends Error {
 }
 
 /** An invalid input or configuration: exit 2, nothing was changed. */
-export function invalid(code: string, message: string, remediation: string, value?: string, details?: string[]): GitopsError {
+export function invalid(
+  code: string,
+  message: string,
+  remediation: string,
+  value?: string,
+  details?: string[],
+): GitopsError {
   return new GitopsError({ code, message, remediation, value, exitCode: 2, details });
 }
 
 /** An operation that was valid but failed: exit 1. */
-export function failed(code: string, message: string, remediation: string, details?: string[], cause?: unknown): GitopsError {
+export function failed(
+  code: string,
+  message: string,
+  remediation: string,
+  details?: string[],
+  cause?: unknown,
+): GitopsError {
   return new GitopsError({ code, message, remediation, exitCode: 1, details, cause });
 }
 

@@ -33,7 +33,11 @@ export function scanImages(text: string): KustomizeImage[] | undefined {
     if (/^[^\s-]/.test(line)) break;
     const entry = ENTRY.exec(line);
     const field = entry ? undefined : FIELD.exec(line);
-    const [indent, key, raw] = entry ? [entry[1] as string, entry[2] as string, entry[3] as string] : field ? [field[1] as string, field[2] as string, field[3] as string] : [];
+    const [indent, key, raw] = entry
+      ? [entry[1] as string, entry[2] as string, entry[3] as string]
+      : field
+        ? [field[1] as string, field[2] as string, field[3] as string]
+        : [];
     if (key === undefined || raw === undefined || indent === undefined || !FIELDS.has(key)) return undefined;
     const value = scalar(raw);
     if (value === undefined) return undefined;
@@ -74,6 +78,11 @@ function scalar(raw: string): string | undefined {
   }
   if (/^[&*!|>{[@`%,?:-]/.test(text) || text.includes(': ') || text.includes(' #')) return undefined;
   // Plain numbers and booleans are not strings to YAML (nor to kustomize): the parser reports them.
-  if (/^([-+]?(\d[\d_]*)?\.?\d*([eE][-+]?\d+)?|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)|true|false|True|False|TRUE|FALSE)$/.test(text)) return undefined;
+  if (
+    /^([-+]?(\d[\d_]*)?\.?\d*([eE][-+]?\d+)?|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)|true|false|True|False|TRUE|FALSE)$/.test(
+      text,
+    )
+  )
+    return undefined;
   return text;
 }

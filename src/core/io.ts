@@ -145,5 +145,7 @@ export function colorEnabled(io: Io, stream: 'stderr' | 'stdout' = 'stderr'): bo
  */
 export function interactive(io: Io): boolean {
   const ci = io.env.CI !== undefined && io.env.CI !== '' && io.env.CI !== '0' && io.env.CI !== 'false';
-  return Boolean((io.stderr as { isTTY?: boolean }).isTTY) && !ci && io.env.GITLAB_CI !== 'true' && io.env.TERM !== 'dumb';
+  return (
+    Boolean((io.stderr as { isTTY?: boolean }).isTTY) && !ci && io.env.GITLAB_CI !== 'true' && io.env.TERM !== 'dumb'
+  );
 }

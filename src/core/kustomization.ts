@@ -53,7 +53,9 @@ export function parseImageArg(arg: string): KustomizeImage {
     if (issue) throw bad(`the new name ${quote(image.newName)} is invalid: ${issue}`);
   }
   if (image.newTag !== undefined && image.newTag !== PRESERVE && !isValidTag(image.newTag)) {
-    throw bad(`the tag ${quote(image.newTag)} is invalid: 1 to 128 of letters, digits, "_", "." and "-", not starting with "." or "-"`);
+    throw bad(
+      `the tag ${quote(image.newTag)} is invalid: 1 to 128 of letters, digits, "_", "." and "-", not starting with "." or "-"`,
+    );
   }
   if (image.digest !== undefined && image.digest !== PRESERVE && !isValidDigest(image.digest)) {
     throw bad(`the digest ${quote(image.digest)} is invalid: use sha256: and 64 lowercase hex characters`);
@@ -95,7 +97,12 @@ export function parseKustomization(text: string, file: string): Document {
     );
   }
   if (doc.contents !== null && !isMap(doc.contents)) {
-    throw invalid('KUSTOMIZATION_INVALID', `${file} is not a YAML mapping.`, 'A kustomization is a mapping with resources:, images:, …', file);
+    throw invalid(
+      'KUSTOMIZATION_INVALID',
+      `${file} is not a YAML mapping.`,
+      'A kustomization is a mapping with resources:, images:, …',
+      file,
+    );
   }
   return doc;
 }
@@ -105,15 +112,32 @@ export function readImages(doc: Document, file?: string): KustomizeImage[] {
   const seq = doc.get('images');
   if (seq === undefined || seq === null) return [];
   const where = file ? `${file}: ` : '';
-  if (!isSeq(seq)) throw invalid('KUSTOMIZATION_INVALID', `${where}\`images:\` is not a list.`, 'Make `images:` a list of {name, newName, newTag, digest}.', file);
+  if (!isSeq(seq))
+    throw invalid(
+      'KUSTOMIZATION_INVALID',
+      `${where}\`images:\` is not a list.`,
+      'Make `images:` a list of {name, newName, newTag, digest}.',
+      file,
+    );
   return seq.items.map((item) => toImage(item, where, file));
 }
 
 function toImage(item: unknown, where: string, file: string | undefined): KustomizeImage {
-  if (!isMap(item)) throw invalid('KUSTOMIZATION_INVALID', `${where}an \`images:\` entry is not a mapping.`, 'Each entry needs at least `name:`.', file);
+  if (!isMap(item))
+    throw invalid(
+      'KUSTOMIZATION_INVALID',
+      `${where}an \`images:\` entry is not a mapping.`,
+      'Each entry needs at least `name:`.',
+      file,
+    );
   const name = item.get('name');
   if (typeof name !== 'string' || name === '') {
-    throw invalid('KUSTOMIZATION_INVALID', `${where}an \`images:\` entry has no \`name:\`.`, 'Each entry needs `name:`, the image name used in the base.', file);
+    throw invalid(
+      'KUSTOMIZATION_INVALID',
+      `${where}an \`images:\` entry has no \`name:\`.`,
+      'Each entry needs `name:`, the image name used in the base.',
+      file,
+    );
   }
   const image: KustomizeImage = { name };
   for (const field of FIELDS) {
@@ -132,8 +156,12 @@ function scalarText(node: unknown, where: string): string | undefined {
   if (!isScalar(node) || node.value === null || node.value === undefined) return undefined;
   if (typeof node.value !== 'string') {
     const written = typeof node.source === 'string' ? node.source : String(node.value);
-    throw invalid('KUSTOMIZATION_INVALID', `images entry ${quote(where)} is the ${typeof node.value} ${written}, not a string.`,
-      `Quote it: ${where.split('.').pop()}: "${written}" (kustomize refuses it unquoted too).`, written);
+    throw invalid(
+      'KUSTOMIZATION_INVALID',
+      `images entry ${quote(where)} is the ${typeof node.value} ${written}, not a string.`,
+      `Quote it: ${where.split('.').pop()}: "${written}" (kustomize refuses it unquoted too).`,
+      written,
+    );
   }
   return node.value;
 }

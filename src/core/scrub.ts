@@ -27,9 +27,12 @@ const CREDENTIAL_CARRIERS = ['CI_REPOSITORY_URL', 'DOCKER_AUTH_CONFIG'];
  * `secrets:`. (Credentials in files, e.g. the kubeconfig KUBECONFIG names, stay readable.)
  */
 export function isCredentialVariable(name: string, value = ''): boolean {
-  return SECRET_VARIABLES.includes(name) || CREDENTIAL_CARRIERS.includes(name)
-    || /TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|PRIVATE_KEY|API_KEY|ACCESS_KEY|JWT|^GIT_CONFIG_/i.test(name)
-    || /[a-z][a-z0-9+.-]*:\/\/[^/\s@]+@/i.test(value);
+  return (
+    SECRET_VARIABLES.includes(name) ||
+    CREDENTIAL_CARRIERS.includes(name) ||
+    /TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|PRIVATE_KEY|API_KEY|ACCESS_KEY|JWT|^GIT_CONFIG_/i.test(name) ||
+    /[a-z][a-z0-9+.-]*:\/\/[^/\s@]+@/i.test(value)
+  );
 }
 
 export class Scrubber {
@@ -37,7 +40,8 @@ export class Scrubber {
 
   /** `extra`: more variables whose values are secrets (those a pipeline step declares). */
   constructor(env: NodeJS.ProcessEnv, extra: string[] = []) {
-    this.secrets = [...SECRET_VARIABLES, ...extra].map((k) => env[k])
+    this.secrets = [...SECRET_VARIABLES, ...extra]
+      .map((k) => env[k])
       .filter((v): v is string => typeof v === 'string' && v.length >= 4)
       .sort((a, b) => b.length - a.length);
   }

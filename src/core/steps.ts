@@ -16,5 +16,9 @@ export interface Step<C> {
 
 /** Runs the steps in order, logging each; returns what each did. Rethrows the first failure. */
 export function runSteps<C>(steps: Step<C>[], ctx: C, log: Logger): Promise<StepReport[]> {
-  return runPipeline(steps.map((s) => ({ name: s.name, run: () => s.run(ctx) })), emptyScope(), log);
+  return runPipeline(
+    steps.map((s) => ({ name: s.name, run: () => s.run(ctx) })),
+    emptyScope(),
+    log,
+  );
 }

@@ -60,15 +60,20 @@ export function traceFromGitlabEnv(env: NodeJS.ProcessEnv): UpstreamTrace {
 /** Builds the full commit message for a release. */
 export function releaseMessage(r: ReleaseRecord): string {
   const imageList = Object.entries(r.images).map(([n, ref]) => `${n}=${ref}`);
-  const subject = r.action === 'promote'
-    ? `promote ${r.fromEnv} → ${r.env}: ${imageList.join(', ')}`
-    : r.restoredFrom
-      ? `${r.action} ${r.env} to ${r.restoredFrom.slice(0, 12)}: ${imageList.join(', ')}`
-      : `${r.action} ${r.env}: ${imageList.join(', ')}`;
+  const subject =
+    r.action === 'promote'
+      ? `promote ${r.fromEnv} → ${r.env}: ${imageList.join(', ')}`
+      : r.restoredFrom
+        ? `${r.action} ${r.env} to ${r.restoredFrom.slice(0, 12)}: ${imageList.join(', ')}`
+        : `${r.action} ${r.env}: ${imageList.join(', ')}`;
   const body: string[] = [];
   const u = r.upstream ?? {};
   if (u.commit || u.project) {
-    body.push(oneLine(`CI pipeline ${u.pipelineId ?? '?'} of '${u.project ?? '?'}' built commit ${u.commit?.slice(0, 12) ?? '?'} on ref '${u.ref ?? '?'}'.`));
+    body.push(
+      oneLine(
+        `CI pipeline ${u.pipelineId ?? '?'} of '${u.project ?? '?'}' built commit ${u.commit?.slice(0, 12) ?? '?'} on ref '${u.ref ?? '?'}'.`,
+      ),
+    );
   }
   if (u.message) body.push(`Upstream message:\n${indent(u.message.trim())}`);
   const trailers: [string, string | undefined][] = [
@@ -84,12 +89,18 @@ export function releaseMessage(r: ReleaseRecord): string {
     [TRAILER.pipelineId, u.pipelineId],
     [TRAILER.pipelineUrl, u.pipelineUrl],
   ];
-  const trailerBlock = trailers.filter(([, v]) => v).map(([k, v]) => `${k}: ${oneLine(v as string)}`).join('\n');
+  const trailerBlock = trailers
+    .filter(([, v]) => v)
+    .map(([k, v]) => `${k}: ${oneLine(v as string)}`)
+    .join('\n');
   return [oneLine(`gitops-flow: ${subject}`).slice(0, 200), ...body, trailerBlock].join('\n\n') + '\n';
 }
 
 function indent(text: string): string {
-  return text.split('\n').map((l) => `    ${l}`).join('\n');
+  return text
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
 }
 
 /** Parses `Key: value` trailer lines (as printed by git's `%(trailers:unfold)`) into a record. */

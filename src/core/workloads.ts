@@ -25,7 +25,12 @@ export function parseManifest(text: string): Record<string, unknown>[] {
   const list = Array.isArray(docs) ? docs : [docs];
   const out: Record<string, unknown>[] = [];
   for (const d of list) {
-    if (d.errors.length > 0) throw invalid('RENDER_INVALID', `The rendered manifest is not valid YAML: ${d.errors[0]?.message}`, 'Check the kustomization renders with `kustomize build`.');
+    if (d.errors.length > 0)
+      throw invalid(
+        'RENDER_INVALID',
+        `The rendered manifest is not valid YAML: ${d.errors[0]?.message}`,
+        'Check the kustomization renders with `kustomize build`.',
+      );
     const obj = d.toJS({ maxAliasCount: 100 }) as unknown;
     if (obj && typeof obj === 'object') out.push(obj as Record<string, unknown>);
   }
@@ -54,7 +59,12 @@ export function workloadsOf(manifest: Record<string, unknown>[], only?: string[]
     if (!WORKLOAD_KINDS.has(kind)) continue;
     const name = String(meta(o).name ?? '');
     if (only && !only.includes(`${kind}/${name}`)) continue;
-    const spec = (o.spec ?? {}) as { selector?: { matchLabels?: Record<string, string> }; template?: { spec?: { containers?: { name: string; image: string }[]; initContainers?: { name: string; image: string }[] } } };
+    const spec = (o.spec ?? {}) as {
+      selector?: { matchLabels?: Record<string, string> };
+      template?: {
+        spec?: { containers?: { name: string; image: string }[]; initContainers?: { name: string; image: string }[] };
+      };
+    };
     const containers = [...(spec.template?.spec?.initContainers ?? []), ...(spec.template?.spec?.containers ?? [])];
     out.push({
       apiVersion: String(o.apiVersion),

@@ -35,11 +35,22 @@ export function suggestionDescription(p: { env: string; changes: ImageChange[]; 
   ];
   const u = p.upstream;
   if (u.project || u.commit || u.pipelineId) {
-    const pipeline = u.pipelineId ? (u.pipelineUrl && /^https?:\/\//.test(u.pipelineUrl) ? `[${plain(u.pipelineId)}](${u.pipelineUrl.replace(/[\s()]/g, encodeURIComponent)})` : plain(u.pipelineId)) : '?';
-    lines.push(`Upstream: pipeline ${pipeline} of ${code(u.project ?? '?')} built ${code(u.commit?.slice(0, 12) ?? '?')} on ${code(u.ref ?? '?')}.`, '');
+    const pipeline = u.pipelineId
+      ? u.pipelineUrl && /^https?:\/\//.test(u.pipelineUrl)
+        ? `[${plain(u.pipelineId)}](${u.pipelineUrl.replace(/[\s()]/g, encodeURIComponent)})`
+        : plain(u.pipelineId)
+      : '?';
+    lines.push(
+      `Upstream: pipeline ${pipeline} of ${code(u.project ?? '?')} built ${code(u.commit?.slice(0, 12) ?? '?')} on ${code(u.ref ?? '?')}.`,
+      '',
+    );
   }
   if (u.message?.trim()) {
-    const message = u.message.trim().split('\n').slice(0, 20).map((l) => `> ${l.replace(/<!--|-->/g, '')}`);
+    const message = u.message
+      .trim()
+      .split('\n')
+      .slice(0, 20)
+      .map((l) => `> ${l.replace(/<!--|-->/g, '')}`);
     lines.push('Upstream message:', '', ...message, '');
   }
   const marker: SuggestionMarker = { env: p.env, images: p.changes.map((c) => c.name).sort() };
@@ -53,7 +64,9 @@ export function readMarker(description: string | null | undefined): SuggestionMa
   if (!m) return undefined;
   try {
     const v = JSON.parse(m[1] as string) as Partial<SuggestionMarker>;
-    return typeof v.env === 'string' && Array.isArray(v.images) && v.images.every((i) => typeof i === 'string') ? { env: v.env, images: v.images } : undefined;
+    return typeof v.env === 'string' && Array.isArray(v.images) && v.images.every((i) => typeof i === 'string')
+      ? { env: v.env, images: v.images }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -84,7 +97,8 @@ export function deployComment(o: DeployOutcome): string {
   if (o.workloads.length) lines.push(...o.workloads.map((w) => `- ${code(w)}`), '');
   if (o.error) {
     lines.push(`**${plain(o.error.code)}**: ${plain(o.error.message)}`, '');
-    if (o.error.details.length) lines.push('```text', ...o.error.details.slice(0, 30).map((l) => l.replace(/```/g, "'''")), '```', '');
+    if (o.error.details.length)
+      lines.push('```text', ...o.error.details.slice(0, 30).map((l) => l.replace(/```/g, "'''")), '```', '');
   }
   if (o.jobUrl && /^https?:\/\//.test(o.jobUrl)) lines.push(`Job: ${o.jobUrl}`);
   return `${lines.join('\n').trim()}\n`;

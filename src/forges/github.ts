@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../core/io.js';
 import { type ForgeHttp, ForgeHttpError, forgeList, forgeRequest, statusError } from './http.js';
-import { SCOPES, type ForgeTarget } from './resolve.js';
+import { type ForgeTarget, SCOPES } from './resolve.js';
 import type { ChangeRequest, Forge } from './types.js';
 
 /** The fields of GitHub's pull request object that we read. */
@@ -35,7 +35,12 @@ interface GraphqlResponse {
  * GITHUB_GRAPHQL_URL (Actions) counts only when it is on the REST API's host: the token goes there.
  */
 export function graphqlUrl(apiUrl: string, env: NodeJS.ProcessEnv): string {
-  if (env.GITHUB_GRAPHQL_URL && URL.canParse(env.GITHUB_GRAPHQL_URL) && new URL(env.GITHUB_GRAPHQL_URL).origin === new URL(apiUrl).origin) return env.GITHUB_GRAPHQL_URL;
+  if (
+    env.GITHUB_GRAPHQL_URL &&
+    URL.canParse(env.GITHUB_GRAPHQL_URL) &&
+    new URL(env.GITHUB_GRAPHQL_URL).origin === new URL(apiUrl).origin
+  )
+    return env.GITHUB_GRAPHQL_URL;
   return apiUrl.endsWith('/api/v3') ? `${apiUrl.slice(0, -'/v3'.length)}/graphql` : `${apiUrl}/graphql`;
 }
 
@@ -47,15 +52,32 @@ const ENABLE_AUTO_MERGE = `mutation($pullRequestId: ID!, $mergeMethod: PullReque
 
 export function github(t: ForgeTarget, log: Logger, env: NodeJS.ProcessEnv): Forge {
   const http: ForgeHttp = {
-    forge: 'GitHub', apiUrl: t.apiUrl, log, tokenVariable: t.tokenVariable, scopes: SCOPES.github,
-    headers: { Authorization: `Bearer ${t.token}`, Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28', 'User-Agent': 'gitops-flow' },
+    forge: 'GitHub',
+    apiUrl: t.apiUrl,
+    log,
+    tokenVariable: t.tokenVariable,
+    scopes: SCOPES.github,
+    headers: {
+      Authorization: `Bearer ${t.token}`,
+      Accept: 'application/vnd.github+json',
+      'X-GitHub-Api-Version': '2022-11-28',
+      'User-Agent': 'gitops-flow',
+    },
   };
   const [owner] = t.project.split('/') as [string, string];
   const repo = `/repos/${t.project.split('/').map(encodeURIComponent).join('/')}`;
   let repository: Repository | undefined;
   let assignees: string[] = [];
-  const toChange = (p: PullRequest): ChangeRequest => ({ number: p.number, url: p.html_url, branch: p.head.ref, description: p.body ?? '', sha: p.head.sha, nodeId: p.node_id });
-  const open = async (query: Record<string, string>) => (await forgeList<PullRequest>(http, `${repo}/pulls`, { state: 'open', ...query })).map(toChange);
+  const toChange = (p: PullRequest): ChangeRequest => ({
+    number: p.number,
+    url: p.html_url,
+    branch: p.head.ref,
+    description: p.body ?? '',
+    sha: p.head.sha,
+    nodeId: p.node_id,
+  });
+  const open = async (query: Record<string, string>) =>
+    (await forgeList<PullRequest>(http, `${repo}/pulls`, { state: 'open', ...query })).map(toChange);
   /** Labels and assignees are the issue side of a pull request; POST adds, keeping what people set. */
   const decorate = async (n: number, labels: string[]) => {
     if (labels.length) await forgeRequest(http, 'POST', `${repo}/issues/${n}/labels`, { body: { labels } });
@@ -76,7 +98,12 @@ export function github(t: ForgeTarget, log: Logger, env: NodeJS.ProcessEnv): For
     async create(f) {
       let pr: PullRequest;
       try {
-        pr = (await forgeRequest<PullRequest>(http, 'POST', `${repo}/pulls`, { body: { title: f.title, head: f.branch, base: f.target, body: f.description }, accept: [422] })).body;
+        pr = (
+          await forgeRequest<PullRequest>(http, 'POST', `${repo}/pulls`, {
+            body: { title: f.title, head: f.branch, base: f.target, body: f.description },
+            accept: [422],
+          })
+        ).body;
       } catch (e) {
         // 422 "A pull request already exists for owner:branch": someone was faster.
         if (!(e instanceof ForgeHttpError)) throw e;
@@ -89,7 +116,11 @@ export function github(t: ForgeTarget, log: Logger, env: NodeJS.ProcessEnv): For
       return { change: toChange(pr), created: true };
     },
     async update(c, f) {
-      const pr = (await forgeRequest<PullRequest>(http, 'PATCH', `${repo}/pulls/${c.number}`, { body: { title: f.title, body: f.description } })).body;
+      const pr = (
+        await forgeRequest<PullRequest>(http, 'PATCH', `${repo}/pulls/${c.number}`, {
+          body: { title: f.title, body: f.description },
+        })
+      ).body;
       await decorate(c.number, f.labels);
       return toChange(pr);
     },
@@ -101,10 +132,17 @@ export function github(t: ForgeTarget, log: Logger, env: NodeJS.ProcessEnv): For
       await forgeRequest(http, 'POST', `${repo}/issues/${n}/comments`, { body: { body } });
     },
     async autoMerge(c) {
-      if (repository && repository.allow_auto_merge === false) return { set: false, why: 'the repository does not allow auto-merge (Settings → General → Allow auto-merge)' };
-      const mergeMethod = repository?.allow_merge_commit !== false ? 'MERGE' : repository.allow_squash_merge !== false ? 'SQUASH' : 'REBASE';
+      if (repository && repository.allow_auto_merge === false)
+        return { set: false, why: 'the repository does not allow auto-merge (Settings → General → Allow auto-merge)' };
+      const mergeMethod =
+        repository?.allow_merge_commit !== false
+          ? 'MERGE'
+          : repository.allow_squash_merge !== false
+            ? 'SQUASH'
+            : 'REBASE';
       const r = await forgeRequest<GraphqlResponse>(http, 'POST', '/graphql', {
-        url: graphqlUrl(t.apiUrl, env), body: { query: ENABLE_AUTO_MERGE, variables: { pullRequestId: c.nodeId, mergeMethod } },
+        url: graphqlUrl(t.apiUrl, env),
+        body: { query: ENABLE_AUTO_MERGE, variables: { pullRequestId: c.nodeId, mergeMethod } },
       });
       const errors = r.body.errors ?? [];
       return errors.length === 0 ? { set: true } : { set: false, why: errors.map((e) => e.message).join('; ') };

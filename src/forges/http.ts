@@ -76,7 +76,10 @@ export async function forgeRequest<T>(
         continue;
       }
       throw new GitopsError({
-        code: 'FORGE_UNAVAILABLE', exitCode: 1, value: origin(http.apiUrl), cause: e,
+        code: 'FORGE_UNAVAILABLE',
+        exitCode: 1,
+        value: origin(http.apiUrl),
+        cause: e,
         message: `${http.forge} at ${origin(http.apiUrl)} did not answer ${method} ${path}: ${why(e)}.`,
         remediation: `Check the forge URL (git.forgeUrl, CI_SERVER_URL, GITHUB_API_URL) and that ${http.forge} is reachable from here, then run again.`,
       });
@@ -85,13 +88,19 @@ export async function forgeRequest<T>(
     if (res.ok) return { status: res.status, body: body as T, headers: res.headers };
     if (res.status >= 300 && res.status < 400) {
       throw new GitopsError({
-        code: 'FORGE_REQUEST_FAILED', exitCode: 1, value: `${method} ${path}`, details: [`Location: ${res.headers.get('location') ?? '(none)'}`],
+        code: 'FORGE_REQUEST_FAILED',
+        exitCode: 1,
+        value: `${method} ${path}`,
+        details: [`Location: ${res.headers.get('location') ?? '(none)'}`],
         message: `${http.forge} answered ${method} ${path} with a redirect (HTTP ${res.status}), which is not followed with a token.`,
-        remediation: 'The project may have moved or been renamed: use its current URL as --env-repo (and git.forgeUrl), then run again.',
+        remediation:
+          'The project may have moved or been renamed: use its current URL as --env-repo (and git.forgeUrl), then run again.',
       });
     }
     if (o.accept?.includes(res.status)) throw new ForgeHttpError(res.status, body, method, path);
-    const limited = res.status === 429 || (res.status === 403 && (res.headers.has('retry-after') || res.headers.get('x-ratelimit-remaining') === '0'));
+    const limited =
+      res.status === 429 ||
+      (res.status === 403 && (res.headers.has('retry-after') || res.headers.get('x-ratelimit-remaining') === '0'));
     if (limited || res.status >= 500) {
       const wait = retryAfter(res.headers) ?? backoff(attempt);
       if (attempt < attempts && wait <= (http.maxWaitMs ?? 60_000)) {
@@ -100,15 +109,21 @@ export async function forgeRequest<T>(
       }
       throw limited
         ? new GitopsError({
-          code: 'FORGE_RATE_LIMITED', exitCode: 1, value: `${method} ${path}`, details: details(body),
-          message: `${http.forge} rate-limited ${method} ${path} (HTTP ${res.status}) after ${attempt} attempt(s).`,
-          remediation: `Run again${wait > 0 ? ` in ${Math.ceil(wait / 1000)} s or later` : ' later'}; fewer concurrent jobs using the same token help.`,
-        })
+            code: 'FORGE_RATE_LIMITED',
+            exitCode: 1,
+            value: `${method} ${path}`,
+            details: details(body),
+            message: `${http.forge} rate-limited ${method} ${path} (HTTP ${res.status}) after ${attempt} attempt(s).`,
+            remediation: `Run again${wait > 0 ? ` in ${Math.ceil(wait / 1000)} s or later` : ' later'}; fewer concurrent jobs using the same token help.`,
+          })
         : new GitopsError({
-          code: 'FORGE_UNAVAILABLE', exitCode: 1, value: `${method} ${path}`, details: details(body),
-          message: `${http.forge} failed ${method} ${path} with HTTP ${res.status} after ${attempt} attempt(s).`,
-          remediation: `${http.forge} has a problem on its side; run again later.`,
-        });
+            code: 'FORGE_UNAVAILABLE',
+            exitCode: 1,
+            value: `${method} ${path}`,
+            details: details(body),
+            message: `${http.forge} failed ${method} ${path} with HTTP ${res.status} after ${attempt} attempt(s).`,
+            remediation: `${http.forge} has a problem on its side; run again later.`,
+          });
     }
     throw statusError(http, res.status, method, path, body);
   }
@@ -139,27 +154,39 @@ export function statusError(http: ForgeHttp, status: number, method: string, pat
   const where = `${method} ${path}`;
   if (status === 401) {
     return new GitopsError({
-      code: 'FORGE_AUTH_FAILED', exitCode: 1, value: http.tokenVariable, details: d,
+      code: 'FORGE_AUTH_FAILED',
+      exitCode: 1,
+      value: http.tokenVariable,
+      details: d,
       message: `${http.forge} refused the token in ${http.tokenVariable} (HTTP 401 on ${where}): it is missing, expired or revoked.`,
       remediation: `Set ${http.tokenVariable} to a valid token with ${http.scopes}.`,
     });
   }
   if (status === 403) {
     return new GitopsError({
-      code: 'FORGE_FORBIDDEN', exitCode: 1, value: where, details: d,
+      code: 'FORGE_FORBIDDEN',
+      exitCode: 1,
+      value: where,
+      details: d,
       message: `${http.forge} forbade ${where} (HTTP 403): the token in ${http.tokenVariable} lacks a scope or a role.`,
       remediation: `Give the token ${http.scopes}, and its user (or bot) a role that may open ${http.forge === 'GitHub' ? 'pull' : 'merge'} requests in the env repo.`,
     });
   }
   if (status === 404) {
     return new GitopsError({
-      code: 'FORGE_NOT_FOUND', exitCode: 1, value: where, details: d,
+      code: 'FORGE_NOT_FOUND',
+      exitCode: 1,
+      value: where,
+      details: d,
       message: `${http.forge} answered 404 to ${where}: the project does not exist, or the token in ${http.tokenVariable} cannot see it.`,
       remediation: `Check the env repo URL and git.forgeUrl, and that the token's user or bot is a member of the project (${http.scopes}).`,
     });
   }
   return new GitopsError({
-    code: 'FORGE_REQUEST_FAILED', exitCode: 1, value: where, details: d,
+    code: 'FORGE_REQUEST_FAILED',
+    exitCode: 1,
+    value: where,
+    details: d,
     message: `${http.forge} refused ${where} with HTTP ${status}.`,
     remediation: `Fix what ${http.forge} reports above (labels, assignees, branch names), then run again.`,
   });
@@ -184,9 +211,15 @@ export function details(body: unknown): string[] {
   for (const v of [b.message, b.error]) {
     if (typeof v === 'string') lines.push(v);
     else if (Array.isArray(v)) lines.push(...v.map(String));
-    else if (v && typeof v === 'object') lines.push(...Object.entries(v).map(([k, x]) => `${k}: ${[x].flat().join(', ')}`));
+    else if (v && typeof v === 'object')
+      lines.push(...Object.entries(v).map(([k, x]) => `${k}: ${[x].flat().join(', ')}`));
   }
-  if (Array.isArray(b.errors)) lines.push(...b.errors.map((e) => (typeof e === 'object' && e && 'message' in e ? String((e as { message: unknown }).message) : JSON.stringify(e))));
+  if (Array.isArray(b.errors))
+    lines.push(
+      ...b.errors.map((e) =>
+        typeof e === 'object' && e && 'message' in e ? String((e as { message: unknown }).message) : JSON.stringify(e),
+      ),
+    );
   return lines.map((l) => l.slice(0, 300)).slice(0, 8);
 }
 

@@ -48,7 +48,8 @@ interface RemoteParts {
 /** Splits an env repo URL into host and path; undefined for file:// and local paths. */
 export function parseRemote(url: string): RemoteParts | undefined {
   const scp = /^[\w.-]+@([\w.-]+):(?!\/\/)(.+)$/.exec(url);
-  if (scp) return { host: (scp[1] as string).toLowerCase(), origin: `https://${scp[1]}`, path: trimPath(scp[2] as string) };
+  if (scp)
+    return { host: (scp[1] as string).toLowerCase(), origin: `https://${scp[1]}`, path: trimPath(scp[2] as string) };
   let u: URL;
   try {
     u = new URL(url);
@@ -73,39 +74,61 @@ const noSlash = (u: string) => u.replace(/\/+$/, '');
 /** GitHub for github.com and $GITHUB_SERVER_URL's host (or `git.forge: github`); GitLab otherwise. */
 export function forgeKind(remoteUrl: string, s: ForgeSettings, env: NodeJS.ProcessEnv): ForgeKind {
   const host = parseRemote(remoteUrl)?.host;
-  return s.forge ?? (host !== undefined && (host === 'github.com' || hostOf(env.GITHUB_SERVER_URL) === host) ? 'github' : 'gitlab');
+  return (
+    s.forge ??
+    (host !== undefined && (host === 'github.com' || hostOf(env.GITHUB_SERVER_URL) === host) ? 'github' : 'gitlab')
+  );
 }
 
 /** The forge of an env repo URL (for suggest). Throws exit 2 when it cannot be worked out. */
-export function forgeForRemote(remoteUrl: string, s: ForgeSettings, env: NodeJS.ProcessEnv): Omit<ForgeTarget, 'token' | 'tokenVariable'> {
+export function forgeForRemote(
+  remoteUrl: string,
+  s: ForgeSettings,
+  env: NodeJS.ProcessEnv,
+): Omit<ForgeTarget, 'token' | 'tokenVariable'> {
   const remote = parseRemote(remoteUrl);
   if (!remote) {
-    throw invalid('FORGE_URL_UNKNOWN', `Cannot tell which forge hosts ${quote(remoteUrl)}: merge requests through the API need an https or ssh URL.`,
-      'Use the https (or ssh) clone URL of the env repo, or the push-options mode (git.mergeRequest.mode: push-options).', remoteUrl);
+    throw invalid(
+      'FORGE_URL_UNKNOWN',
+      `Cannot tell which forge hosts ${quote(remoteUrl)}: merge requests through the API need an https or ssh URL.`,
+      'Use the https (or ssh) clone URL of the env repo, or the push-options mode (git.mergeRequest.mode: push-options).',
+      remoteUrl,
+    );
   }
   const kind = forgeKind(remoteUrl, s, env);
   const ciServer = kind === 'gitlab' ? env.CI_SERVER_URL : env.GITHUB_SERVER_URL;
   const webUrl = noSlash(s.forgeUrl ?? (hostOf(ciServer) === remote.host ? (ciServer as string) : remote.origin));
   // The API token goes there in a header: never in clear over the network.
   if (new URL(webUrl).protocol === 'http:' && !isLoopback(new URL(webUrl).host)) {
-    throw invalid('FORGE_URL_INSECURE', `The ${kind === 'gitlab' ? 'GitLab' : 'GitHub'} API at ${quote(webUrl)} is plain http: the token would cross the network in clear.`,
-      'Use the https clone URL of the env repo (or an https git.forgeUrl).', webUrl);
+    throw invalid(
+      'FORGE_URL_INSECURE',
+      `The ${kind === 'gitlab' ? 'GitLab' : 'GitHub'} API at ${quote(webUrl)} is plain http: the token would cross the network in clear.`,
+      'Use the https clone URL of the env repo (or an https git.forgeUrl).',
+      webUrl,
+    );
   }
   // A forge under a path (https://example.com/gitlab) puts that prefix before the project path.
   const prefix = trimPath(new URL(webUrl).pathname);
   const project = prefix && remote.path.startsWith(`${prefix}/`) ? remote.path.slice(prefix.length + 1) : remote.path;
   if (!/^[^/]+(\/[^/]+)+$/.test(project) || (kind === 'github' && project.split('/').length !== 2)) {
-    throw invalid('FORGE_URL_UNKNOWN', `Cannot find the ${kind === 'gitlab' ? 'GitLab project' : 'GitHub repository'} in ${quote(remoteUrl)}.`,
-      `Use the clone URL of the env repo (${kind === 'gitlab' ? 'https://gitlab.example.com/group/env.git' : 'https://github.com/owner/env.git'}), and set git.forgeUrl when the forge lives under a path.`, remoteUrl);
+    throw invalid(
+      'FORGE_URL_UNKNOWN',
+      `Cannot find the ${kind === 'gitlab' ? 'GitLab project' : 'GitHub repository'} in ${quote(remoteUrl)}.`,
+      `Use the clone URL of the env repo (${kind === 'gitlab' ? 'https://gitlab.example.com/group/env.git' : 'https://github.com/owner/env.git'}), and set git.forgeUrl when the forge lives under a path.`,
+      remoteUrl,
+    );
   }
   return { kind, webUrl, apiUrl: apiUrlFor(kind, webUrl, env), project };
 }
 
 function apiUrlFor(kind: ForgeKind, webUrl: string, env: NodeJS.ProcessEnv): string {
   if (kind === 'gitlab') {
-    return env.CI_API_V4_URL && env.CI_SERVER_URL && noSlash(env.CI_SERVER_URL) === webUrl ? noSlash(env.CI_API_V4_URL) : `${webUrl}/api/v4`;
+    return env.CI_API_V4_URL && env.CI_SERVER_URL && noSlash(env.CI_SERVER_URL) === webUrl
+      ? noSlash(env.CI_API_V4_URL)
+      : `${webUrl}/api/v4`;
   }
-  if (env.GITHUB_API_URL && env.GITHUB_SERVER_URL && noSlash(env.GITHUB_SERVER_URL) === webUrl) return noSlash(env.GITHUB_API_URL);
+  if (env.GITHUB_API_URL && env.GITHUB_SERVER_URL && noSlash(env.GITHUB_SERVER_URL) === webUrl)
+    return noSlash(env.GITHUB_API_URL);
   return hostOf(webUrl) === 'github.com' ? 'https://api.github.com' : `${webUrl}/api/v3`;
 }
 
@@ -114,17 +137,30 @@ export function forgeToken(kind: ForgeKind, env: NodeJS.ProcessEnv): { token: st
   const tokenVariable = TOKEN_VARIABLES[kind].find((k) => env[k]);
   if (tokenVariable) return { token: env[tokenVariable] as string, tokenVariable };
   const names = TOKEN_VARIABLES[kind].join(', ');
-  const jobToken = kind === 'gitlab' && env.CI_JOB_TOKEN ? ' CI_JOB_TOKEN is set but cannot create or update merge requests;' : '';
-  throw invalid('FORGE_TOKEN_MISSING', `No ${kind === 'gitlab' ? 'GitLab' : 'GitHub'} API token: set one of ${names}.`,
-    `${jobToken} create a token with ${SCOPES[kind]} and store it as a ${kind === 'gitlab' ? 'masked CI/CD variable' : 'secret'} named ${TOKEN_VARIABLES[kind][0]}.`.trim(), names);
+  const jobToken =
+    kind === 'gitlab' && env.CI_JOB_TOKEN ? ' CI_JOB_TOKEN is set but cannot create or update merge requests;' : '';
+  throw invalid(
+    'FORGE_TOKEN_MISSING',
+    `No ${kind === 'gitlab' ? 'GitLab' : 'GitHub'} API token: set one of ${names}.`,
+    `${jobToken} create a token with ${SCOPES[kind]} and store it as a ${kind === 'gitlab' ? 'masked CI/CD variable' : 'secret'} named ${TOKEN_VARIABLES[kind][0]}.`.trim(),
+    names,
+  );
 }
 
 /** How suggest opens its merge request: GitLab push options, or the forge's API (always on GitHub). */
-export function mergeRequestMode(kind: ForgeKind, flag: string | undefined, configured: 'push-options' | 'api' | undefined): 'push-options' | 'api' {
+export function mergeRequestMode(
+  kind: ForgeKind,
+  flag: string | undefined,
+  configured: 'push-options' | 'api' | undefined,
+): 'push-options' | 'api' {
   if (kind === 'github') {
     if (flag === 'push-options') {
-      throw invalid('MERGE_REQUEST_MODE_INVALID', 'Push options open merge requests on GitLab only; this env repo is on GitHub.',
-        'Drop --merge-request push-options: on GitHub suggest always opens the pull request through the API.', flag);
+      throw invalid(
+        'MERGE_REQUEST_MODE_INVALID',
+        'Push options open merge requests on GitLab only; this env repo is on GitHub.',
+        'Drop --merge-request push-options: on GitHub suggest always opens the pull request through the API.',
+        flag,
+      );
     }
     return 'api';
   }
@@ -137,18 +173,30 @@ export function isMergeRequestPipeline(env: NodeJS.ProcessEnv): boolean {
 }
 
 /** The merge request of a pipeline that runs for one (deploy's comment), from the CI facts; else undefined. */
-export function pipelineMergeRequest(env: NodeJS.ProcessEnv, s: ForgeSettings): (Omit<ForgeTarget, 'token' | 'tokenVariable'> & { number: number }) | undefined {
+export function pipelineMergeRequest(
+  env: NodeJS.ProcessEnv,
+  s: ForgeSettings,
+): (Omit<ForgeTarget, 'token' | 'tokenVariable'> & { number: number }) | undefined {
   if (env.CI_MERGE_REQUEST_IID && (env.CI_API_V4_URL || env.CI_SERVER_URL || s.forgeUrl)) {
-    const webUrl = noSlash(env.CI_SERVER_URL ?? s.forgeUrl ?? (env.CI_API_V4_URL as string).replace(/\/api\/v4\/?$/, ''));
+    const webUrl = noSlash(
+      env.CI_SERVER_URL ?? s.forgeUrl ?? (env.CI_API_V4_URL as string).replace(/\/api\/v4\/?$/, ''),
+    );
     const apiUrl = env.CI_API_V4_URL ? noSlash(env.CI_API_V4_URL) : `${webUrl}/api/v4`;
-    const project = env.CI_MERGE_REQUEST_PROJECT_ID ?? env.CI_PROJECT_ID ?? env.CI_MERGE_REQUEST_PROJECT_PATH ?? env.CI_PROJECT_PATH;
+    const project =
+      env.CI_MERGE_REQUEST_PROJECT_ID ?? env.CI_PROJECT_ID ?? env.CI_MERGE_REQUEST_PROJECT_PATH ?? env.CI_PROJECT_PATH;
     if (!project) return undefined;
     return { kind: 'gitlab', webUrl, apiUrl, project, number: Number(env.CI_MERGE_REQUEST_IID) };
   }
   const pr = /^refs\/pull\/(\d+)\/(merge|head)$/.exec(env.GITHUB_REF ?? '');
   if (pr && env.GITHUB_REPOSITORY) {
     const webUrl = noSlash(env.GITHUB_SERVER_URL ?? s.forgeUrl ?? 'https://github.com');
-    return { kind: 'github', webUrl, apiUrl: noSlash(env.GITHUB_API_URL ?? apiUrlFor('github', webUrl, env)), project: env.GITHUB_REPOSITORY, number: Number(pr[1]) };
+    return {
+      kind: 'github',
+      webUrl,
+      apiUrl: noSlash(env.GITHUB_API_URL ?? apiUrlFor('github', webUrl, env)),
+      project: env.GITHUB_REPOSITORY,
+      number: Number(pr[1]),
+    };
   }
   return undefined;
 }

@@ -26,7 +26,10 @@ export const DEFAULT_PIPELINES: Record<Verb, PipelineDef> = {
     inputs: {
       env: RELEASE_INPUTS.env,
       images: { description: 'name=ref, comma-separated', required: true },
-      'push-to-target': { description: 'commit straight to the target branch instead of a merge request branch', default: false },
+      'push-to-target': {
+        description: 'commit straight to the target branch instead of a merge request branch',
+        default: false,
+      },
     },
     steps: [
       { uses: 'git/clone' },
@@ -40,11 +43,19 @@ export const DEFAULT_PIPELINES: Record<Verb, PipelineDef> = {
   deploy: {
     description: 'render, server-side apply, wait for every workload; restore the last good render on failure',
     inputs: { env: RELEASE_INPUTS.env, ref: { description: 'commit to deploy', default: 'HEAD' } },
-    steps: [{ uses: 'render' }, { uses: 'deploy' }, { uses: 'record/verified' }, { uses: 'restore-last-good', if: '${{ failure() }}' }],
+    steps: [
+      { uses: 'render' },
+      { uses: 'deploy' },
+      { uses: 'record/verified' },
+      { uses: 'restore-last-good', if: '${{ failure() }}' },
+    ],
   },
   promote: {
     description: 'copy images from one environment to the next, deploy, verify, push',
-    inputs: { from: { description: 'source environment', required: true }, to: { description: 'target environment', required: true } },
+    inputs: {
+      from: { description: 'source environment', required: true },
+      to: { description: 'target environment', required: true },
+    },
     steps: [{ uses: 'git/sync' }, { uses: 'images/copy' }, ...DEPLOY_AND_PUSH],
   },
   rollback: {
@@ -70,5 +81,7 @@ export const ANCHOR_ALIASES: Record<string, string> = { verify: 'deploy' };
 /** The step names a hook of `verb` may attach to. */
 export function anchorsOf(verb: Verb): string[] {
   const names = DEFAULT_PIPELINES[verb].steps.map((s) => s.uses as string);
-  return [...new Set([...names, ...Object.keys(ANCHOR_ALIASES).filter((a) => names.includes(ANCHOR_ALIASES[a] as string))])];
+  return [
+    ...new Set([...names, ...Object.keys(ANCHOR_ALIASES).filter((a) => names.includes(ANCHOR_ALIASES[a] as string))]),
+  ];
 }

@@ -71,17 +71,28 @@ export async function runPipeline(steps: EngineStep[], scope: Scope, log: Logger
         record({ result, ms, attempts: attempt, outputs }, result === 'skipped' ? 'skipped' : 'success');
         endSection();
         const c = log.color;
-        log.info(result === 'skipped' ? c.dim(`- ${step.name}: nothing to do`) : `${c.green('✓')} ${step.name} ${c.dim(`(${ms} ms)`)}`);
+        log.info(
+          result === 'skipped'
+            ? c.dim(`- ${step.name}: nothing to do`)
+            : `${c.green('✓')} ${step.name} ${c.dim(`(${ms} ms)`)}`,
+        );
         break;
       } catch (e) {
         if (attempt < attempts) {
-          log.info(`  ${step.name} failed (${e instanceof Error ? e.message : String(e)}); attempt ${attempt + 1} of ${attempts}`);
+          log.info(
+            `  ${step.name} failed (${e instanceof Error ? e.message : String(e)}); attempt ${attempt + 1} of ${attempts}`,
+          );
           continue;
         }
-        record({ result: 'failed', ms: Math.round(performance.now() - start), attempts: attempt, outputs: {} }, 'failure');
+        record(
+          { result: 'failed', ms: Math.round(performance.now() - start), attempts: attempt, outputs: {} },
+          'failure',
+        );
         endSection();
         if (step.continueOnError) {
-          log.info(`${log.color.yellow('✗')} ${step.name} ${log.color.dim('(continue-on-error)')}: ${e instanceof Error ? e.message : String(e)}`);
+          log.info(
+            `${log.color.yellow('✗')} ${step.name} ${log.color.dim('(continue-on-error)')}: ${e instanceof Error ? e.message : String(e)}`,
+          );
         } else {
           log.info(`${log.color.red('✗')} ${step.name}`);
           if (scope.status === 'success') state.error = e;
@@ -106,6 +117,10 @@ function withTimeout(step: EngineStep, state: RunState): ReturnType<EngineStep['
 
 /** A step of a pipeline failed (a command exited non-zero, or ran out of time). */
 export function stepFailed(name: string, why: string, details?: string[]): GitopsError {
-  return failed('STEP_FAILED', `Step ${JSON.stringify(name)} ${why}.`,
-    'Fix what the step reports (its output is above), or give it retries:, a longer timeout: or continue-on-error: true.', details);
+  return failed(
+    'STEP_FAILED',
+    `Step ${JSON.stringify(name)} ${why}.`,
+    'Fix what the step reports (its output is above), or give it retries:, a longer timeout: or continue-on-error: true.',
+    details,
+  );
 }

@@ -23,7 +23,10 @@ type FunctionName = keyof typeof FUNCTIONS;
 export const STATUS_FUNCTIONS: FunctionName[] = ['success', 'failure', 'always', 'cancelled'];
 
 export class ExpressionError extends Error {
-  constructor(message: string, readonly source: string) {
+  constructor(
+    message: string,
+    readonly source: string,
+  ) {
     super(message);
     this.name = 'ExpressionError';
   }
@@ -108,7 +111,10 @@ export function parseExpression(src: string): Expr {
   const peek = () => tokens[pos];
   const fail = (what: string): never => {
     const t = peek();
-    throw new ExpressionError(t ? `${what}, got ${JSON.stringify(t.text)} at ${t.at + 1}` : `${what}, got the end of the expression`, src);
+    throw new ExpressionError(
+      t ? `${what}, got ${JSON.stringify(t.text)} at ${t.at + 1}` : `${what}, got the end of the expression`,
+      src,
+    );
   };
   const eat = (text: string) => {
     if (peek()?.text === text) {
@@ -144,7 +150,13 @@ export function parseExpression(src: string): Expr {
     if (t.text === 'true' || t.text === 'false') return { kind: 'literal', value: t.text === 'true' };
     if (t.text === 'null') return { kind: 'literal', value: null };
     if (eat('(')) {
-      if (!(t.text in FUNCTIONS)) throw new ExpressionError(`unknown function ${t.text}() (have: ${Object.keys(FUNCTIONS).map((f) => `${f}()`).join(', ')})`, src);
+      if (!(t.text in FUNCTIONS))
+        throw new ExpressionError(
+          `unknown function ${t.text}() (have: ${Object.keys(FUNCTIONS)
+            .map((f) => `${f}()`)
+            .join(', ')})`,
+          src,
+        );
       const args: Expr[] = [];
       if (!eat(')')) {
         do args.push(or());
@@ -152,10 +164,12 @@ export function parseExpression(src: string): Expr {
         if (!eat(')')) fail('expected ")" or ","');
       }
       const want = FUNCTIONS[t.text as FunctionName];
-      if (args.length !== want) throw new ExpressionError(`${t.text}() takes ${want} argument(s), got ${args.length}`, src);
+      if (args.length !== want)
+        throw new ExpressionError(`${t.text}() takes ${want} argument(s), got ${args.length}`, src);
       return { kind: 'call', name: t.text as FunctionName, args };
     }
-    if (!(CONTEXTS as readonly string[]).includes(t.text)) throw new ExpressionError(`unknown context ${JSON.stringify(t.text)} (have: ${CONTEXTS.join(', ')})`, src);
+    if (!(CONTEXTS as readonly string[]).includes(t.text))
+      throw new ExpressionError(`unknown context ${JSON.stringify(t.text)} (have: ${CONTEXTS.join(', ')})`, src);
     const parts = [t.text];
     while (eat('.')) {
       const p = peek();
@@ -203,12 +217,18 @@ function compare(op: BinaryOp, a: Value | undefined, b: Value | undefined): bool
   // Numbers compare as numbers (inputs arrive as strings: '3' < 10); anything else as text.
   const [l, r] = x !== undefined && y !== undefined ? [x, y] : [toText(a), toText(b)];
   switch (op) {
-    case '==': return l === r;
-    case '!=': return l !== r;
-    case '<': return l < r;
-    case '>': return l > r;
-    case '<=': return l <= r;
-    default: return l >= r;
+    case '==':
+      return l === r;
+    case '!=':
+      return l !== r;
+    case '<':
+      return l < r;
+    case '>':
+      return l > r;
+    case '<=':
+      return l <= r;
+    default:
+      return l >= r;
   }
 }
 
@@ -219,11 +239,17 @@ export function toText(v: Value | undefined): string {
 
 export function evaluate(e: Expr, scope: Scope): Value {
   switch (e.kind) {
-    case 'literal': return e.value;
-    case 'not': return !truthy(evaluate(e.operand, scope));
+    case 'literal':
+      return e.value;
+    case 'not':
+      return !truthy(evaluate(e.operand, scope));
     case 'path': {
       let cur: unknown = scope[e.parts[0] as keyof Scope];
-      for (const p of e.parts.slice(1)) cur = cur !== null && typeof cur === 'object' && Object.hasOwn(cur, p) ? (cur as Record<string, unknown>)[p] : undefined;
+      for (const p of e.parts.slice(1))
+        cur =
+          cur !== null && typeof cur === 'object' && Object.hasOwn(cur, p)
+            ? (cur as Record<string, unknown>)[p]
+            : undefined;
       if (cur === undefined || cur === null) return null;
       return typeof cur === 'object' ? JSON.stringify(cur) : (cur as Value);
     }
@@ -241,14 +267,21 @@ export function evaluate(e: Expr, scope: Scope): Value {
     case 'call': {
       const [a, b] = e.args.map((x) => evaluate(x, scope));
       switch (e.name) {
-        case 'success': return scope.status === 'success';
-        case 'failure': return scope.status === 'failure';
-        case 'always': return true;
+        case 'success':
+          return scope.status === 'success';
+        case 'failure':
+          return scope.status === 'failure';
+        case 'always':
+          return true;
         // Pipelines are not cancelled part-way (a signal ends the process): never true.
-        case 'cancelled': return false;
-        case 'contains': return toText(a).includes(toText(b));
-        case 'startsWith': return toText(a).startsWith(toText(b));
-        default: return toText(a).endsWith(toText(b));
+        case 'cancelled':
+          return false;
+        case 'contains':
+          return toText(a).includes(toText(b));
+        case 'startsWith':
+          return toText(a).startsWith(toText(b));
+        default:
+          return toText(a).endsWith(toText(b));
       }
     }
   }
@@ -257,10 +290,14 @@ export function evaluate(e: Expr, scope: Scope): Value {
 /** Every node of an expression (for validation: paths read, functions called). */
 export function walk(e: Expr): Expr[] {
   switch (e.kind) {
-    case 'not': return [e, ...walk(e.operand)];
-    case 'binary': return [e, ...walk(e.left), ...walk(e.right)];
-    case 'call': return [e, ...e.args.flatMap(walk)];
-    default: return [e];
+    case 'not':
+      return [e, ...walk(e.operand)];
+    case 'binary':
+      return [e, ...walk(e.left), ...walk(e.right)];
+    case 'call':
+      return [e, ...e.args.flatMap(walk)];
+    default:
+      return [e];
   }
 }
 
@@ -273,7 +310,8 @@ const TEMPLATE = /\$\{\{([\s\S]*?)\}\}/g;
 
 /** The expressions inside a string's `${{ }}`s, parsed; throws ExpressionError on the first bad one. */
 export function templateExpressions(text: string): Expr[] {
-  if (text.includes('${{') && !/\$\{\{[\s\S]*?\}\}/.test(text)) throw new ExpressionError('"${{" without a closing "}}"', text);
+  if (text.includes('${{') && !/\$\{\{[\s\S]*?\}\}/.test(text))
+    throw new ExpressionError('"${{" without a closing "}}"', text);
   return [...text.matchAll(TEMPLATE)].map((m) => parseExpression(m[1] as string));
 }
 

@@ -14,7 +14,11 @@ import { runCommand, stepEnvironment } from './run-step.js';
 import type { HooksDef, StepDef } from './schema.js';
 
 /** Runs a standalone built-in (`uses:` in a pipeline of gitops-flow.yaml) with its interpolated inputs. */
-export type UsesRunner = (uses: string, inputs: Record<string, string>, state: RunState) => Promise<StepResult | { result: StepResult; outputs?: Record<string, string> }>;
+export type UsesRunner = (
+  uses: string,
+  inputs: Record<string, string>,
+  state: RunState,
+) => Promise<StepResult | { result: StepResult; outputs?: Record<string, string> }>;
 
 export interface StepContext {
   ctx: CommandContext;
@@ -42,7 +46,11 @@ export function initialScope(c: StepContext, inputs: Record<string, Value>, pipe
   const e = c.environment;
   const env = stepEnvironment(c.ctx.io.env, [], {}) as Record<string, string>;
   return {
-    inputs, env, steps: {}, status: 'success', pipeline: { name: pipeline },
+    inputs,
+    env,
+    steps: {},
+    status: 'success',
+    pipeline: { name: pipeline },
     environment: e ? { name: e.name, url: e.url, namespace: e.namespace, context: e.context, overlay: e.overlay } : {},
   };
 }
@@ -62,16 +70,23 @@ export function toEngineStep(def: StepDef, c: StepContext): EngineStep {
       const text = (v: unknown) => interpolate(String(v), state.scope);
       if (def.run !== undefined) {
         const e = c.environment;
-        const outputs = await runCommand({
-          name,
-          argv: [def.run].flat().map(text),
-          script: typeof def.run === 'string',
-          env: Object.fromEntries(Object.entries(def.env ?? {}).map(([k, v]) => [k, text(v)])),
-          secrets: def.secrets ?? [],
-          root: c.root,
-          ...(def.timeout && { timeoutMs: parseDuration(def.timeout) }),
-          facts: { GITOPS_FLOW_PIPELINE: state.scope.pipeline.name ?? '', ...(e && { GITOPS_FLOW_ENVIRONMENT: e.name }), ...(e?.url && { GITOPS_FLOW_ENVIRONMENT_URL: e.url }) },
-        }, c.ctx);
+        const outputs = await runCommand(
+          {
+            name,
+            argv: [def.run].flat().map(text),
+            script: typeof def.run === 'string',
+            env: Object.fromEntries(Object.entries(def.env ?? {}).map(([k, v]) => [k, text(v)])),
+            secrets: def.secrets ?? [],
+            root: c.root,
+            ...(def.timeout && { timeoutMs: parseDuration(def.timeout) }),
+            facts: {
+              GITOPS_FLOW_PIPELINE: state.scope.pipeline.name ?? '',
+              ...(e && { GITOPS_FLOW_ENVIRONMENT: e.name }),
+              ...(e?.url && { GITOPS_FLOW_ENVIRONMENT_URL: e.url }),
+            },
+          },
+          c.ctx,
+        );
         return { result: 'succeeded', outputs };
       }
       const uses = def.uses as string;
@@ -97,9 +112,25 @@ export function coerceInput(v: string, like: Value | undefined): Value {
 export async function runNamedPipeline(name: string, inputs: Record<string, Value>, c: StepContext) {
   const def = c.config?.pipelines[name];
   if (!def) throw new Error(`no pipeline ${name}`);
-  const typed = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, typeof v === 'string' ? coerceInput(v, def.inputs?.[k]?.default as Value | undefined) : v]));
-  const withDefaults = { ...Object.fromEntries(Object.entries(def.inputs ?? {}).filter(([, i]) => i.default !== undefined).map(([k, i]) => [k, i.default as Value])), ...typed };
-  return runPipeline(def.steps.map((s) => toEngineStep(s, c)), initialScope(c, withDefaults, name), c.ctx.log);
+  const typed = Object.fromEntries(
+    Object.entries(inputs).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? coerceInput(v, def.inputs?.[k]?.default as Value | undefined) : v,
+    ]),
+  );
+  const withDefaults = {
+    ...Object.fromEntries(
+      Object.entries(def.inputs ?? {})
+        .filter(([, i]) => i.default !== undefined)
+        .map(([k, i]) => [k, i.default as Value]),
+    ),
+    ...typed,
+  };
+  return runPipeline(
+    def.steps.map((s) => toEngineStep(s, c)),
+    initialScope(c, withDefaults, name),
+    c.ctx.log,
+  );
 }
 
 /** The hooks of a verb: the top-level ones, then the environment's. */
@@ -120,7 +151,8 @@ export function verbSteps(verb: Verb, impl: Record<string, EngineStep['run']>, c
     if (!run) throw new Error(`${verb} does not implement ${uses}`);
     let did = false;
     const anchors = [uses, ...Object.keys(ANCHOR_ALIASES).filter((a) => ANCHOR_ALIASES[a] === uses)];
-    const hooks = (when: 'before' | 'after') => (verb === 'suggest' ? [] : anchors.flatMap((a) => hooksOf(verb, c, when, a)));
+    const hooks = (when: 'before' | 'after') =>
+      verb === 'suggest' ? [] : anchors.flatMap((a) => hooksOf(verb, c, when, a));
     steps.push(...hooks('before').map((h) => toEngineStep(h, c)));
     const cond = condition(def);
     steps.push({

@@ -32,9 +32,14 @@ export interface RunCommand {
 }
 
 /** The environment of a `run:` step: no credentials but the declared ones, then the step's own env. */
-export function stepEnvironment(base: NodeJS.ProcessEnv, secrets: string[], extra: Record<string, string>): NodeJS.ProcessEnv {
+export function stepEnvironment(
+  base: NodeJS.ProcessEnv,
+  secrets: string[],
+  extra: Record<string, string>,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(base)) if (v !== undefined && (!isCredentialVariable(k, v) || secrets.includes(k))) env[k] = v;
+  for (const [k, v] of Object.entries(base))
+    if (v !== undefined && (!isCredentialVariable(k, v) || secrets.includes(k))) env[k] = v;
   return { ...env, ...extra };
 }
 
@@ -53,13 +58,28 @@ export async function runCommand(c: RunCommand, ctx: CommandContext): Promise<Re
   const outputFile = join(dir, 'output');
   try {
     const env = stepEnvironment(ctx.io.env, c.secrets, { ...c.facts, ...c.env, [OUTPUT_VARIABLE]: outputFile });
-    const r = await exec([cmd, ...args], { cwd: c.root, env, log, mutates: true, dryRun: ctx.opts.dryRun, allowFailure: true, ...(c.timeoutMs && { timeoutMs: c.timeoutMs }) });
+    const r = await exec([cmd, ...args], {
+      cwd: c.root,
+      env,
+      log,
+      mutates: true,
+      dryRun: ctx.opts.dryRun,
+      allowFailure: true,
+      ...(c.timeoutMs && { timeoutMs: c.timeoutMs }),
+    });
     const output = `${r.stdout}${r.stderr}`.trimEnd();
     // The step's own output belongs to its section of the log.
     for (const line of output ? output.split('\n') : []) log.info(`  ${line}`);
     if (r.exitCode !== 0) {
       const killed = c.timeoutMs !== undefined && r.stderr.includes(`(killed after ${c.timeoutMs} ms)`);
-      throw stepFailed(c.name, killed ? `timed out after ${c.timeoutMs} ms` : `exited with ${r.exitCode}`, output.split('\n').slice(-10).map((l) => scrubber.scrub(l)));
+      throw stepFailed(
+        c.name,
+        killed ? `timed out after ${c.timeoutMs} ms` : `exited with ${r.exitCode}`,
+        output
+          .split('\n')
+          .slice(-10)
+          .map((l) => scrubber.scrub(l)),
+      );
     }
     const text = await readFile(outputFile, 'utf8').catch(() => '');
     // Outputs are scrubbed at the source: a declared secret written to an output cannot reach later steps' logs or --json.
@@ -70,7 +90,12 @@ export async function runCommand(c: RunCommand, ctx: CommandContext): Promise<Re
 }
 
 function scrubbed(log: Logger, s: Scrubber): Logger {
-  return { ...log, info: (l) => log.info(s.scrub(l)), debug: (l) => log.debug(s.scrub(l)), warn: (l) => log.warn(s.scrub(l)) };
+  return {
+    ...log,
+    info: (l) => log.info(s.scrub(l)),
+    debug: (l) => log.debug(s.scrub(l)),
+    warn: (l) => log.warn(s.scrub(l)),
+  };
 }
 
 /** Parses `key=value` lines and `key<<DELIM` … `DELIM` blocks, as GitHub's $GITHUB_OUTPUT. */
@@ -84,13 +109,21 @@ export function parseOutputs(text: string, step: string): Record<string, string>
     if (heredoc) {
       const [, key, delim] = heredoc as unknown as [string, string, string];
       const end = lines.findIndex((l, j) => j > i && l.replace(/\r$/, '') === delim);
-      if (end < 0) throw stepFailed(step, `wrote output ${JSON.stringify(key)} without its closing delimiter ${JSON.stringify(delim)}`);
+      if (end < 0)
+        throw stepFailed(
+          step,
+          `wrote output ${JSON.stringify(key)} without its closing delimiter ${JSON.stringify(delim)}`,
+        );
       out[key] = lines.slice(i + 1, end).join('\n');
       i = end;
       continue;
     }
     const kv = /^([A-Za-z_][A-Za-z0-9_-]*)=(.*)$/.exec(line);
-    if (!kv) throw stepFailed(step, `wrote an output line that is neither key=value nor key<<DELIMITER: ${JSON.stringify(line.slice(0, 80))}`);
+    if (!kv)
+      throw stepFailed(
+        step,
+        `wrote an output line that is neither key=value nor key<<DELIMITER: ${JSON.stringify(line.slice(0, 80))}`,
+      );
     out[kv[1] as string] = kv[2] as string;
   }
   return out;

@@ -26,7 +26,8 @@ export function parseChallenge(header: string): Challenge | undefined {
     if (quoted === undefined && plain === undefined) challenges.push({ scheme: name.toLowerCase(), params: {} });
     else {
       const current = challenges.at(-1);
-      if (current) current.params[name.toLowerCase()] = quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : (plain as string);
+      if (current)
+        current.params[name.toLowerCase()] = quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : (plain as string);
     }
   }
   return challenges.find((c) => c.scheme === 'bearer') ?? challenges[0];
@@ -53,8 +54,11 @@ export interface TokenRequest {
 export async function fetchToken(r: TokenRequest): Promise<string> {
   const realm = r.challenge.params.realm;
   if (!realm || !/^https?:\/\//.test(realm)) {
-    throw failed('REGISTRY_FAILED', `${r.registry} sent a Bearer challenge without a usable realm (${quote(realm ?? '')}).`,
-      'The registry is misconfigured (its token realm must be an http(s) URL); tell its operator.');
+    throw failed(
+      'REGISTRY_FAILED',
+      `${r.registry} sent a Bearer challenge without a usable realm (${quote(realm ?? '')}).`,
+      'The registry is misconfigured (its token realm must be an http(s) URL); tell its operator.',
+    );
   }
   const service = r.challenge.params.service;
   const scope = r.challenge.params.scope ?? r.scope;
@@ -62,12 +66,21 @@ export async function fetchToken(r: TokenRequest): Promise<string> {
   const url = new URL(realm);
   // Credentials go to the realm: never in clear over the network.
   if (url.protocol === 'http:' && !r.plainHttpAllowed(url.host)) {
-    throw failed('REGISTRY_FAILED', `${r.registry} asks for credentials at a plain-http token realm (${url.origin}${url.pathname}); not sent.`,
-      `The registry's token realm must be https; or, if that host is trusted on this network, list ${url.host} in registries.insecure (gitops-flow.yaml).`);
+    throw failed(
+      'REGISTRY_FAILED',
+      `${r.registry} asks for credentials at a plain-http token realm (${url.origin}${url.pathname}); not sent.`,
+      `The registry's token realm must be https; or, if that host is trusted on this network, list ${url.host} in registries.insecure (gitops-flow.yaml).`,
+    );
   }
   let init: RequestInit;
   if (c?.identityToken) {
-    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: c.identityToken, client_id: 'gitops-flow', ...(service && { service }), scope });
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: c.identityToken,
+      client_id: 'gitops-flow',
+      ...(service && { service }),
+      scope,
+    });
     init = { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form.toString() };
   } else {
     if (service) url.searchParams.set('service', service);
@@ -82,34 +95,62 @@ export async function fetchToken(r: TokenRequest): Promise<string> {
     throw unreachable(`${url.origin}${url.pathname}`, e);
   }
   if (res.status >= 300 && res.status < 400) {
-    throw failed('REGISTRY_FAILED', `The token endpoint of ${r.registry} (${url.origin}${url.pathname}) redirected to ${quote(res.headers.get('location') ?? '')}; not followed with credentials.`,
-      'Tell the registry\'s operator to announce the final token URL as the realm.');
+    throw failed(
+      'REGISTRY_FAILED',
+      `The token endpoint of ${r.registry} (${url.origin}${url.pathname}) redirected to ${quote(res.headers.get('location') ?? '')}; not followed with credentials.`,
+      "Tell the registry's operator to announce the final token URL as the realm.",
+    );
   }
   if (res.status === 401 || res.status === 403) {
     throw unauthorized(r.registry, c, `its token endpoint ${url.origin}${url.pathname} answered ${res.status}`);
   }
   if (!res.ok) {
-    throw failed('REGISTRY_FAILED', `The token endpoint of ${r.registry} (${url.origin}${url.pathname}) answered ${res.status}.`, 'Try again later; if it persists, the registry or its auth service is down.');
+    throw failed(
+      'REGISTRY_FAILED',
+      `The token endpoint of ${r.registry} (${url.origin}${url.pathname}) answered ${res.status}.`,
+      'Try again later; if it persists, the registry or its auth service is down.',
+    );
   }
   const body = (await res.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown };
-  const token = typeof body.token === 'string' && body.token ? body.token : typeof body.access_token === 'string' ? body.access_token : '';
+  const token =
+    typeof body.token === 'string' && body.token
+      ? body.token
+      : typeof body.access_token === 'string'
+        ? body.access_token
+        : '';
   if (!token) {
-    throw failed('REGISTRY_FAILED', `The token endpoint of ${r.registry} answered without a token.`, 'The registry\'s auth service is misconfigured; tell its operator.');
+    throw failed(
+      'REGISTRY_FAILED',
+      `The token endpoint of ${r.registry} answered without a token.`,
+      "The registry's auth service is misconfigured; tell its operator.",
+    );
   }
   return token;
 }
 
 /** A 401/403 that authentication did not cure. */
 export function unauthorized(registry: string, c: Credentials | undefined, why: string) {
-  return failed('REGISTRY_UNAUTHORIZED', `Not authorized by the registry ${registry}: ${why}${c ? ` (credentials from ${c.source})` : ' (no credentials found)'}.`,
-    c ? `Check the user and password or token for ${registry} (docker login ${registry}), and that it may pull this repository.`
-      : `Log in: docker login ${registry} (gitops-flow reads $DOCKER_CONFIG/config.json or ~/.docker/config.json).`);
+  return failed(
+    'REGISTRY_UNAUTHORIZED',
+    `Not authorized by the registry ${registry}: ${why}${c ? ` (credentials from ${c.source})` : ' (no credentials found)'}.`,
+    c
+      ? `Check the user and password or token for ${registry} (docker login ${registry}), and that it may pull this repository.`
+      : `Log in: docker login ${registry} (gitops-flow reads $DOCKER_CONFIG/config.json or ~/.docker/config.json).`,
+  );
 }
 
 /** A registry (or its token endpoint) we could not talk to at all. */
 export function unreachable(where: string, e: unknown) {
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  const why = e instanceof Error && e.name === 'TimeoutError' ? 'timed out' : cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
-  return failed('REGISTRY_UNREACHABLE', `Could not reach the registry at ${where}: ${why}.`,
-    'Check the registry host and your network; a registry serving plain http (other than on localhost) must be listed in registries.insecure (gitops-flow.yaml).', undefined, e);
+  const why =
+    e instanceof Error && e.name === 'TimeoutError'
+      ? 'timed out'
+      : (cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e)));
+  return failed(
+    'REGISTRY_UNREACHABLE',
+    `Could not reach the registry at ${where}: ${why}.`,
+    'Check the registry host and your network; a registry serving plain http (other than on localhost) must be listed in registries.insecure (gitops-flow.yaml).',
+    undefined,
+    e,
+  );
 }

@@ -42,7 +42,10 @@ export function dockerConfigFile(env: NodeJS.ProcessEnv): string {
  * job, for GitLab's own registry — the job's CI_REGISTRY_USER and CI_REGISTRY_PASSWORD; undefined for
  * anonymous access.
  */
-export async function credentialsFor(host: string, ctx: { env: NodeJS.ProcessEnv; log: Logger }): Promise<Credentials | undefined> {
+export async function credentialsFor(
+  host: string,
+  ctx: { env: NodeJS.ProcessEnv; log: Logger },
+): Promise<Credentials | undefined> {
   return (await fromDockerConfig(host, ctx)) ?? fromGitlabCi(host, ctx.env);
 }
 
@@ -52,7 +55,10 @@ function fromGitlabCi(host: string, env: NodeJS.ProcessEnv): Credentials | undef
   return { username, password, source: 'CI_REGISTRY_USER and CI_REGISTRY_PASSWORD (GitLab CI)' };
 }
 
-async function fromDockerConfig(host: string, ctx: { env: NodeJS.ProcessEnv; log: Logger }): Promise<Credentials | undefined> {
+async function fromDockerConfig(
+  host: string,
+  ctx: { env: NodeJS.ProcessEnv; log: Logger },
+): Promise<Credentials | undefined> {
   const file = dockerConfigFile(ctx.env);
   if (!existsSync(file)) return undefined;
   const config = parseDockerConfig(await readFile(file, 'utf8'), file);
@@ -61,7 +67,8 @@ async function fromDockerConfig(host: string, ctx: { env: NodeJS.ProcessEnv; log
   if (helper) return fromHelper(helper, host, ctx);
   const key = Object.keys(config.auths ?? {}).find((k) => keys.includes(hostOf(k)) || keys.includes(k));
   const entry = key === undefined ? undefined : config.auths?.[key];
-  if (entry && (entry.auth || entry.identitytoken || entry.username)) return fromEntry(entry, `${file} (auths.${key})`, file);
+  if (entry && (entry.auth || entry.identitytoken || entry.username))
+    return fromEntry(entry, `${file} (auths.${key})`, file);
   if (config.credsStore) return fromHelper(config.credsStore, host, ctx);
   return undefined;
 }
@@ -73,11 +80,20 @@ function parseDockerConfig(text: string, file: string): DockerConfig {
   } catch (e) {
     // Only where: the parser's message quotes the text around the error, which may be a credential.
     const at = /position (\d+)/.exec((e as Error).message)?.[1];
-    throw invalid('REGISTRY_CREDENTIALS_INVALID', `${file} is not valid JSON${at ? ` (at character ${at})` : ''}.`,
-      'Fix the file (docker login rewrites it), or point DOCKER_CONFIG at a folder with a valid config.json.', file);
+    throw invalid(
+      'REGISTRY_CREDENTIALS_INVALID',
+      `${file} is not valid JSON${at ? ` (at character ${at})` : ''}.`,
+      'Fix the file (docker login rewrites it), or point DOCKER_CONFIG at a folder with a valid config.json.',
+      file,
+    );
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw invalid('REGISTRY_CREDENTIALS_INVALID', `${file} is not a JSON object.`, 'A docker config.json is an object with "auths": {…}.', file);
+    throw invalid(
+      'REGISTRY_CREDENTIALS_INVALID',
+      `${file} is not a JSON object.`,
+      'A docker config.json is an object with "auths": {…}.',
+      file,
+    );
   }
   return data as DockerConfig;
 }
@@ -88,9 +104,15 @@ function hostOf(key: string): string {
 }
 
 function fromEntry(entry: NonNullable<DockerConfig['auths']>[string], source: string, file: string): Credentials {
-  const bad = (why: string) => invalid('REGISTRY_CREDENTIALS_INVALID', `${source}: ${why}.`,
-    'Run docker login again, or write "auth" as base64 of user:password.', file);
-  if (entry.identitytoken) return { identityToken: entry.identitytoken, ...(entry.username && { username: entry.username }), source };
+  const bad = (why: string) =>
+    invalid(
+      'REGISTRY_CREDENTIALS_INVALID',
+      `${source}: ${why}.`,
+      'Run docker login again, or write "auth" as base64 of user:password.',
+      file,
+    );
+  if (entry.identitytoken)
+    return { identityToken: entry.identitytoken, ...(entry.username && { username: entry.username }), source };
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
@@ -102,11 +124,20 @@ function fromEntry(entry: NonNullable<DockerConfig['auths']>[string], source: st
 }
 
 /** Asks `docker-credential-<helper> get` (the docker credential helper protocol). */
-async function fromHelper(helper: string, host: string, ctx: { env: NodeJS.ProcessEnv; log: Logger }): Promise<Credentials | undefined> {
+async function fromHelper(
+  helper: string,
+  host: string,
+  ctx: { env: NodeJS.ProcessEnv; log: Logger },
+): Promise<Credentials | undefined> {
   const bin = `docker-credential-${helper}`;
   const hint = `Install ${bin} on PATH, or put the registry's credentials in ${dockerConfigFile(ctx.env)} under "auths" (docker login --password-stdin with credsStore unset).`;
   if (!/^[A-Za-z0-9_.-]+$/.test(helper)) {
-    throw invalid('REGISTRY_CREDENTIAL_HELPER_FAILED', `The credential helper name ${quote(helper)} is not valid.`, hint, helper);
+    throw invalid(
+      'REGISTRY_CREDENTIAL_HELPER_FAILED',
+      `The credential helper name ${quote(helper)} is not valid.`,
+      hint,
+      helper,
+    );
   }
   const server = host === HUB_HOST ? (HUB_KEYS[0] as string) : host;
   try {
@@ -120,7 +151,17 @@ async function fromHelper(helper: string, host: string, ctx: { env: NodeJS.Proce
   } catch (e) {
     // "credentials not found": anonymous access, as docker does.
     if (e instanceof ExecError && /not found/i.test(`${e.stdout}${e.stderr}`)) return undefined;
-    const why = e instanceof GitopsError ? `${bin} is not on PATH` : e instanceof ExecError ? `${bin} exited with ${e.exitCode}` : `${bin} did not print JSON`;
-    throw invalid('REGISTRY_CREDENTIAL_HELPER_FAILED', `Could not get credentials for ${host} from the credential helper ${quote(helper)}: ${why}.`, hint, bin);
+    const why =
+      e instanceof GitopsError
+        ? `${bin} is not on PATH`
+        : e instanceof ExecError
+          ? `${bin} exited with ${e.exitCode}`
+          : `${bin} did not print JSON`;
+    throw invalid(
+      'REGISTRY_CREDENTIAL_HELPER_FAILED',
+      `Could not get credentials for ${host} from the credential helper ${quote(helper)}: ${why}.`,
+      hint,
+      bin,
+    );
   }
 }

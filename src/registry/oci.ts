@@ -20,7 +20,6 @@ export const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
 ];
 
-
 export interface RegistryContext {
   env: NodeJS.ProcessEnv;
   log: Logger;
@@ -51,7 +50,6 @@ export function locate(name: string, insecure: string[]): Location {
   const plain = insecure.includes(host) || isLoopback(host);
   return { host, repository, base: `${plain ? 'http' : 'https'}://${host}` };
 }
-
 
 export class RegistryClient {
   private readonly tokens = new Map<string, string>();
@@ -84,8 +82,11 @@ export class RegistryClient {
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     const claimed = get.headers.get('docker-content-digest');
     if (claimed && claimed !== digest) {
-      throw failed('REGISTRY_DIGEST_MISMATCH', `${loc.host} served a manifest for ${shown} whose sha256 (${digest}) is not the digest it claims (${claimed}).`,
-        'Do not pin this image: the registry or a proxy in between altered the manifest. Try again, and tell the registry operator if it persists.');
+      throw failed(
+        'REGISTRY_DIGEST_MISMATCH',
+        `${loc.host} served a manifest for ${shown} whose sha256 (${digest}) is not the digest it claims (${claimed}).`,
+        'Do not pin this image: the registry or a proxy in between altered the manifest. Try again, and tell the registry operator if it persists.',
+      );
     }
     return digest;
   }
@@ -112,18 +113,32 @@ export class RegistryClient {
     let authorization: string;
     if (challenge?.scheme === 'bearer') {
       const token = await fetchToken({
-        challenge, scope: `repository:${loc.repository}:pull`, credentials, registry: loc.host, fetch: this.fetch, timeoutMs: this.timeoutMs,
+        challenge,
+        scope: `repository:${loc.repository}:pull`,
+        credentials,
+        registry: loc.host,
+        fetch: this.fetch,
+        timeoutMs: this.timeoutMs,
         plainHttpAllowed: (host) => isLoopback(host) || (this.ctx.insecure ?? []).includes(host),
       });
       authorization = `Bearer ${token}`;
     } else if (challenge?.scheme === 'basic' && credentials?.password !== undefined) {
       authorization = basicHeader(credentials);
     } else {
-      throw unauthorized(loc.host, credentials, `it answered 401${challenge ? ` with a ${challenge.scheme} challenge` : ''}`);
+      throw unauthorized(
+        loc.host,
+        credentials,
+        `it answered 401${challenge ? ` with a ${challenge.scheme} challenge` : ''}`,
+      );
     }
     this.tokens.set(key, authorization);
     res = await send(authorization);
-    if (res.status === 401) throw unauthorized(loc.host, credentials, `it answered 401 to ${credentials ? 'our credentials' : 'an anonymous token'}`);
+    if (res.status === 401)
+      throw unauthorized(
+        loc.host,
+        credentials,
+        `it answered 401 to ${credentials ? 'our credentials' : 'an anonymous token'}`,
+      );
     return res;
   }
 
@@ -137,21 +152,33 @@ export class RegistryClient {
   }
 
   private statusError(res: Response, loc: Location, shown: string) {
-    if (res.status === 403) return unauthorized(loc.host, undefined, `it answered 403 (forbidden) for ${loc.repository}`);
+    if (res.status === 403)
+      return unauthorized(loc.host, undefined, `it answered 403 (forbidden) for ${loc.repository}`);
     const retry = res.headers.get('retry-after');
-    return failed('REGISTRY_FAILED', `The registry ${loc.host} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''} for ${shown}.`,
-      res.status === 429 ? `The registry rate-limits us; try again${retry ? ` after ${retry} s` : ' later'} (logging in often raises the limit).`
-        : 'Try again later; if it persists, the registry is down or misconfigured.');
+    return failed(
+      'REGISTRY_FAILED',
+      `The registry ${loc.host} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''} for ${shown}.`,
+      res.status === 429
+        ? `The registry rate-limits us; try again${retry ? ` after ${retry} s` : ' later'} (logging in often raises the limit).`
+        : 'Try again later; if it persists, the registry is down or misconfigured.',
+    );
   }
 }
 
 function tagNotFound(shown: string, loc: Location) {
-  return invalid('IMAGE_TAG_NOT_FOUND', `The registry ${loc.host} has no manifest for ${shown} (repository ${loc.repository}).`,
-    'Check the image name and tag, and that the image was pushed before suggesting it.', shown);
+  return invalid(
+    'IMAGE_TAG_NOT_FOUND',
+    `The registry ${loc.host} has no manifest for ${shown} (repository ${loc.repository}).`,
+    'Check the image name and tag, and that the image was pushed before suggesting it.',
+    shown,
+  );
 }
 
 function checkDigest(digest: string, loc: Location, shown: string): string {
   if (isValidDigest(digest)) return digest;
-  throw failed('REGISTRY_FAILED', `The registry ${loc.host} returned the digest ${quote(digest)} for ${shown}; gitops-flow pins sha256 digests only.`,
-    'Pin this image by hand (digest: in the overlay) if the registry uses another algorithm.');
+  throw failed(
+    'REGISTRY_FAILED',
+    `The registry ${loc.host} returned the digest ${quote(digest)} for ${shown}; gitops-flow pins sha256 digests only.`,
+    'Pin this image by hand (digest: in the overlay) if the registry uses another algorithm.',
+  );
 }

@@ -14,23 +14,37 @@ import type { RegistryClient } from './oci.js';
  * The `--image` arguments with `digest` set to what each tag resolves to now. `existing` are the
  * overlay's entries (a `*` tag keeps theirs). A digest given with the tag must match the registry's.
  */
-export async function pinDigests(args: KustomizeImage[], existing: KustomizeImage[], client: RegistryClient): Promise<KustomizeImage[]> {
+export async function pinDigests(
+  args: KustomizeImage[],
+  existing: KustomizeImage[],
+  client: RegistryClient,
+): Promise<KustomizeImage[]> {
   const planned = planImages(existing, args);
-  return Promise.all(args.map(async (arg) => {
-    const entry = planned.find((p) => p.name === arg.name) as KustomizeImage;
-    const name = entry.newName ?? entry.name;
-    if (!entry.newTag) {
-      if (entry.digest) return arg;
-      throw invalid('IMAGE_TAG_MISSING', `Cannot pin ${quote(arg.name)} by digest: it has no tag to resolve.`,
-        `Give a tag: --image ${arg.name}=${name}:<tag> (or a digest: ${name}@sha256:…).`, arg.name);
-    }
-    const digest = await client.resolveDigest(name, entry.newTag);
-    if (arg.digest !== undefined && arg.digest !== '*' && arg.digest !== digest) {
-      throw invalid('DIGEST_MISMATCH', `${name}:${entry.newTag} is ${digest} in the registry, not the ${arg.digest} given.`,
-        `The tag was moved or the digest is of another image: pass ${name}:${entry.newTag} without a digest to pin what the tag is now, or the tag the digest belongs to.`, arg.digest);
-    }
-    return { ...arg, digest };
-  }));
+  return Promise.all(
+    args.map(async (arg) => {
+      const entry = planned.find((p) => p.name === arg.name) as KustomizeImage;
+      const name = entry.newName ?? entry.name;
+      if (!entry.newTag) {
+        if (entry.digest) return arg;
+        throw invalid(
+          'IMAGE_TAG_MISSING',
+          `Cannot pin ${quote(arg.name)} by digest: it has no tag to resolve.`,
+          `Give a tag: --image ${arg.name}=${name}:<tag> (or a digest: ${name}@sha256:…).`,
+          arg.name,
+        );
+      }
+      const digest = await client.resolveDigest(name, entry.newTag);
+      if (arg.digest !== undefined && arg.digest !== '*' && arg.digest !== digest) {
+        throw invalid(
+          'DIGEST_MISMATCH',
+          `${name}:${entry.newTag} is ${digest} in the registry, not the ${arg.digest} given.`,
+          `The tag was moved or the digest is of another image: pass ${name}:${entry.newTag} without a digest to pin what the tag is now, or the tag the digest belongs to.`,
+          arg.digest,
+        );
+      }
+      return { ...arg, digest };
+    }),
+  );
 }
 
 /** An image a render runs, and where: `Deployment/web container app`. */
@@ -75,9 +89,13 @@ export function requireDigests(env: Environment, manifest: string): void {
   const unpinned = renderedImages(manifest).filter((i) => !/@sha256:[a-f0-9]{64}$/.test(i.image));
   if (unpinned.length === 0) return;
   const names = [...new Set(unpinned.map((i) => i.image))];
-  throw invalid('DIGEST_REQUIRED', `${env.name} requires images pinned by digest; its render runs ${names.length} image(s) without one: ${names.join(', ')}. Nothing was applied.`,
+  throw invalid(
+    'DIGEST_REQUIRED',
+    `${env.name} requires images pinned by digest; its render runs ${names.length} image(s) without one: ${names.join(', ')}. Nothing was applied.`,
     `Pin them: gitops-flow suggest --pin-digest --env ${env.name} --image <name>=<image>:<tag> (or promote from an env whose overlay has digests, or set digest: in the images: of ${env.overlay}).`,
-    names.join(', '), unpinned.map((i) => `${i.where}: ${i.image}`));
+    names.join(', '),
+    unpinned.map((i) => `${i.where}: ${i.image}`),
+  );
 }
 
 /**
@@ -89,7 +107,11 @@ export function requireDigestEntries(env: Environment, entries: KustomizeImage[]
   const unpinned = entries.filter((e) => e.newTag !== undefined && !e.digest);
   if (unpinned.length === 0) return;
   const refs = unpinned.map(imageReference);
-  throw invalid('DIGEST_REQUIRED', `${env.name} requires images pinned by digest; ${from} has ${refs.length} image(s) without one: ${refs.join(', ')}. Nothing was changed.`,
+  throw invalid(
+    'DIGEST_REQUIRED',
+    `${env.name} requires images pinned by digest; ${from} has ${refs.length} image(s) without one: ${refs.join(', ')}. Nothing was changed.`,
     `Pin them in ${from} first: gitops-flow suggest --pin-digest --env ${from} --image <name>=<image>:<tag>, deploy ${from}, then promote again.`,
-    refs.join(', '), unpinned.map((e) => `${e.name}: ${imageReference(e)}`));
+    refs.join(', '),
+    unpinned.map((e) => `${e.name}: ${imageReference(e)}`),
+  );
 }

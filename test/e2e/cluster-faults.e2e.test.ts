@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { cleanEnv, type CliResult, runBinary } from '../helpers/cli.js';
+import { type CliResult, cleanEnv, runBinary } from '../helpers/cli.js';
 import { recordFigures } from '../helpers/figures.js';
 import { commitFiles, makeRepo, REPO_ROOT, tempDir } from '../helpers/git-fixtures.js';
 import { type DedicatedCluster, startDedicatedCluster, stopApiserver } from './dedicated-cluster.js';
@@ -20,7 +20,12 @@ const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
 const OUTAGE_MS = 20_000;
 
 /** Runs the binary; `when(stderr)` is called on each chunk so the test can act at a moment of the run. */
-function runWatching(argv: string[], cwd: string, env: NodeJS.ProcessEnv, when: (stderr: string) => void): Promise<CliResult> {
+function runWatching(
+  argv: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  when: (stderr: string) => void,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'gitops-flow.js'), ...argv], { cwd, env });
     let stdout = '';
@@ -37,7 +42,15 @@ function runWatching(argv: string[], cwd: string, env: NodeJS.ProcessEnv, when: 
 
 describe('cluster faults', () => {
   let cluster: DedicatedCluster;
-  const figures = { outages: 0, outageSeconds: OUTAGE_MS / 1000, applyRetries: 0, waitResumes: 0, survived: 0, reportedUnreachable: 0, restoredExactly: 0 };
+  const figures = {
+    outages: 0,
+    outageSeconds: OUTAGE_MS / 1000,
+    applyRetries: 0,
+    waitResumes: 0,
+    survived: 0,
+    reportedUnreachable: 0,
+    restoredExactly: 0,
+  };
   beforeAll(async () => {
     // Pods take 4 s to become Ready, so a deploy is still waiting when the API server goes away.
     cluster = await startDedicatedCluster({ name: 'dev', podReadyDelayMs: 4_000 });
@@ -47,10 +60,31 @@ describe('cluster faults', () => {
     recordFigures('cluster-faults', figures);
   });
   const env = () => cleanEnv({ KUBECONFIG: cluster.kubeconfig });
-  const readyReplicas = (ns: string) => spawnSync(inject('toolPaths').kubectl, ['--kubeconfig', cluster.kubeconfig, '--context', 'dev', '-n', ns, 'get', 'deployment', 'pick-manager', '-o', 'jsonpath={.status.readyReplicas}'], { encoding: 'utf8' }).stdout.trim();
+  const readyReplicas = (ns: string) =>
+    spawnSync(
+      inject('toolPaths').kubectl,
+      [
+        '--kubeconfig',
+        cluster.kubeconfig,
+        '--context',
+        'dev',
+        '-n',
+        ns,
+        'get',
+        'deployment',
+        'pick-manager',
+        '-o',
+        'jsonpath={.status.readyReplicas}',
+      ],
+      { encoding: 'utf8' },
+    ).stdout.trim();
 
   /** Deploys, stopping the API server for `OUTAGE_MS` once `trigger` shows in the run's stderr. */
-  async function deployThroughOutage(dir: string, timeout: string, trigger: string): Promise<CliResult & { downAt: number; upAt: number }> {
+  async function deployThroughOutage(
+    dir: string,
+    timeout: string,
+    trigger: string,
+  ): Promise<CliResult & { downAt: number; upAt: number }> {
     let outage: Promise<void> | undefined;
     let downAt = 0;
     let upAt = 0;
@@ -92,7 +126,9 @@ describe('cluster faults', () => {
     await back;
     expect(r.stderr).not.toContain('error[');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/The API server is unreachable \((connection refused|was refused - did you specify|Unable to connect to the server)\); retrying (creating the namespaces|the apply) in 1 s/);
+    expect(r.stderr).toMatch(
+      /The API server is unreachable \((connection refused|was refused - did you specify|Unable to connect to the server)\); retrying (creating the namespaces|the apply) in 1 s/,
+    );
     expect(readyReplicas(ns('dev'))).toBe('2');
     figures.applyRetries += (r.stderr.match(/The API server is unreachable \(/g) ?? []).length;
     figures.survived++;
@@ -104,9 +140,13 @@ describe('cluster faults', () => {
     commitFiles(dir, { [DEV]: (files[DEV] as string).replace('newTag: "1.0.0"', 'newTag: "1.0.1"') }, 'dev 1.0.1');
     const r = await deployThroughOutage(dir, '10s', 'Waiting for 1 workload(s)');
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain('error[CLUSTER_UNREACHABLE]: The Kubernetes API server of dev became unreachable during the deploy and did not come back within 10 s.');
+    expect(r.stderr).toContain(
+      'error[CLUSTER_UNREACHABLE]: The Kubernetes API server of dev became unreachable during the deploy and did not come back within 10 s.',
+    );
     expect(r.stderr).toMatch(/applied \(\d+\): .*deployment\.apps\/pick-manager/);
-    expect(r.stderr).toContain(`Deployment/pick-manager (namespace ${ns('dev')}): not verified, the API server was unreachable`);
+    expect(r.stderr).toContain(
+      `Deployment/pick-manager (namespace ${ns('dev')}): not verified, the API server was unreachable`,
+    );
     expect(r.stderr).toMatch(/The API server was unreachable: re-applying the last good render \([0-9a-f]{12}\)/);
     expect(r.stderr).toContain('Re-applying the last good render failed: The Kubernetes API server is unreachable.');
     expect(r.stderr).toContain('hint: Check that the cluster is up');
@@ -120,14 +160,33 @@ describe('cluster faults', () => {
     expect((await runBinary(['deploy', '--env', 'dev', '--timeout', '60s'], { cwd: dir, env: env() })).code).toBe(0);
     const goodRender = join(tempDir('gitops-flow-good-'), 'good.yaml');
     writeFileSync(goodRender, (await runBinary(['render', '--env', 'dev'], { cwd: dir, env: env() })).stdout);
-    commitFiles(dir, { [DEV]: (files[DEV] as string).replace('newTag: "1.0.0"', 'newTag: "6.6.6"') + neverReadyPatch() }, 'a release whose pods never become ready');
+    commitFiles(
+      dir,
+      { [DEV]: (files[DEV] as string).replace('newTag: "1.0.0"', 'newTag: "6.6.6"') + neverReadyPatch() },
+      'a release whose pods never become ready',
+    );
     const r = await runBinary(['deploy', '--env', 'dev', '--timeout', '30s'], { cwd: dir, env: env() });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('error[ROLLOUT_FAILED]');
     expect(r.stderr).toMatch(/applied \(\d+\): .*deployment\.apps\/pick-manager/);
     expect(r.stderr).toContain(`Deployment/pick-manager (namespace ${ns('dev')})`);
     expect(r.stderr).toMatch(/The cluster is back at [0-9a-f]{12} \(last good render\)\./);
-    const diff = spawnSync(inject('toolPaths').kubectl, ['--kubeconfig', cluster.kubeconfig, '--context', 'dev', 'diff', '--server-side', '--field-manager=gitops-flow', '--force-conflicts', '-f', goodRender], { encoding: 'utf8' });
+    const diff = spawnSync(
+      inject('toolPaths').kubectl,
+      [
+        '--kubeconfig',
+        cluster.kubeconfig,
+        '--context',
+        'dev',
+        'diff',
+        '--server-side',
+        '--field-manager=gitops-flow',
+        '--force-conflicts',
+        '-f',
+        goodRender,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(`${diff.stdout}${diff.stderr}`).toBe('');
     expect(diff.status).toBe(0);
     figures.restoredExactly++;

@@ -19,7 +19,8 @@ export async function startDedicatedCluster(o: Omit<StartClusterOptions, 'dir'>)
   const dir = mkdtempSync(join(tmpdir(), `gitops-flow-${o.name}-own-`));
   const cluster = await startCluster({ ...o, dir });
   const killLeftovers = () => {
-    for (const p of Object.values(cluster.pids)) if (isAlive(p.pid) && executable(p.pid).endsWith(p.binary)) process.kill(p.pid, 'SIGKILL');
+    for (const p of Object.values(cluster.pids))
+      if (isAlive(p.pid) && executable(p.pid).endsWith(p.binary)) process.kill(p.pid, 'SIGKILL');
   };
   // Interrupted (Ctrl-C, a CI cancel): the detached processes must not outlive the test.
   const onSignal = (signal: NodeJS.Signals) => {
@@ -53,7 +54,9 @@ export async function stopApiserver(c: Cluster): Promise<() => Promise<void>> {
   const clients = ['kube-controller-manager', 'kube-scheduler', 'kwok'] as const;
   const api = c.pids['kube-apiserver'];
   if (!api || clients.some((n) => !c.pids[n])) throw new Error(`cluster ${c.name} lacks a control-plane process`);
-  const argv = Object.fromEntries((['kube-apiserver', ...clients] as const).map((n) => [n, argvOf((c.pids[n] as { pid: number }).pid)])) as Record<string, string[]>;
+  const argv = Object.fromEntries(
+    (['kube-apiserver', ...clients] as const).map((n) => [n, argvOf((c.pids[n] as { pid: number }).pid)]),
+  ) as Record<string, string[]>;
   await stopPids([{ ...api, component: 'kube-apiserver' }], 2_000);
   const start = async (name: string, env: NodeJS.ProcessEnv = process.env) => {
     const a = argv[name] as string[];
@@ -64,8 +67,20 @@ export async function stopApiserver(c: Cluster): Promise<() => Promise<void>> {
   return async () => {
     const d = await start('kube-apiserver');
     const bin = await clusterBinaries();
-    await waitFor('kube-apiserver /readyz after restart', d, async () => (await kubectl(bin, c.kubeconfig, c.context, ['get', '--raw', '/readyz'], { timeoutMs: 5_000 })).stdout.trim() === 'ok', 120_000, 300);
-    await stopPids(clients.map((n) => ({ ...(c.pids[n] as { pid: number; binary: string }), component: n })), 5_000);
+    await waitFor(
+      'kube-apiserver /readyz after restart',
+      d,
+      async () =>
+        (
+          await kubectl(bin, c.kubeconfig, c.context, ['get', '--raw', '/readyz'], { timeoutMs: 5_000 })
+        ).stdout.trim() === 'ok',
+      120_000,
+      300,
+    );
+    await stopPids(
+      clients.map((n) => ({ ...(c.pids[n] as { pid: number; binary: string }), component: n })),
+      5_000,
+    );
     for (const n of clients) await start(n, n === 'kwok' ? { ...process.env, HOME: c.dir } : process.env);
   };
 }

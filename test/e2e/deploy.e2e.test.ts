@@ -11,7 +11,7 @@ const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
 const UAT = 'kustomizations/overlays/uat/kustomization.yaml';
 
 describe('deploy', () => {
-  it('applies the seed layout, waits for every workload and exits 0; the live image is the overlay\'s', async () => {
+  it("applies the seed layout, waits for every workload and exits 0; the live image is the overlay's", async () => {
     const { files, ns } = uniqueExample();
     const dir = makeRepo(files);
     const r = await gitopsFlow(['deploy', '--env', 'dev', '--timeout', '60s'], dir);
@@ -22,10 +22,25 @@ describe('deploy', () => {
       app: 'registry.example.com/team/pick-manager:1.0.0',
       'order-manager': 'registry.example.com/team/order-manager:2.3.0',
     });
-    expect(kube('dev', ['-n', ns('dev'), 'get', 'deployment', 'pick-manager', '-o', 'jsonpath={.status.readyReplicas}'])).toBe('2');
-    expect(kube('dev', ['-n', ns('dev'), 'get', 'hpa', 'pick-manager', '-o', 'name'])).toBe('horizontalpodautoscaler.autoscaling/pick-manager');
+    expect(
+      kube('dev', ['-n', ns('dev'), 'get', 'deployment', 'pick-manager', '-o', 'jsonpath={.status.readyReplicas}']),
+    ).toBe('2');
+    expect(kube('dev', ['-n', ns('dev'), 'get', 'hpa', 'pick-manager', '-o', 'name'])).toBe(
+      'horizontalpodautoscaler.autoscaling/pick-manager',
+    );
     // Server-side apply with our field manager; the rendered manifest is kept as an artifact.
-    expect(kube('dev', ['-n', ns('dev'), 'get', 'deployment', 'pick-manager', '--show-managed-fields', '-o', 'jsonpath={.metadata.managedFields[*].manager}'])).toContain('gitops-flow');
+    expect(
+      kube('dev', [
+        '-n',
+        ns('dev'),
+        'get',
+        'deployment',
+        'pick-manager',
+        '--show-managed-fields',
+        '-o',
+        'jsonpath={.metadata.managedFields[*].manager}',
+      ]),
+    ).toContain('gitops-flow');
     expect(readFileSync(join(dir, '.gitops-flow/rendered/dev.yaml'), 'utf8')).toContain('pick-manager:1.0.0');
     // The namespace of dev does not exist in the uat cluster: separate clusters.
     expect(() => kube('uat', ['get', 'namespace', ns('dev')])).toThrow(/NotFound/);
@@ -59,8 +74,11 @@ spec:
     const r = await gitopsFlow(['deploy', '--env', 'dev', '--timeout', '90s'], dir);
     expect(r.stderr).not.toContain('error[');
     expect(r.code).toBe(0);
-    for (const w of ['Deployment/pick-manager', 'StatefulSet/cache', 'DaemonSet/agent']) expect(r.stderr).toContain(`✓ ${w} (namespace ${ns('dev')}) ready`);
-    expect(kube('dev', ['-n', ns('dev'), 'get', 'statefulset', 'cache', '-o', 'jsonpath={.status.readyReplicas}'])).toBe('2');
+    for (const w of ['Deployment/pick-manager', 'StatefulSet/cache', 'DaemonSet/agent'])
+      expect(r.stderr).toContain(`✓ ${w} (namespace ${ns('dev')}) ready`);
+    expect(
+      kube('dev', ['-n', ns('dev'), 'get', 'statefulset', 'cache', '-o', 'jsonpath={.status.readyReplicas}']),
+    ).toBe('2');
   });
 
   it('a failing rollout exits 1 naming the workload, pod and reason, and the cluster is back at the last good render', async () => {
@@ -98,7 +116,7 @@ spec:
 });
 
 describe('promote end to end', () => {
-  it('uat runs dev\'s image, verified, and the remote has the commit', async () => {
+  it("uat runs dev's image, verified, and the remote has the commit", async () => {
     const { files, ns } = uniqueExample();
     files[DEV] = (files[DEV] as string).replace('newTag: "1.0.0"', 'newTag: "1.4.2"');
     const remote = makeRemote(files);
@@ -119,7 +137,11 @@ describe('promote end to end', () => {
     // uat's last good state is live first.
     expect((await gitopsFlow(['deploy', '--env', 'uat', '--timeout', '60s'], dir)).code).toBe(0);
     // dev was given an image whose pods never become Ready (kwok's stage skips tags ending in never-ready).
-    commitFiles(dir, { [DEV]: (files[DEV] as string).replace('newTag: "1.0.0"', 'newTag: never-ready') }, 'dev gets a broken image');
+    commitFiles(
+      dir,
+      { [DEV]: (files[DEV] as string).replace('newTag: "1.0.0"', 'newTag: never-ready') },
+      'dev gets a broken image',
+    );
     gitSync(dir, ['push', '--quiet', 'origin', 'main']);
     const before = snapshot(remote.dir);
     const head = gitSync(dir, ['rev-parse', 'HEAD']);
@@ -137,7 +159,10 @@ describe('digest pinning end to end (a real registry on loopback, the prod clust
     const registry = await startRegistry();
     try {
       const pushed = await registry.push('team/pick-manager', '1.4.2');
-      const { files, ns } = uniqueExample({ 'gitops-flow.yaml': 'environments:\n  dev: {}\n  uat: {}\n  prod: { cluster: { context: prod }, requireDigest: true }\n' });
+      const { files, ns } = uniqueExample({
+        'gitops-flow.yaml':
+          'environments:\n  dev: {}\n  uat: {}\n  prod: { cluster: { context: prod }, requireDigest: true }\n',
+      });
       const remote = makeRemote(files);
       const dir = cloneRemote(remote);
       const refused = await gitopsFlow(['deploy', '--env', 'prod', '--timeout', '60s'], dir);
@@ -148,14 +173,21 @@ describe('digest pinning end to end (a real registry on loopback, the prod clust
       const image = `${registry.host}/team/pick-manager`;
       const env = {};
       for (const i of [`application-image=${image}:1.4.2`, 'order-manager-image=' + image + ':1.4.2']) {
-        const s = await gitopsFlow(['suggest', '--push-to-target', '--env-repo', remote.url, '--env', 'prod', '--image', i], dir, env);
+        const s = await gitopsFlow(
+          ['suggest', '--push-to-target', '--env-repo', remote.url, '--env', 'prod', '--image', i],
+          dir,
+          env,
+        );
         expect(s.code, s.stderr).toBe(0);
       }
       gitSync(dir, ['pull', '--quiet', '--ff-only']);
       const r = await gitopsFlow(['deploy', '--env', 'prod', '--timeout', '60s'], dir);
       expect(r.stderr).not.toContain('error[');
       expect(r.code).toBe(0);
-      expect(liveImages('prod', ns('prod'))).toEqual({ app: `${image}:1.4.2@${pushed}`, 'order-manager': `${image}:1.4.2@${pushed}` });
+      expect(liveImages('prod', ns('prod'))).toEqual({
+        app: `${image}:1.4.2@${pushed}`,
+        'order-manager': `${image}:1.4.2@${pushed}`,
+      });
     } finally {
       await registry.stop();
     }
@@ -163,10 +195,12 @@ describe('digest pinning end to end (a real registry on loopback, the prod clust
 });
 
 describe('pinned tools', () => {
-  it('the kubectl and kustomize the tests use report exactly the manifest\'s versions', () => {
+  it("the kubectl and kustomize the tests use report exactly the manifest's versions", () => {
     const versions = inject('toolVersions');
     const env = e2eEnv();
-    const kubectl = JSON.parse(execFileSync('kubectl', ['version', '--client', '-o', 'json'], { env, encoding: 'utf8' })) as { clientVersion: { gitVersion: string } };
+    const kubectl = JSON.parse(
+      execFileSync('kubectl', ['version', '--client', '-o', 'json'], { env, encoding: 'utf8' }),
+    ) as { clientVersion: { gitVersion: string } };
     expect(kubectl.clientVersion.gitVersion).toBe(versions.kubectl);
     expect(execFileSync('kustomize', ['version'], { env, encoding: 'utf8' }).trim()).toBe(versions.kustomize);
   });

@@ -20,21 +20,29 @@ interface ClusterCase {
 
 const CLUSTER_CASES: ClusterCase[] = [
   {
-    code: 'APPLY_FAILED', exit: 1, hint: 'Fix the manifest objects named below',
+    code: 'APPLY_FAILED',
+    exit: 1,
+    hint: 'Fix the manifest objects named below',
     run: async () => {
       // The API server refuses a negative replica count (kustomize does not check it).
       const { files } = uniqueExample();
-      const patch = 'patches:\n  - target: { kind: Deployment, name: pick-manager }\n    patch: |-\n      - op: replace\n        path: /spec/replicas\n        value: -1\n';
+      const patch =
+        'patches:\n  - target: { kind: Deployment, name: pick-manager }\n    patch: |-\n      - op: replace\n        path: /spec/replicas\n        value: -1\n';
       const dir = makeRepo({ ...files, [DEV]: `${files[DEV] as string}${patch}` });
       return { ...(await gitopsFlow(['deploy', '--env', 'dev', '--timeout', '20s'], dir)), value: 'spec.replicas' };
     },
   },
   {
-    code: 'ROLLOUT_FAILED', exit: 1, hint: 'Fix the cause named below',
+    code: 'ROLLOUT_FAILED',
+    exit: 1,
+    hint: 'Fix the cause named below',
     run: async () => {
       const { files, ns } = uniqueExample();
       const dir = makeRepo({ ...files, [DEV]: `${files[DEV] as string}${neverReadyPatch()}` });
-      return { ...(await gitopsFlow(['deploy', '--env', 'dev', '--timeout', '12s'], dir)), value: `Deployment/pick-manager (namespace ${ns('dev')})` };
+      return {
+        ...(await gitopsFlow(['deploy', '--env', 'dev', '--timeout', '12s'], dir)),
+        value: `Deployment/pick-manager (namespace ${ns('dev')})`,
+      };
     },
   },
 ];

@@ -13,7 +13,17 @@ import { parse, stringify } from 'yaml';
 import { deployArgv } from '../../dagger/src/argv.js';
 import { appRepoPipeline, envRepoPipeline, GITLAB_CI_LOCAL } from '../helpers/ci-components.js';
 import { runBinary } from '../helpers/cli.js';
-import { cloneRemote, EXAMPLE_ENV_REPO, filesOf, gitSync, makeRemote, makeRepo, REPO_ROOT, type Remote, tempDir } from '../helpers/git-fixtures.js';
+import {
+  cloneRemote,
+  EXAMPLE_ENV_REPO,
+  filesOf,
+  gitSync,
+  makeRemote,
+  makeRepo,
+  REPO_ROOT,
+  type Remote,
+  tempDir,
+} from '../helpers/git-fixtures.js';
 import { e2eEnv, liveImages, uniqueExample } from './helpers.js';
 
 const ENVS = ['dev', 'uat', 'prod'];
@@ -33,7 +43,10 @@ interface Job {
 /** `gitops-flow` on PATH: a shim for the built CLI, as the toolbox image has it. */
 function shimDir(): string {
   const dir = tempDir('gitops-flow-shim-');
-  writeFileSync(join(dir, 'gitops-flow'), `#!/bin/sh\nexec "${process.execPath}" "${join(REPO_ROOT, 'bin', 'gitops-flow.js')}" "$@"\n`);
+  writeFileSync(
+    join(dir, 'gitops-flow'),
+    `#!/bin/sh\nexec "${process.execPath}" "${join(REPO_ROOT, 'bin', 'gitops-flow.js')}" "$@"\n`,
+  );
   chmodSync(join(dir, 'gitops-flow'), 0o755);
   return dir;
 }
@@ -42,13 +55,23 @@ function shimDir(): string {
  * Runs gitlab-ci-local in `cwd` with the shell executor. `secrets` play GitLab's masked CI/CD variables
  * (gitlab-ci-local's home variables file); `vars` are the pipeline's predefined CI_* variables.
  */
-function gitlabCiLocal(cwd: string, args: string[], o: { vars?: Record<string, string>; secrets?: Record<string, string> } = {}): Promise<Job> {
+function gitlabCiLocal(
+  cwd: string,
+  args: string[],
+  o: { vars?: Record<string, string>; secrets?: Record<string, string> } = {},
+): Promise<Job> {
   const home = tempDir('gitops-flow-glcl-home-');
   mkdirSync(join(home, '.gitlab-ci-local'), { recursive: true });
   const globals = Object.entries(o.secrets ?? {}).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`);
   writeFileSync(join(home, '.gitlab-ci-local', 'variables.yml'), `global:\n${globals.join('\n') || '  {}'}\n`);
   const argv = [
-    GITLAB_CI_LOCAL, '--home', home, '--force-shell-executor', '--no-color', '--max-job-name-padding', '0',
+    GITLAB_CI_LOCAL,
+    '--home',
+    home,
+    '--force-shell-executor',
+    '--no-color',
+    '--max-job-name-padding',
+    '0',
     ...Object.entries({ GITLAB_CI: 'true', ...o.vars }).flatMap(([k, v]) => ['--variable', `${k}=${v}`]),
     ...args,
   ];
@@ -59,7 +82,13 @@ function gitlabCiLocal(cwd: string, args: string[], o: { vars?: Record<string, s
     child.stdout.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr.on('data', (b: Buffer) => (output += b.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, output, log: (job) => readFileSync(join(cwd, '.gitlab-ci-local', 'output', `${job}.log`), 'utf8') }));
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? 1,
+        output,
+        log: (job) => readFileSync(join(cwd, '.gitlab-ci-local', 'output', `${job}.log`), 'utf8'),
+      }),
+    );
   });
 }
 
@@ -79,7 +108,10 @@ function runnerClone(remote: Remote): string {
 
 /** An app repo including the suggest component, on main, with a GitLab-looking origin (gives CI_PROJECT_PATH). */
 function appRepo(envRepoUrl: string): string {
-  const dir = makeRepo(appRepoPipeline(envRepoUrl, `application-image=${IMAGE}:$CI_COMMIT_SHORT_SHA`), 'Fix the order picker');
+  const dir = makeRepo(
+    appRepoPipeline(envRepoUrl, `application-image=${IMAGE}:$CI_COMMIT_SHORT_SHA`),
+    'Fix the order picker',
+  );
   gitSync(dir, ['remote', 'add', 'origin', 'https://gitlab.example.com/team/pick-manager.git']);
   writeFileSync(join(dir, '.git', 'info', 'exclude'), '.gitlab-ci-local/\n');
   return dir;
@@ -90,11 +122,21 @@ function expectNoSecret(...texts: string[]): void {
 }
 
 describe('GitLab CI wrappers under gitlab-ci-local', () => {
-  it('the components (both variants) and the project\'s own pipeline pass GitLab\'s CI schema', async () => {
-    const own = Object.fromEntries(['.gitlab-ci.yml', ...readdirSync(join(REPO_ROOT, 'templates')).map((f) => `templates/${f}`)].map((f) => [f, readFileSync(join(REPO_ROOT, f), 'utf8')]));
+  it("the components (both variants) and the project's own pipeline pass GitLab's CI schema", async () => {
+    const own = Object.fromEntries(
+      ['.gitlab-ci.yml', ...readdirSync(join(REPO_ROOT, 'templates')).map((f) => `templates/${f}`)].map((f) => [
+        f,
+        readFileSync(join(REPO_ROOT, f), 'utf8'),
+      ]),
+    );
     const pipelines = [
-      ['env-repo', envRepoPipeline(ENVS)], ['app-repo', appRepoPipeline('https://gitlab.example.com/team/env.git', 'app=reg/app:1')],
-      ['env-repo (dagger call)', envRepoPipeline(ENVS, { dagger: true })], ['app-repo (dagger call)', appRepoPipeline('https://gitlab.example.com/team/env.git', 'app=reg/app:1', { dagger: true })],
+      ['env-repo', envRepoPipeline(ENVS)],
+      ['app-repo', appRepoPipeline('https://gitlab.example.com/team/env.git', 'app=reg/app:1')],
+      ['env-repo (dagger call)', envRepoPipeline(ENVS, { dagger: true })],
+      [
+        'app-repo (dagger call)',
+        appRepoPipeline('https://gitlab.example.com/team/env.git', 'app=reg/app:1', { dagger: true }),
+      ],
       ['own', own],
     ] as const;
     for (const [name, files] of pipelines) {
@@ -105,7 +147,10 @@ describe('GitLab CI wrappers under gitlab-ci-local', () => {
     // A schema error fails it: the check is real.
     const files = envRepoPipeline(ENVS);
     const deploy = 'gitops-flow-ci/deploy.yml';
-    const bad = makeRepo({ ...files, [deploy]: (files[deploy] as string).replace('resource_group: $[[ inputs.env ]]', 'resource_group: [dev]') });
+    const bad = makeRepo({
+      ...files,
+      [deploy]: (files[deploy] as string).replace('resource_group: $[[ inputs.env ]]', 'resource_group: [dev]'),
+    });
     expect((await gitlabCiLocal(bad, ['--list-json'])).code).not.toBe(0);
   });
 
@@ -118,7 +163,10 @@ describe('GitLab CI wrappers under gitlab-ci-local', () => {
     const appSha = gitSync(app, ['rev-parse', 'HEAD']);
     const tag = appSha.slice(0, 8);
     const suggest = await gitlabCiLocal(app, ['suggest-dev'], {
-      vars: { CI_PIPELINE_ID: '4242', CI_PIPELINE_URL: 'https://gitlab.example.com/team/pick-manager/-/pipelines/4242' },
+      vars: {
+        CI_PIPELINE_ID: '4242',
+        CI_PIPELINE_URL: 'https://gitlab.example.com/team/pick-manager/-/pipelines/4242',
+      },
       secrets: { GITOPS_FLOW_GIT_TOKEN: TOKEN },
     });
     expect(suggest.code, suggest.output).toBe(0);
@@ -127,9 +175,15 @@ describe('GitLab CI wrappers under gitlab-ci-local', () => {
     expect(pushes).toHaveLength(1);
     const branch = pushes[0]?.updates[0]?.ref.replace('refs/heads/', '') as string;
     expect(branch).toMatch(/^gitops-flow\/dev\/application-image-/);
-    expect(pushes[0]?.options).toEqual(expect.arrayContaining([
-      'merge_request.create', 'merge_request.target=main', 'merge_request.label=gitops-flow', 'merge_request.remove_source_branch', 'merge_request.auto_merge',
-    ]));
+    expect(pushes[0]?.options).toEqual(
+      expect.arrayContaining([
+        'merge_request.create',
+        'merge_request.target=main',
+        'merge_request.label=gitops-flow',
+        'merge_request.remove_source_branch',
+        'merge_request.auto_merge',
+      ]),
+    );
     const trailers = gitSync(remote.dir, ['log', '-1', '--format=%(trailers:only,unfold)', branch]);
     expect(trailers).toContain('Upstream-Project: team/pick-manager');
     expect(trailers).toContain(`Upstream-Commit: ${appSha}`);
@@ -144,9 +198,15 @@ describe('GitLab CI wrappers under gitlab-ci-local', () => {
     const mrSha = gitSync(mr, ['rev-parse', 'HEAD']);
     const deploy = await gitlabCiLocal(mr, [], {
       vars: {
-        CI_PIPELINE_SOURCE: 'merge_request_event', CI_PIPELINE_ID: '5001', CI_PROJECT_PATH: 'team/env',
-        CI_COMMIT_REF_NAME: branch, CI_COMMIT_BRANCH: branch, CI_DEFAULT_BRANCH: 'main',
-        CI_MERGE_REQUEST_IID: '7', CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: branch, CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'main',
+        CI_PIPELINE_SOURCE: 'merge_request_event',
+        CI_PIPELINE_ID: '5001',
+        CI_PROJECT_PATH: 'team/env',
+        CI_COMMIT_REF_NAME: branch,
+        CI_COMMIT_BRANCH: branch,
+        CI_DEFAULT_BRANCH: 'main',
+        CI_MERGE_REQUEST_IID: '7',
+        CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: branch,
+        CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'main',
       },
       secrets: { GITOPS_FLOW_GIT_TOKEN: TOKEN },
     });
@@ -162,7 +222,9 @@ describe('GitLab CI wrappers under gitlab-ci-local', () => {
     expect(readFileSync(join(mr, '.gitops-flow/rendered/dev.yaml'), 'utf8')).toContain(`${IMAGE}:${tag}`);
     expect(readFileSync(join(mr, '.gitops-flow/deploy.env'), 'utf8')).toContain(`GITOPS_FLOW_COMMIT=${mrSha}`);
     // The verification record reached the remote beside the branch.
-    expect(gitSync(remote.dir, ['for-each-ref', '--format=%(refname)', 'refs/notes/'])).toContain('refs/notes/gitops-flow-verified');
+    expect(gitSync(remote.dir, ['for-each-ref', '--format=%(refname)', 'refs/notes/'])).toContain(
+      'refs/notes/gitops-flow-verified',
+    );
     expect(gitSync(remote.dir, ['rev-parse', 'main'])).toBe(mainBefore);
     expectNoSecret(deploy.output, deployLog, readFileSync(join(mr, '.gitops-flow/deploy.env'), 'utf8'));
 
@@ -172,7 +234,14 @@ describe('GitLab CI wrappers under gitlab-ci-local', () => {
     // 4. The default branch's pipeline: a release manager plays promote-uat.
     const main = runnerClone(remote);
     const promote = await gitlabCiLocal(main, ['--manual', 'promote-uat'], {
-      vars: { CI_PIPELINE_SOURCE: 'push', CI_PIPELINE_ID: '5002', CI_PROJECT_PATH: 'team/env', CI_DEFAULT_BRANCH: 'main', CI_COMMIT_BRANCH: 'main', CI_COMMIT_REF_NAME: 'main' },
+      vars: {
+        CI_PIPELINE_SOURCE: 'push',
+        CI_PIPELINE_ID: '5002',
+        CI_PROJECT_PATH: 'team/env',
+        CI_DEFAULT_BRANCH: 'main',
+        CI_COMMIT_BRANCH: 'main',
+        CI_COMMIT_REF_NAME: 'main',
+      },
       secrets: { GITOPS_FLOW_GIT_TOKEN: TOKEN },
     });
     expect(promote.code, promote.output).toBe(0);
@@ -188,26 +257,50 @@ describe('GitLab CI wrappers under gitlab-ci-local', () => {
     expect(remote.rejections()).toBe(0);
     const promoteLog = promote.log('promote-uat');
     expect(SECTION.test(promoteLog)).toBe(true);
-    expectNoSecret(promote.output, promoteLog, gitSync(remote.dir, ['log', '--all', '--format=%B']), gitSync(remote.dir, ['notes', '--ref=gitops-flow-verified', 'list']));
+    expectNoSecret(
+      promote.output,
+      promoteLog,
+      gitSync(remote.dir, ['log', '--all', '--format=%B']),
+      gitSync(remote.dir, ['notes', '--ref=gitops-flow-verified', 'list']),
+    );
   });
 
-  it('the project pipeline\'s examples jobs: the render component on examples/env-repo keeps the manifest gitops-flow renders', async () => {
+  it("the project pipeline's examples jobs: the render component on examples/env-repo keeps the manifest gitops-flow renders", async () => {
     // The project's own include entries, with the components and the example at the paths they have here.
-    const own = parse(readFileSync(join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8'), { logLevel: 'error' }) as { stages: string[]; include: { local: string }[] };
-    const example = Object.fromEntries(Object.entries(filesOf(EXAMPLE_ENV_REPO)).map(([p, c]) => [`examples/env-repo/${p}`, c]));
-    const templates = Object.fromEntries(readdirSync(join(REPO_ROOT, 'templates')).map((f) => [`templates/${f}`, readFileSync(join(REPO_ROOT, 'templates', f), 'utf8')]));
-    const dir = makeRepo({ ...templates, ...example, '.gitlab-ci.yml': stringify({ stages: own.stages, include: own.include }) });
+    const own = parse(readFileSync(join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8'), { logLevel: 'error' }) as {
+      stages: string[];
+      include: { local: string }[];
+    };
+    const example = Object.fromEntries(
+      Object.entries(filesOf(EXAMPLE_ENV_REPO)).map(([p, c]) => [`examples/env-repo/${p}`, c]),
+    );
+    const templates = Object.fromEntries(
+      readdirSync(join(REPO_ROOT, 'templates')).map((f) => [
+        `templates/${f}`,
+        readFileSync(join(REPO_ROOT, 'templates', f), 'utf8'),
+      ]),
+    );
+    const dir = makeRepo({
+      ...templates,
+      ...example,
+      '.gitlab-ci.yml': stringify({ stages: own.stages, include: own.include }),
+    });
     writeFileSync(join(dir, '.git', 'info', 'exclude'), '.gitlab-ci-local/\n');
-    const r = await gitlabCiLocal(dir, ['render-prod'], { vars: { CI_PIPELINE_SOURCE: 'merge_request_event', CI_DEFAULT_BRANCH: 'main' } });
+    const r = await gitlabCiLocal(dir, ['render-prod'], {
+      vars: { CI_PIPELINE_SOURCE: 'merge_request_event', CI_DEFAULT_BRANCH: 'main' },
+    });
     expect(r.code, r.output).toBe(0);
     expect(r.output).toContain('PASS  render-prod');
-    const direct = await runBinary(['-C', join(dir, 'examples/env-repo'), 'render', '--env', 'prod'], { cwd: tempDir(), env: e2eEnv() });
+    const direct = await runBinary(['-C', join(dir, 'examples/env-repo'), 'render', '--env', 'prod'], {
+      cwd: tempDir(),
+      env: e2eEnv(),
+    });
     expect(direct.code, direct.stderr).toBe(0);
     expect(direct.stdout).toContain('kind: Deployment');
     expect(readFileSync(join(dir, 'examples/env-repo/.gitops-flow/rendered/prod.yaml'), 'utf8')).toBe(direct.stdout);
   });
 
-  it('a manual restore job without GITOPS_FLOW_AT fails with the CLI\'s error, changing nothing', async () => {
+  it("a manual restore job without GITOPS_FLOW_AT fails with the CLI's error, changing nothing", async () => {
     const { remote } = envRemote();
     const before = gitSync(remote.dir, ['for-each-ref', '--format=%(refname) %(objectname)']);
     const r = await gitlabCiLocal(runnerClone(remote), ['--manual', 'restore-uat'], {
@@ -221,15 +314,23 @@ describe('GitLab CI wrappers under gitlab-ci-local', () => {
     expectNoSecret(r.output);
   });
 
-  it('contract: the Dagger module\'s deploy argv deploys for real (dev cluster)', async () => {
+  it("contract: the Dagger module's deploy argv deploys for real (dev cluster)", async () => {
     const { remote, ns } = envRemote();
     const dir = cloneRemote(remote);
-    const r = await runBinary(deployArgv({ repoDir: dir, env: 'dev', timeout: '90s' }), { cwd: tempDir(), env: e2eEnv({ GITOPS_FLOW_GIT_TOKEN: TOKEN }) });
+    const r = await runBinary(deployArgv({ repoDir: dir, env: 'dev', timeout: '90s' }), {
+      cwd: tempDir(),
+      env: e2eEnv({ GITOPS_FLOW_GIT_TOKEN: TOKEN }),
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(liveImages('dev', ns('dev')).app).toBe(`${IMAGE}:1.0.0`);
-    const dry = await runBinary(deployArgv({ repoDir: dir, env: 'dev', dryRun: true }), { cwd: tempDir(), env: e2eEnv() });
+    const dry = await runBinary(deployArgv({ repoDir: dir, env: 'dev', dryRun: true }), {
+      cwd: tempDir(),
+      env: e2eEnv(),
+    });
     expect(dry.code, dry.stderr).toBe(0);
-    expect(parse(readFileSync(join(dir, '.gitops-flow/rendered/dev.yaml'), 'utf8').split('\n---\n')[0] as string)).toBeTruthy();
+    expect(
+      parse(readFileSync(join(dir, '.gitops-flow/rendered/dev.yaml'), 'utf8').split('\n---\n')[0] as string),
+    ).toBeTruthy();
     expectNoSecret(r.stdout, r.stderr);
   });
 });

@@ -2,13 +2,16 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { cleanEnv, runBinary, type CliResult } from '../helpers/cli.js';
+import { type CliResult, cleanEnv, runBinary } from '../helpers/cli.js';
 import { exampleFiles } from '../helpers/git-fixtures.js';
 
 export const NEVER_READY = 'gitops-flow.test/never-ready';
 
 /** The example env repo with namespaces `<id>-<env>`, so tests sharing a cluster do not collide. */
-export function uniqueExample(overrides: Record<string, string | null> = {}): { files: Record<string, string>; ns: (env: string) => string } {
+export function uniqueExample(overrides: Record<string, string | null> = {}): {
+  files: Record<string, string>;
+  ns: (env: string) => string;
+} {
   const id = `t${randomBytes(3).toString('hex')}`;
   const files = exampleFiles();
   for (const env of ['dev', 'uat', 'prod']) {
@@ -34,12 +37,18 @@ export function gitopsFlow(argv: string[], cwd: string, extra: NodeJS.ProcessEnv
 
 /** kubectl (the pinned one) on a test cluster context; returns stdout. */
 export function kube(context: string, args: string[]): string {
-  return execFileSync(inject('toolPaths').kubectl, ['--context', context, ...args], { env: e2eEnv(), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+  return execFileSync(inject('toolPaths').kubectl, ['--context', context, ...args], {
+    env: e2eEnv(),
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+  }).trim();
 }
 
 /** The images the live Deployment's pod template runs, by container. */
 export function liveImages(context: string, ns: string, name = 'pick-manager'): Record<string, string> {
-  const d = JSON.parse(kube(context, ['-n', ns, 'get', 'deployment', name, '-o', 'json'])) as { spec: { template: { spec: { containers: { name: string; image: string }[] } } } };
+  const d = JSON.parse(kube(context, ['-n', ns, 'get', 'deployment', name, '-o', 'json'])) as {
+    spec: { template: { spec: { containers: { name: string; image: string }[] } } };
+  };
   return Object.fromEntries(d.spec.template.spec.containers.map((c) => [c.name, c.image]));
 }
 

@@ -19,12 +19,24 @@ describe('--json shapes against a cluster', () => {
     expect(d.stderr).toContain(`✓ Deployment/pick-manager (namespace ${ns('dev')}) ready`);
 
     const s = expectShape(await gitopsFlow(['--json', 'status'], dir), 'status');
-    expect(s.environments.dev).toMatchObject({ verification: { state: 'verified' }, drift: { checked: true, inSync: true, differences: [] } });
+    expect(s.environments.dev).toMatchObject({
+      verification: { state: 'verified' },
+      drift: { checked: true, inSync: true, differences: [] },
+    });
 
-    kube('dev', ['-n', ns('dev'), 'set', 'image', 'deployment/pick-manager', 'app=registry.example.com/team/pick-manager:9.9.9']);
+    kube('dev', [
+      '-n',
+      ns('dev'),
+      'set',
+      'image',
+      'deployment/pick-manager',
+      'app=registry.example.com/team/pick-manager:9.9.9',
+    ]);
     const drifted = expectShape(await gitopsFlow(['--json', 'status'], dir), 'status');
     expect(drifted.environments.dev?.drift).toMatchObject({ checked: true, inSync: false });
-    expect(drifted.environments.dev?.drift.differences[0]).toContain('live registry.example.com/team/pick-manager:9.9.9');
+    expect(drifted.environments.dev?.drift.differences[0]).toContain(
+      'live registry.example.com/team/pick-manager:9.9.9',
+    );
 
     const diff = await gitopsFlow(['--json', 'diff', '--env', 'dev', '--cluster'], dir);
     expect(diff.code).toBe(0);

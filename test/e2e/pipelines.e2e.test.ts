@@ -38,31 +38,37 @@ pipelines:
 const SMOKE = '#!/bin/sh\necho "GET https://$1.example.com/healthz: 503"\nexit 1\n';
 
 describe('a smoke test after verify', () => {
-  it.each([['after', 'verify'], ['before', 'git/push']])('as a promote hook (%s %s): it fails, so uat is back at its last good render and nothing is pushed', async (when, anchor) => {
-    const config = CONFIG.replace('        after:\n          verify:', `        ${when}:\n          ${anchor}:`);
-    expect(config).toContain(`${when}:\n          ${anchor}:`);
-    const { files, ns } = uniqueExample({ 'gitops-flow.yaml': config, 'scripts/smoke.sh': SMOKE });
-    files[DEV] = (files[DEV] as string).replace('newTag: "1.0.0"', 'newTag: "1.4.2"');
-    const remote = makeRemote(files);
-    const dir = cloneRemote(remote);
-    chmodSync(join(dir, 'scripts/smoke.sh'), 0o755);
-    gitSync(dir, ['update-index', '--chmod=+x', 'scripts/smoke.sh']);
-    gitSync(dir, ['commit', '--quiet', '-m', 'smoke test executable']);
-    gitSync(dir, ['push', '--quiet', 'origin', 'main']);
-    expect((await gitopsFlow(['deploy', '--env', 'uat', '--timeout', '60s'], dir)).code).toBe(0);
-    const before = snapshot(remote.dir);
-    const head = gitSync(dir, ['rev-parse', 'HEAD']);
-    const r = await gitopsFlow(['promote', '--from', 'dev', '--to', 'uat', '--timeout', '60s'], dir);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('✓ deploy');
-    expect(r.stderr).toContain('GET https://uat.example.com/healthz: 503');
-    expect(r.stderr).toContain('error[STEP_FAILED]: Step "smoke test" exited with 1.');
-    expect(r.stderr).toContain('A step after the deploy failed: re-applying the last good render');
-    expect(r.stderr).toContain('The cluster is back at');
-    expect(liveImages('uat', ns('uat')).app).toBe('registry.example.com/team/pick-manager:1.0.0');
-    expect(snapshot(remote.dir)).toBe(before);
-    expect(gitSync(dir, ['rev-parse', 'HEAD'])).toBe(head);
-  });
+  it.each([
+    ['after', 'verify'],
+    ['before', 'git/push'],
+  ])(
+    'as a promote hook (%s %s): it fails, so uat is back at its last good render and nothing is pushed',
+    async (when, anchor) => {
+      const config = CONFIG.replace('        after:\n          verify:', `        ${when}:\n          ${anchor}:`);
+      expect(config).toContain(`${when}:\n          ${anchor}:`);
+      const { files, ns } = uniqueExample({ 'gitops-flow.yaml': config, 'scripts/smoke.sh': SMOKE });
+      files[DEV] = (files[DEV] as string).replace('newTag: "1.0.0"', 'newTag: "1.4.2"');
+      const remote = makeRemote(files);
+      const dir = cloneRemote(remote);
+      chmodSync(join(dir, 'scripts/smoke.sh'), 0o755);
+      gitSync(dir, ['update-index', '--chmod=+x', 'scripts/smoke.sh']);
+      gitSync(dir, ['commit', '--quiet', '-m', 'smoke test executable']);
+      gitSync(dir, ['push', '--quiet', 'origin', 'main']);
+      expect((await gitopsFlow(['deploy', '--env', 'uat', '--timeout', '60s'], dir)).code).toBe(0);
+      const before = snapshot(remote.dir);
+      const head = gitSync(dir, ['rev-parse', 'HEAD']);
+      const r = await gitopsFlow(['promote', '--from', 'dev', '--to', 'uat', '--timeout', '60s'], dir);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('✓ deploy');
+      expect(r.stderr).toContain('GET https://uat.example.com/healthz: 503');
+      expect(r.stderr).toContain('error[STEP_FAILED]: Step "smoke test" exited with 1.');
+      expect(r.stderr).toContain('A step after the deploy failed: re-applying the last good render');
+      expect(r.stderr).toContain('The cluster is back at');
+      expect(liveImages('uat', ns('uat')).app).toBe('registry.example.com/team/pick-manager:1.0.0');
+      expect(snapshot(remote.dir)).toBe(before);
+      expect(gitSync(dir, ['rev-parse', 'HEAD'])).toBe(head);
+    },
+  );
 
   it('as a pipeline step: a failing smoke test restores the last good render; a passing one keeps the release', async () => {
     const { files, ns } = uniqueExample({ 'gitops-flow.yaml': CONFIG });
@@ -80,6 +86,10 @@ describe('a smoke test after verify', () => {
     expect(passing.code).toBe(0);
     expect(liveImages('dev', ns('dev')).app).toBe('registry.example.com/team/pick-manager:1.5.0');
     const out = JSON.parse(passing.stdout) as { steps: { name: string; result: string }[] };
-    expect(out.steps.map((s) => [s.name, s.result])).toEqual([['deploy', 'succeeded'], ['smoke test', 'succeeded'], ['restore-last-good', 'not-run']]);
+    expect(out.steps.map((s) => [s.name, s.result])).toEqual([
+      ['deploy', 'succeeded'],
+      ['smoke test', 'succeeded'],
+      ['restore-last-good', 'not-run'],
+    ]);
   });
 });

@@ -31,9 +31,15 @@ describe('rollback on a cluster', () => {
     expect(r.code).toBe(0);
     expect(liveImages('prod', ns('prod')).app).toBe('registry.example.com/team/pick-manager:1.0.0');
     expect(gitSync(remote.dir, ['show', `main:${overlayKey('prod')}`])).toContain('"1.0.0"');
-    expect(gitSync(remote.dir, ['ls-tree', '--name-only', 'main', 'kustomizations/overlays/prod/'])).toContain('gitops-flow-pin.yaml');
+    expect(gitSync(remote.dir, ['ls-tree', '--name-only', 'main', 'kustomizations/overlays/prod/'])).toContain(
+      'gitops-flow-pin.yaml',
+    );
     const status = JSON.parse((await gitopsFlow(['--json', 'status'], dir)).stdout);
-    expect(status.environments.prod).toMatchObject({ pinned: { reason: expect.stringContaining('rollback') }, verification: { state: 'verified' }, drift: { checked: true, inSync: true } });
+    expect(status.environments.prod).toMatchObject({
+      pinned: { reason: expect.stringContaining('rollback') },
+      verification: { state: 'verified' },
+      drift: { checked: true, inSync: true },
+    });
   });
 });
 
@@ -69,12 +75,31 @@ describe('restore on a cluster', () => {
       const cluster = await startCluster({ name: 'prod', dir: state, podReadyDelayMs: 200 });
       try {
         const env = { KUBECONFIG: cluster.kubeconfig };
-        const r = await gitopsFlow(['restore', '--env', 'prod', '--at', point, '--no-push', '--timeout', '60s'], dir, env);
+        const r = await gitopsFlow(
+          ['restore', '--env', 'prod', '--at', point, '--no-push', '--timeout', '60s'],
+          dir,
+          env,
+        );
         expect(r.stderr, `point ${i + 1}`).not.toContain('error[');
         expect(r.code).toBe(0);
         const rendered = join(state, 'render.yaml');
         writeFileSync(rendered, (await gitopsFlow(['render', '--env', 'prod', '--ref', point], dir)).stdout);
-        const diff = execFileSync(inject('toolPaths').kubectl, ['--kubeconfig', cluster.kubeconfig, '--context', 'prod', 'diff', '--server-side', '--field-manager=gitops-flow', '--force-conflicts', '-f', rendered], { env: e2eEnv(), encoding: 'utf8' });
+        const diff = execFileSync(
+          inject('toolPaths').kubectl,
+          [
+            '--kubeconfig',
+            cluster.kubeconfig,
+            '--context',
+            'prod',
+            'diff',
+            '--server-side',
+            '--field-manager=gitops-flow',
+            '--force-conflicts',
+            '-f',
+            rendered,
+          ],
+          { env: e2eEnv(), encoding: 'utf8' },
+        );
         expect(diff, `point ${i + 1}`).toBe('');
       } finally {
         await cluster.stop();
@@ -86,7 +111,10 @@ describe('restore on a cluster', () => {
 
 describe('verification records', () => {
   it('a verified deploy of dev is what a requireVerified promote takes, not the newer untested tip', async () => {
-    const { files } = uniqueExample({ 'gitops-flow.yaml': 'environments:\n  dev: { cluster: { context: dev } }\n  uat: { cluster: { context: uat }, requireVerified: true }\n  prod: { cluster: { context: prod } }\n' });
+    const { files } = uniqueExample({
+      'gitops-flow.yaml':
+        'environments:\n  dev: { cluster: { context: dev } }\n  uat: { cluster: { context: uat }, requireVerified: true }\n  prod: { cluster: { context: prod } }\n',
+    });
     files[overlayKey('dev')] = withTag(files, 'dev', '1.4.2');
     const remote = makeRemote(files);
     const dir = cloneRemote(remote);
@@ -111,12 +139,21 @@ describe('drift', () => {
     const remote = makeRemote(files);
     const dir = cloneRemote(remote);
     expect((await gitopsFlow(['deploy', '--env', 'dev', '--timeout', '60s'], dir)).code).toBe(0);
-    kube('dev', ['-n', ns('dev'), 'set', 'image', 'deployment/pick-manager', 'app=registry.example.com/team/pick-manager:hotfix']);
+    kube('dev', [
+      '-n',
+      ns('dev'),
+      'set',
+      'image',
+      'deployment/pick-manager',
+      'app=registry.example.com/team/pick-manager:hotfix',
+    ]);
     const s = JSON.parse((await gitopsFlow(['--json', 'status'], dir)).stdout);
     expect(s.environments.dev.drift).toEqual({
       checked: true,
       inSync: false,
-      differences: ['Deployment/pick-manager container app: live registry.example.com/team/pick-manager:hotfix, git registry.example.com/team/pick-manager:1.0.0'],
+      differences: [
+        'Deployment/pick-manager container app: live registry.example.com/team/pick-manager:hotfix, git registry.example.com/team/pick-manager:1.0.0',
+      ],
     });
     expect((await gitopsFlow(['diff', '--env', 'dev', '--cluster', '--exit-code'], dir)).code).toBe(1);
   });

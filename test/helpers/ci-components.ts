@@ -19,7 +19,9 @@ type Include = { local: string; inputs: Record<string, string> };
 
 /** The component files, under `gitops-flow-ci/`, as a `{ path: content }` map. */
 export function componentFiles(): Record<string, string> {
-  return Object.fromEntries(readdirSync(COMPONENTS).map((f) => [`${DIR}/${f}`, readFileSync(join(COMPONENTS, f), 'utf8')]));
+  return Object.fromEntries(
+    readdirSync(COMPONENTS).map((f) => [`${DIR}/${f}`, readFileSync(join(COMPONENTS, f), 'utf8')]),
+  );
 }
 
 /** `dagger`: the Dagger variant of each component (`dagger-<name>.yml`), which needs a `module` input. */
@@ -30,7 +32,10 @@ export interface Variant {
 const MODULE = 'gitlab.example.com/platform/gitops-flow@v0.1.0';
 
 function include(name: string, inputs: Record<string, string>, v: Variant = {}): Include {
-  return { local: `${DIR}/${v.dagger ? 'dagger-' : ''}${name}.yml`, inputs: { ...inputs, ...(v.dagger && { module: MODULE }) } };
+  return {
+    local: `${DIR}/${v.dagger ? 'dagger-' : ''}${name}.yml`,
+    inputs: { ...inputs, ...(v.dagger && { module: MODULE }) },
+  };
 }
 
 /**
@@ -43,12 +48,23 @@ export function envRepoPipeline(envs: string[], v: Variant = {}): Record<string,
     ...envs.slice(1).map((to, i) => include('promote', { from: envs[i] as string, to }, v)),
     ...envs.map((env) => include('recover', { env }, v)),
   ];
-  return { ...componentFiles(), '.gitlab-ci.yml': stringify({ stages: ['deploy', 'promote', 'recover'], include: includes }) };
+  return {
+    ...componentFiles(),
+    '.gitlab-ci.yml': stringify({ stages: ['deploy', 'promote', 'recover'], include: includes }),
+  };
 }
 
 /** An app repo's pipeline that suggests its image to `env` of the env repo at `envRepo`. */
-export function appRepoPipeline(envRepo: string, images: string, v: Variant = {}, inputs: Record<string, string> = {}): Record<string, string> {
-  return { ...componentFiles(), '.gitlab-ci.yml': stringify({ include: [include('suggest', { 'env-repo': envRepo, images, ...inputs }, v)] }) };
+export function appRepoPipeline(
+  envRepo: string,
+  images: string,
+  v: Variant = {},
+  inputs: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...componentFiles(),
+    '.gitlab-ci.yml': stringify({ include: [include('suggest', { 'env-repo': envRepo, images, ...inputs }, v)] }),
+  };
 }
 
 /** gitlab-ci-local's `--preview` of a repo made of `files`: every job with includes and extends resolved. */
@@ -61,5 +77,8 @@ export function preview(files: Record<string, string>): Record<string, unknown> 
 
 /** The jobs of a pipeline (no hidden jobs, no stages). */
 export function jobsOf(pipeline: Record<string, unknown>): Record<string, Record<string, unknown>> {
-  return Object.fromEntries(Object.entries(pipeline).filter(([k]) => !k.startsWith('.') && k !== 'stages')) as Record<string, Record<string, unknown>>;
+  return Object.fromEntries(Object.entries(pipeline).filter(([k]) => !k.startsWith('.') && k !== 'stages')) as Record<
+    string,
+    Record<string, unknown>
+  >;
 }

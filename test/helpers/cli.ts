@@ -37,7 +37,10 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
  * Calls `main(argv)` with captured streams; `tty` makes both look like a terminal of that size
  * (isTTY, columns, rows), as a person's shell would be.
  */
-export async function runCli(argv: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; tty?: { columns: number; rows: number } } = {}): Promise<CliResult> {
+export async function runCli(
+  argv: string[],
+  o: { cwd?: string; env?: NodeJS.ProcessEnv; tty?: { columns: number; rows: number } } = {},
+): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   if (o.tty) for (const s of [stdout, stderr]) Object.assign(s, { isTTY: true, ...o.tty });
@@ -54,7 +57,10 @@ export async function runCli(argv: string[], o: { cwd?: string; env?: NodeJS.Pro
 /** Runs the built `bin/gitops-flow.js` as a child process with exactly `env` (no inherited variables). */
 export function runBinary(argv: string[], o: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'gitops-flow.js'), ...argv], { cwd: o.cwd, env: o.env });
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'gitops-flow.js'), ...argv], {
+      cwd: o.cwd,
+      env: o.env,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));

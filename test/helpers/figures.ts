@@ -12,6 +12,12 @@ export const RESULTS_DIR = join(REPO_ROOT, 'test', 'results');
 export function recordFigures(name: string, figures: Record<string, unknown>): void {
   console.log(`${name}: ${JSON.stringify(figures)}`);
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const record = { name, at: new Date().toISOString(), soak: process.env.GITOPS_FLOW_SOAK === '1', canary: process.env.GITOPS_FLOW_CANARY === '1', figures };
+  const record = {
+    name,
+    at: new Date().toISOString(),
+    soak: process.env.GITOPS_FLOW_SOAK === '1',
+    canary: process.env.GITOPS_FLOW_CANARY === '1',
+    figures,
+  };
   writeFileSync(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(record, null, 2)}\n`);
 }

@@ -3,7 +3,17 @@
  * push options and records every push (options, ref updates) through a pre-receive hook.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +32,12 @@ const GIT_ENV = {
 
 /** Runs git synchronously (test setup only) and returns trimmed stdout. */
 export function gitSync(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync('git', args, { cwd, env: { ...GIT_ENV, ...env }, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+  return execFileSync('git', args, {
+    cwd,
+    env: { ...GIT_ENV, ...env },
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+  }).trim();
 }
 
 export function tempDir(prefix = 'gitops-flow-test-'): string {
@@ -137,7 +152,10 @@ export function makeRemote(files: Record<string, string>): Remote {
     dir,
     url: `file://${dir}`,
     pushes: () => parsePushLog(join(dir, 'push-log')),
-    rejections: () => (existsSync(join(dir, 'rejections')) ? readFileSync(join(dir, 'rejections'), 'utf8').split('\n').filter(Boolean).length : 0),
+    rejections: () =>
+      existsSync(join(dir, 'rejections'))
+        ? readFileSync(join(dir, 'rejections'), 'utf8').split('\n').filter(Boolean).length
+        : 0,
   };
 }
 
@@ -175,18 +193,31 @@ export function copyExample(dest: string): void {
 
 /** The example overlay of `env` with the application image at `tag`. */
 export function overlayWithTag(env: string, tag: string): string {
-  return (exampleFiles()[`kustomizations/overlays/${env}/kustomization.yaml`] as string).replace('newTag: "1.0.0"', `newTag: "${tag}"`);
+  return (exampleFiles()[`kustomizations/overlays/${env}/kustomization.yaml`] as string).replace(
+    'newTag: "1.0.0"',
+    `newTag: "${tag}"`,
+  );
 }
 
 /**
  * A remote of the example env repo with one commit per release (`[env, tag, ISO date]`), pushed, and
  * a working clone of it; `commits` are the releases' shas in order.
  */
-export function remoteWithReleases(releases: [env: string, tag: string, date: string][]): { remote: Remote; dir: string; commits: string[] } {
+export function remoteWithReleases(releases: [env: string, tag: string, date: string][]): {
+  remote: Remote;
+  dir: string;
+  commits: string[];
+} {
   const remote = makeRemote(exampleFiles());
   const dir = cloneRemote(remote);
   const commits = releases.map(([env, tag, date]) =>
-    commitFiles(dir, { [`kustomizations/overlays/${env}/kustomization.yaml`]: overlayWithTag(env, tag) }, `${env} ${tag}`, date));
+    commitFiles(
+      dir,
+      { [`kustomizations/overlays/${env}/kustomization.yaml`]: overlayWithTag(env, tag) },
+      `${env} ${tag}`,
+      date,
+    ),
+  );
   gitSync(dir, ['push', '--quiet', 'origin', 'main']);
   return { remote, dir, commits };
 }

@@ -34,7 +34,11 @@ export async function serveGitHttp(o: { root: string; token: string }): Promise<
   return {
     url: `http://127.0.0.1:${port}`,
     counts,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 

@@ -15,14 +15,17 @@ const REAL_GIT = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8'
 export function racedEnv(other: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const dir = tempDir('gitops-flow-stubs-');
   const marker = join(dir, 'raced');
-  writeFileSync(join(dir, 'git'), `#!/bin/sh
+  writeFileSync(
+    join(dir, 'git'),
+    `#!/bin/sh
 # STUB git: before the first push, another clone pushes to main first; then the real git runs.
 if [ "$1" = push ] && [ ! -e '${marker}' ]; then
   : > '${marker}'
   ${REAL_GIT} -C '${other}' push --quiet origin main >&2 || exit 99
 fi
 exec ${REAL_GIT} "$@"
-`);
+`,
+  );
   chmodSync(join(dir, 'git'), 0o755);
   const env = cleanEnv(extra);
   return { ...env, PATH: `${dir}:${env.PATH}` };

@@ -76,7 +76,25 @@ export async function startTokenServer(users: Record<string, string>): Promise<T
   const dir = tempDir('gitops-flow-token-');
   const keyFile = join(dir, 'key.pem');
   const certFile = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=gitops-flow test token issuer'], { stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=gitops-flow test token issuer',
+    ],
+    { stdio: 'pipe' },
+  );
   const key = createPrivateKey(readFileSync(keyFile));
   const kid = libtrustKeyId(createPublicKey(key).export({ type: 'spki', format: 'der' }));
   const service = 'gitops-flow-test-registry';
@@ -88,8 +106,16 @@ export async function startTokenServer(users: Record<string, string>): Promise<T
     // scope: repository:<name>:<actions>; the name may hold ":" only before a port, never here.
     const [type, name, actions] = scope.split(':') as [string, string, string];
     const header = { typ: 'JWT', alg: 'RS256', kid };
-    const claims = { iss: issuer, sub: user, aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'),
-      access: user ? [{ type, name, actions: actions.split(',') }] : [] };
+    const claims = {
+      iss: issuer,
+      sub: user,
+      aud: service,
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: randomBytes(8).toString('hex'),
+      access: user ? [{ type, name, actions: actions.split(',') }] : [],
+    };
     const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     return `${input}.${b64url(sign('sha256', Buffer.from(input), key))}`;
   };
@@ -97,7 +123,9 @@ export async function startTokenServer(users: Record<string, string>): Promise<T
   const userOf = (req: IncomingMessage): string | undefined | null => {
     const auth = req.headers.authorization;
     if (!auth) return undefined;
-    const [user, ...rest] = Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString().split(':');
+    const [user, ...rest] = Buffer.from(auth.replace(/^Basic /, ''), 'base64')
+      .toString()
+      .split(':');
     return user !== undefined && users[user] === rest.join(':') ? user : null;
   };
 
@@ -119,8 +147,17 @@ export async function startTokenServer(users: Record<string, string>): Promise<T
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
-    realm: `http://127.0.0.1:${port}/token`, service, issuer, certFile, requests, issue,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    realm: `http://127.0.0.1:${port}/token`,
+    service,
+    issuer,
+    certFile,
+    requests,
+    issue,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -128,15 +165,22 @@ export async function startTokenServer(users: Record<string, string>): Promise<T
  * Starts `docker-registry serve` on a free loopback port — token auth with `token`, or basic auth with
  * `htpasswd` users (bcrypt, written by Apache's htpasswd) — and waits until it answers.
  */
-export async function startRegistry(o: { token?: TokenServer; htpasswd?: Record<string, string> } = {}): Promise<Registry> {
+export async function startRegistry(
+  o: { token?: TokenServer; htpasswd?: Record<string, string> } = {},
+): Promise<Registry> {
   if (!existsSync(REGISTRY_BINARY)) {
-    throw new Error(`${REGISTRY_BINARY} is missing: apt-get install -y docker-registry (the CNCF distribution server; ci/setup.sh installs it).`);
+    throw new Error(
+      `${REGISTRY_BINARY} is missing: apt-get install -y docker-registry (the CNCF distribution server; ci/setup.sh installs it).`,
+    );
   }
   const dir = tempDir('gitops-flow-registry-');
   if (o.htpasswd) {
-    if (!existsSync('/usr/bin/htpasswd')) throw new Error('/usr/bin/htpasswd is missing: apt-get install -y apache2-utils (ci/setup.sh installs it).');
+    if (!existsSync('/usr/bin/htpasswd'))
+      throw new Error('/usr/bin/htpasswd is missing: apt-get install -y apache2-utils (ci/setup.sh installs it).');
     // htpasswd -i reads the password on stdin (not argv); -B: bcrypt, the only scheme distribution accepts.
-    const lines = Object.entries(o.htpasswd).map(([user, password]) => execFileSync('htpasswd', ['-Bin', user], { input: password, encoding: 'utf8' }).trim());
+    const lines = Object.entries(o.htpasswd).map(([user, password]) =>
+      execFileSync('htpasswd', ['-Bin', user], { input: password, encoding: 'utf8' }).trim(),
+    );
     writeFileSync(join(dir, 'htpasswd'), `${lines.join('\n')}\n`);
   }
   let child: ChildProcess | undefined;
@@ -146,8 +190,12 @@ export async function startRegistry(o: { token?: TokenServer; htpasswd?: Record<
     const port = await freePort();
     const auth = o.token
       ? `auth:\n  token:\n    realm: ${o.token.realm}\n    service: ${o.token.service}\n    issuer: ${o.token.issuer}\n    rootcertbundle: ${o.token.certFile}\n`
-      : o.htpasswd ? `auth:\n  htpasswd:\n    realm: gitops-flow-test\n    path: ${join(dir, 'htpasswd')}\n` : '';
-    writeFileSync(join(dir, 'config.yml'), `version: 0.1
+      : o.htpasswd
+        ? `auth:\n  htpasswd:\n    realm: gitops-flow-test\n    path: ${join(dir, 'htpasswd')}\n`
+        : '';
+    writeFileSync(
+      join(dir, 'config.yml'),
+      `version: 0.1
 log:
   level: info
   accesslog: { disabled: true }
@@ -156,7 +204,8 @@ storage:
 http:
   addr: 127.0.0.1:${port}
   secret: ${randomBytes(16).toString('hex')}
-${auth}`);
+${auth}`,
+    );
     output = '';
     const c = spawn(REGISTRY_BINARY, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
@@ -180,7 +229,9 @@ ${auth}`);
   const authFor = (repo: string, user?: string): Record<string, string> => {
     if (o.token) return { Authorization: `Bearer ${o.token.issue(user ?? 'pusher', `repository:${repo}:pull,push`)}` };
     const [name, password] = Object.entries(o.htpasswd ?? {}).find(([u]) => !user || u === user) ?? [];
-    return name === undefined ? {} : { Authorization: `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}` };
+    return name === undefined
+      ? {}
+      : { Authorization: `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}` };
   };
 
   const uploadBlob = async (repo: string, blob: Buffer, headers: Record<string, string>) => {
@@ -189,32 +240,59 @@ ${auth}`);
     if (start.status !== 202) throw new Error(`blob upload start: ${start.status} ${await start.text()}`);
     const location = new URL(start.headers.get('location') as string, url);
     location.searchParams.set('digest', digest);
-    const put = await fetch(location, { method: 'PUT', headers: { ...headers, 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(blob) });
+    const put = await fetch(location, {
+      method: 'PUT',
+      headers: { ...headers, 'Content-Type': 'application/octet-stream' },
+      body: new Uint8Array(blob),
+    });
     if (put.status !== 201) throw new Error(`blob upload: ${put.status} ${await put.text()}`);
     return { digest, size: blob.length };
   };
 
   /** One layer (a gzipped tar holding one file whose content makes the image unique), its config, the manifest. */
-  const pushImage = async (repo: string, tag: string | undefined, p: { content?: string; user?: string; docker?: boolean; architecture?: string }) => {
+  const pushImage = async (
+    repo: string,
+    tag: string | undefined,
+    p: { content?: string; user?: string; docker?: boolean; architecture?: string },
+  ) => {
     const headers = authFor(repo, p.user);
     const tar = tarOf('hello.txt', p.content ?? `${repo}:${tag}\n`);
     const diffId = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
-    const config = Buffer.from(JSON.stringify({ architecture: p.architecture ?? 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [diffId] } }));
+    const config = Buffer.from(
+      JSON.stringify({
+        architecture: p.architecture ?? 'amd64',
+        os: 'linux',
+        config: {},
+        rootfs: { type: 'layers', diff_ids: [diffId] },
+      }),
+    );
     const c = await uploadBlob(repo, config, headers);
     const l = await uploadBlob(repo, gzipSync(tar), headers);
     const types = p.docker
-      ? { manifest: 'application/vnd.docker.distribution.manifest.v2+json', config: 'application/vnd.docker.container.image.v1+json', layer: 'application/vnd.docker.image.rootfs.diff.tar.gzip' }
-      : { manifest: OCI_MANIFEST, config: 'application/vnd.oci.image.config.v1+json', layer: 'application/vnd.oci.image.layer.v1.tar+gzip' };
-    const manifest = Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: types.manifest,
-      config: { mediaType: types.config, digest: c.digest, size: c.size },
-      layers: [{ mediaType: types.layer, digest: l.digest, size: l.size }],
-    }));
+      ? {
+          manifest: 'application/vnd.docker.distribution.manifest.v2+json',
+          config: 'application/vnd.docker.container.image.v1+json',
+          layer: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+        }
+      : {
+          manifest: OCI_MANIFEST,
+          config: 'application/vnd.oci.image.config.v1+json',
+          layer: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        };
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: types.manifest,
+        config: { mediaType: types.config, digest: c.digest, size: c.size },
+        layers: [{ mediaType: types.layer, digest: l.digest, size: l.size }],
+      }),
+    );
     // An index refers to its platform images by digest; they need no tag.
     const reference = tag ?? `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
     const res = await fetch(`${url}/v2/${repo}/manifests/${reference}`, {
-      method: 'PUT', headers: { ...headers, 'Content-Type': types.manifest }, body: new Uint8Array(manifest),
+      method: 'PUT',
+      headers: { ...headers, 'Content-Type': types.manifest },
+      body: new Uint8Array(manifest),
     });
     if (res.status !== 201) throw new Error(`manifest put: ${res.status} ${await res.text()}`);
     return { digest: res.headers.get('docker-content-digest') as string, size: manifest.length };
@@ -234,9 +312,15 @@ ${auth}`);
         const m = await pushImage(repo, undefined, { content: `${repo}:${tag} for ${platform}\n`, architecture });
         children.push({ mediaType: OCI_MANIFEST, digest: m.digest, size: m.size, platform: { os, architecture } });
       }
-      const index = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: children });
+      const index = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: children,
+      });
       const res = await fetch(`${url}/v2/${repo}/manifests/${tag}`, {
-        method: 'PUT', headers: { ...authFor(repo), 'Content-Type': 'application/vnd.oci.image.index.v1+json' }, body: index,
+        method: 'PUT',
+        headers: { ...authFor(repo), 'Content-Type': 'application/vnd.oci.image.index.v1+json' },
+        body: index,
       });
       if (res.status !== 201) throw new Error(`index put: ${res.status} ${await res.text()}`);
       return { index: res.headers.get('docker-content-digest') as string, manifests: children.map((c) => c.digest) };
@@ -284,13 +368,27 @@ export interface StubRegistry {
  * A STUB registry (node:http) for answers the real one never gives: a missing Docker-Content-Digest, a
  * manifest that does not hash to its claimed digest, 429s, odd challenges. Named a stub wherever used.
  */
-export async function serveStubRegistry(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<StubRegistry> {
+export async function serveStubRegistry(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<StubRegistry> {
   const requests: StubRegistry['requests'] = [];
   const server = createServer((req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '', ...(req.headers.authorization && { authorization: req.headers.authorization }) });
+    requests.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      ...(req.headers.authorization && { authorization: req.headers.authorization }),
+    });
     handler(req, res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { host: `127.0.0.1:${port}`, requests, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    host: `127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }

@@ -14,7 +14,8 @@ import { cloneRemote, exampleFiles, gitSync, makeRemote } from '../helpers/git-f
 
 const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
 const UAT = 'kustomizations/overlays/uat/kustomization.yaml';
-const withTag = (file: string, tag: string) => (exampleFiles()[file] as string).replace('newTag: "1.0.0"', `newTag: "${tag}"`);
+const withTag = (file: string, tag: string) =>
+  (exampleFiles()[file] as string).replace('newTag: "1.0.0"', `newTag: "${tag}"`);
 
 /** A pid that was just used and is no longer running. */
 function deadPid(): number {
@@ -23,17 +24,23 @@ function deadPid(): number {
 }
 
 describe('rerun after a run killed mid-commit', () => {
-  it('takes over the lock, removes git\'s index.lock, discards the staged half-made edit, lands the change once', async () => {
+  it("takes over the lock, removes git's index.lock, discards the staged half-made edit, lands the change once", async () => {
     const remote = makeRemote(exampleFiles({ 'gitops-flow.yaml': null, [DEV]: withTag(DEV, '1.4.2') }));
     const dir = cloneRemote(remote);
     // The dead run's leftovers.
-    writeFileSync(join(dir, '.git', 'gitops-flow.lock'), `${JSON.stringify({ pid: deadPid(), hostname: hostname(), started: new Date(Date.now() - 60_000).toISOString() })}\n`);
+    writeFileSync(
+      join(dir, '.git', 'gitops-flow.lock'),
+      `${JSON.stringify({ pid: deadPid(), hostname: hostname(), started: new Date(Date.now() - 60_000).toISOString() })}\n`,
+    );
     writeFileSync(join(dir, UAT), withTag(UAT, '1.4.2'));
     gitSync(dir, ['add', UAT]);
     writeFileSync(join(dir, `${UAT}.gitops-flow.tmp`), 'half-written');
     writeFileSync(join(dir, '.git', 'index.lock'), '');
 
-    const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { cwd: dir, env: cleanEnv() });
+    const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], {
+      cwd: dir,
+      env: cleanEnv(),
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('Took over a stale lock');
     expect(r.stderr).toContain(`Removed ${join(dir, '.git', 'index.lock')}, left by the run that died.`);
@@ -41,16 +48,23 @@ describe('rerun after a run killed mid-commit', () => {
     expect(r.stderr).toContain(`M  ${UAT}`);
     expect(r.stderr).toContain(`?? ${UAT}.gitops-flow.tmp`);
     expect(existsSync(join(dir, `${UAT}.gitops-flow.tmp`))).toBe(false);
-    expect(gitSync(remote.dir, ['log', '--format=%s', 'main']).split('\n').filter((s) => s.includes('promote dev → uat'))).toHaveLength(1);
+    expect(
+      gitSync(remote.dir, ['log', '--format=%s', 'main'])
+        .split('\n')
+        .filter((s) => s.includes('promote dev → uat')),
+    ).toHaveLength(1);
     expect(gitSync(remote.dir, ['show', `main:${UAT}`])).toContain('newTag: "1.4.2"');
     expect(gitSync(dir, ['status', '--porcelain'])).toBe('');
   });
 
-  it('without a dead run\'s lock, a dirty overlay is the user\'s: refused, untouched', async () => {
+  it("without a dead run's lock, a dirty overlay is the user's: refused, untouched", async () => {
     const remote = makeRemote(exampleFiles({ 'gitops-flow.yaml': null, [DEV]: withTag(DEV, '1.4.2') }));
     const dir = cloneRemote(remote);
     writeFileSync(join(dir, UAT), withTag(UAT, '5.5.5'));
-    const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { cwd: dir, env: cleanEnv() });
+    const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], {
+      cwd: dir,
+      env: cleanEnv(),
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('error[WORKTREE_DIRTY]');
     expect(gitSync(dir, ['diff', '--', UAT])).toContain('5.5.5');

@@ -26,9 +26,10 @@ import { cloneRemote, exampleFiles, gitSync, makeRemote, tempDir } from '../help
 const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
 const UAT = 'kustomizations/overlays/uat/kustomization.yaml';
 const TOKEN = 'glpat-contract-test-token-0123456789';
-const withDev = (tag: string) => exampleFiles({ [DEV]: (exampleFiles()[DEV] as string).replace('newTag: "1.0.0"', `newTag: "${tag}"`) });
+const withDev = (tag: string) =>
+  exampleFiles({ [DEV]: (exampleFiles()[DEV] as string).replace('newTag: "1.0.0"', `newTag: "${tag}"`) });
 
-describe('contract: the Dagger functions\' argv run through the real CLI', () => {
+describe("contract: the Dagger functions' argv run through the real CLI", () => {
   it('contract: render', async () => {
     const dir = cloneRemote(makeRemote(withDev('1.4.2')));
     const r = await runCli(renderArgv({ repoDir: dir, env: 'dev' }));
@@ -42,9 +43,15 @@ describe('contract: the Dagger functions\' argv run through the real CLI', () =>
     const remote = makeRemote(exampleFiles());
     const r = await runCli(
       suggestArgv({
-        envRepo: remote.url, env: 'dev', images: ['application-image=registry.example.com/team/pick-manager:1.4.2'],
-        upstreamProject: 'team/pick-manager', upstreamCommit: '0123456789abcdef0123456789abcdef01234567', upstreamRef: 'main',
-        upstreamPipeline: '4242', upstreamPipelineUrl: 'https://gitlab.example.com/team/pick-manager/-/pipelines/4242', upstreamMessage: 'Fix the picker',
+        envRepo: remote.url,
+        env: 'dev',
+        images: ['application-image=registry.example.com/team/pick-manager:1.4.2'],
+        upstreamProject: 'team/pick-manager',
+        upstreamCommit: '0123456789abcdef0123456789abcdef01234567',
+        upstreamRef: 'main',
+        upstreamPipeline: '4242',
+        upstreamPipelineUrl: 'https://gitlab.example.com/team/pick-manager/-/pipelines/4242',
+        upstreamMessage: 'Fix the picker',
       }),
       { env: cleanEnv({ GITOPS_FLOW_GIT_TOKEN: TOKEN }) },
     );
@@ -52,7 +59,9 @@ describe('contract: the Dagger functions\' argv run through the real CLI', () =>
     const out = JSON.parse(r.stdout) as { status: string; branch: string };
     expect(out.status).toBe('pushed');
     expect(remote.pushes()[0]?.options).toContain('merge_request.create');
-    expect(gitSync(remote.dir, ['log', '-1', '--format=%(trailers:only,unfold)', out.branch])).toContain('Upstream-Pipeline: 4242');
+    expect(gitSync(remote.dir, ['log', '-1', '--format=%(trailers:only,unfold)', out.branch])).toContain(
+      'Upstream-Pipeline: 4242',
+    );
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
   });
 
@@ -68,20 +77,26 @@ describe('contract: the Dagger functions\' argv run through the real CLI', () =>
     const rollback = await runCli(rollbackArgv({ repoDir: dir, env: 'uat', reason: 'contract test', noDeploy: true }));
     expect(rollback.code, rollback.stderr).toBe(0);
     expect(gitSync(remote.dir, ['show', `main:${UAT}`])).toContain('"1.0.0"');
-    expect(gitSync(remote.dir, ['log', '-1', '--format=%(trailers:only,unfold)', 'main'])).toContain('Gitops-Flow-Action: rollback');
+    expect(gitSync(remote.dir, ['log', '-1', '--format=%(trailers:only,unfold)', 'main'])).toContain(
+      'Gitops-Flow-Action: rollback',
+    );
 
     const restore = await runCli(restoreArgv({ repoDir: dir, env: 'dev', at: first, noDeploy: true, dryRun: true }));
     expect(restore.code, restore.stderr).toBe(0);
-    const restoreUat = await runCli(restoreArgv({ repoDir: dir, env: 'uat', at: 'HEAD~1', noDeploy: true, noPush: true }));
+    const restoreUat = await runCli(
+      restoreArgv({ repoDir: dir, env: 'uat', at: 'HEAD~1', noDeploy: true, noPush: true }),
+    );
     expect(restoreUat.code, restoreUat.stderr).toBe(0);
     expect(readFileSync(join(dir, UAT), 'utf8')).toContain('1.4.2');
   });
 
   it('contract: run executes a pipeline of gitops-flow.yaml with its inputs and environment', async () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a gitops-flow pipeline expression, not a template
-    const yaml = 'pipelines:\n  release:\n    inputs: { target: { required: true } }\n    steps:\n      - run: [sh, -c, \'echo "$1 in $2" > ran.txt\', x, "${{ inputs.target }}", "${{ environment.name }}"]\n';
+    const yaml =
+      'pipelines:\n  release:\n    inputs: { target: { required: true } }\n    steps:\n      - run: [sh, -c, \'echo "$1 in $2" > ran.txt\', x, "${{ inputs.target }}", "${{ environment.name }}"]\n';
     const dir = cloneRemote(makeRemote(exampleFiles({ 'gitops-flow.yaml': yaml })));
-    const plan = await runCli(runArgv({ repoDir: dir, pipeline: 'release', inputs: ['target=uat'], env: 'prod', dryRun: true }));
+    const plan = await runCli(
+      runArgv({ repoDir: dir, pipeline: 'release', inputs: ['target=uat'], env: 'prod', dryRun: true }),
+    );
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stderr).toContain('Plan of pipeline release (environment prod); nothing is run.');
     const r = await runCli(runArgv({ repoDir: dir, pipeline: 'release', inputs: ['target=uat'], env: 'prod' }));
@@ -93,7 +108,9 @@ describe('contract: the Dagger functions\' argv run through the real CLI', () =>
     const dir = cloneRemote(makeRemote(withDev('1.4.2')));
     const status = await runCli(statusArgv({ repoDir: dir, noCluster: true }));
     expect(status.code, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout).environments.dev.images['application-image']).toBe('registry.example.com/team/pick-manager:1.4.2');
+    expect(JSON.parse(status.stdout).environments.dev.images['application-image']).toBe(
+      'registry.example.com/team/pick-manager:1.4.2',
+    );
     const history = await runCli(historyArgv({ repoDir: dir, env: 'dev', limit: 5 }));
     expect(history.code, history.stderr).toBe(0);
     expect(Array.isArray(JSON.parse(history.stdout))).toBe(true);
@@ -103,7 +120,7 @@ describe('contract: the Dagger functions\' argv run through the real CLI', () =>
     expect(checks.filter((c) => c.required && !c.ok)).toEqual([]);
   });
 
-  it('contract: --repo-url clones with the token as an HTTP header in git\'s environment, then the verbs run on the clone', async () => {
+  it("contract: --repo-url clones with the token as an HTTP header in git's environment, then the verbs run on the clone", async () => {
     const remote = makeRemote(withDev('1.4.2'));
     const dir = join(tempDir(), 'repo');
     const [sh, ...args] = cloneArgv(remote.url, 'main', dir) as [string, ...string[]];
@@ -111,7 +128,10 @@ describe('contract: the Dagger functions\' argv run through the real CLI', () =>
     const bin = tempDir('gitops-flow-git-spy-');
     const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
     const spy = join(bin, 'git');
-    execFileSync('sh', ['-c', `printf '%s\\n' '#!/bin/sh' 'printf "%s\\n" "$*" >> "${bin}/argv"' 'env >> "${bin}/env"' 'exec ${realGit} "$@"' > ${spy} && chmod +x ${spy}`]);
+    execFileSync('sh', [
+      '-c',
+      `printf '%s\\n' '#!/bin/sh' 'printf "%s\\n" "$*" >> "${bin}/argv"' 'env >> "${bin}/env"' 'exec ${realGit} "$@"' > ${spy} && chmod +x ${spy}`,
+    ]);
     execFileSync(sh, args, { env: { PATH: `${bin}:/usr/bin:/bin`, HOME: tempDir(), GITOPS_FLOW_GIT_TOKEN: TOKEN } });
     const basic = Buffer.from(`oauth2:${TOKEN}`).toString('base64');
     expect(readFileSync(join(bin, 'env'), 'utf8')).toContain(`GIT_CONFIG_VALUE_0=Authorization: Basic ${basic}`);

@@ -10,7 +10,11 @@ import { MANIFEST_URL } from '../../src/commands/doctor/manifest.js';
 import { cleanEnv, runCli } from '../helpers/cli.js';
 import { exampleFiles, makeRepo, REPO_ROOT, tempDir } from '../helpers/git-fixtures.js';
 
-const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'ci/tools.json'), 'utf8')) as { kubectl: string; kustomize: string; gcloud: { version: string } };
+const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'ci/tools.json'), 'utf8')) as {
+  kubectl: string;
+  kustomize: string;
+  gcloud: { version: string };
+};
 const [kustomizeDir, kubectlDir] = inject('toolPath').split(':') as [string, string];
 
 /** A bin folder: real tools linked in by path, stubs written as scripts. */
@@ -32,7 +36,13 @@ const KUSTOMIZE = { link: join(kustomizeDir, 'kustomize') };
 const stubKubectl = (version: string) => ({ stub: `echo '{"clientVersion":{"gitVersion":"${version}"}}'` });
 const stubGcloud = (version: string) => ({ stub: `echo '{"Google Cloud SDK": "${version}", "core": "2025.06.20"}'` });
 
-interface Check { name: string; ok: boolean | null; required: boolean; detail: string; fix: string | null }
+interface Check {
+  name: string;
+  ok: boolean | null;
+  required: boolean;
+  detail: string;
+  fix: string | null;
+}
 
 async function doctor(path: string, repo = makeRepo(exampleFiles()), extra: NodeJS.ProcessEnv = {}) {
   const r = await runCli(['-C', repo, '--json', 'doctor'], { env: cleanEnv({ PATH: path, ...extra }) });
@@ -44,13 +54,29 @@ describe('doctor', () => {
   it('passes with the pinned kubectl and kustomize; gcloud optional; clusters skipped without a kubeconfig', async () => {
     const r = await doctor(bin({ git: GIT, kubectl: KUBECTL, kustomize: KUSTOMIZE }));
     expect(r.code, r.stderr).toBe(0);
-    expect(r.checks.map((c) => c.name)).toEqual(['git', 'kubectl', 'kustomize', 'gcloud', 'config', 'cluster dev', 'cluster uat', 'cluster prod']);
+    expect(r.checks.map((c) => c.name)).toEqual([
+      'git',
+      'kubectl',
+      'kustomize',
+      'gcloud',
+      'config',
+      'cluster dev',
+      'cluster uat',
+      'cluster prod',
+    ]);
     for (const c of r.checks) expect(Object.keys(c)).toEqual(['name', 'ok', 'required', 'detail', 'fix']);
     expect(r.check('kubectl')).toMatchObject({ ok: true, required: true, fix: null });
     expect(r.check('kubectl').detail).toContain(manifest.kubectl);
     expect(r.check('kustomize').detail).toContain(manifest.kustomize);
-    expect(r.check('gcloud')).toMatchObject({ ok: null, required: false, detail: 'not found on PATH (optional: no environment uses GKE)' });
-    expect(r.check('config')).toMatchObject({ ok: true, detail: '3 environment(s): dev, uat, prod (gitops-flow.yaml)' });
+    expect(r.check('gcloud')).toMatchObject({
+      ok: null,
+      required: false,
+      detail: 'not found on PATH (optional: no environment uses GKE)',
+    });
+    expect(r.check('config')).toMatchObject({
+      ok: true,
+      detail: '3 environment(s): dev, uat, prod (gitops-flow.yaml)',
+    });
     expect(r.check('cluster dev')).toMatchObject({ ok: null, required: false });
     expect(r.check('cluster dev').detail).toMatch(/^skipped: KUBECONFIG names no existing file/);
     expect(r.stderr).toMatch(/^✓ git +\S+/m);
@@ -81,21 +107,38 @@ describe('doctor', () => {
   it('a missing kustomize: ✗ not found on PATH, exit 1', async () => {
     const r = await doctor(bin({ git: GIT, kubectl: KUBECTL }));
     expect(r.code).toBe(1);
-    expect(r.check('kustomize')).toMatchObject({ ok: false, required: true, detail: `not found on PATH (pinned ${manifest.kustomize})` });
+    expect(r.check('kustomize')).toMatchObject({
+      ok: false,
+      required: true,
+      detail: `not found on PATH (pinned ${manifest.kustomize})`,
+    });
     expect(r.check('kubectl').ok).toBe(true);
     expect(r.stderr).toMatch(/^✗ kustomize +not found on PATH/m);
   });
 
   it('stub gcloud: required once an environment uses GKE, and checked against the pinned version', async () => {
-    const files = exampleFiles({ 'gitops-flow.yaml': 'environments:\n  dev:\n    cluster: { gke: { project: my-project-1, location: europe-west1, cluster: dev } }\n' });
+    const files = exampleFiles({
+      'gitops-flow.yaml':
+        'environments:\n  dev:\n    cluster: { gke: { project: my-project-1, location: europe-west1, cluster: dev } }\n',
+    });
     const missing = await doctor(bin({ git: GIT, kubectl: KUBECTL, kustomize: KUSTOMIZE }), makeRepo(files));
     expect(missing.code).toBe(1);
     expect(missing.check('gcloud')).toMatchObject({ ok: false, required: true });
-    const right = await doctor(bin({ git: GIT, kubectl: KUBECTL, kustomize: KUSTOMIZE, gcloud: stubGcloud(manifest.gcloud.version) }), makeRepo(files));
+    const right = await doctor(
+      bin({ git: GIT, kubectl: KUBECTL, kustomize: KUSTOMIZE, gcloud: stubGcloud(manifest.gcloud.version) }),
+      makeRepo(files),
+    );
     expect(right.code, right.stderr).toBe(0);
     expect(right.check('gcloud')).toMatchObject({ ok: true, required: true });
-    const wrong = await doctor(bin({ git: GIT, kubectl: KUBECTL, kustomize: KUSTOMIZE, gcloud: stubGcloud('400.0.0') }), makeRepo(files));
-    expect(wrong.check('gcloud')).toMatchObject({ ok: false, required: true, detail: expect.stringContaining(`pinned ${manifest.gcloud.version}`) });
+    const wrong = await doctor(
+      bin({ git: GIT, kubectl: KUBECTL, kustomize: KUSTOMIZE, gcloud: stubGcloud('400.0.0') }),
+      makeRepo(files),
+    );
+    expect(wrong.check('gcloud')).toMatchObject({
+      ok: false,
+      required: true,
+      detail: expect.stringContaining(`pinned ${manifest.gcloud.version}`),
+    });
   });
 
   it('an invalid config is a ✗ row with every problem and its remediation; clusters are skipped', async () => {
@@ -111,13 +154,21 @@ describe('doctor', () => {
   it('an unreachable cluster is an optional ✗ with a fix (kubectl get --raw /readyz against a closed port)', async () => {
     const home = tempDir();
     const kubeconfig = join(home, 'kubeconfig');
-    writeFileSync(kubeconfig, [
-      'apiVersion: v1', 'kind: Config', 'current-context: dev',
-      'clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1", insecure-skip-tls-verify: true } }]',
-      'users: [{ name: u, user: { token: t } }]',
-      'contexts: [{ name: dev, context: { cluster: c, user: u } }]', '',
-    ].join('\n'));
-    const r = await doctor(bin({ git: GIT, kubectl: KUBECTL, kustomize: KUSTOMIZE }), undefined, { KUBECONFIG: kubeconfig });
+    writeFileSync(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: dev',
+        'clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1", insecure-skip-tls-verify: true } }]',
+        'users: [{ name: u, user: { token: t } }]',
+        'contexts: [{ name: dev, context: { cluster: c, user: u } }]',
+        '',
+      ].join('\n'),
+    );
+    const r = await doctor(bin({ git: GIT, kubectl: KUBECTL, kustomize: KUSTOMIZE }), undefined, {
+      KUBECONFIG: kubeconfig,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.check('cluster dev')).toMatchObject({ ok: false, required: false });
     expect(r.check('cluster dev').detail).toMatch(/^unreachable \(context dev\): .*(refused|127\.0\.0\.1:1)/);
@@ -141,7 +192,10 @@ describe('doctor', () => {
   });
 
   it('reads ci/tools.json from the package: the same relative URL works from src/ and dist/', () => {
-    const fromDist = new URL('../../../ci/tools.json', pathToFileURL(join(REPO_ROOT, 'dist/commands/doctor/manifest.js')));
+    const fromDist = new URL(
+      '../../../ci/tools.json',
+      pathToFileURL(join(REPO_ROOT, 'dist/commands/doctor/manifest.js')),
+    );
     expect(fileURLToPath(fromDist)).toBe(join(REPO_ROOT, 'ci/tools.json'));
     expect(fileURLToPath(MANIFEST_URL)).toBe(join(REPO_ROOT, 'ci/tools.json'));
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { files: string[] };

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../helpers/cli.js';
-import { expectShape } from '../helpers/json-shapes.js';
 import { type ForgeStub, type RecordedRequest, stubPerTest } from '../helpers/forge-stub.js';
 import { exampleFiles, gitSync, makeRemote, makeRepo, snapshot } from '../helpers/git-fixtures.js';
+import { expectShape } from '../helpers/json-shapes.js';
 
 /** A canary: it must never appear in output, URLs or errors. */
 const TOKEN = 'glpat-CANARY-7f3e9a1c5b2d';
@@ -25,7 +25,22 @@ const setup = stubPerTest({ kind: 'gitlab', project: 'group/env', token: TOKEN }
 
 const env = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ GITOPS_FLOW_GIT_TOKEN: TOKEN, ...ciEnv, ...extra });
 const suggest = (s: ForgeStub, tag: string, extra: string[] = [], e = env()) =>
-  runCli(['--json', 'suggest', '--merge-request', 'api', '--env-repo', s.repoUrl, '--env', 'dev', '--image', `${IMAGE}:${tag}`, ...extra], { env: e });
+  runCli(
+    [
+      '--json',
+      'suggest',
+      '--merge-request',
+      'api',
+      '--env-repo',
+      s.repoUrl,
+      '--env',
+      'dev',
+      '--image',
+      `${IMAGE}:${tag}`,
+      ...extra,
+    ],
+    { env: e },
+  );
 /** A recorded request's JSON body, typed for the assertion. */
 const bodyOf = <T>(r: RecordedRequest | undefined): T => (r?.body ?? {}) as T;
 const api = (s: ForgeStub) => s.requests.filter((r) => r.url.startsWith('/api/'));
@@ -45,14 +60,22 @@ describe('GitLab API (stub of the forge): suggest opens the merge request', () =
     expect(r.code).toBe(0);
     const out = expectShape(r, 'suggest') as { status: string; branch: string; mergeRequest: Record<string, unknown> };
     expect(out.status).toBe('pushed');
-    expect(out.mergeRequest).toEqual({ forge: 'gitlab', number: 1, url: `${s.url}/group/env/-/merge_requests/1`, action: 'created', autoMerge: 'set', closed: [] });
+    expect(out.mergeRequest).toEqual({
+      forge: 'gitlab',
+      number: 1,
+      url: `${s.url}/group/env/-/merge_requests/1`,
+      action: 'created',
+      autoMerge: 'set',
+      closed: [],
+    });
 
     // The branch was pushed without push options: the API opens the merge request.
     expect(remote.pushes()).toHaveLength(1);
     expect(remote.pushes()[0]?.options).toEqual([]);
     expect(remote.pushes()[0]?.updates[0]?.ref).toBe(`refs/heads/${out.branch}`);
 
-    const q = (extra: Record<string, string>) => new URLSearchParams({ state: 'opened', ...extra, per_page: '100' }).toString();
+    const q = (extra: Record<string, string>) =>
+      new URLSearchParams({ state: 'opened', ...extra, per_page: '100' }).toString();
     expect(calls(s)).toEqual([
       'GET /api/v4/projects/group%2Fenv',
       `GET ${MRS}?${q({ source_branch: out.branch, target_branch: 'main' })}`,
@@ -70,13 +93,20 @@ describe('GitLab API (stub of the forge): suggest opens the merge request', () =
     expect(create.headers['content-type']).toBe('application/json');
     const body = create.body as Record<string, unknown>;
     expect(body).toMatchObject({
-      source_branch: out.branch, target_branch: 'main', title: 'gitops-flow: suggest dev: application-image=registry.example.com/team/pick-manager:1.4.2',
-      labels: 'gitops-flow', remove_source_branch: true,
+      source_branch: out.branch,
+      target_branch: 'main',
+      title: 'gitops-flow: suggest dev: application-image=registry.example.com/team/pick-manager:1.4.2',
+      labels: 'gitops-flow',
+      remove_source_branch: true,
     });
     expect(body.assignee_ids).toBeUndefined();
     const description = body.description as string;
-    expect(description).toContain('| `application-image` | `registry.example.com/team/pick-manager:1.0.0` | `registry.example.com/team/pick-manager:1.4.2` |');
-    expect(description).toContain('Upstream: pipeline [4242](https://gitlab.example.com/team/pick-manager/-/pipelines/4242) of `team/pick-manager` built `0123456789ab` on `main`.');
+    expect(description).toContain(
+      '| `application-image` | `registry.example.com/team/pick-manager:1.0.0` | `registry.example.com/team/pick-manager:1.4.2` |',
+    );
+    expect(description).toContain(
+      'Upstream: pipeline [4242](https://gitlab.example.com/team/pick-manager/-/pipelines/4242) of `team/pick-manager` built `0123456789ab` on `main`.',
+    );
     expect(description).toContain('> Fix the order picker');
     expect(description).toContain('<!-- gitops-flow:suggestion {"env":"dev","images":["application-image"]} -->');
     // Auto-merge once the pipeline exists, pinned to the head GitLab reported.
@@ -107,13 +137,20 @@ describe('GitLab API (stub of the forge): suggest opens the merge request', () =
   it('a newer suggestion for the same env and image closes the older merge request, with a note', async () => {
     const { stub: s } = await setup();
     expect((await suggest(s, '1.4.2')).code).toBe(0);
-    const uat = await runCli(['suggest', '--merge-request', 'api', '--env-repo', s.repoUrl, '--env', 'uat', '--image', `${IMAGE}:1.4.2`], { env: env() });
+    const uat = await runCli(
+      ['suggest', '--merge-request', 'api', '--env-repo', s.repoUrl, '--env', 'uat', '--image', `${IMAGE}:1.4.2`],
+      { env: env() },
+    );
     expect(uat.code, uat.stderr).toBe(0);
     const r = await suggest(s, '1.4.3');
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).mergeRequest).toMatchObject({ number: 3, action: 'created', closed: [1] });
     expect(r.stderr).toContain('Closed !1');
-    expect(s.changes.map((m) => [m.iid, m.state])).toEqual([[1, 'closed'], [2, 'opened'], [3, 'opened']]);
+    expect(s.changes.map((m) => [m.iid, m.state])).toEqual([
+      [1, 'closed'],
+      [2, 'opened'],
+      [3, 'opened'],
+    ]);
     expect(s.changes[0]?.notes).toEqual(['Superseded by !3: gitops-flow suggested newer images for dev.']);
     const close = api(s).find((q) => q.method === 'PUT' && q.url === `${MRS}/1`);
     expect(close?.body).toEqual({ state_event: 'close' });
@@ -123,20 +160,47 @@ describe('GitLab API (stub of the forge): suggest opens the merge request', () =
     const { stub: s } = await setup();
     expect((await suggest(s, '1.4.2')).code).toBe(0);
     // 150 merge requests people opened (no gitops-flow marker) listed before ours: it is on page 2.
-    s.changes.unshift(...Array.from({ length: 150 }, (_, i) => ({
-      iid: 1000 + i, title: `feature ${i}`, description: '', state: 'opened' as const, source_branch: `feature-${i}`, target_branch: 'main',
-      labels: [], assignee_ids: [], remove_source_branch: false, auto_merge: false, notes: [],
-    })));
+    s.changes.unshift(
+      ...Array.from({ length: 150 }, (_, i) => ({
+        iid: 1000 + i,
+        title: `feature ${i}`,
+        description: '',
+        state: 'opened' as const,
+        source_branch: `feature-${i}`,
+        target_branch: 'main',
+        labels: [],
+        assignee_ids: [],
+        remove_source_branch: false,
+        auto_merge: false,
+        notes: [],
+      })),
+    );
     const r = await suggest(s, '1.4.3');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('Closed !1');
     expect(s.changes.filter((m) => m.state === 'closed').map((m) => m.iid)).toEqual([1]);
-    expect(calls(s)).toContain(`GET ${MRS}?${new URLSearchParams({ state: 'opened', target_branch: 'main', per_page: '100', page: '2' })}`);
+    expect(calls(s)).toContain(
+      `GET ${MRS}?${new URLSearchParams({ state: 'opened', target_branch: 'main', per_page: '100', page: '2' })}`,
+    );
   });
 
   it('--dry-run: checks the token and the project, pushes nothing, creates nothing', async () => {
     const { remote, stub: s } = await setup();
-    const r = await runCli(['--dry-run', 'suggest', '--merge-request', 'api', '--env-repo', s.repoUrl, '--env', 'dev', '--image', `${IMAGE}:1.4.2`], { env: env() });
+    const r = await runCli(
+      [
+        '--dry-run',
+        'suggest',
+        '--merge-request',
+        'api',
+        '--env-repo',
+        s.repoUrl,
+        '--env',
+        'dev',
+        '--image',
+        `${IMAGE}:1.4.2`,
+      ],
+      { env: env() },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('[dry-run] would open a merge request for gitops-flow/dev/');
     expect(api(s).map((q) => q.method)).toEqual(['GET', 'GET']);
@@ -146,7 +210,21 @@ describe('GitLab API (stub of the forge): suggest opens the merge request', () =
 
   it('--verbose shows each API call without the token (the canary), in no output and no URL', async () => {
     const { stub: s } = await setup();
-    const r = await runCli(['--verbose', 'suggest', '--merge-request', 'api', '--env-repo', s.repoUrl, '--env', 'dev', '--image', `${IMAGE}:1.4.2`], { env: env({ GITOPS_FLOW_GITLAB_TOKEN: TOKEN }) });
+    const r = await runCli(
+      [
+        '--verbose',
+        'suggest',
+        '--merge-request',
+        'api',
+        '--env-repo',
+        s.repoUrl,
+        '--env',
+        'dev',
+        '--image',
+        `${IMAGE}:1.4.2`,
+      ],
+      { env: env({ GITOPS_FLOW_GITLAB_TOKEN: TOKEN }) },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`$ POST ${s.url}${MRS}`);
     expect(r.stderr).toContain('$ git');
@@ -156,14 +234,21 @@ describe('GitLab API (stub of the forge): suggest opens the merge request', () =
   it('closeSuperseded: false leaves older merge requests open', async () => {
     const { stub: s } = await setup('git:\n  mergeRequest:\n    mode: api\n    closeSuperseded: false\n');
     // mode: api from gitops-flow.yaml, no flag needed.
-    const first = await runCli(['suggest', '--env-repo', s.repoUrl, '--env', 'dev', '--image', `${IMAGE}:1.4.2`], { env: env() });
+    const first = await runCli(['suggest', '--env-repo', s.repoUrl, '--env', 'dev', '--image', `${IMAGE}:1.4.2`], {
+      env: env(),
+    });
     expect(first.code, first.stderr).toBe(0);
-    expect((await runCli(['suggest', '--env-repo', s.repoUrl, '--env', 'dev', '--image', `${IMAGE}:1.4.3`], { env: env() })).code).toBe(0);
+    expect(
+      (await runCli(['suggest', '--env-repo', s.repoUrl, '--env', 'dev', '--image', `${IMAGE}:1.4.3`], { env: env() }))
+        .code,
+    ).toBe(0);
     expect(s.changes.map((m) => m.state)).toEqual(['opened', 'opened']);
   });
 
   it('assigns the configured users by id, and refuses an unknown one before pushing', async () => {
-    const { remote, stub: s } = await setup('git:\n  mergeRequest:\n    assignees: [release-bot]\n    autoMerge: off\n');
+    const { remote, stub: s } = await setup(
+      'git:\n  mergeRequest:\n    assignees: [release-bot]\n    autoMerge: off\n',
+    );
     const r = await suggest(s, '1.4.2');
     expect(r.code, r.stderr).toBe(0);
     expect(calls(s)).toContain('GET /api/v4/users?username=release-bot');
@@ -195,7 +280,21 @@ describe('GitLab API (stub of the forge): suggest opens the merge request', () =
   it('does not set auto-merge before the merge request has a pipeline (it could merge untested)', async () => {
     const { stub: s } = await setup();
     s.settings.headPipeline = false;
-    const r = await runCli(['--json', 'suggest', '--merge-request', 'api', '--env-repo', s.repoUrl, '--env', 'dev', '--image', `${IMAGE}:1.4.2`], { env: env() });
+    const r = await runCli(
+      [
+        '--json',
+        'suggest',
+        '--merge-request',
+        'api',
+        '--env-repo',
+        s.repoUrl,
+        '--env',
+        'dev',
+        '--image',
+        `${IMAGE}:1.4.2`,
+      ],
+      { env: env() },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('warning: auto-merge is not set on !1: its pipeline has not started yet');
     expect(JSON.parse(r.stdout).mergeRequest.autoMerge).toBe('not-set');
@@ -230,7 +329,12 @@ describe('GitLab API (stub of the forge): refusals', () => {
 
   it('404: the project is not found (or the token cannot see it); nothing pushed', async () => {
     const { remote, stub: s } = await setup();
-    s.fail({ method: 'GET', path: /^\/api\/v4\/projects\/group%2Fenv$/, status: 404, body: { message: '404 Project Not Found' } });
+    s.fail({
+      method: 'GET',
+      path: /^\/api\/v4\/projects\/group%2Fenv$/,
+      status: 404,
+      body: { message: '404 Project Not Found' },
+    });
     const r = await suggest(s, '1.4.2');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error[FORGE_NOT_FOUND]');
@@ -241,9 +345,14 @@ describe('GitLab API (stub of the forge): refusals', () => {
   it('403 after the push: says the branch exists and the merge request does not; a re-run finishes the job', async () => {
     const { remote, stub: s } = await setup();
     s.fail({ method: 'POST', path: /\/merge_requests$/, status: 403, body: { message: '403 Forbidden' } });
-    const r = await runCli(['suggest', '--merge-request', 'api', '--env-repo', s.repoUrl, '--env', 'dev', '--image', `${IMAGE}:1.4.2`], { env: env() });
+    const r = await runCli(
+      ['suggest', '--merge-request', 'api', '--env-repo', s.repoUrl, '--env', 'dev', '--image', `${IMAGE}:1.4.2`],
+      { env: env() },
+    );
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('error[FORGE_FORBIDDEN]: The branch was pushed, but the merge request was not opened or updated');
+    expect(r.stderr).toContain(
+      'error[FORGE_FORBIDDEN]: The branch was pushed, but the merge request was not opened or updated',
+    );
     expect(r.stderr).toMatch(/branch gitops-flow\/dev\/\S+: pushed by this run/);
     expect(r.stderr).toContain('merge request: not opened or updated');
     expect(r.stderr).toContain('run the same suggest again');
@@ -252,13 +361,22 @@ describe('GitLab API (stub of the forge): refusals', () => {
 
     const again = await suggest(s, '1.4.2');
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'already-suggested', mergeRequest: { action: 'created', number: 1 } });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      status: 'already-suggested',
+      mergeRequest: { action: 'created', number: 1 },
+    });
     expect(remote.pushes()).toHaveLength(1);
   });
 
   it('429: honours Retry-After and retries; gives up with FORGE_RATE_LIMITED after bounded attempts', async () => {
     const { stub: s } = await setup();
-    s.fail({ method: 'POST', path: /\/merge_requests$/, status: 429, headers: { 'Retry-After': '1' }, body: 'Retry later\n' });
+    s.fail({
+      method: 'POST',
+      path: /\/merge_requests$/,
+      status: 429,
+      headers: { 'Retry-After': '1' },
+      body: 'Retry later\n',
+    });
     const start = Date.now();
     const r = await suggest(s, '1.4.2');
     expect(r.code, r.stderr).toBe(0);
@@ -267,7 +385,14 @@ describe('GitLab API (stub of the forge): refusals', () => {
     expect(calls(s).filter((c) => c === `POST ${MRS}`)).toHaveLength(2);
 
     const { stub: s2 } = await setup();
-    s2.fail({ method: 'GET', path: /^\/api\/v4\/projects\/group%2Fenv$/, status: 429, headers: { 'Retry-After': '0' }, body: 'Retry later\n', times: 10 });
+    s2.fail({
+      method: 'GET',
+      path: /^\/api\/v4\/projects\/group%2Fenv$/,
+      status: 429,
+      headers: { 'Retry-After': '0' },
+      body: 'Retry later\n',
+      times: 10,
+    });
     const limited = await suggest(s2, '1.4.2');
     expect(limited.code).toBe(1);
     expect(limited.stderr).toContain('error[FORGE_RATE_LIMITED]');
@@ -276,10 +401,18 @@ describe('GitLab API (stub of the forge): refusals', () => {
 
   it('a redirect is not followed with the token', async () => {
     const { remote, stub: s } = await setup();
-    s.fail({ method: 'GET', path: /^\/api\/v4\/projects\/group%2Fenv$/, status: 301, headers: { Location: 'http://127.0.0.1:1/api/v4/projects/group%2Fnew-env' }, body: '' });
+    s.fail({
+      method: 'GET',
+      path: /^\/api\/v4\/projects\/group%2Fenv$/,
+      status: 301,
+      headers: { Location: 'http://127.0.0.1:1/api/v4/projects/group%2Fnew-env' },
+      body: '',
+    });
     const r = await suggest(s, '1.4.2');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('error[FORGE_REQUEST_FAILED]: GitLab answered GET /projects/group%2Fenv with a redirect (HTTP 301)');
+    expect(r.stderr).toContain(
+      'error[FORGE_REQUEST_FAILED]: GitLab answered GET /projects/group%2Fenv with a redirect (HTTP 301)',
+    );
     expect(r.stderr).toContain('Location: http://127.0.0.1:1/api/v4/projects/group%2Fnew-env');
     expect(remote.pushes()).toHaveLength(0);
   });
@@ -296,7 +429,10 @@ describe('GitLab API (stub of the forge): refusals', () => {
   it('a file:// env repo with --merge-request api exits 2 before cloning anything into a branch', async () => {
     const remote = makeRemote(exampleFiles());
     const before = snapshot(remote.dir);
-    const r = await runCli(['suggest', '--merge-request', 'api', '--env-repo', remote.url, '--env', 'dev', '--image', `${IMAGE}:1.4.2`], { env: env() });
+    const r = await runCli(
+      ['suggest', '--merge-request', 'api', '--env-repo', remote.url, '--env', 'dev', '--image', `${IMAGE}:1.4.2`],
+      { env: env() },
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('error[FORGE_URL_UNKNOWN]');
     expect(snapshot(remote.dir)).toBe(before);
@@ -304,16 +440,43 @@ describe('GitLab API (stub of the forge): refusals', () => {
 });
 
 describe('GitLab API (stub of the forge): deploy comments the result on the merge request', () => {
-  const mrEnv = (s: ForgeStub, extra: NodeJS.ProcessEnv = {}) => cleanEnv({
-    GITLAB_CI: 'true', CI_SERVER_URL: s.url, CI_API_V4_URL: `${s.url}/api/v4`, CI_PROJECT_ID: '42', CI_MERGE_REQUEST_IID: '1',
-    CI_JOB_URL: `${s.url}/group/env/-/jobs/99`, CI_COMMIT_SHA: 'feedc0de'.repeat(5), GITLAB_TOKEN: TOKEN, ...extra,
-  });
+  const mrEnv = (s: ForgeStub, extra: NodeJS.ProcessEnv = {}) =>
+    cleanEnv({
+      GITLAB_CI: 'true',
+      CI_SERVER_URL: s.url,
+      CI_API_V4_URL: `${s.url}/api/v4`,
+      CI_PROJECT_ID: '42',
+      CI_MERGE_REQUEST_IID: '1',
+      CI_JOB_URL: `${s.url}/group/env/-/jobs/99`,
+      CI_COMMIT_SHA: 'feedc0de'.repeat(5),
+      GITLAB_TOKEN: TOKEN,
+      ...extra,
+    });
   /** The example env repo in API mode (deploy comments only then), with `overrides`. */
   const apiRepo = (overrides: Record<string, string> = {}) => {
     const files = exampleFiles(overrides);
-    return makeRepo({ ...files, 'gitops-flow.yaml': (files['gitops-flow.yaml'] as string).replace('  mergeRequest:\n', '  mergeRequest:\n    mode: api\n') });
+    return makeRepo({
+      ...files,
+      'gitops-flow.yaml': (files['gitops-flow.yaml'] as string).replace(
+        '  mergeRequest:\n',
+        '  mergeRequest:\n    mode: api\n',
+      ),
+    });
   };
-  const openMr = (s: ForgeStub) => s.changes.push({ iid: 1, title: 't', description: '', state: 'opened', source_branch: 'b', target_branch: 'main', labels: [], assignee_ids: [], remove_source_branch: true, auto_merge: true, notes: [] });
+  const openMr = (s: ForgeStub) =>
+    s.changes.push({
+      iid: 1,
+      title: 't',
+      description: '',
+      state: 'opened',
+      source_branch: 'b',
+      target_branch: 'main',
+      labels: [],
+      assignee_ids: [],
+      remove_source_branch: true,
+      auto_merge: true,
+      notes: [],
+    });
 
   it('on failure: the reason, the code and the job; the deploy still fails with its own error', async () => {
     const { stub: s } = await setup();
@@ -327,7 +490,9 @@ describe('GitLab API (stub of the forge): deploy comments the result on the merg
     expect(note?.headers['private-token']).toBe(TOKEN);
     const body = bodyOf<{ body: string }>(note).body;
     expect(body).toMatch(/^❌ gitops-flow could not deploy \*\*dev\*\* at `feedc0defeed` \(after \d+\.\d s\)\.\n/);
-    expect(body).toMatch(/\*\*RENDER_FAILED\*\*: kustomize build of "kustomizations\/overlays\/dev" at [0-9a-f]{40} failed\./);
+    expect(body).toMatch(
+      /\*\*RENDER_FAILED\*\*: kustomize build of "kustomizations\/overlays\/dev" at [0-9a-f]{40} failed\./,
+    );
     expect(body).toContain('missing.yaml');
     expect(body).toContain(`Job: ${s.url}/group/env/-/jobs/99`);
     expectNoTokenLeak(r, s);
@@ -337,10 +502,14 @@ describe('GitLab API (stub of the forge): deploy comments the result on the merg
     const { stub: s } = await setup();
     openMr(s);
     const dir = apiRepo({ 'kustomizations/base/kustomization.yaml': 'resources: [missing.yaml]\n' });
-    const r = await runCli(['-C', dir, 'deploy', '--env', 'dev'], { env: mrEnv(s, { GITLAB_TOKEN: 'glpat-WRONG-canary-1111' }) });
+    const r = await runCli(['-C', dir, 'deploy', '--env', 'dev'], {
+      env: mrEnv(s, { GITLAB_TOKEN: 'glpat-WRONG-canary-1111' }),
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error[RENDER_FAILED]');
-    expect(r.stderr).toContain('warning: could not comment on the merge request 1: GitLab refused the token in GITLAB_TOKEN');
+    expect(r.stderr).toContain(
+      'warning: could not comment on the merge request 1: GitLab refused the token in GITLAB_TOKEN',
+    );
     expect(r.stderr).not.toContain('glpat-WRONG-canary-1111');
     expect(s.changes[0]?.notes).toEqual([]);
   });
@@ -358,7 +527,9 @@ describe('GitLab API (stub of the forge): deploy comments the result on the merg
   it('outside a merge request pipeline nothing is commented', async () => {
     const { stub: s } = await setup();
     const dir = apiRepo({ 'kustomizations/base/kustomization.yaml': 'resources: [missing.yaml]\n' });
-    const r = await runCli(['-C', dir, 'deploy', '--env', 'dev'], { env: mrEnv(s, { CI_MERGE_REQUEST_IID: undefined }) });
+    const r = await runCli(['-C', dir, 'deploy', '--env', 'dev'], {
+      env: mrEnv(s, { CI_MERGE_REQUEST_IID: undefined }),
+    });
     expect(r.code).toBe(1);
     expect(api(s)).toEqual([]);
     expect(gitSync(dir, ['status', '--porcelain'])).toBe('');

@@ -16,7 +16,10 @@ const LAYOUT = [
   'kustomizations/base/namespace.yaml',
 ];
 const overlays = (envs: string[]) => envs.map((e) => `kustomizations/overlays/${e}/kustomization.yaml`);
-const worktree = (dir: string) => Object.keys(filesOf(dir)).filter((p) => !p.startsWith('.git/')).sort();
+const worktree = (dir: string) =>
+  Object.keys(filesOf(dir))
+    .filter((p) => !p.startsWith('.git/'))
+    .sort();
 
 describe('init', () => {
   it('creates the seed layout for dev, uat, prod; every env renders with the pinned kustomize', async () => {
@@ -31,20 +34,50 @@ describe('init', () => {
       const out = await runCli(['-C', dir, '--json', 'render', '--env', env]);
       expect(out.code, out.stderr).toBe(0);
       const meta = JSON.parse(out.stdout);
-      expect(meta.objects.map((o: { kind: string }) => o.kind).sort()).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'Namespace']);
-      expect(meta.workloads).toEqual([{ kind: 'Deployment', name: 'my-app', namespace: `my-app-${env}`, images: { app: 'registry.example.com/team/my-app:0.1.0' } }]);
+      expect(meta.objects.map((o: { kind: string }) => o.kind).sort()).toEqual([
+        'Deployment',
+        'HorizontalPodAutoscaler',
+        'Namespace',
+      ]);
+      expect(meta.workloads).toEqual([
+        {
+          kind: 'Deployment',
+          name: 'my-app',
+          namespace: `my-app-${env}`,
+          images: { app: 'registry.example.com/team/my-app:0.1.0' },
+        },
+      ]);
     }
   });
 
   it('--envs, --app and --image shape the repo; config, CI and renders follow them', async () => {
     const dir = tempDir();
-    const r = await runCli(['-C', dir, '--json', 'init', '--envs', 'qa, staging,live', '--app', 'shop', '--image', 'registry.example.com/shop/web:2.0.1']);
+    const r = await runCli([
+      '-C',
+      dir,
+      '--json',
+      'init',
+      '--envs',
+      'qa, staging,live',
+      '--app',
+      'shop',
+      '--image',
+      'registry.example.com/shop/web:2.0.1',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ root: dir, environments: ['qa', 'staging', 'live'], overwritten: [] });
     expect(worktree(dir)).toEqual([...LAYOUT, ...overlays(['live', 'qa', 'staging'])].sort());
     const ci = parse(readFileSync(join(dir, '.gitlab-ci.yml'), 'utf8'));
     expect(Object.keys(ci).filter((k) => !k.startsWith('.') && k !== 'stages')).toEqual([
-      'deploy-qa', 'promote-staging', 'promote-live', 'rollback-qa', 'rollback-staging', 'rollback-live', 'restore-qa', 'restore-staging', 'restore-live',
+      'deploy-qa',
+      'promote-staging',
+      'promote-live',
+      'rollback-qa',
+      'rollback-staging',
+      'rollback-live',
+      'restore-qa',
+      'restore-staging',
+      'restore-live',
     ]);
     const promote = await runCli(['-C', dir, 'promote', '--from', 'qa', '--to', 'live', '--no-deploy', '--no-push']);
     expect(promote.code).toBe(2);
@@ -88,7 +121,17 @@ describe('init', () => {
 
   it('reports every invalid option at once and writes nothing', async () => {
     const dir = tempDir();
-    const r = await runCli(['-C', dir, 'init', '--envs', 'Dev,uat,uat', '--app', 'My_App', '--image', 'Registry/UPPER:tag']);
+    const r = await runCli([
+      '-C',
+      dir,
+      'init',
+      '--envs',
+      'Dev,uat,uat',
+      '--app',
+      'My_App',
+      '--image',
+      'Registry/UPPER:tag',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('error[INIT_OPTIONS_INVALID]: init has 4 invalid option(s).');
     expect(r.stderr).toContain('--envs: "Dev" is not an environment name');
@@ -120,6 +163,8 @@ describe('init', () => {
     const blocked = await runCli(['-C', dir, 'init', '--force']);
     expect(blocked.code).toBe(2);
     expect(blocked.stderr).toContain('error[INIT_PATH_BLOCKED]');
-    expect(blocked.stderr).toContain('kustomizations/base is a file where kustomizations/base/namespace.yaml needs a directory');
+    expect(blocked.stderr).toContain(
+      'kustomizations/base is a file where kustomizations/base/namespace.yaml needs a directory',
+    );
   });
 });

@@ -5,12 +5,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../helpers/cli.js';
-import { expectShape } from '../helpers/json-shapes.js';
 import { exampleFiles, makeRemote, makeRepo, remoteWithReleases, tempDir } from '../helpers/git-fixtures.js';
+import { expectShape } from '../helpers/json-shapes.js';
 
 /** A remote where dev moved to 1.1.0 and prod went 1.0.0 → 1.2.0, and a clone of it. */
 function envRepo() {
-  const { remote, dir, commits: [c1, c2] } = remoteWithReleases([['dev', '1.1.0', '2026-10-01T10:00:00Z'], ['prod', '1.2.0', '2026-10-02T10:00:00Z']]);
+  const {
+    remote,
+    dir,
+    commits: [c1, c2],
+  } = remoteWithReleases([
+    ['dev', '1.1.0', '2026-10-01T10:00:00Z'],
+    ['prod', '1.2.0', '2026-10-02T10:00:00Z'],
+  ]);
   return { remote, dir, c1: c1 as string, c2: c2 as string };
 }
 
@@ -42,7 +49,10 @@ describe('--json shapes (stdout is one JSON document of the documented shape)', 
     const { dir, c1 } = envRepo();
     const d = expectShape(await runCli(['-C', dir, '--json', 'diff', '--env', 'dev', '--to', c1]), 'diff');
     expect(d).toMatchObject({ env: 'dev', to: c1, changed: true });
-    expect(d.images['application-image']).toEqual({ from: 'registry.example.com/team/pick-manager:1.0.0', to: 'registry.example.com/team/pick-manager:1.1.0' });
+    expect(d.images['application-image']).toEqual({
+      from: 'registry.example.com/team/pick-manager:1.0.0',
+      to: 'registry.example.com/team/pick-manager:1.1.0',
+    });
   });
 
   it('render --json: objects and workloads of the render (with and without --out)', async () => {
@@ -50,8 +60,13 @@ describe('--json shapes (stdout is one JSON document of the documented shape)', 
     const r = expectShape(await runCli(['-C', dir, '--json', 'render', '--env', 'dev']), 'render');
     expect(r).toMatchObject({ env: 'dev', ref: null, out: null });
     expect(r.objects.find((o) => o.kind === 'Namespace')?.namespace).toBeUndefined();
-    expect(r.workloads).toEqual([expect.objectContaining({ kind: 'Deployment', name: 'pick-manager', namespace: 'pick-manager-dev' })]);
-    const out = expectShape(await runCli(['-C', dir, '--json', 'render', '--env', 'dev', '--ref', 'HEAD~1', '--out', 'dev.yaml']), 'render');
+    expect(r.workloads).toEqual([
+      expect.objectContaining({ kind: 'Deployment', name: 'pick-manager', namespace: 'pick-manager-dev' }),
+    ]);
+    const out = expectShape(
+      await runCli(['-C', dir, '--json', 'render', '--env', 'dev', '--ref', 'HEAD~1', '--out', 'dev.yaml']),
+      'render',
+    );
     expect(out.out).toMatch(/dev\.yaml$/);
     expect(out.ref).toBe('HEAD~1');
   });
@@ -67,22 +82,61 @@ describe('--json shapes (stdout is one JSON document of the documented shape)', 
 
   it('promote, rollback, restore and unpin: the release results', async () => {
     const { dir, c1 } = envRepo();
-    const p = expectShape(await runCli(['-C', dir, '--json', 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy']), 'promote');
-    expect(p).toMatchObject({ from: 'dev', to: 'uat', changed: true, deployed: false, pushed: true, pushAttempts: 1, source: { kind: 'tip' } });
+    const p = expectShape(
+      await runCli(['-C', dir, '--json', 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy']),
+      'promote',
+    );
+    expect(p).toMatchObject({
+      from: 'dev',
+      to: 'uat',
+      changed: true,
+      deployed: false,
+      pushed: true,
+      pushAttempts: 1,
+      source: { kind: 'tip' },
+    });
     const rb = expectShape(await runCli(['-C', dir, '--json', 'rollback', '--env', 'uat', '--no-deploy']), 'rollback');
     expect(rb).toMatchObject({ env: 'uat', changed: true, pushed: true });
     const u = expectShape(await runCli(['-C', dir, '--json', 'unpin', '--env', 'uat']), 'unpin');
     expect(u).toMatchObject({ env: 'uat', changed: true, deployed: false });
-    const rs = expectShape(await runCli(['-C', dir, '--json', 'restore', '--env', 'dev', '--at', c1, '--no-deploy']), 'restore');
+    const rs = expectShape(
+      await runCli(['-C', dir, '--json', 'restore', '--env', 'dev', '--at', c1, '--no-deploy']),
+      'restore',
+    );
     expect(rs).toEqual([expect.objectContaining({ env: 'dev', at: c1, changed: false })]);
     // A dry run commits nothing: commit is "".
-    const dry = expectShape(await runCli(['-C', dir, '--json', '--dry-run', 'promote', '--from', 'uat', '--to', 'prod', '--no-deploy', '--force']), 'promote');
+    const dry = expectShape(
+      await runCli([
+        '-C',
+        dir,
+        '--json',
+        '--dry-run',
+        'promote',
+        '--from',
+        'uat',
+        '--to',
+        'prod',
+        '--no-deploy',
+        '--force',
+      ]),
+      'promote',
+    );
     expect(dry.commit).toBe('');
   });
 
   it('suggest: pushed, then no-change', async () => {
     const remote = makeRemote(exampleFiles());
-    const argv = ['--json', 'suggest', '--env-repo', remote.url, '--env', 'dev', '--image', 'application-image=registry.example.com/team/pick-manager:1.0.0', '--push-to-target'];
+    const argv = [
+      '--json',
+      'suggest',
+      '--env-repo',
+      remote.url,
+      '--env',
+      'dev',
+      '--image',
+      'application-image=registry.example.com/team/pick-manager:1.0.0',
+      '--push-to-target',
+    ];
     const same = expectShape(await runCli(argv), 'suggest');
     expect(same.status).toBe('no-change');
     const pushed = expectShape(await runCli(argv.map((a) => a.replace(':1.0.0', ':1.4.2'))), 'suggest');
@@ -99,22 +153,30 @@ describe('--json shapes (stdout is one JSON document of the documented shape)', 
   });
 
   it('run (and its --dry-run plan), pipelines list and pipelines show', async () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a gitops-flow pipeline expression, not a template
-    const yaml = 'pipelines:\n  p:\n    inputs: { who: { default: world } }\n    steps:\n      - id: hi\n        run: [sh, -c, \'echo "greeting=hi $1" >> "$GITOPS_FLOW_OUTPUT"\', x, "${{ inputs.who }}"]\n';
+    const yaml =
+      'pipelines:\n  p:\n    inputs: { who: { default: world } }\n    steps:\n      - id: hi\n        run: [sh, -c, \'echo "greeting=hi $1" >> "$GITOPS_FLOW_OUTPUT"\', x, "${{ inputs.who }}"]\n';
     const dir = makeRepo(exampleFiles({ 'gitops-flow.yaml': yaml }));
     const ran = expectShape(await runCli(['-C', dir, '--json', 'run', 'p']), 'run');
     expect(ran.steps[0]).toMatchObject({ id: 'hi', result: 'succeeded', outputs: { greeting: 'hi world' } });
     const plan = expectShape(await runCli(['-C', dir, '--json', '--dry-run', 'run', 'p', '--input', 'who=you']), 'run');
     expect(plan).toMatchObject({ dryRun: true, inputs: { who: 'you' }, steps: [{ result: 'planned' }] });
-    expect(expectShape(await runCli(['-C', dir, '--json', 'pipelines', 'list']), 'pipelinesList').pipelines[0]).toMatchObject({ name: 'p', kind: 'pipeline' });
-    expect(expectShape(await runCli(['-C', dir, '--json', 'pipelines', 'show', 'promote']), 'pipelinesShow').name).toBe('promote');
+    expect(
+      expectShape(await runCli(['-C', dir, '--json', 'pipelines', 'list']), 'pipelinesList').pipelines[0],
+    ).toMatchObject({ name: 'p', kind: 'pipeline' });
+    expect(expectShape(await runCli(['-C', dir, '--json', 'pipelines', 'show', 'promote']), 'pipelinesShow').name).toBe(
+      'promote',
+    );
   });
 
   it('errors: invalid input (exit 2), a failed operation (exit 1) and a usage error are one JSON document', async () => {
     const { dir } = envRepo();
     const bad = await runCli(['-C', dir, '--json', 'render', '--env', 'staging']);
     expect(bad.code).toBe(2);
-    expect(expectShape(bad, 'error').error).toMatchObject({ code: 'ENV_UNKNOWN', value: 'staging', remediation: 'Use one of: dev, uat, prod.' });
+    expect(expectShape(bad, 'error').error).toMatchObject({
+      code: 'ENV_UNKNOWN',
+      value: 'staging',
+      remediation: 'Use one of: dev, uat, prod.',
+    });
     expect(bad.stderr).toContain('error[ENV_UNKNOWN]');
 
     const broken = makeRepo(exampleFiles({ 'kustomizations/base/kustomization.yaml': 'resources: [missing.yaml]\n' }));
@@ -124,12 +186,21 @@ describe('--json shapes (stdout is one JSON document of the documented shape)', 
 
     const usage = await runCli(['-C', dir, '--json', 'histroy']);
     expect(usage.code).toBe(2);
-    expect(expectShape(usage, 'error').error).toMatchObject({ code: 'USAGE_INVALID', value: 'histroy', details: ['(Did you mean history?)'] });
+    expect(expectShape(usage, 'error').error).toMatchObject({
+      code: 'USAGE_INVALID',
+      value: 'histroy',
+      details: ['(Did you mean history?)'],
+    });
   });
 
   it('every command prints exactly one JSON document with --json, whatever happens', async () => {
     const help = await runCli(['--help']);
-    const commands = help.stdout.split('Commands:')[1]?.split('\n').map((l) => /^ {2}(\S+)/.exec(l)?.[1]).filter((c): c is string => Boolean(c) && c !== 'help') ?? [];
+    const commands =
+      help.stdout
+        .split('Commands:')[1]
+        ?.split('\n')
+        .map((l) => /^ {2}(\S+)/.exec(l)?.[1])
+        .filter((c): c is string => Boolean(c) && c !== 'help') ?? [];
     expect(commands.length).toBeGreaterThan(12);
     const { dir } = envRepo();
     for (const cmd of commands) {

@@ -103,7 +103,9 @@ describe('image edits equal the pinned kustomize edit set image', () => {
     setImages(doc, args.map(parseImageArg));
     writeFileSync(file, doc.toString());
 
-    expect(readImages(doc)).toEqual(readImages(parseKustomization(readFileSync(join(theirs, 'overlay', 'kustomization.yaml'), 'utf8'), 'theirs')));
+    expect(readImages(doc)).toEqual(
+      readImages(parseKustomization(readFileSync(join(theirs, 'overlay', 'kustomization.yaml'), 'utf8'), 'theirs')),
+    );
     expect(kustomize(['build', 'overlay'], dir)).toBe(kustomize(['build', 'overlay'], theirs));
   });
 });

@@ -12,7 +12,8 @@ import { cleanEnv, runBinary } from '../helpers/cli.js';
 import { cloneRemote, exampleFiles, gitSync, makeRemote, REPO_ROOT, tempDir } from '../helpers/git-fixtures.js';
 
 const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
-const withTag = (file: string, tag: string) => (exampleFiles()[file] as string).replace('newTag: "1.0.0"', `newTag: "${tag}"`);
+const withTag = (file: string, tag: string) =>
+  (exampleFiles()[file] as string).replace('newTag: "1.0.0"', `newTag: "${tag}"`);
 const REAL_GIT = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
 
 /** A clone of a remote without gitops-flow.yaml (any env may be promoted from any other); dev at 1.4.2. */
@@ -24,7 +25,10 @@ function clone(): { dir: string; remote: ReturnType<typeof makeRemote> } {
 /** A PATH whose `git` is a stub that sleeps before each push, so concurrent runs overlap. */
 function slowPushEnv(): NodeJS.ProcessEnv {
   const dir = tempDir('gitops-flow-stubs-');
-  writeFileSync(join(dir, 'git'), `#!/bin/sh\n# STUB git: sleeps 1 s before a push, then runs the real git\n[ "$1" = push ] && sleep 1\nexec ${REAL_GIT} "$@"\n`);
+  writeFileSync(
+    join(dir, 'git'),
+    `#!/bin/sh\n# STUB git: sleeps 1 s before a push, then runs the real git\n[ "$1" = push ] && sleep 1\nexec ${REAL_GIT} "$@"\n`,
+  );
   chmodSync(join(dir, 'git'), 0o755);
   const env = cleanEnv();
   return { ...env, PATH: `${dir}:${env.PATH}` };
@@ -53,12 +57,18 @@ describe('working-copy lock', () => {
   });
 
   it('waits for a live holder, then exits 1 naming it; a lock from another host is never taken', async () => {
-    for (const holder of [{ pid: process.pid, hostname: hostname() }, { pid: 1, hostname: 'another-runner' }]) {
+    for (const holder of [
+      { pid: process.pid, hostname: hostname() },
+      { pid: 1, hostname: 'another-runner' },
+    ]) {
       const { dir } = clone();
       const text = `${JSON.stringify({ ...holder, started: new Date().toISOString() })}\n`;
       writeFileSync(lockFile(dir), text);
       const t0 = Date.now();
-      const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { cwd: dir, env: cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '1s' }) });
+      const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], {
+        cwd: dir,
+        env: cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '1s' }),
+      });
       expect(r.code).toBe(1);
       expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
       expect(r.stderr).toContain(`Waiting for pid ${holder.pid} on ${holder.hostname}`);
@@ -72,11 +82,17 @@ describe('working-copy lock', () => {
   it('takes over an empty lock older than 5 s (a run killed between creating and writing it), not a fresh one', async () => {
     const { dir } = clone();
     writeFileSync(lockFile(dir), '');
-    const fresh = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { cwd: dir, env: cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '0s' }) });
+    const fresh = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], {
+      cwd: dir,
+      env: cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '0s' }),
+    });
     expect(fresh.stderr).toContain('error[REPO_LOCKED]');
     const old = new Date(Date.now() - 10_000);
     utimesSync(lockFile(dir), old, old);
-    const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { cwd: dir, env: cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '0s' }) });
+    const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], {
+      cwd: dir,
+      env: cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '0s' }),
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('Took over a stale lock');
     expect(existsSync(lockFile(dir))).toBe(false);
@@ -85,8 +101,14 @@ describe('working-copy lock', () => {
   it('takes over a lock whose pid now belongs to a process that started after the lock (pid reuse)', async () => {
     const { dir } = clone();
     // This test process is alive, but it started long after 2020: it cannot be that lock's holder.
-    writeFileSync(lockFile(dir), JSON.stringify({ pid: process.pid, hostname: hostname(), started: '2020-01-01T00:00:00.000Z' }));
-    const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { cwd: dir, env: cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '0s' }) });
+    writeFileSync(
+      lockFile(dir),
+      JSON.stringify({ pid: process.pid, hostname: hostname(), started: '2020-01-01T00:00:00.000Z' }),
+    );
+    const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], {
+      cwd: dir,
+      env: cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '0s' }),
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`Took over a stale lock ${lockFile(dir)} left by pid ${process.pid}`);
   });
@@ -96,11 +118,17 @@ describe('working-copy lock', () => {
     // A stub git that, at the push, says so and hangs: the promote holds the lock and has committed.
     const stubs = tempDir('gitops-flow-stubs-');
     const marker = join(stubs, 'pushing');
-    writeFileSync(join(stubs, 'git'), `#!/bin/sh\n# STUB git: hangs at push (after touching a marker), else runs the real git\nif [ "$1" = push ]; then touch "${marker}"; sleep 60; fi\nexec ${REAL_GIT} "$@"\n`);
+    writeFileSync(
+      join(stubs, 'git'),
+      `#!/bin/sh\n# STUB git: hangs at push (after touching a marker), else runs the real git\nif [ "$1" = push ]; then touch "${marker}"; sleep 60; fi\nexec ${REAL_GIT} "$@"\n`,
+    );
     chmodSync(join(stubs, 'git'), 0o755);
     const env = cleanEnv();
-    const holder = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'gitops-flow.js'), '-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'],
-      { cwd: dir, env: { ...env, PATH: `${stubs}:${env.PATH}` }, detached: true, stdio: 'ignore' });
+    const holder = spawn(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'gitops-flow.js'), '-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'],
+      { cwd: dir, env: { ...env, PATH: `${stubs}:${env.PATH}` }, detached: true, stdio: 'ignore' },
+    );
     const exited = new Promise((r) => holder.once('exit', r));
     for (let waited = 0; !existsSync(marker); waited += 50) {
       if (waited > 30_000) throw new Error('the promote never reached its push');
@@ -110,7 +138,10 @@ describe('working-copy lock', () => {
     expect(JSON.parse(readFileSync(lockFile(dir), 'utf8')).pid).toBe(pid);
     process.kill(-pid, 'SIGKILL'); // the whole process group: node, the stub and its sleep
     await exited;
-    const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { cwd: dir, env: cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '5s' }) });
+    const r = await runBinary(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], {
+      cwd: dir,
+      env: cleanEnv({ GITOPS_FLOW_LOCK_WAIT: '5s' }),
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('Took over a stale lock');
     expect(r.stderr).toContain(`pid ${pid} on ${hostname()}`);

@@ -26,9 +26,16 @@ function normalise(text: string): string {
 
 /** An env repo where dev moved to 1.4.2 and prod was rolled back (so it is pinned). */
 async function envRepo(): Promise<string> {
-  const remote = makeRemote(exampleFiles({ [DEV]: (exampleFiles()[DEV] as string).replace('newTag: "1.0.0"', 'newTag: "1.4.2"') }));
+  const remote = makeRemote(
+    exampleFiles({ [DEV]: (exampleFiles()[DEV] as string).replace('newTag: "1.0.0"', 'newTag: "1.4.2"') }),
+  );
   const dir = cloneRemote(remote);
-  commitFiles(dir, { [PROD]: (exampleFiles()[PROD] as string).replace('newTag: "1.0.0"', 'newTag: "1.1.0"') }, 'prod 1.1.0', '2026-10-02T10:00:00Z');
+  commitFiles(
+    dir,
+    { [PROD]: (exampleFiles()[PROD] as string).replace('newTag: "1.0.0"', 'newTag: "1.1.0"') },
+    'prod 1.1.0',
+    '2026-10-02T10:00:00Z',
+  );
   gitSync(dir, ['push', '--quiet', 'origin', 'main']);
   expect((await runCli(['-C', dir, 'rollback', '--env', 'prod', '--no-deploy', '--reason', 'INC-42'])).code).toBe(0);
   return dir;

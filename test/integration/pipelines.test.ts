@@ -7,11 +7,21 @@ import { chmodSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../helpers/cli.js';
-import { cloneRemote, commitFiles, exampleFiles, gitSync, makeRemote, snapshot, tempDir } from '../helpers/git-fixtures.js';
+import {
+  cloneRemote,
+  commitFiles,
+  exampleFiles,
+  gitSync,
+  makeRemote,
+  snapshot,
+  tempDir,
+} from '../helpers/git-fixtures.js';
 
 const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
 const UAT = 'kustomizations/overlays/uat/kustomization.yaml';
-const withDevTag = (tag: string) => ({ [DEV]: (exampleFiles()[DEV] as string).replace('newTag: "1.0.0"', `newTag: "${tag}"`) });
+const withDevTag = (tag: string) => ({
+  [DEV]: (exampleFiles()[DEV] as string).replace('newTag: "1.0.0"', `newTag: "${tag}"`),
+});
 
 /** An env repo (a clone of a bare remote) whose gitops-flow.yaml is `yaml`, plus executable scripts. */
 function repoWith(yaml: string, scripts: Record<string, string> = {}, files: Record<string, string> = {}) {
@@ -23,11 +33,15 @@ function repoWith(yaml: string, scripts: Record<string, string> = {}, files: Rec
   return { remote, dir };
 }
 
-const json = (stdout: string) => JSON.parse(stdout) as { steps: { id: string | null; name: string; result: string; outputs: Record<string, string> }[] };
+const json = (stdout: string) =>
+  JSON.parse(stdout) as {
+    steps: { id: string | null; name: string; result: string; outputs: Record<string, string> }[];
+  };
 
 describe('run: outputs and conditions', () => {
   it('a step writes outputs (key=value and key<<DELIM) that later steps read in argv and conditions', async () => {
-    const { dir } = repoWith(`
+    const { dir } = repoWith(
+      `
 pipelines:
   release:
     inputs:
@@ -47,7 +61,12 @@ pipelines:
       - name: announce
         if: \${{ inputs.announce && startsWith(steps.echo.outputs.seen, '1.') }}
         run: [touch, announced]
-`, { 'scripts/version.sh': 'echo version=1.4.2 >> "$GITOPS_FLOW_OUTPUT"\necho build=10 >> "$GITOPS_FLOW_OUTPUT"\nprintf "notes<<EOF\\nline one\\nline two\\nEOF\\n" >> "$GITOPS_FLOW_OUTPUT"' });
+`,
+      {
+        'scripts/version.sh':
+          'echo version=1.4.2 >> "$GITOPS_FLOW_OUTPUT"\necho build=10 >> "$GITOPS_FLOW_OUTPUT"\nprintf "notes<<EOF\\nline one\\nline two\\nEOF\\n" >> "$GITOPS_FLOW_OUTPUT"',
+      },
+    );
     const r = await runCli(['-C', dir, '--json', 'run', 'release', '--input', 'target=uat']);
     expect(r.stderr).not.toContain('error');
     expect(r.code).toBe(0);
@@ -56,7 +75,13 @@ pipelines:
     expect(existsSync(join(dir, 'big-build'))).toBe(true);
     expect(existsSync(join(dir, 'announced'))).toBe(true);
     const out = json(r.stdout);
-    expect(out.steps.map((s) => [s.name, s.result])).toEqual([['version', 'succeeded'], ['echo', 'succeeded'], ['only for prod', 'not-run'], ['numeric comparison', 'succeeded'], ['announce', 'succeeded']]);
+    expect(out.steps.map((s) => [s.name, s.result])).toEqual([
+      ['version', 'succeeded'],
+      ['echo', 'succeeded'],
+      ['only for prod', 'not-run'],
+      ['numeric comparison', 'succeeded'],
+      ['announce', 'succeeded'],
+    ]);
     expect(out.steps[0]?.outputs).toEqual({ version: '1.4.2', build: '10', notes: 'line one\nline two' });
   });
 
@@ -114,7 +139,8 @@ pipelines:
   });
 
   it('timeout: stops a step that runs too long; retries: runs a failed step again', async () => {
-    const { dir } = repoWith(`
+    const { dir } = repoWith(
+      `
 pipelines:
   slow:
     steps:
@@ -126,7 +152,12 @@ pipelines:
       - id: flaky
         run: scripts/flaky.sh
         retries: 2
-`, { 'scripts/flaky.sh': 'n=$(cat .attempts 2>/dev/null || echo 0); n=$((n+1)); echo $n > .attempts\n[ $n -ge 3 ] || exit 1\necho attempts=$n >> "$GITOPS_FLOW_OUTPUT"' });
+`,
+      {
+        'scripts/flaky.sh':
+          'n=$(cat .attempts 2>/dev/null || echo 0); n=$((n+1)); echo $n > .attempts\n[ $n -ge 3 ] || exit 1\necho attempts=$n >> "$GITOPS_FLOW_OUTPUT"',
+      },
+    );
     const slow = await runCli(['-C', dir, 'run', 'slow']);
     expect(slow.code).toBe(1);
     expect(slow.stderr).toContain('error[STEP_FAILED]: Step "hangs" timed out after 500 ms.');
@@ -151,7 +182,8 @@ pipelines:
 
 describe('run: secrets', () => {
   it('a run: step cannot read an undeclared credential but reads a declared one, masked in the log', async () => {
-    const { dir } = repoWith(`
+    const { dir } = repoWith(
+      `
 pipelines:
   smoke:
     steps:
@@ -160,22 +192,39 @@ pipelines:
         secrets: [SMOKE_TOKEN]
         env: { FROM_EXPRESSION: '\${{ env.GITLAB_TOKEN }}' }
       - run: [echo, 'passed on: \${{ steps.probe.outputs.SMOKE_TOKEN }}']
-`, { 'scripts/probe.sh': [
-      'for v in GITLAB_TOKEN CI_JOB_TOKEN GITOPS_FLOW_GIT_TOKEN GITHUB_TOKEN DEPLOY_PASSWORD SMOKE_TOKEN; do',
-      '  eval "val=\\${$v-unset}"; echo "$v=$val" >> "$GITOPS_FLOW_OUTPUT"',
-      'done',
-      'echo "from_expression=$FROM_EXPRESSION" >> "$GITOPS_FLOW_OUTPUT"',
-      'echo "the token is $SMOKE_TOKEN"',
-      'env | grep -c canary- | sed "s/^/canaries=/" >> "$GITOPS_FLOW_OUTPUT"',
-    ].join('\n') });
+`,
+      {
+        'scripts/probe.sh': [
+          'for v in GITLAB_TOKEN CI_JOB_TOKEN GITOPS_FLOW_GIT_TOKEN GITHUB_TOKEN DEPLOY_PASSWORD SMOKE_TOKEN; do',
+          '  eval "val=\\${$v-unset}"; echo "$v=$val" >> "$GITOPS_FLOW_OUTPUT"',
+          'done',
+          'echo "from_expression=$FROM_EXPRESSION" >> "$GITOPS_FLOW_OUTPUT"',
+          'echo "the token is $SMOKE_TOKEN"',
+          'env | grep -c canary- | sed "s/^/canaries=/" >> "$GITOPS_FLOW_OUTPUT"',
+        ].join('\n'),
+      },
+    );
     const env = cleanEnv({
-      GITLAB_TOKEN: 'canary-gitlab-1', CI_JOB_TOKEN: 'canary-job-2', GITOPS_FLOW_GIT_TOKEN: 'canary-git-3', GITHUB_TOKEN: 'canary-gh-4', DEPLOY_PASSWORD: 'canary-pw-5', SMOKE_TOKEN: 'canary-smoke-6',
+      GITLAB_TOKEN: 'canary-gitlab-1',
+      CI_JOB_TOKEN: 'canary-job-2',
+      GITOPS_FLOW_GIT_TOKEN: 'canary-git-3',
+      GITHUB_TOKEN: 'canary-gh-4',
+      DEPLOY_PASSWORD: 'canary-pw-5',
+      SMOKE_TOKEN: 'canary-smoke-6',
     });
     const r = await runCli(['-C', dir, '--json', 'run', 'smoke'], { env });
     expect(r.stderr).not.toContain('error');
     expect(r.code).toBe(0);
     const outputs = json(r.stdout).steps[0]?.outputs ?? {};
-    expect(outputs).toMatchObject({ GITLAB_TOKEN: 'unset', CI_JOB_TOKEN: 'unset', GITOPS_FLOW_GIT_TOKEN: 'unset', GITHUB_TOKEN: 'unset', DEPLOY_PASSWORD: 'unset', from_expression: '', canaries: '1' });
+    expect(outputs).toMatchObject({
+      GITLAB_TOKEN: 'unset',
+      CI_JOB_TOKEN: 'unset',
+      GITOPS_FLOW_GIT_TOKEN: 'unset',
+      GITHUB_TOKEN: 'unset',
+      DEPLOY_PASSWORD: 'unset',
+      from_expression: '',
+      canaries: '1',
+    });
     // The step read its declared secret; written to an output it is masked there, so no later step's
     // log and no --json can show it.
     expect(outputs.SMOKE_TOKEN).toBe('[MASKED]');
@@ -205,7 +254,9 @@ describe('run: script paths stay in the repo', () => {
 
 describe('run: built-in steps on their own', () => {
   it('render writes the manifest and outputs its path', async () => {
-    const { dir } = repoWith('pipelines:\n  r:\n    steps:\n      - id: render\n        uses: render\n        with: { env: dev }\n');
+    const { dir } = repoWith(
+      'pipelines:\n  r:\n    steps:\n      - id: render\n        uses: render\n        with: { env: dev }\n',
+    );
     const r = await runCli(['-C', dir, '--json', 'run', 'r']);
     expect(r.code).toBe(0);
     const path = json(r.stdout).steps[0]?.outputs.manifest as string;
@@ -214,7 +265,8 @@ describe('run: built-in steps on their own', () => {
   });
 
   it('promote pushes, and is skipped when there is nothing to promote', async () => {
-    const { dir, remote } = repoWith(`
+    const { dir, remote } = repoWith(
+      `
 pipelines:
   p:
     steps:
@@ -222,7 +274,10 @@ pipelines:
         uses: promote
         with: { from: dev, to: uat, deploy: false }
       - run: [sh, -c, 'echo "pushed=\${{ steps.promote.outputs.pushed }} changed=\${{ steps.promote.outputs.changed }}"']
-`, {}, withDevTag('1.4.2'));
+`,
+      {},
+      withDevTag('1.4.2'),
+    );
     const first = await runCli(['-C', dir, '--json', 'run', 'p']);
     expect(first.stderr).not.toContain('error');
     expect(first.code).toBe(0);
@@ -231,7 +286,10 @@ pipelines:
     const again = await runCli(['-C', dir, '--json', 'run', 'p']);
     expect(again.code).toBe(0);
     expect(again.stderr).toContain('- promote: nothing to do');
-    expect(json(again.stdout).steps[0]).toMatchObject({ result: 'skipped', outputs: { changed: 'false', pushed: 'false' } });
+    expect(json(again.stdout).steps[0]).toMatchObject({
+      result: 'skipped',
+      outputs: { changed: 'false', pushed: 'false' },
+    });
   });
 
   it('rollback brings a release back; a second run has nothing to do', async () => {
@@ -249,7 +307,10 @@ pipelines:
     gitSync(dir, ['push', '--quiet', 'origin', 'main']);
     const first = await runCli(['-C', dir, '--json', 'run', 'back', '--input', `to=${good}`]);
     expect(first.stderr).not.toContain('error');
-    expect(json(first.stdout).steps[0]).toMatchObject({ result: 'succeeded', outputs: { changed: 'true', pushed: 'true' } });
+    expect(json(first.stdout).steps[0]).toMatchObject({
+      result: 'succeeded',
+      outputs: { changed: 'true', pushed: 'true' },
+    });
     expect(gitSync(remote.dir, ['show', `main:${DEV}`])).toContain('"1.0.0"');
     const again = await runCli(['-C', dir, '--json', 'run', 'back', '--input', `to=${good}`]);
     expect(json(again.stdout).steps[0]).toMatchObject({ result: 'skipped', outputs: { changed: 'false' } });
@@ -259,7 +320,9 @@ pipelines:
     const { dir } = repoWith('pipelines:\n  p:\n    steps: [{ run: scripts/missing.sh }]\n');
     const r = await runCli(['-C', dir, 'run', 'p']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('error[STEP_FAILED]: Step "scripts/missing.sh" has no script at "scripts/missing.sh" in the env repo.');
+    expect(r.stderr).toContain(
+      'error[STEP_FAILED]: Step "scripts/missing.sh" has no script at "scripts/missing.sh" in the env repo.',
+    );
   });
 
   it('restore-last-good is skipped when nothing was deployed; pipeline/<name> runs another pipeline with inputs', async () => {
@@ -298,7 +361,8 @@ pipelines:
 
 describe('hooks into the verbs', () => {
   it('a failing after-hook of promote stops it before the push: nothing pushed, no local commit left', async () => {
-    const { dir, remote } = repoWith(`
+    const { dir, remote } = repoWith(
+      `
 hooks:
   promote:
     before:
@@ -313,7 +377,10 @@ environments:
           git/commit:
             - name: policy check
               run: [sh, -c, 'echo "policy: uat is frozen"; exit 1']
-`, {}, withDevTag('1.4.2'));
+`,
+      {},
+      withDevTag('1.4.2'),
+    );
     const before = snapshot(remote.dir);
     const head = gitSync(dir, ['rev-parse', 'HEAD']);
     const r = await runCli(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy']);
@@ -326,21 +393,25 @@ environments:
   });
 
   it('an after: verify hook does not run when the deploy had nothing to do (--no-deploy)', async () => {
-    const { dir } = repoWith(`
+    const { dir } = repoWith(
+      `
 hooks:
   promote:
     after:
       verify:
         - name: smoke
           run: [touch, smoked]
-`, {}, withDevTag('1.4.2'));
+`,
+      {},
+      withDevTag('1.4.2'),
+    );
     const r = await runCli(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('- smoke: nothing to do');
     expect(existsSync(join(dir, 'smoked'))).toBe(false);
   });
 
-  it('pipelines show prints a verb\'s pipeline with the hooks in place; list names pipelines, verbs and steps', async () => {
+  it("pipelines show prints a verb's pipeline with the hooks in place; list names pipelines, verbs and steps", async () => {
     const { dir } = repoWith(`
 pipelines:
   release: { description: smoke-tested release, steps: [{ run: [true] }] }
@@ -352,12 +423,30 @@ hooks:
     const show = await runCli(['-C', dir, 'pipelines', 'show', 'promote']);
     expect(show.code).toBe(0);
     expect(show.stdout).toContain("# the promote verb's pipeline");
-    expect(show.stdout.replace(/\n {6}/g, ' ')).toMatch(/- uses: deploy\s+- name: smoke\s+run:\s+- scripts\/smoke.sh\s+- uses: git\/push\s+- uses: record\/verified\s+- uses: restore-last-good\s+if: \$\{\{ failure\(\) \}\}/);
+    expect(show.stdout.replace(/\n {6}/g, ' ')).toMatch(
+      /- uses: deploy\s+- name: smoke\s+run:\s+- scripts\/smoke.sh\s+- uses: git\/push\s+- uses: record\/verified\s+- uses: restore-last-good\s+if: \$\{\{ failure\(\) \}\}/,
+    );
     const list = await runCli(['-C', dir, '--json', 'pipelines', 'list']);
-    const out = JSON.parse(list.stdout) as { pipelines: { name: string; kind: string }[]; steps: { name: string; standalone: boolean }[] };
+    const out = JSON.parse(list.stdout) as {
+      pipelines: { name: string; kind: string }[];
+      steps: { name: string; standalone: boolean }[];
+    };
     expect(out.pipelines[0]).toEqual({ name: 'release', kind: 'pipeline', description: 'smoke-tested release' });
-    expect(out.pipelines.filter((p) => p.kind === 'verb').map((p) => p.name)).toEqual(['suggest', 'deploy', 'promote', 'rollback', 'restore', 'unpin']);
-    expect(out.steps.filter((s) => s.standalone).map((s) => s.name)).toEqual(['render', 'deploy', 'restore-last-good', 'promote', 'rollback']);
+    expect(out.pipelines.filter((p) => p.kind === 'verb').map((p) => p.name)).toEqual([
+      'suggest',
+      'deploy',
+      'promote',
+      'rollback',
+      'restore',
+      'unpin',
+    ]);
+    expect(out.steps.filter((s) => s.standalone).map((s) => s.name)).toEqual([
+      'render',
+      'deploy',
+      'restore-last-good',
+      'promote',
+      'rollback',
+    ]);
   });
 });
 
@@ -404,11 +493,14 @@ hooks:
       'pipelines.a: pipelines use each other in a cycle: a → b → a',
       'pipelines.promote: "promote" is a built-in verb',
       'hooks.promote.after.smoke: promote has no step "smoke" (have: git/sync, images/copy, git/commit, deploy, git/push, record/verified, restore-last-good, verify)',
-    ]) expect(r.stderr).toContain(line);
+    ])
+      expect(r.stderr).toContain(line);
   });
 
   it('an unknown pipeline and bad inputs are exit 2, every input problem at once', async () => {
-    const { dir } = repoWith('pipelines:\n  p:\n    inputs: { target: { required: true } }\n    steps: [{ run: [true] }]\n');
+    const { dir } = repoWith(
+      'pipelines:\n  p:\n    inputs: { target: { required: true } }\n    steps: [{ run: [true] }]\n',
+    );
     const unknown = await runCli(['-C', dir, 'run', 'q']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('error[PIPELINE_UNKNOWN]: No pipeline "q" in gitops-flow.yaml.');

@@ -22,8 +22,18 @@ describe('promote --no-deploy', () => {
     expect(r.stderr).not.toContain('error');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ from: 'dev', to: 'uat', changed: true, deployed: false, pushed: true, pushAttempts: 1 });
-    expect(out.images).toEqual({ 'application-image': 'registry.example.com/team/pick-manager:1.4.2', 'order-manager-image': 'registry.example.com/team/order-manager:2.3.0' });
+    expect(out).toMatchObject({
+      from: 'dev',
+      to: 'uat',
+      changed: true,
+      deployed: false,
+      pushed: true,
+      pushAttempts: 1,
+    });
+    expect(out.images).toEqual({
+      'application-image': 'registry.example.com/team/pick-manager:1.4.2',
+      'order-manager-image': 'registry.example.com/team/order-manager:2.3.0',
+    });
     expect(gitSync(remote.dir, ['show', `main:${UAT}`])).toContain('1.4.2');
     expect(gitSync(remote.dir, ['show', `main:${UAT}`])).toContain('# The uat environment');
     const trailers = gitSync(remote.dir, ['log', '-1', '--format=%(trailers:only,unfold)', 'main']);
@@ -50,9 +60,26 @@ describe('promote --no-deploy', () => {
   });
 
   it('--image promotes only the named image', async () => {
-    const remote = makeRemote(exampleFiles({ [DEV]: (exampleFiles()[DEV] as string).replace('newTag: "1.0.0"', 'newTag: "1.9.0"').replace('newTag: "2.3.0"', 'newTag: "2.9.0"') }));
+    const remote = makeRemote(
+      exampleFiles({
+        [DEV]: (exampleFiles()[DEV] as string)
+          .replace('newTag: "1.0.0"', 'newTag: "1.9.0"')
+          .replace('newTag: "2.3.0"', 'newTag: "2.9.0"'),
+      }),
+    );
     const dir = cloneRemote(remote);
-    const r = await runCli(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy', '--image', 'order-manager-image']);
+    const r = await runCli([
+      '-C',
+      dir,
+      'promote',
+      '--from',
+      'dev',
+      '--to',
+      'uat',
+      '--no-deploy',
+      '--image',
+      'order-manager-image',
+    ]);
     expect(r.code).toBe(0);
     const uat = gitSync(remote.dir, ['show', `main:${UAT}`]);
     expect(uat).toContain('2.9.0');
@@ -66,7 +93,10 @@ describe('promote --no-deploy', () => {
     commitFiles(other, { [PROD]: `${exampleFiles()[PROD]}# hotfix note\n` }, 'manual prod edit');
     // A pre-push hook that, the first time only, lets another clone win the race to main.
     const hook = join(dir, '.git', 'hooks', 'pre-push');
-    writeFileSync(hook, `#!/bin/sh\n[ -e "${dir}.raced" ] && exit 0\ntouch "${dir}.raced"\nenv -u GIT_DIR -u GIT_WORK_TREE -u GIT_INDEX_FILE git -C "${other}" push --quiet origin main >&2\nexit 0\n`);
+    writeFileSync(
+      hook,
+      `#!/bin/sh\n[ -e "${dir}.raced" ] && exit 0\ntouch "${dir}.raced"\nenv -u GIT_DIR -u GIT_WORK_TREE -u GIT_INDEX_FILE git -C "${other}" push --quiet origin main >&2\nexit 0\n`,
+    );
     chmodSync(hook, 0o755);
     const r = await runCli(['-C', dir, '--json', 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy']);
     expect(r.stderr).not.toContain('error');
@@ -79,7 +109,9 @@ describe('promote --no-deploy', () => {
     expect(gitSync(remote.dir, ['show', `main:${PROD}`])).toContain('# hotfix note');
     expect(gitSync(remote.dir, ['show', `main:${UAT}`])).toContain('1.4.2');
     // Every accepted update was a fast-forward.
-    for (const p of remote.pushes()) for (const u of p.updates) expect(gitSync(remote.dir, ['merge-base', '--is-ancestor', u.old, u.new]) === '').toBe(true);
+    for (const p of remote.pushes())
+      for (const u of p.updates)
+        expect(gitSync(remote.dir, ['merge-base', '--is-ancestor', u.old, u.new]) === '').toBe(true);
   });
 
   it('--no-push commits locally and pushes nothing', async () => {

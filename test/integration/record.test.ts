@@ -28,8 +28,22 @@ describe('render', () => {
     expect(r.code).toBe(0);
     expect(readFileSync(join(dir, 'out/uat.yaml'), 'utf8')).toContain('kind: Deployment');
     const meta = JSON.parse(r.stdout);
-    expect(meta.objects.map((o: { kind: string }) => o.kind).sort()).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'Namespace']);
-    expect(meta.workloads).toEqual([{ kind: 'Deployment', name: 'pick-manager', namespace: 'pick-manager-uat', images: { app: 'registry.example.com/team/pick-manager:1.0.0', 'order-manager': 'registry.example.com/team/order-manager:2.3.0' } }]);
+    expect(meta.objects.map((o: { kind: string }) => o.kind).sort()).toEqual([
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'Namespace',
+    ]);
+    expect(meta.workloads).toEqual([
+      {
+        kind: 'Deployment',
+        name: 'pick-manager',
+        namespace: 'pick-manager-uat',
+        images: {
+          app: 'registry.example.com/team/pick-manager:1.0.0',
+          'order-manager': 'registry.example.com/team/order-manager:2.3.0',
+        },
+      },
+    ]);
   });
 
   it.each([
@@ -45,7 +59,7 @@ describe('render', () => {
     expect(existsSync(join(dir, '..', 'escape.yaml'))).toBe(false);
   });
 
-  it('a kustomize failure exits 1 with kustomize\'s reason', async () => {
+  it("a kustomize failure exits 1 with kustomize's reason", async () => {
     const dir = makeRepo(exampleFiles({ 'kustomizations/base/kustomization.yaml': 'resources:\n  - missing.yaml\n' }));
     const r = await runCli(['-C', dir, 'render', '--env', 'dev']);
     expect(r.code).toBe(1);
@@ -63,11 +77,32 @@ describe('render', () => {
 describe('status and history', () => {
   it('status --json and history --json have the shapes of DESIGN.md, newest first, hand edits included', async () => {
     const remote = makeRemote(exampleFiles());
-    const sug = await runCli(['suggest', '--push-to-target', '--env-repo', remote.url, '--env', 'dev', '--image', 'application-image=registry.example.com/team/pick-manager:1.4.2', '--upstream-project', 'team/app', '--upstream-pipeline', '99']);
+    const sug = await runCli([
+      'suggest',
+      '--push-to-target',
+      '--env-repo',
+      remote.url,
+      '--env',
+      'dev',
+      '--image',
+      'application-image=registry.example.com/team/pick-manager:1.4.2',
+      '--upstream-project',
+      'team/app',
+      '--upstream-pipeline',
+      '99',
+    ]);
     expect(sug.code).toBe(0);
     const dir = cloneRemote(remote);
     expect((await runCli(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'])).code).toBe(0);
-    const manual = commitFiles(dir, { 'kustomizations/overlays/prod/kustomization.yaml': (exampleFiles()['kustomizations/overlays/prod/kustomization.yaml'] as string).replace('"2.3.0"', '"2.3.1"') }, 'hand edit of prod');
+    const manual = commitFiles(
+      dir,
+      {
+        'kustomizations/overlays/prod/kustomization.yaml': (
+          exampleFiles()['kustomizations/overlays/prod/kustomization.yaml'] as string
+        ).replace('"2.3.0"', '"2.3.1"'),
+      },
+      'hand edit of prod',
+    );
 
     const status = await runCli(['-C', dir, '--json', 'status']);
     expect(status.code).toBe(0);
@@ -79,8 +114,19 @@ describe('status and history', () => {
     expect(new Date(s.environments.dev.updatedAt).toString()).not.toBe('Invalid Date');
 
     const history = await runCli(['-C', dir, '--json', 'history']);
-    const h = JSON.parse(history.stdout) as { commit: string; env: string; action: string; images: Record<string, string>; previousImages: Record<string, string>; source: Record<string, string> }[];
-    expect(h.slice(0, 3).map((e) => [e.env, e.action])).toEqual([['prod', 'manual'], ['uat', 'promote'], ['dev', 'suggest']]);
+    const h = JSON.parse(history.stdout) as {
+      commit: string;
+      env: string;
+      action: string;
+      images: Record<string, string>;
+      previousImages: Record<string, string>;
+      source: Record<string, string>;
+    }[];
+    expect(h.slice(0, 3).map((e) => [e.env, e.action])).toEqual([
+      ['prod', 'manual'],
+      ['uat', 'promote'],
+      ['dev', 'suggest'],
+    ]);
     expect(h[0]?.commit).toBe(manual);
     expect(h[1]?.source.fromEnv).toBe('dev');
     expect(h[2]?.source).toMatchObject({ project: 'team/app', pipelineId: '99' });

@@ -4,28 +4,57 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { cloneRemote, commitFiles, exampleFiles, gitSync, makeRemote, makeRepo, overlayWithTag as overlay, remoteWithReleases, snapshot } from '../helpers/git-fixtures.js';
+import {
+  cloneRemote,
+  commitFiles,
+  exampleFiles,
+  gitSync,
+  makeRemote,
+  makeRepo,
+  overlayWithTag as overlay,
+  remoteWithReleases,
+  snapshot,
+} from '../helpers/git-fixtures.js';
 
 const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
 const PROD = 'kustomizations/overlays/prod/kustomization.yaml';
 const BASE = 'kustomizations/base/deployment.yaml';
 /** A remote whose prod went 1.0.0 → 1.1.0 → 1.2.0, and a working clone of it. */
 function prodHistory() {
-  const { remote, dir, commits: [c1, c2] } = remoteWithReleases([['prod', '1.1.0', '2026-10-01T10:00:00Z'], ['prod', '1.2.0', '2026-10-02T10:00:00Z']]);
+  const {
+    remote,
+    dir,
+    commits: [c1, c2],
+  } = remoteWithReleases([
+    ['prod', '1.1.0', '2026-10-01T10:00:00Z'],
+    ['prod', '1.2.0', '2026-10-02T10:00:00Z'],
+  ]);
   return { remote, dir, c1: c1 as string, c2: c2 as string };
 }
 
 describe('rollback and pins', () => {
   it('rolls the overlay back to the previous release as a new commit, pins it, and promote then refuses', async () => {
     const { remote, dir, c1 } = prodHistory();
-    const r = await runCli(['-C', dir, '--json', 'rollback', '--env', 'prod', '--no-deploy', '--reason', 'checkout errors']);
+    const r = await runCli([
+      '-C',
+      dir,
+      '--json',
+      'rollback',
+      '--env',
+      'prod',
+      '--no-deploy',
+      '--reason',
+      'checkout errors',
+    ]);
     expect(r.stderr).not.toContain('error[');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ env: 'prod', to: c1, changed: true, pushed: true });
     expect(gitSync(remote.dir, ['show', `main:${PROD}`])).toContain('"1.1.0"');
     const pin = gitSync(remote.dir, ['show', 'main:kustomizations/overlays/prod/gitops-flow-pin.yaml']);
     expect(pin).toContain('checkout errors');
-    expect(gitSync(remote.dir, ['log', '-1', '--format=%(trailers:only,unfold)', 'main'])).toContain(`Gitops-Flow-Restored-From: ${c1}`);
+    expect(gitSync(remote.dir, ['log', '-1', '--format=%(trailers:only,unfold)', 'main'])).toContain(
+      `Gitops-Flow-Restored-From: ${c1}`,
+    );
     expect(gitSync(remote.dir, ['rev-list', '--count', 'main'])).toBe('4');
 
     // uat has 1.0.0; promoting it into pinned prod is refused and changes nothing.
@@ -40,14 +69,25 @@ describe('rollback and pins', () => {
     // --force promotes and unpins in the same commit.
     const forced = await runCli(['-C', dir, 'promote', '--from', 'uat', '--to', 'prod', '--no-deploy', '--force']);
     expect(forced.code).toBe(0);
-    expect(gitSync(remote.dir, ['ls-tree', '--name-only', 'main', 'kustomizations/overlays/prod/'])).not.toContain('gitops-flow-pin.yaml');
+    expect(gitSync(remote.dir, ['ls-tree', '--name-only', 'main', 'kustomizations/overlays/prod/'])).not.toContain(
+      'gitops-flow-pin.yaml',
+    );
   });
 
   it('suggest into a pinned env refuses (exit 2); --force suggests and unpins', async () => {
     const { remote, dir } = prodHistory();
     expect((await runCli(['-C', dir, 'rollback', '--env', 'prod', '--no-deploy'])).code).toBe(0);
     const before = snapshot(remote.dir);
-    const args = ['suggest', '--push-to-target', '--env-repo', remote.url, '--env', 'prod', '--image', 'application-image=registry.example.com/team/pick-manager:9.9.9'];
+    const args = [
+      'suggest',
+      '--push-to-target',
+      '--env-repo',
+      remote.url,
+      '--env',
+      'prod',
+      '--image',
+      'application-image=registry.example.com/team/pick-manager:9.9.9',
+    ];
     const refused = await runCli(args);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('error[ENV_PINNED]');
@@ -55,7 +95,9 @@ describe('rollback and pins', () => {
     const forced = await runCli([...args, '--force']);
     expect(forced.code).toBe(0);
     expect(gitSync(remote.dir, ['show', `main:${PROD}`])).toContain('9.9.9');
-    expect(gitSync(remote.dir, ['ls-tree', '--name-only', 'main', 'kustomizations/overlays/prod/'])).not.toContain('gitops-flow-pin.yaml');
+    expect(gitSync(remote.dir, ['ls-tree', '--name-only', 'main', 'kustomizations/overlays/prod/'])).not.toContain(
+      'gitops-flow-pin.yaml',
+    );
   });
 
   it('unpin removes the pin in its own commit; --to picks the state', async () => {
@@ -82,7 +124,12 @@ describe('rollback and pins', () => {
 describe('restore', () => {
   it('by ref: overlay and the base it references are made equal to that commit, and render the same', async () => {
     const { remote, dir, c1 } = prodHistory();
-    commitFiles(dir, { [BASE]: (exampleFiles()[BASE] as string).replace('replicas: 2', 'replicas: 3') }, 'base: 3 replicas', '2026-10-03T10:00:00Z');
+    commitFiles(
+      dir,
+      { [BASE]: (exampleFiles()[BASE] as string).replace('replicas: 2', 'replicas: 3') },
+      'base: 3 replicas',
+      '2026-10-03T10:00:00Z',
+    );
     gitSync(dir, ['push', '--quiet', 'origin', 'main']);
     const r = await runCli(['-C', dir, '--json', 'restore', '--env', 'prod', '--at', c1, '--no-deploy']);
     expect(r.stderr).not.toContain('error[');
@@ -98,7 +145,17 @@ describe('restore', () => {
 
   it('by time: the last commit at or before it; before the first commit exits 2', async () => {
     const { remote, dir, c1 } = prodHistory();
-    const r = await runCli(['-C', dir, '--json', 'restore', '--env', 'prod', '--at', '2026-10-01T12:00Z', '--no-deploy']);
+    const r = await runCli([
+      '-C',
+      dir,
+      '--json',
+      'restore',
+      '--env',
+      'prod',
+      '--at',
+      '2026-10-01T12:00Z',
+      '--no-deploy',
+    ]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)[0].at).toBe(c1);
     expect(gitSync(remote.dir, ['show', `main:${PROD}`])).toContain('"1.1.0"');
@@ -116,14 +173,20 @@ describe('restore', () => {
     const r = await runCli(['-C', dir, '--json', 'restore', '--all-envs', '--at', first, '--no-deploy']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { env: string; changed: boolean }[];
-    expect(out.map((x) => [x.env, x.changed])).toEqual([['dev', false], ['uat', false], ['prod', true]]);
+    expect(out.map((x) => [x.env, x.changed])).toEqual([
+      ['dev', false],
+      ['uat', false],
+      ['prod', true],
+    ]);
     const again = await runCli(['-C', dir, 'restore', '--env', 'prod', '--at', first, '--no-deploy']);
     expect(again.stderr).toContain('No change');
   });
 
   it('needs exactly one of --env and --all-envs', async () => {
     const { dir } = prodHistory();
-    expect((await runCli(['-C', dir, 'restore', '--at', 'HEAD', '--no-deploy'])).stderr).toContain('error[RESTORE_TARGET]');
+    expect((await runCli(['-C', dir, 'restore', '--at', 'HEAD', '--no-deploy'])).stderr).toContain(
+      'error[RESTORE_TARGET]',
+    );
   });
 });
 
@@ -132,12 +195,18 @@ describe('diff', () => {
     const { dir, c1, c2 } = prodHistory();
     const r = await runCli(['-C', dir, 'diff', '--env', 'prod']);
     expect(r.code).toBe(0);
-    expect(r.stdout.startsWith('Images:\n  application-image: registry.example.com/team/pick-manager:1.1.0 → registry.example.com/team/pick-manager:1.2.0\n')).toBe(true);
+    expect(
+      r.stdout.startsWith(
+        'Images:\n  application-image: registry.example.com/team/pick-manager:1.1.0 → registry.example.com/team/pick-manager:1.2.0\n',
+      ),
+    ).toBe(true);
     expect(r.stdout).toContain(`--- prod@${c1.slice(0, 12)}`);
     expect(r.stdout).toContain(`+++ prod@${c2.slice(0, 12)}`);
     expect(r.stdout).toContain('-      - image: registry.example.com/team/pick-manager:1.1.0');
     expect(r.stdout).toContain('+      - image: registry.example.com/team/pick-manager:1.2.0');
-    const json = JSON.parse((await runCli(['-C', dir, '--json', 'diff', '--env', 'prod', '--from', c2, '--to', c2])).stdout);
+    const json = JSON.parse(
+      (await runCli(['-C', dir, '--json', 'diff', '--env', 'prod', '--from', c2, '--to', c2])).stdout,
+    );
     expect(json).toEqual({ env: 'prod', from: c2, to: c2, images: {}, changed: false, diff: '' });
     expect((await runCli(['-C', dir, 'diff', '--env', 'prod', '--exit-code'])).code).toBe(1);
   });
@@ -153,12 +222,20 @@ describe('history on generated histories', () => {
     gitSync(dir, ['revert', '--no-edit', 'feature']);
     gitSync(dir, ['push', '--quiet', 'origin', 'main']);
     expect((await runCli(['-C', dir, 'rollback', '--env', 'prod', '--no-deploy'])).code).toBe(0);
-    const h = JSON.parse((await runCli(['-C', dir, '--json', 'history'])).stdout) as { env: string; action: string; subject: string; images: Record<string, string>; previousImages: Record<string, string> }[];
+    const h = JSON.parse((await runCli(['-C', dir, '--json', 'history'])).stdout) as {
+      env: string;
+      action: string;
+      subject: string;
+      images: Record<string, string>;
+      previousImages: Record<string, string>;
+    }[];
     const summary = h.map((e) => `${e.env}:${e.action}`);
     expect(summary.slice(0, 5)).toEqual(['prod:rollback', 'dev:revert', 'dev:manual', 'prod:manual', 'prod:manual']);
     expect(h[2]?.subject).toBe('dev 3.0.0 on a branch');
     expect(h[1]?.previousImages['application-image']).toContain('3.0.0');
-    const since = JSON.parse((await runCli(['-C', dir, '--json', 'history', '--env', 'prod', '--since', '2026-10-01T12:00Z'])).stdout) as { subject: string }[];
+    const since = JSON.parse(
+      (await runCli(['-C', dir, '--json', 'history', '--env', 'prod', '--since', '2026-10-01T12:00Z'])).stdout,
+    ) as { subject: string }[];
     expect(since.map((e) => e.subject)).not.toContain('prod 1.1.0');
   });
 });
@@ -168,13 +245,20 @@ describe('determinism', () => {
     const dir = makeRepo(exampleFiles());
     for (let i = 1; i < 50; i++) {
       const env = ['dev', 'uat', 'prod'][i % 3] as string;
-      commitFiles(dir, { [`kustomizations/overlays/${env}/kustomization.yaml`]: overlay(env, `1.${i}.0`) }, `${env} 1.${i}.0`);
+      commitFiles(
+        dir,
+        { [`kustomizations/overlays/${env}/kustomization.yaml`]: overlay(env, `1.${i}.0`) },
+        `${env} 1.${i}.0`,
+      );
     }
     const commits = gitSync(dir, ['rev-list', 'HEAD']).split('\n');
     expect(commits).toHaveLength(50);
     const hash = (s: string) => createHash('sha256').update(s).digest('hex');
     for (const c of commits) {
-      const [a, b] = await Promise.all([runCli(['-C', dir, 'render', '--env', 'prod', '--ref', c]), runCli(['-C', dir, 'render', '--env', 'prod', '--ref', c])]);
+      const [a, b] = await Promise.all([
+        runCli(['-C', dir, 'render', '--env', 'prod', '--ref', c]),
+        runCli(['-C', dir, 'render', '--env', 'prod', '--ref', c]),
+      ]);
       expect(a.code).toBe(0);
       expect(hash(a.stdout)).toBe(hash(b.stdout));
     }
@@ -183,7 +267,9 @@ describe('determinism', () => {
 
 describe('verification gate', () => {
   it('requireVerified: promote refuses when nothing of the source was verified', async () => {
-    const files = exampleFiles({ 'gitops-flow.yaml': 'environments:\n  dev: {}\n  uat: { requireVerified: true, minSoak: 30m }\n  prod: {}\n' });
+    const files = exampleFiles({
+      'gitops-flow.yaml': 'environments:\n  dev: {}\n  uat: { requireVerified: true, minSoak: 30m }\n  prod: {}\n',
+    });
     const remote = makeRemote(files);
     const dir = cloneRemote(remote);
     const r = await runCli(['-C', dir, 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy']);

@@ -15,8 +15,22 @@ import { createLogger, type Io } from '../../src/core/io.js';
 import type { Workload } from '../../src/core/workloads.js';
 import { tempDir } from '../helpers/git-fixtures.js';
 
-const web: Workload = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop', selector: { app: 'web' }, images: { web: 'web:2' } };
-const cache: Workload = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'cache', namespace: 'shop', selector: { app: 'cache' }, images: { cache: 'redis:7' } };
+const web: Workload = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  name: 'web',
+  namespace: 'shop',
+  selector: { app: 'web' },
+  images: { web: 'web:2' },
+};
+const cache: Workload = {
+  apiVersion: 'apps/v1',
+  kind: 'StatefulSet',
+  name: 'cache',
+  namespace: 'shop',
+  selector: { app: 'cache' },
+  images: { cache: 'redis:7' },
+};
 
 const event = (type: string, kind: string, replicas: number, s: Record<string, number>) =>
   JSON.stringify({ type, object: { kind, metadata: { name: 'x' }, spec: { replicas }, status: s } });
@@ -29,14 +43,21 @@ function stubKubectl(): { path: string; pids: () => number[] } {
       event('ADDED', 'Deployment', 2, { updatedReplicas: 2 }),
       event('MODIFIED', 'Deployment', 2, { updatedReplicas: 2, readyReplicas: 1, availableReplicas: 1 }),
       // The same counts again (another field changed): no new line.
-      event('MODIFIED', 'Deployment', 2, { updatedReplicas: 2, readyReplicas: 1, availableReplicas: 1, observedGeneration: 2 }),
+      event('MODIFIED', 'Deployment', 2, {
+        updatedReplicas: 2,
+        readyReplicas: 1,
+        availableReplicas: 1,
+        observedGeneration: 2,
+      }),
       event('MODIFIED', 'Deployment', 2, { updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 }),
     ],
     cache: [event('ADDED', 'StatefulSet', 3, { updatedReplicas: 1, readyReplicas: 0 })],
   };
   writeFileSync(join(dir, 'web.events'), `${events.web.join('\n')}\n`);
   writeFileSync(join(dir, 'cache.events'), `${events.cache.join('\n')}\n`);
-  writeFileSync(join(dir, 'kubectl'), `#!/bin/sh
+  writeFileSync(
+    join(dir, 'kubectl'),
+    `#!/bin/sh
 # STUB kubectl for the rollout progress tests: recorded watch events, canned rollout results.
 echo $$ >> "${dir}/pids"
 # Events arrive 150 ms apart, as a real watch spaces them (a live view draws what it sees).
@@ -49,9 +70,16 @@ case "$*" in
   *"get pods"*) echo '{"items":[]}' ;;
   *) echo "stub kubectl: unexpected $*" >&2; exit 2 ;;
 esac
-`);
+`,
+  );
   chmodSync(join(dir, 'kubectl'), 0o755);
-  return { path: dir, pids: () => (existsSync(join(dir, 'pids')) ? readFileSync(join(dir, 'pids'), 'utf8').split('\n').filter(Boolean).map(Number) : []) };
+  return {
+    path: dir,
+    pids: () =>
+      existsSync(join(dir, 'pids'))
+        ? readFileSync(join(dir, 'pids'), 'utf8').split('\n').filter(Boolean).map(Number)
+        : [],
+  };
 }
 
 function context(path: string, tty: boolean, env: NodeJS.ProcessEnv = {}): { ctx: CommandContext; err: () => string } {
@@ -60,7 +88,10 @@ function context(path: string, tty: boolean, env: NodeJS.ProcessEnv = {}): { ctx
   const chunks: Buffer[] = [];
   stderr.on('data', (b: Buffer) => chunks.push(b));
   const io: Io = { cwd: path, env: { PATH: `${path}:/usr/bin:/bin`, ...env }, stdout: new PassThrough(), stderr };
-  return { ctx: { io, log: createLogger(io, { verbose: false }), opts: { dryRun: false, verbose: false, json: false } }, err: () => Buffer.concat(chunks).toString() };
+  return {
+    ctx: { io, log: createLogger(io, { verbose: false }), opts: { dryRun: false, verbose: false, json: false } },
+    err: () => Buffer.concat(chunks).toString(),
+  };
 }
 
 const alive = (pid: number) => {
@@ -86,7 +117,13 @@ describe('rollout progress', () => {
       'Deployment/web (namespace shop) 1/2 ready, 2/2 updated, 1/2 available',
       'Deployment/web (namespace shop) 2/2 ready, 2/2 updated, 2/2 available',
     ]);
-    expect(lines.filter((l) => /^\[\d{2}:\d{2}:\d{2}\] StatefulSet\/cache \(namespace shop\) 0\/3 ready, 1\/3 updated, 0\/3 available$/.test(l))).toHaveLength(1);
+    expect(
+      lines.filter((l) =>
+        /^\[\d{2}:\d{2}:\d{2}\] StatefulSet\/cache \(namespace shop\) 0\/3 ready, 1\/3 updated, 0\/3 available$/.test(
+          l,
+        ),
+      ),
+    ).toHaveLength(1);
     expect(lines.some((l) => /^ {2}✓ Deployment\/web \(namespace shop\) ready \(2\/2, \d+s\)$/.test(l))).toBe(true);
     expect(lines.some((l) => /^ {2}✗ StatefulSet\/cache \(namespace shop\) not ready/.test(l))).toBe(true);
     expect(err()).not.toContain('\x1b');
@@ -101,7 +138,9 @@ describe('rollout progress', () => {
     await verify([web, cache], 30_000, {}, ctx, k.path);
     const out = err();
     expect(out).toMatch(/\x1b\[\d*A/); // cursor up: redrawn in place
-    expect(plain(out)).toMatch(/Deployment\/web \(namespace shop\) +updated 2\/2 {2}ready 1\/2 {2}available 1\/2 {2}\ds/);
+    expect(plain(out)).toMatch(
+      /Deployment\/web \(namespace shop\) +updated 2\/2 {2}ready 1\/2 {2}available 1\/2 {2}\ds/,
+    );
     expect(plain(out)).toMatch(/StatefulSet\/cache \(namespace shop\) +updated 1\/3 {2}ready 0\/3 {2}available 0\/3/);
     expect(plain(out)).not.toMatch(/^\[\d{2}:\d{2}:\d{2}\]/m);
     expect(plain(out)).toContain('✓ Deployment/web (namespace shop) ready (2/2, ');
@@ -123,10 +162,22 @@ describe('rollout progress', () => {
   });
 
   it.each([
-    ['Deployment', { spec: { replicas: 3 }, status: { updatedReplicas: 2, readyReplicas: 1, availableReplicas: 1 } }, { desired: 3, updated: 2, ready: 1, available: 1 }],
+    [
+      'Deployment',
+      { spec: { replicas: 3 }, status: { updatedReplicas: 2, readyReplicas: 1, availableReplicas: 1 } },
+      { desired: 3, updated: 2, ready: 1, available: 1 },
+    ],
     ['Deployment', { spec: {}, status: {} }, { desired: 1, updated: 0, ready: 0, available: 0 }],
-    ['StatefulSet', { spec: { replicas: 2 }, status: { updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 } }, { desired: 2, updated: 2, ready: 2, available: 2 }],
-    ['DaemonSet', { status: { desiredNumberScheduled: 4, updatedNumberScheduled: 3, numberReady: 2, numberAvailable: 1 } }, { desired: 4, updated: 3, ready: 2, available: 1 }],
+    [
+      'StatefulSet',
+      { spec: { replicas: 2 }, status: { updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 } },
+      { desired: 2, updated: 2, ready: 2, available: 2 },
+    ],
+    [
+      'DaemonSet',
+      { status: { desiredNumberScheduled: 4, updatedNumberScheduled: 3, numberReady: 2, numberAvailable: 1 } },
+      { desired: 4, updated: 3, ready: 2, available: 1 },
+    ],
   ] as const)('replica counts of a %s', (kind, object, want) => {
     expect(replicasOf(kind, object as Record<string, unknown>)).toEqual(want);
   });

@@ -25,11 +25,14 @@ const REAL_GIT = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8'
 /** A stub git that appends its argv and the working copy's .git/config to `log`, then runs git. */
 function argvStub(log: string): string {
   const dir = tempDir('gitops-flow-stubs-');
-  writeFileSync(join(dir, 'git'), `#!/bin/sh
+  writeFileSync(
+    join(dir, 'git'),
+    `#!/bin/sh
 # STUB git: records argv (one per line) and .git/config of the working copy, then runs the real git
 { echo "argv:"; for a in "$@"; do echo "  $a"; done; [ -f .git/config ] && cat .git/config; } >> "${log}"
 exec ${REAL_GIT} "$@"
-`);
+`,
+  );
   chmodSync(join(dir, 'git'), 0o755);
   return dir;
 }
@@ -40,11 +43,18 @@ function watchArgv(): () => string[] {
   const timer = setInterval(() => {
     for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
       let cmd = '';
-      try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { continue; }
+      try {
+        cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue;
+      }
       if (NEEDLES.some((n) => cmd.includes(n))) hits.add(cmd.split('\0').join(' '));
     }
   }, 10);
-  return () => { clearInterval(timer); return [...hits]; };
+  return () => {
+    clearInterval(timer);
+    return [...hits];
+  };
 }
 
 /** Files under `dir` (no symlinks followed) whose bytes contain a needle. */
@@ -76,20 +86,70 @@ describe('the git token over real HTTP', () => {
     const url = `${server.url}/env.git`;
     const argvLog = join(tempDir('gitops-flow-argv-'), 'git-argv.log');
     const stubs = argvStub(argvLog);
-    const envWith = (extra: NodeJS.ProcessEnv) => { const e = cleanEnv({ GITOPS_FLOW_GIT_TOKEN: undefined, GITLAB_TOKEN: undefined, ...extra }); return { ...e, PATH: `${stubs}:${e.PATH}` }; };
+    const envWith = (extra: NodeJS.ProcessEnv) => {
+      const e = cleanEnv({ GITOPS_FLOW_GIT_TOKEN: undefined, GITLAB_TOKEN: undefined, ...extra });
+      return { ...e, PATH: `${stubs}:${e.PATH}` };
+    };
     const stopWatch = watchArgv();
 
-    const ok = await runBinary(['--verbose', 'suggest', '--env-repo', url, '--env', 'dev', '--image', 'application-image=registry.example.com/team/pick-manager:9.9.9'],
-      { cwd: tempDir(), env: envWith({ GITOPS_FLOW_GIT_TOKEN: CANARY }) });
-    const direct = await runBinary(['--verbose', '--json', 'suggest', '--env-repo', url, '--env', 'uat', '--push-to-target', '--image', 'application-image=registry.example.com/team/pick-manager:9.9.8'],
-      { cwd: tempDir(), env: envWith({ GITLAB_TOKEN: CANARY }) });
-    const anonymous = await runBinary(['suggest', '--env-repo', url, '--env', 'dev', '--image', 'application-image=registry.example.com/team/pick-manager:9.9.7'],
-      { cwd: tempDir(), env: envWith({}) });
-    const wrong = await runBinary(['suggest', '--env-repo', url, '--env', 'dev', '--image', 'application-image=registry.example.com/team/pick-manager:9.9.7'],
-      { cwd: tempDir(), env: envWith({ GITOPS_FLOW_GIT_TOKEN: 'not-the-token' }) });
+    const ok = await runBinary(
+      [
+        '--verbose',
+        'suggest',
+        '--env-repo',
+        url,
+        '--env',
+        'dev',
+        '--image',
+        'application-image=registry.example.com/team/pick-manager:9.9.9',
+      ],
+      { cwd: tempDir(), env: envWith({ GITOPS_FLOW_GIT_TOKEN: CANARY }) },
+    );
+    const direct = await runBinary(
+      [
+        '--verbose',
+        '--json',
+        'suggest',
+        '--env-repo',
+        url,
+        '--env',
+        'uat',
+        '--push-to-target',
+        '--image',
+        'application-image=registry.example.com/team/pick-manager:9.9.8',
+      ],
+      { cwd: tempDir(), env: envWith({ GITLAB_TOKEN: CANARY }) },
+    );
+    const anonymous = await runBinary(
+      [
+        'suggest',
+        '--env-repo',
+        url,
+        '--env',
+        'dev',
+        '--image',
+        'application-image=registry.example.com/team/pick-manager:9.9.7',
+      ],
+      { cwd: tempDir(), env: envWith({}) },
+    );
+    const wrong = await runBinary(
+      [
+        'suggest',
+        '--env-repo',
+        url,
+        '--env',
+        'dev',
+        '--image',
+        'application-image=registry.example.com/team/pick-manager:9.9.7',
+      ],
+      { cwd: tempDir(), env: envWith({ GITOPS_FLOW_GIT_TOKEN: 'not-the-token' }) },
+    );
     // A render from a clone with the token in the environment: the artifact must not hold it either.
     const clone = cloneRemote(remote);
-    const render = await runBinary(['-C', clone, 'render', '--env', 'uat', '--out', 'rendered/uat.yaml'], { cwd: clone, env: envWith({ GITOPS_FLOW_GIT_TOKEN: CANARY }) });
+    const render = await runBinary(['-C', clone, 'render', '--env', 'uat', '--out', 'rendered/uat.yaml'], {
+      cwd: clone,
+      env: envWith({ GITOPS_FLOW_GIT_TOKEN: CANARY }),
+    });
     // Controls: the scans do find the canary where it is (a process holding it in argv, a temp file).
     const control = spawn('sh', ['-c', 'sleep 0.3', `control-${CANARY}`]);
     await new Promise((r) => control.once('exit', r));
@@ -99,7 +159,10 @@ describe('the git token over real HTTP', () => {
     expect(argvHits.filter((c) => c.includes(`control-${CANARY}`))).toHaveLength(1);
     expect(filesWithNeedle(controlDir)).toEqual([join(controlDir, 'control')]);
     rmSync(controlDir, { recursive: true });
-    argvHits.splice(argvHits.findIndex((c) => c.includes(`control-${CANARY}`)), 1);
+    argvHits.splice(
+      argvHits.findIndex((c) => c.includes(`control-${CANARY}`)),
+      1,
+    );
 
     expect(ok.code, ok.stderr).toBe(0);
     expect(direct.code, direct.stderr).toBe(0);
@@ -115,7 +178,9 @@ describe('the git token over real HTTP', () => {
     expect(wrong.stderr).toContain('the server refused the token');
     expect(server.counts.refused).toBeGreaterThan(0);
     // What landed: the MR branch with its push options, and uat on main.
-    expect(gitSync(remote.dir, ['for-each-ref', '--format=%(refname)', 'refs/heads/gitops-flow/'])).toContain('refs/heads/gitops-flow/dev/');
+    expect(gitSync(remote.dir, ['for-each-ref', '--format=%(refname)', 'refs/heads/gitops-flow/'])).toContain(
+      'refs/heads/gitops-flow/dev/',
+    );
     expect(remote.pushes().some((p) => p.options.some((o) => o.startsWith('merge_request.create')))).toBe(true);
     expect(gitSync(remote.dir, ['show', 'main:kustomizations/overlays/uat/kustomization.yaml'])).toContain('9.9.8');
 
@@ -127,11 +192,26 @@ describe('the git token over real HTTP', () => {
       argvLogLeaks: leaks(readFileSync(argvLog, 'utf8')),
       cloneConfig: leaks(readFileSync(join(clone, '.git', 'config'), 'utf8')),
       render: leaks(readFileSync(join(clone, 'rendered', 'uat.yaml'), 'utf8')),
-      tempFiles: [...new Set(readdirSync(tmpdir()))].filter((e) => !tmpBefore.has(e)).flatMap((e) => (existsSync(join(tmpdir(), e)) ? filesWithNeedle(join(tmpdir(), e)) : [])),
+      tempFiles: [...new Set(readdirSync(tmpdir()))]
+        .filter((e) => !tmpBefore.has(e))
+        .flatMap((e) => (existsSync(join(tmpdir(), e)) ? filesWithNeedle(join(tmpdir(), e)) : [])),
       processArgv: argvHits,
     };
-    recordFigures('secrets-http', { ...figures, tempFiles: figures.tempFiles.length, processArgv: figures.processArgv.length });
+    recordFigures('secrets-http', {
+      ...figures,
+      tempFiles: figures.tempFiles.length,
+      processArgv: figures.processArgv.length,
+    });
     expect(figures.gitConfigsSeen).toBeGreaterThan(0); // the stub did see the clones' .git/config
-    expect(figures).toEqual({ outputs: 0, commits: 0, gitConfigsSeen: figures.gitConfigsSeen, argvLogLeaks: 0, cloneConfig: 0, render: 0, tempFiles: [], processArgv: [] });
+    expect(figures).toEqual({
+      outputs: 0,
+      commits: 0,
+      gitConfigsSeen: figures.gitConfigsSeen,
+      argvLogLeaks: 0,
+      cloneConfig: 0,
+      render: 0,
+      tempFiles: [],
+      processArgv: [],
+    });
   });
 });

@@ -19,7 +19,19 @@ function show(remoteDir: string, ref: string, path: string): string {
 describe('suggest', () => {
   it('pushes a deterministic branch with the exact GitLab push options, trailers and overlay', async () => {
     const remote = makeRemote(exampleFiles());
-    const r = await runCli(['--json', 'suggest', '--env-repo', remote.url, '--env', 'dev', '--image', 'application-image=registry.example.com/team/pick-manager:1.4.2'], { env: cleanEnv(ciEnv) });
+    const r = await runCli(
+      [
+        '--json',
+        'suggest',
+        '--env-repo',
+        remote.url,
+        '--env',
+        'dev',
+        '--image',
+        'application-image=registry.example.com/team/pick-manager:1.4.2',
+      ],
+      { env: cleanEnv(ciEnv) },
+    );
     expect(r.stderr).not.toContain('error');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { status: string; branch: string; commit: string };
@@ -57,15 +69,32 @@ describe('suggest', () => {
     ]);
     expect(message).toContain('Fix the order picker');
     // Only the overlay changed.
-    expect(gitSync(remote.dir, ['diff', '--name-only', 'main', out.branch])).toBe('kustomizations/overlays/dev/kustomization.yaml');
+    expect(gitSync(remote.dir, ['diff', '--name-only', 'main', out.branch])).toBe(
+      'kustomizations/overlays/dev/kustomization.yaml',
+    );
   });
 
   it('flags override the CI variables, and several images go in one commit', async () => {
     const remote = makeRemote(exampleFiles());
-    const r = await runCli(['--json', 'suggest', '--env-repo', remote.url, '--env', 'uat',
-      '--image', 'application-image=registry.example.com/team/pick-manager:1.5.0',
-      '--image', `order-manager-image=registry.example.com/team/order-manager@sha256:${'e'.repeat(64)}`,
-      '--upstream-project', 'other/project', '--upstream-pipeline', '7'], { env: cleanEnv(ciEnv) });
+    const r = await runCli(
+      [
+        '--json',
+        'suggest',
+        '--env-repo',
+        remote.url,
+        '--env',
+        'uat',
+        '--image',
+        'application-image=registry.example.com/team/pick-manager:1.5.0',
+        '--image',
+        `order-manager-image=registry.example.com/team/order-manager@sha256:${'e'.repeat(64)}`,
+        '--upstream-project',
+        'other/project',
+        '--upstream-pipeline',
+        '7',
+      ],
+      { env: cleanEnv(ciEnv) },
+    );
     expect(r.code).toBe(0);
     const { branch } = JSON.parse(r.stdout) as { branch: string };
     const trailers = gitSync(remote.dir, ['log', '-1', '--format=%(trailers:only,unfold)', branch]);
@@ -79,7 +108,15 @@ describe('suggest', () => {
   it('is a no-op (exit 0, nothing pushed) when the overlay already has these images', async () => {
     const remote = makeRemote(exampleFiles());
     const before = snapshot(remote.dir);
-    const r = await runCli(['suggest', '--env-repo', remote.url, '--env', 'dev', '--image', 'application-image=registry.example.com/team/pick-manager:1.0.0']);
+    const r = await runCli([
+      'suggest',
+      '--env-repo',
+      remote.url,
+      '--env',
+      'dev',
+      '--image',
+      'application-image=registry.example.com/team/pick-manager:1.0.0',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('No change');
     expect(remote.pushes()).toHaveLength(0);
@@ -88,7 +125,15 @@ describe('suggest', () => {
 
   it('suggesting the same images twice reports "already suggested"', async () => {
     const remote = makeRemote(exampleFiles());
-    const args = ['suggest', '--env-repo', remote.url, '--env', 'dev', '--image', 'application-image=registry.example.com/team/pick-manager:1.4.3'];
+    const args = [
+      'suggest',
+      '--env-repo',
+      remote.url,
+      '--env',
+      'dev',
+      '--image',
+      'application-image=registry.example.com/team/pick-manager:1.4.3',
+    ];
     expect((await runCli(args)).code).toBe(0);
     const again = await runCli(['--json', ...args]);
     expect(again.code).toBe(0);
@@ -97,7 +142,16 @@ describe('suggest', () => {
 
   it('--push-to-target commits straight to main, without push options', async () => {
     const remote = makeRemote(exampleFiles());
-    const r = await runCli(['suggest', '--push-to-target', '--env-repo', remote.url, '--env', 'dev', '--image', 'application-image=registry.example.com/team/pick-manager:1.4.4']);
+    const r = await runCli([
+      'suggest',
+      '--push-to-target',
+      '--env-repo',
+      remote.url,
+      '--env',
+      'dev',
+      '--image',
+      'application-image=registry.example.com/team/pick-manager:1.4.4',
+    ]);
     expect(r.code).toBe(0);
     expect(remote.pushes()[0]?.options).toEqual([]);
     expect(remote.pushes()[0]?.updates[0]?.ref).toBe('refs/heads/main');
@@ -105,22 +159,31 @@ describe('suggest', () => {
   });
 
   it('honours merge_when_pipeline_succeeds and labels from gitops-flow.yaml', async () => {
-    const remote = makeRemote(exampleFiles({
-      'gitops-flow.yaml': 'git:\n  mergeRequest:\n    autoMerge: merge_when_pipeline_succeeds\n    removeSourceBranch: false\n    labels: [deploy, dev]\n',
-    }));
+    const remote = makeRemote(
+      exampleFiles({
+        'gitops-flow.yaml':
+          'git:\n  mergeRequest:\n    autoMerge: merge_when_pipeline_succeeds\n    removeSourceBranch: false\n    labels: [deploy, dev]\n',
+      }),
+    );
     const r = await runCli(['suggest', '--env-repo', remote.url, '--env', 'dev', '--image', 'application-image:9']);
     expect(r.code).toBe(0);
     const options = remote.pushes()[0]?.options ?? [];
     expect(options).toContain('merge_request.merge_when_pipeline_succeeds');
     expect(options).not.toContain('merge_request.auto_merge');
     expect(options).not.toContain('merge_request.remove_source_branch');
-    expect(options.filter((o) => o.startsWith('merge_request.label='))).toEqual(['merge_request.label=deploy', 'merge_request.label=dev']);
+    expect(options.filter((o) => o.startsWith('merge_request.label='))).toEqual([
+      'merge_request.label=deploy',
+      'merge_request.label=dev',
+    ]);
   });
 
   it('never puts the token in argv, the remote config, commits or output', async () => {
     const token = 'glpat-SECRET-token-1234567890';
     const remote = makeRemote(exampleFiles());
-    const r = await runCli(['--verbose', 'suggest', '--env-repo', remote.url, '--env', 'dev', '--image', 'application-image:7'], { env: cleanEnv({ GITOPS_FLOW_GIT_TOKEN: token }) });
+    const r = await runCli(
+      ['--verbose', 'suggest', '--env-repo', remote.url, '--env', 'dev', '--image', 'application-image:7'],
+      { env: cleanEnv({ GITOPS_FLOW_GIT_TOKEN: token }) },
+    );
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('$ git');
     expect(r.stdout + r.stderr).not.toContain(token);
@@ -147,19 +210,35 @@ describe('suggest', () => {
   });
 
   it('refuses a URL with credentials without echoing them', async () => {
-    const r = await runCli(['suggest', '--env-repo', 'https://oauth2:glpat-abcdef123456@gitlab.example.com/g/env.git', '--env', 'dev', '--image', 'a:1']);
+    const r = await runCli([
+      'suggest',
+      '--env-repo',
+      'https://oauth2:glpat-abcdef123456@gitlab.example.com/g/env.git',
+      '--env',
+      'dev',
+      '--image',
+      'a:1',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('GITOPS_FLOW_GIT_TOKEN');
     expect(r.stderr).not.toContain('glpat-abcdef123456');
   });
 
   it('a broken gitops-flow.yaml lists every problem and pushes nothing', async () => {
-    const remote = makeRemote(exampleFiles({ 'gitops-flow.yaml': 'order: [dev, Prod]\nenvironments:\n  dev:\n    verify: { timeout: soon }\n    bogus: 1\ngit:\n  author: { name: x, email: not-an-email }\n' }));
+    const remote = makeRemote(
+      exampleFiles({
+        'gitops-flow.yaml':
+          'order: [dev, Prod]\nenvironments:\n  dev:\n    verify: { timeout: soon }\n    bogus: 1\ngit:\n  author: { name: x, email: not-an-email }\n',
+      }),
+    );
     const before = snapshot(remote.dir);
-    const r = await runCli(['suggest', '--env-repo', remote.url, '--env', 'dev', '--image', 'application-image:1'], { cwd: tempDir() });
+    const r = await runCli(['suggest', '--env-repo', remote.url, '--env', 'dev', '--image', 'application-image:1'], {
+      cwd: tempDir(),
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('error[CONFIG_INVALID]');
-    for (const field of ['order.1', 'environments.dev.verify.timeout', 'environments.dev', 'git.author.email']) expect(r.stderr).toContain(field);
+    for (const field of ['order.1', 'environments.dev.verify.timeout', 'environments.dev', 'git.author.email'])
+      expect(r.stderr).toContain(field);
     expect(r.stderr).toContain('"soon"');
     expect(snapshot(remote.dir)).toBe(before);
   });
@@ -169,7 +248,17 @@ describe('suggest --target-branch', () => {
   it('a branch the env repo does not have exits 2 naming it', async () => {
     const remote = makeRemote(exampleFiles());
     const before = snapshot(remote.dir);
-    const r = await runCli(['suggest', '--env-repo', remote.url, '--env', 'dev', '--target-branch', 'release-9', '--image', 'application-image:2']);
+    const r = await runCli([
+      'suggest',
+      '--env-repo',
+      remote.url,
+      '--env',
+      'dev',
+      '--target-branch',
+      'release-9',
+      '--image',
+      'application-image:2',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('error[BRANCH_UNKNOWN]');
     expect(r.stderr).toContain('"release-9"');

@@ -16,12 +16,19 @@ export default class CanaryReporter implements Reporter {
     if (!canaryOn()) return;
     const root = process.env.GITOPS_FLOW_CANARY_ROOT as string;
     const needles = canaries().map((c) => Buffer.from(c));
-    const sources = new Set(existsSync(join(root, 'canary', 'sources')) ? readFileSync(join(root, 'canary', 'sources'), 'utf8').split('\n').filter(Boolean) : []);
+    const sources = new Set(
+      existsSync(join(root, 'canary', 'sources'))
+        ? readFileSync(join(root, 'canary', 'sources'), 'utf8')
+            .split('\n')
+            .filter(Boolean)
+        : [],
+    );
     // Controls: a file and a commit message that do hold a canary; the scan must find both, or it is blind.
     const control = join(root, 'canary-control');
     mkdirSync(control, { recursive: true });
     writeFileSync(join(control, 'control.txt'), `control ${canaries()[0]}\n`);
-    const git = (a: string[]) => spawnSync('git', ['-C', control, '-c', 'user.name=c', '-c', 'user.email=c@c', ...a], { encoding: 'utf8' });
+    const git = (a: string[]) =>
+      spawnSync('git', ['-C', control, '-c', 'user.name=c', '-c', 'user.email=c@c', ...a], { encoding: 'utf8' });
     git(['init', '--quiet']);
     git(['commit', '--quiet', '--allow-empty', '-m', `control ${canaries()[0]}`]);
     const hits: string[] = [];
@@ -39,7 +46,9 @@ export default class CanaryReporter implements Reporter {
     let runs = 0;
     let outputBytes = 0;
     for (const f of readdirSync(join(root, 'canary')).filter((n) => n.startsWith('outputs-'))) {
-      for (const line of readFileSync(join(root, 'canary', f), 'utf8').split('\n').filter(Boolean)) {
+      for (const line of readFileSync(join(root, 'canary', f), 'utf8')
+        .split('\n')
+        .filter(Boolean)) {
         const r = JSON.parse(line) as { argv: string[]; bytes: number; hits: string[] };
         runs++;
         outputBytes += r.bytes;
@@ -62,7 +71,13 @@ export default class CanaryReporter implements Reporter {
       for (const name of names) {
         const p = join(dir, name);
         if (p === join(root, 'canary')) continue;
-        const st = (() => { try { return lstatSync(p); } catch { return undefined; } })();
+        const st = (() => {
+          try {
+            return lstatSync(p);
+          } catch {
+            return undefined;
+          }
+        })();
         if (!st) continue;
         if (st.isDirectory()) walk(p);
         else if (st.isFile() && !sources.has(p)) {
@@ -79,25 +94,47 @@ export default class CanaryReporter implements Reporter {
     walk(root);
     let objects = 0;
     for (const repo of repos) {
-      const r = spawnSync('git', ['--git-dir', repo, 'cat-file', '--batch-all-objects', '--batch'], { maxBuffer: 1 << 30 });
+      const r = spawnSync('git', ['--git-dir', repo, 'cat-file', '--batch-all-objects', '--batch'], {
+        maxBuffer: 1 << 30,
+      });
       if (r.status !== 0 || !r.stdout) continue;
       objects += (r.stdout.toString('latin1').match(/^[0-9a-f]{40} (?:commit|tree|blob|tag) \d+$/gm) ?? []).length;
       count(`git objects of ${repo}`, r.stdout);
     }
 
-    const controls = hits.filter((h) => h.startsWith(control) || h.startsWith(`git objects of ${join(control, '.git')}`));
+    const controls = hits.filter(
+      (h) => h.startsWith(control) || h.startsWith(`git objects of ${join(control, '.git')}`),
+    );
     const leaks = hits.filter((h) => !controls.includes(h));
-    const seen = [controls.some((h) => h.startsWith(join(control, 'control.txt'))), controls.some((h) => h.startsWith(`git objects of ${join(control, '.git')}`))].filter(Boolean).length;
+    const seen = [
+      controls.some((h) => h.startsWith(join(control, 'control.txt'))),
+      controls.some((h) => h.startsWith(`git objects of ${join(control, '.git')}`)),
+    ].filter(Boolean).length;
     if (seen !== 2) {
-      process.stdout.write(`\ncanary scan: BLIND — found ${seen} of the 2 planted controls (a file, a commit message in a git object)\n`);
+      process.stdout.write(
+        `\ncanary scan: BLIND — found ${seen} of the 2 planted controls (a file, a commit message in a git object)\n`,
+      );
       process.exitCode = 1;
     }
     hits.length = 0;
     hits.push(...leaks);
-    const figures = { testFiles: testModules.length, toolRuns: runs, outputBytes, files, fileBytes: bytes, gitRepos: repos.length, gitObjects: objects, canaries: needles.length, occurrences: hits.length, controlsFound: seen };
+    const figures = {
+      testFiles: testModules.length,
+      toolRuns: runs,
+      outputBytes,
+      files,
+      fileBytes: bytes,
+      gitRepos: repos.length,
+      gitObjects: objects,
+      canaries: needles.length,
+      occurrences: hits.length,
+      controlsFound: seen,
+    };
     // A run that never ran the tool says nothing about leaks: it does not replace a run that did.
     if (runs > 0) recordFigures('canary', figures);
-    process.stdout.write(`\ncanary scan (${root}): ${runs} tool runs' stdout+stderr (${outputBytes} bytes), ${files} files (${bytes} bytes), ${repos.length} git repos (${objects} objects); ${needles.length} canaries: ${hits.length} occurrences (the 2 planted controls: ${seen} found)\n`);
+    process.stdout.write(
+      `\ncanary scan (${root}): ${runs} tool runs' stdout+stderr (${outputBytes} bytes), ${files} files (${bytes} bytes), ${repos.length} git repos (${objects} objects); ${needles.length} canaries: ${hits.length} occurrences (the 2 planted controls: ${seen} found)\n`,
+    );
     if (hits.length > 0) {
       for (const h of hits.slice(0, 50)) process.stdout.write(`  LEAK ${h}\n`);
       process.exitCode = 1;

@@ -21,7 +21,9 @@ export function canaryOn(): boolean {
 /** The canary strings of this run (one per variable, plus the kubeconfig's and the key file's). */
 export function canaries(): string[] {
   const id = process.env.GITOPS_FLOW_CANARY_ID ?? '';
-  return [...CANARY_VARIABLES, 'KUBECONFIG_TOKEN', 'GOOGLE_PRIVATE_KEY'].map((v) => `gfcanary-${v.toLowerCase().replace(/_/g, '-')}-${id}`);
+  return [...CANARY_VARIABLES, 'KUBECONFIG_TOKEN', 'GOOGLE_PRIVATE_KEY'].map(
+    (v) => `gfcanary-${v.toLowerCase().replace(/_/g, '-')}-${id}`,
+  );
 }
 
 export function canaryFor(name: string): string {
@@ -43,7 +45,14 @@ export function prepareCanaryRun(): void {
   process.env.TMPDIR = root;
   for (const v of SECRET_VARIABLES) process.env[v] = canaryFor(v);
   const key = join(root, 'canary', 'google-credentials.json');
-  writeFileSync(key, JSON.stringify({ type: 'service_account', client_email: 'canary@example.iam.gserviceaccount.com', private_key: canaryFor('GOOGLE_PRIVATE_KEY') }));
+  writeFileSync(
+    key,
+    JSON.stringify({
+      type: 'service_account',
+      client_email: 'canary@example.iam.gserviceaccount.com',
+      private_key: canaryFor('GOOGLE_PRIVATE_KEY'),
+    }),
+  );
   process.env.GOOGLE_APPLICATION_CREDENTIALS = key;
   addCanarySource(key);
 }
@@ -71,5 +80,8 @@ export function recordOutput(argv: string[], stdout: string, stderr: string): vo
   const root = process.env.GITOPS_FLOW_CANARY_ROOT;
   if (!canaryOn() || !root) return;
   const hits = canaries().filter((c) => stdout.includes(c) || stderr.includes(c));
-  appendFileSync(join(root, 'canary', `outputs-${process.pid}.jsonl`), `${JSON.stringify({ argv: argv.slice(0, 6), bytes: stdout.length + stderr.length, hits })}\n`);
+  appendFileSync(
+    join(root, 'canary', `outputs-${process.pid}.jsonl`),
+    `${JSON.stringify({ argv: argv.slice(0, 6), bytes: stdout.length + stderr.length, hits })}\n`,
+  );
 }

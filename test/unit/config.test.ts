@@ -7,13 +7,21 @@ describe('config: convention first', () => {
   it('with no file, environments are the overlay folders in the usual promotion order, any source allowed', () => {
     const c = resolveConfig(undefined, ['prod', 'dev', 'uat', 'sandbox']);
     expect(c.order).toEqual(['dev', 'uat', 'prod', 'sandbox']);
-    expect(c.environments.get('uat')).toEqual({ name: 'uat', overlay: 'kustomizations/overlays/uat', timeoutMs: 300_000, requireVerified: false });
+    expect(c.environments.get('uat')).toEqual({
+      name: 'uat',
+      overlay: 'kustomizations/overlays/uat',
+      timeoutMs: 300_000,
+      requireVerified: false,
+    });
     expect(c.targetBranch).toBe('main');
     expect(c.autoMerge).toBe('auto_merge');
   });
 
   it('declared environments: declaration order, promoteFrom defaults to the previous env', () => {
-    const c = resolveConfig(parseConfig('environments:\n  qa: {}\n  live: { cluster: { context: live }, verify: { timeout: 1m30s } }\n'), []);
+    const c = resolveConfig(
+      parseConfig('environments:\n  qa: {}\n  live: { cluster: { context: live }, verify: { timeout: 1m30s } }\n'),
+      [],
+    );
     expect(c.order).toEqual(['qa', 'live']);
     expect(c.environments.get('qa')?.promoteFrom).toEqual([]);
     expect(c.environments.get('live')).toMatchObject({ promoteFrom: ['qa'], context: 'live', timeoutMs: 90_000 });
@@ -35,7 +43,10 @@ describe('config validation reports every problem at once', () => {
     ['git: { mergeRequest: { autoMerge: always } }\n', ['git.mergeRequest.autoMerge']],
     ['git: { mergeRequest: { mode: rest } }\n', ['git.mergeRequest.mode', '"rest"']],
     ['git: { mergeRequest: { assignees: ["@bot"] } }\n', ['git.mergeRequest.assignees.0', 'without "@"']],
-    ['git: { forge: bitbucket, forgeUrl: "https://u:p@gitlab.example.com" }\n', ['git.forge', 'git.forgeUrl', 'without credentials']],
+    [
+      'git: { forge: bitbucket, forgeUrl: "https://u:p@gitlab.example.com" }\n',
+      ['git.forge', 'git.forgeUrl', 'without credentials'],
+    ],
     ['git: { author: { name: a, email: nope } }\n', ['git.author.email']],
     ['a: [\n', ['not valid YAML']],
     ['a: &x 1\nb: *x\nc: *x\n', ['Unrecognized key']],
@@ -63,13 +74,20 @@ describe('config validation reports every problem at once', () => {
   });
 
   it('cross-field: order and promoteFrom must name environments', () => {
-    expect(() => resolveConfig(parseConfig('order: [dev, qa]\nenvironments:\n  dev: {}\n  uat: { promoteFrom: staging }\n'), [])).toThrowError(/2 problem/);
+    expect(() =>
+      resolveConfig(parseConfig('order: [dev, qa]\nenvironments:\n  dev: {}\n  uat: { promoteFrom: staging }\n'), []),
+    ).toThrowError(/2 problem/);
   });
 });
 
 describe('digest pinning config', () => {
   it('requireDigest per env, and registries reached over plain http', () => {
-    const c = resolveConfig(parseConfig('registries: { insecure: ["127.0.0.1:5000", "[::1]:5000"] }\nenvironments:\n  dev: {}\n  prod: { requireDigest: true }\n'), []);
+    const c = resolveConfig(
+      parseConfig(
+        'registries: { insecure: ["127.0.0.1:5000", "[::1]:5000"] }\nenvironments:\n  dev: {}\n  prod: { requireDigest: true }\n',
+      ),
+      [],
+    );
     expect(c.environments.get('prod')?.requireDigest).toBe(true);
     expect(c.environments.get('dev')?.requireDigest).toBeUndefined();
     expect(c.insecureRegistries).toEqual(['127.0.0.1:5000', '[::1]:5000']);
@@ -79,7 +97,9 @@ describe('digest pinning config', () => {
 describe('the committed JSON Schema', () => {
   it('is what the zod schema generates (run npm run schema after changing it)', async () => {
     const { readFileSync } = await import('node:fs');
-    const committed = JSON.parse(readFileSync(new URL('../../schema/gitops-flow.schema.json', import.meta.url), 'utf8'));
+    const committed = JSON.parse(
+      readFileSync(new URL('../../schema/gitops-flow.schema.json', import.meta.url), 'utf8'),
+    );
     expect(committed).toEqual(jsonSchema());
   });
 });

@@ -15,7 +15,9 @@ import { gcloudArchive, gcloudPlatform, PINNED_IMAGE, parseManifest } from '../.
 import { runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/git-fixtures.js';
 
-const MODULE_FILES = ['dagger/src/index.ts', 'dagger/src/toolbox.ts', 'dagger/src/argv.ts'].map((f) => join(REPO_ROOT, f));
+const MODULE_FILES = ['dagger/src/index.ts', 'dagger/src/toolbox.ts', 'dagger/src/argv.ts'].map((f) =>
+  join(REPO_ROOT, f),
+);
 const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'ci/tools.json'), 'utf8')) as {
   kubectl: string;
   kustomize: string;
@@ -48,7 +50,8 @@ function nodes(root: ts.Node): ts.Node[] {
 /** Calls `<expr>.<method>(…)` in a file. */
 function methodCalls(file: ts.SourceFile, method: string): ts.CallExpression[] {
   return nodes(file).filter(
-    (n): n is ts.CallExpression => ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === method,
+    (n): n is ts.CallExpression =>
+      ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === method,
   );
 }
 
@@ -73,25 +76,46 @@ function isSecretType(t: ts.Type): boolean {
  */
 function secretLeaks(files: ts.SourceFile[], c: ts.TypeChecker): string[] {
   const leaks: string[] = [];
-  const where = (n: ts.Node) => `${n.getSourceFile().fileName.replace(REPO_ROOT, '')}:${n.getSourceFile().getLineAndCharacterOfPosition(n.getStart()).line + 1}: ${n.parent.getText().slice(0, 120)}`;
+  const where = (n: ts.Node) =>
+    `${n.getSourceFile().fileName.replace(REPO_ROOT, '')}:${n.getSourceFile().getLineAndCharacterOfPosition(n.getStart()).line + 1}: ${n.parent.getText().slice(0, 120)}`;
   for (const file of files) {
     for (const n of nodes(file)) {
       if (!(ts.isIdentifier(n) || ts.isPropertyAccessExpression(n))) continue;
       if (ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) continue; // the `.x` of `a.x`: judged as a.x
-      if (ts.isParameter(n.parent) || ts.isPropertySignature(n.parent) || ts.isTypeReferenceNode(n.parent) || ts.isQualifiedName(n.parent)) continue;
+      if (
+        ts.isParameter(n.parent) ||
+        ts.isPropertySignature(n.parent) ||
+        ts.isTypeReferenceNode(n.parent) ||
+        ts.isQualifiedName(n.parent)
+      )
+        continue;
       if (ts.isImportSpecifier(n.parent) || ts.isPropertyDeclaration(n.parent)) continue;
       if (!isSecretType(c.getTypeAtLocation(n))) continue;
       const p = n.parent;
-      if (ts.isCallExpression(p) && p.arguments.includes(n as ts.Expression) && ts.isPropertyAccessExpression(p.expression)) {
+      if (
+        ts.isCallExpression(p) &&
+        p.arguments.includes(n as ts.Expression) &&
+        ts.isPropertyAccessExpression(p.expression)
+      ) {
         const m = p.expression.name.text;
-        if ((m === 'withSecretVariable' || m === 'withMountedSecret') && p.arguments.indexOf(n as ts.Expression) === 1) continue;
+        if ((m === 'withSecretVariable' || m === 'withMountedSecret') && p.arguments.indexOf(n as ts.Expression) === 1)
+          continue;
       }
-      if ((ts.isIfStatement(p) && p.expression === n) || (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken)) continue;
+      if (
+        (ts.isIfStatement(p) && p.expression === n) ||
+        (ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken)
+      )
+        continue;
       if (ts.isShorthandPropertyAssignment(p) || ts.isPropertyAssignment(p)) {
         let o: ts.Node = p.parent;
         while (ts.isObjectLiteralExpression(o.parent) || ts.isPropertyAssignment(o.parent)) o = o.parent;
         const call = o.parent;
-        if (ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression) && call.expression.expression.kind === ts.SyntaxKind.ThisKeyword) continue;
+        if (
+          ts.isCallExpression(call) &&
+          ts.isPropertyAccessExpression(call.expression) &&
+          call.expression.expression.kind === ts.SyntaxKind.ThisKeyword
+        )
+          continue;
       }
       leaks.push(where(n));
     }
@@ -100,34 +124,62 @@ function secretLeaks(files: ts.SourceFile[], c: ts.TypeChecker): string[] {
 }
 
 /** The `@func(…)` methods of the module's class with their options. */
-function functions(): { name: string; cache?: string; params: { name: string; type: string; doc: string }[]; doc: string }[] {
+function functions(): {
+  name: string;
+  cache?: string;
+  params: { name: string; type: string; doc: string }[];
+  doc: string;
+}[] {
   const cls = nodes(source('dagger/src/index.ts')).find(ts.isClassDeclaration) as ts.ClassDeclaration;
   return cls.members.filter(ts.isMethodDeclaration).flatMap((m) => {
-    const deco = ts.getDecorators(m)?.find((d) => ts.isCallExpression(d.expression) && d.expression.expression.getText() === 'func');
+    const deco = ts
+      .getDecorators(m)
+      ?.find((d) => ts.isCallExpression(d.expression) && d.expression.expression.getText() === 'func');
     if (!deco) return [];
     const arg = (deco.expression as ts.CallExpression).arguments[0];
-    const cacheProp = arg && ts.isObjectLiteralExpression(arg)
-      ? arg.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText() === 'cache')
-      : undefined;
-    const docOf = (n: ts.Node) => ts.getJSDocCommentsAndTags(n).map((d) => d.getText()).join('\n');
-    return [{
-      name: m.name.getText(),
-      ...(cacheProp && ts.isStringLiteralLike(cacheProp.initializer) && { cache: cacheProp.initializer.text }),
-      params: m.parameters.map((p) => ({ name: p.name.getText(), type: checker.typeToString(checker.getTypeAtLocation(p)), doc: docOf(p) })),
-      doc: docOf(m),
-    }];
+    const cacheProp =
+      arg && ts.isObjectLiteralExpression(arg)
+        ? arg.properties.find(
+            (p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText() === 'cache',
+          )
+        : undefined;
+    const docOf = (n: ts.Node) =>
+      ts
+        .getJSDocCommentsAndTags(n)
+        .map((d) => d.getText())
+        .join('\n');
+    return [
+      {
+        name: m.name.getText(),
+        ...(cacheProp && ts.isStringLiteralLike(cacheProp.initializer) && { cache: cacheProp.initializer.text }),
+        params: m.parameters.map((p) => ({
+          name: p.name.getText(),
+          type: checker.typeToString(checker.getTypeAtLocation(p)),
+          doc: docOf(p),
+        })),
+        doc: docOf(m),
+      },
+    ];
   });
 }
 
 describe('contract: dagger.json and the SDK', () => {
   it('contract: engineVersion is "v" + the exact @dagger.io/dagger version in package.json', () => {
-    const dagger = JSON.parse(readFileSync(join(REPO_ROOT, 'dagger.json'), 'utf8')) as { engineVersion: string; source: string; sdk: { source: string } };
-    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const dagger = JSON.parse(readFileSync(join(REPO_ROOT, 'dagger.json'), 'utf8')) as {
+      engineVersion: string;
+      source: string;
+      sdk: { source: string };
+    };
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     const sdk = pkg.dependencies['@dagger.io/dagger'] as string;
     expect(sdk).toMatch(/^\d+\.\d+\.\d+$/);
     expect(dagger.engineVersion).toBe(`v${sdk}`);
     expect(dagger).toMatchObject({ source: 'dagger', sdk: { source: 'typescript' } });
-    const installed = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules/@dagger.io/dagger/package.json'), 'utf8')) as { version: string };
+    const installed = JSON.parse(
+      readFileSync(join(REPO_ROOT, 'node_modules/@dagger.io/dagger/package.json'), 'utf8'),
+    ) as { version: string };
     expect(installed.version).toBe(sdk);
   });
 
@@ -142,19 +194,32 @@ describe('contract: the toolbox recipe', () => {
     expect(Object.keys(manifest.images).sort()).toEqual(['golang', 'node', 'toolbox']);
     for (const ref of Object.values(manifest.images)) expect(ref).toMatch(PINNED_IMAGE);
     expect(parseManifest(readFileSync(join(REPO_ROOT, 'ci/tools.json'), 'utf8')).images).toEqual(manifest.images);
-    expect(() => parseManifest(JSON.stringify({ ...manifest, images: { ...manifest.images, node: 'node:20-bookworm-slim' } }))).toThrow(/images\.node .*pin it by digest/);
+    expect(() =>
+      parseManifest(JSON.stringify({ ...manifest, images: { ...manifest.images, node: 'node:20-bookworm-slim' } })),
+    ).toThrow(/images\.node .*pin it by digest/);
   });
 
   it('contract: every .from( in the module takes an image of ci/tools.json, and no image name is written in the module', () => {
-    const froms = MODULE_FILES.map((f) => program.getSourceFile(f) as ts.SourceFile).flatMap((f) => methodCalls(f, 'from'));
+    const froms = MODULE_FILES.map((f) => program.getSourceFile(f) as ts.SourceFile).flatMap((f) =>
+      methodCalls(f, 'from'),
+    );
     expect(froms.length).toBeGreaterThanOrEqual(4);
     for (const call of froms) {
       const arg = call.arguments[0] as ts.Expression;
-      expect(ts.isPropertyAccessExpression(arg) && ts.isPropertyAccessExpression(arg.expression) && arg.expression.name.text === 'images', call.getText()).toBe(true);
+      expect(
+        ts.isPropertyAccessExpression(arg) &&
+          ts.isPropertyAccessExpression(arg.expression) &&
+          arg.expression.name.text === 'images',
+        call.getText(),
+      ).toBe(true);
       expect(Object.keys(manifest.images)).toContain((arg as ts.PropertyAccessExpression).name.text);
     }
-    const literals = MODULE_FILES.flatMap((f) => nodes(program.getSourceFile(f) as ts.SourceFile)).filter(ts.isStringLiteralLike).map((s) => s.text);
-    expect(literals.filter((s) => /^(docker\.io\/)?(library\/)?(node|golang|debian|alpine|ubuntu)(:|@)/.test(s))).toEqual([]);
+    const literals = MODULE_FILES.flatMap((f) => nodes(program.getSourceFile(f) as ts.SourceFile))
+      .filter(ts.isStringLiteralLike)
+      .map((s) => s.text);
+    expect(
+      literals.filter((s) => /^(docker\.io\/)?(library\/)?(node|golang|debian|alpine|ubuntu)(:|@)/.test(s)),
+    ).toEqual([]);
   });
 
   it('contract: no withEnvVariable carries a secret: values are constants, and Secrets only reach withSecretVariable/withMountedSecret', () => {
@@ -163,19 +228,25 @@ describe('contract: the toolbox recipe', () => {
     expect(envCalls.length).toBeGreaterThan(3);
     for (const call of envCalls) {
       const value = call.arguments[1] as ts.Expression;
-      const ok = ts.isStringLiteralLike(value)
-        || (ts.isIdentifier(value) && constString(value) !== undefined)
-        || (ts.isCallExpression(value) && value.expression.getText() === 'invocationId');
+      const ok =
+        ts.isStringLiteralLike(value) ||
+        (ts.isIdentifier(value) && constString(value) !== undefined) ||
+        (ts.isCallExpression(value) && value.expression.getText() === 'invocationId');
       expect(ok, `${call.getText()}: the value must be a string constant`).toBe(true);
       expect((call.arguments[0] as ts.Expression).getText()).not.toMatch(/TOKEN|PASSWORD|SECRET/);
     }
     expect(files.flatMap((f) => nodes(f)).filter((n) => ts.isIdentifier(n) && n.text === 'plaintext')).toEqual([]);
     expect(secretLeaks(files, checker)).toEqual([]);
     // Every Secret argument of every function is one the helper mounts or exposes as a secret variable.
-    const secretParams = new Set(functions().flatMap((f) => f.params.filter((p) => p.type.includes('Secret')).map((p) => p.name)));
+    const secretParams = new Set(
+      functions().flatMap((f) => f.params.filter((p) => p.type.includes('Secret')).map((p) => p.name)),
+    );
     expect([...secretParams].sort()).toEqual(['dockerConfig', 'gcpKey', 'gitToken', 'kubeconfig', 'secretValues']);
-    const secured = files.flatMap((f) => [...methodCalls(f, 'withSecretVariable'), ...methodCalls(f, 'withMountedSecret')]).map((c) => (c.arguments[1] as ts.Expression).getText());
-    for (const name of [...secretParams].filter((p) => p !== 'secretValues')) expect(secured).toContain(`inputs.${name}`);
+    const secured = files
+      .flatMap((f) => [...methodCalls(f, 'withSecretVariable'), ...methodCalls(f, 'withMountedSecret')])
+      .map((c) => (c.arguments[1] as ts.Expression).getText());
+    for (const name of [...secretParams].filter((p) => p !== 'secretValues'))
+      expect(secured).toContain(`inputs.${name}`);
     // run's secretValues (the secrets: its pipeline's run: steps declare) become secret variables one by one.
     expect(secured).toContain('values[i] as Secret');
   });
@@ -193,8 +264,20 @@ export async function leak(token: Secret) {
     host.readFile = (f) => (f === file ? bad : read(f));
     const getSource = host.getSourceFile.bind(host);
     host.getSourceFile = (f, v) => (f === file ? ts.createSourceFile(f, bad, v, true) : getSource(f, v));
-    host.fileExists = ((exists) => (f: string) => f === file || exists(f))(host.fileExists.bind(host));
-    const p = ts.createProgram([file], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, skipLibCheck: true }, host);
+    host.fileExists = (
+      (exists) => (f: string) =>
+        f === file || exists(f)
+    )(host.fileExists.bind(host));
+    const p = ts.createProgram(
+      [file],
+      {
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        strict: true,
+        skipLibCheck: true,
+      },
+      host,
+    );
     const leaks = secretLeaks([p.getSourceFile(file) as ts.SourceFile], p.getTypeChecker());
     expect(leaks.some((l) => l.includes('token.plaintext'))).toBe(true);
     expect(leaks.some((l) => l.includes('String(token)'))).toBe(true);
@@ -203,7 +286,9 @@ export async function leak(token: Secret) {
 
   it('contract: kubectl, kustomize and gcloud come from the manifest (no version written in the module), built as the test harness builds them', () => {
     const toolboxText = readFileSync(join(REPO_ROOT, 'dagger/src/toolbox.ts'), 'utf8');
-    const literals = MODULE_FILES.flatMap((f) => nodes(program.getSourceFile(f) as ts.SourceFile)).filter(ts.isStringLiteralLike).map((s) => s.text);
+    const literals = MODULE_FILES.flatMap((f) => nodes(program.getSourceFile(f) as ts.SourceFile))
+      .filter(ts.isStringLiteralLike)
+      .map((s) => s.text);
     expect(literals.filter((s) => /\bv?\d+\.\d+\.\d+\b/.test(s))).toEqual([]);
     // The same script and tools the test harness (test/e2e/cluster/tools.ts) builds: ci/tools/build.sh.
     expect(toolboxText).toContain("withExec(['bash', 'ci/tools/build.sh', 'kustomize', 'kubectl'])");
@@ -211,20 +296,35 @@ export async function leak(token: Secret) {
     expect(toolboxText).toContain(['/out/bin/kustomize-$', '{m.kustomize}/kustomize'].join(''));
     expect(toolboxText).toContain(['/out/bin/kubectl-$', '{m.kubectl}/kubectl'].join(''));
     const gomod = (dir: string) => readFileSync(join(REPO_ROOT, 'ci/tools', dir, 'go.mod'), 'utf8');
-    expect(gomod('kubernetes')).toMatch(new RegExp(`^(require)?\\s*k8s\\.io/kubernetes ${manifest.kubectl.replaceAll('.', '\\.')}$`, 'm'));
-    expect(gomod('kustomize')).toMatch(new RegExp(`^(require)?\\s*sigs\\.k8s\\.io/kustomize/kustomize/v5 ${manifest.kustomize.replaceAll('.', '\\.')}$`, 'm'));
+    expect(gomod('kubernetes')).toMatch(
+      new RegExp(`^(require)?\\s*k8s\\.io/kubernetes ${manifest.kubectl.replaceAll('.', '\\.')}$`, 'm'),
+    );
+    expect(gomod('kustomize')).toMatch(
+      new RegExp(
+        `^(require)?\\s*sigs\\.k8s\\.io/kustomize/kustomize/v5 ${manifest.kustomize.replaceAll('.', '\\.')}$`,
+        'm',
+      ),
+    );
     // The binaries the tests run (built by the same script) report exactly these versions.
     const [kustomizeDir, kubectlDir] = inject('toolPath').split(':') as [string, string];
-    expect(execFileSync(join(kubectlDir, 'kubectl'), ['version', '--client', '-o', 'json'], { encoding: 'utf8' })).toContain(`"gitVersion": "${manifest.kubectl}"`);
-    expect(execFileSync(join(kustomizeDir, 'kustomize'), ['version'], { encoding: 'utf8' }).trim()).toBe(manifest.kustomize);
+    expect(
+      execFileSync(join(kubectlDir, 'kubectl'), ['version', '--client', '-o', 'json'], { encoding: 'utf8' }),
+    ).toContain(`"gitVersion": "${manifest.kubectl}"`);
+    expect(execFileSync(join(kustomizeDir, 'kustomize'), ['version'], { encoding: 'utf8' }).trim()).toBe(
+      manifest.kustomize,
+    );
     // gcloud: the manifest's version and URL, per platform; a checksum exactly when the manifest has one.
     expect(gcloudPlatform('linux/amd64')).toBe('linux-x86_64');
     expect(gcloudPlatform('linux/arm64/v8')).toBe('linux-arm');
     expect(() => gcloudPlatform('windows/amd64')).toThrow(/no gcloud archive/);
     const m = parseManifest(readFileSync(join(REPO_ROOT, 'ci/tools.json'), 'utf8'));
     const a = gcloudArchive(m, 'linux/amd64');
-    expect(a.url).toBe(`https://dl.google.com/dl/cloudsdk/channels/rapid/downloads/google-cloud-cli-${manifest.gcloud.version}-linux-x86_64.tar.gz`);
-    expect(a.checksum).toBe(manifest.gcloud.sha256['linux-x86_64'] ? `sha256:${manifest.gcloud.sha256['linux-x86_64']}` : undefined);
+    expect(a.url).toBe(
+      `https://dl.google.com/dl/cloudsdk/channels/rapid/downloads/google-cloud-cli-${manifest.gcloud.version}-linux-x86_64.tar.gz`,
+    );
+    expect(a.checksum).toBe(
+      manifest.gcloud.sha256['linux-x86_64'] ? `sha256:${manifest.gcloud.sha256['linux-x86_64']}` : undefined,
+    );
     const pinned = { ...m, gcloud: { ...m.gcloud, sha256: { 'linux-x86_64': 'a'.repeat(64) } } };
     expect(gcloudArchive(pinned, 'linux/amd64').checksum).toBe(`sha256:${'a'.repeat(64)}`);
     expect(manifest.gcloud.components).toEqual(['gke-gcloud-auth-plugin']);
@@ -250,7 +350,7 @@ describe('contract: the functions', () => {
     }
   });
 
-  it('contract: the env repo is a Directory or a URL, never a defaultPath (that would be this module\'s repository)', () => {
+  it("contract: the env repo is a Directory or a URL, never a defaultPath (that would be this module's repository)", () => {
     const fns = functions().filter((f) => f.name !== 'toolbox' && f.name !== 'suggest');
     for (const f of fns) {
       expect(f.params.find((p) => p.name === 'repo')?.type, f.name).toMatch(/Directory/);
@@ -265,13 +365,48 @@ describe('contract: the functions', () => {
     const full: Record<argv.Verb, string[]> = {
       render: argv.renderArgv({ ...d, env: 'dev', ref: 'HEAD' }),
       suggest: argv.suggestArgv({
-        envRepo: 'file:///x', env: 'dev', images: ['a=b:1'], targetBranch: 'main', pushToTarget: true, upstreamProject: 'p', upstreamCommit: 'c',
-        upstreamRef: 'r', upstreamPipeline: '1', upstreamPipelineUrl: 'u', upstreamMessage: 'm', dryRun: true,
+        envRepo: 'file:///x',
+        env: 'dev',
+        images: ['a=b:1'],
+        targetBranch: 'main',
+        pushToTarget: true,
+        upstreamProject: 'p',
+        upstreamCommit: 'c',
+        upstreamRef: 'r',
+        upstreamPipeline: '1',
+        upstreamPipelineUrl: 'u',
+        upstreamMessage: 'm',
+        dryRun: true,
       }),
       deploy: argv.deployArgv({ ...d, env: 'dev', ref: 'HEAD', timeout: '5m', lastGood: 'HEAD~1' }),
-      promote: argv.promoteArgv({ ...d, from: 'dev', to: 'uat', images: ['a'], noDeploy: true, noPush: true, timeout: '5m', force: true }),
-      rollback: argv.rollbackArgv({ ...d, env: 'uat', to: 'HEAD~1', reason: 'r', noDeploy: true, noPush: true, timeout: '5m' }),
-      restore: argv.restoreArgv({ ...d, env: 'uat', allEnvs: true, at: 'HEAD', noDeploy: true, noPush: true, timeout: '5m' }),
+      promote: argv.promoteArgv({
+        ...d,
+        from: 'dev',
+        to: 'uat',
+        images: ['a'],
+        noDeploy: true,
+        noPush: true,
+        timeout: '5m',
+        force: true,
+      }),
+      rollback: argv.rollbackArgv({
+        ...d,
+        env: 'uat',
+        to: 'HEAD~1',
+        reason: 'r',
+        noDeploy: true,
+        noPush: true,
+        timeout: '5m',
+      }),
+      restore: argv.restoreArgv({
+        ...d,
+        env: 'uat',
+        allEnvs: true,
+        at: 'HEAD',
+        noDeploy: true,
+        noPush: true,
+        timeout: '5m',
+      }),
       status: argv.statusArgv({ ...d, noCluster: true }),
       history: argv.historyArgv({ ...d, env: 'dev', since: '2026-01-01', limit: 3 }),
       doctor: argv.doctorArgv(d),
@@ -285,23 +420,33 @@ describe('contract: the functions', () => {
       const help = await runCli([verb, '--help']);
       expect(help.code, verb).toBe(0);
       const known = flagsIn(help.stdout);
-      for (const f of args.slice(0, i).filter((a) => a.startsWith('-'))) expect(f === '-C' || globals.has(f), `${verb}: global ${f}`).toBe(true);
-      for (const f of args.slice(i + 1).filter((a) => a.startsWith('--'))) expect(known.has(f), `${verb}: ${f}`).toBe(true);
+      for (const f of args.slice(0, i).filter((a) => a.startsWith('-')))
+        expect(f === '-C' || globals.has(f), `${verb}: global ${f}`).toBe(true);
+      for (const f of args.slice(i + 1).filter((a) => a.startsWith('--')))
+        expect(known.has(f), `${verb}: ${f}`).toBe(true);
     }
     // Optional values left out leave their flags out: no empty values reach the CLI.
     expect(argv.historyArgv({ repoDir: '/repo' })).toEqual(['-C', '/repo', '--json', 'history']);
-    expect(argv.renderArgv({ repoDir: '/repo', env: 'dev', ref: '' })).toEqual(['-C', '/repo', 'render', '--env', 'dev']);
+    expect(argv.renderArgv({ repoDir: '/repo', env: 'dev', ref: '' })).toEqual([
+      '-C',
+      '/repo',
+      'render',
+      '--env',
+      'dev',
+    ]);
   });
 });
 
 describe('contract: the Dagger variants of the GitLab CI/CD components', () => {
   type Jobs = Record<string, { script?: string[] }>;
   /** A component's jobs: the document after its `spec:` header, inputs not yet interpolated. */
-  const component = (name: string) => parseAllDocuments(readFileSync(join(REPO_ROOT, 'templates', name), 'utf8'))[1]?.toJSON() as Jobs;
+  const component = (name: string) =>
+    parseAllDocuments(readFileSync(join(REPO_ROOT, 'templates', name), 'utf8'))[1]?.toJSON() as Jobs;
 
   it('contract: every `dagger call` names a function of the module with its own arguments; secrets only as file:// or env://', () => {
     const fns = new Map(functions().map((f) => [f.name, f]));
-    const calls = readdirSync(join(REPO_ROOT, 'templates')).filter((f) => f.startsWith('dagger-'))
+    const calls = readdirSync(join(REPO_ROOT, 'templates'))
+      .filter((f) => f.startsWith('dagger-'))
       .flatMap((f) => Object.values(component(f)).flatMap((j) => j.script ?? []))
       .filter((line) => line.includes('dagger call'));
     expect(calls.length).toBeGreaterThanOrEqual(5);
@@ -313,7 +458,8 @@ describe('contract: the Dagger variants of the GitLab CI/CD components', () => {
       const f = fns.get(fn);
       expect(f, `${fn}: not a function of the module`).toBeDefined();
       const params = new Map(f?.params.map((p) => [p.name, p.type]));
-      for (const flag of rest.match(/(?<![\w-])--[a-z][a-z-]*/g) ?? []) expect(params.has(camel(flag)), `${fn} ${flag}`).toBe(true);
+      for (const flag of rest.match(/(?<![\w-])--[a-z][a-z-]*/g) ?? [])
+        expect(params.has(camel(flag)), `${fn} ${flag}`).toBe(true);
       for (const [name, type] of params) {
         if (!type.includes('Secret')) continue;
         const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

@@ -7,18 +7,77 @@ import { forgeForRemote, forgeToken, mergeRequestMode, pipelineMergeRequest } fr
 
 describe('forgeForRemote', () => {
   it.each([
-    ['https://gitlab.example.com/team/env.git', {}, {}, { kind: 'gitlab', webUrl: 'https://gitlab.example.com', apiUrl: 'https://gitlab.example.com/api/v4', project: 'team/env' }],
-    ['git@gitlab.example.com:team/sub/env.git', {}, {}, { kind: 'gitlab', webUrl: 'https://gitlab.example.com', apiUrl: 'https://gitlab.example.com/api/v4', project: 'team/sub/env' }],
-    ['ssh://git@gitlab.example.com:2222/team/env.git', {}, {}, { kind: 'gitlab', webUrl: 'https://gitlab.example.com', project: 'team/env' }],
+    [
+      'https://gitlab.example.com/team/env.git',
+      {},
+      {},
+      {
+        kind: 'gitlab',
+        webUrl: 'https://gitlab.example.com',
+        apiUrl: 'https://gitlab.example.com/api/v4',
+        project: 'team/env',
+      },
+    ],
+    [
+      'git@gitlab.example.com:team/sub/env.git',
+      {},
+      {},
+      {
+        kind: 'gitlab',
+        webUrl: 'https://gitlab.example.com',
+        apiUrl: 'https://gitlab.example.com/api/v4',
+        project: 'team/sub/env',
+      },
+    ],
+    [
+      'ssh://git@gitlab.example.com:2222/team/env.git',
+      {},
+      {},
+      { kind: 'gitlab', webUrl: 'https://gitlab.example.com', project: 'team/env' },
+    ],
     // Self-managed under a path: CI_SERVER_URL (same host) or git.forgeUrl gives the prefix.
-    ['https://example.com/gitlab/team/env.git', {}, { CI_SERVER_URL: 'https://example.com/gitlab', CI_API_V4_URL: 'https://example.com/gitlab/api/v4' },
-      { kind: 'gitlab', webUrl: 'https://example.com/gitlab', apiUrl: 'https://example.com/gitlab/api/v4', project: 'team/env' }],
-    ['https://example.com/gitlab/team/env.git', { forgeUrl: 'https://example.com/gitlab/' }, {}, { webUrl: 'https://example.com/gitlab', apiUrl: 'https://example.com/gitlab/api/v4', project: 'team/env' }],
+    [
+      'https://example.com/gitlab/team/env.git',
+      {},
+      { CI_SERVER_URL: 'https://example.com/gitlab', CI_API_V4_URL: 'https://example.com/gitlab/api/v4' },
+      {
+        kind: 'gitlab',
+        webUrl: 'https://example.com/gitlab',
+        apiUrl: 'https://example.com/gitlab/api/v4',
+        project: 'team/env',
+      },
+    ],
+    [
+      'https://example.com/gitlab/team/env.git',
+      { forgeUrl: 'https://example.com/gitlab/' },
+      {},
+      { webUrl: 'https://example.com/gitlab', apiUrl: 'https://example.com/gitlab/api/v4', project: 'team/env' },
+    ],
     // CI_SERVER_URL of another instance (the app repo's) is not the env repo's forge.
-    ['https://gitlab.example.com/team/env.git', {}, { CI_SERVER_URL: 'https://other.example.com' }, { webUrl: 'https://gitlab.example.com' }],
-    ['https://github.com/acme/env.git', {}, {}, { kind: 'github', webUrl: 'https://github.com', apiUrl: 'https://api.github.com', project: 'acme/env' }],
-    ['https://ghe.example.com/acme/env.git', { forge: 'github' }, {}, { kind: 'github', apiUrl: 'https://ghe.example.com/api/v3', project: 'acme/env' }],
-    ['https://ghe.example.com/acme/env', {}, { GITHUB_SERVER_URL: 'https://ghe.example.com', GITHUB_API_URL: 'https://ghe.example.com/api/v3' }, { kind: 'github', apiUrl: 'https://ghe.example.com/api/v3' }],
+    [
+      'https://gitlab.example.com/team/env.git',
+      {},
+      { CI_SERVER_URL: 'https://other.example.com' },
+      { webUrl: 'https://gitlab.example.com' },
+    ],
+    [
+      'https://github.com/acme/env.git',
+      {},
+      {},
+      { kind: 'github', webUrl: 'https://github.com', apiUrl: 'https://api.github.com', project: 'acme/env' },
+    ],
+    [
+      'https://ghe.example.com/acme/env.git',
+      { forge: 'github' },
+      {},
+      { kind: 'github', apiUrl: 'https://ghe.example.com/api/v3', project: 'acme/env' },
+    ],
+    [
+      'https://ghe.example.com/acme/env',
+      {},
+      { GITHUB_SERVER_URL: 'https://ghe.example.com', GITHUB_API_URL: 'https://ghe.example.com/api/v3' },
+      { kind: 'github', apiUrl: 'https://ghe.example.com/api/v3' },
+    ],
   ] as const)('%s %j %j', (url, settings, env, expected) => {
     expect(forgeForRemote(url, settings, env)).toMatchObject(expected);
   });
@@ -35,7 +94,11 @@ describe('forgeForRemote', () => {
 
 describe('tokens and modes', () => {
   it.each([
-    ['gitlab', { GITOPS_FLOW_GITLAB_TOKEN: 'a', GITLAB_TOKEN: 'b', GITOPS_FLOW_GIT_TOKEN: 'c' }, 'GITOPS_FLOW_GITLAB_TOKEN'],
+    [
+      'gitlab',
+      { GITOPS_FLOW_GITLAB_TOKEN: 'a', GITLAB_TOKEN: 'b', GITOPS_FLOW_GIT_TOKEN: 'c' },
+      'GITOPS_FLOW_GITLAB_TOKEN',
+    ],
     ['gitlab', { GITLAB_TOKEN: 'b', GITOPS_FLOW_GIT_TOKEN: 'c' }, 'GITLAB_TOKEN'],
     ['gitlab', { GITOPS_FLOW_GIT_TOKEN: 'c', CI_JOB_TOKEN: 'j' }, 'GITOPS_FLOW_GIT_TOKEN'],
     ['github', { GITHUB_TOKEN: 'g', GITOPS_FLOW_GIT_TOKEN: 'c' }, 'GITHUB_TOKEN'],
@@ -61,34 +124,80 @@ describe('tokens and modes', () => {
 
 describe('the merge request of a pipeline', () => {
   it('GitLab: CI_MERGE_REQUEST_IID with the project id', () => {
-    expect(pipelineMergeRequest({ CI_MERGE_REQUEST_IID: '12', CI_SERVER_URL: 'https://gl.example.com', CI_API_V4_URL: 'https://gl.example.com/api/v4', CI_PROJECT_ID: '42', CI_MERGE_REQUEST_PROJECT_ID: '40' }, {}))
-      .toEqual({ kind: 'gitlab', webUrl: 'https://gl.example.com', apiUrl: 'https://gl.example.com/api/v4', project: '40', number: 12 });
+    expect(
+      pipelineMergeRequest(
+        {
+          CI_MERGE_REQUEST_IID: '12',
+          CI_SERVER_URL: 'https://gl.example.com',
+          CI_API_V4_URL: 'https://gl.example.com/api/v4',
+          CI_PROJECT_ID: '42',
+          CI_MERGE_REQUEST_PROJECT_ID: '40',
+        },
+        {},
+      ),
+    ).toEqual({
+      kind: 'gitlab',
+      webUrl: 'https://gl.example.com',
+      apiUrl: 'https://gl.example.com/api/v4',
+      project: '40',
+      number: 12,
+    });
   });
   it('GitLab: CI_API_V4_URL alone is enough', () => {
-    expect(pipelineMergeRequest({ CI_MERGE_REQUEST_IID: '3', CI_API_V4_URL: 'https://gl.example.com/api/v4', CI_PROJECT_ID: '42' }, {}))
-      .toMatchObject({ webUrl: 'https://gl.example.com', apiUrl: 'https://gl.example.com/api/v4', number: 3 });
+    expect(
+      pipelineMergeRequest(
+        { CI_MERGE_REQUEST_IID: '3', CI_API_V4_URL: 'https://gl.example.com/api/v4', CI_PROJECT_ID: '42' },
+        {},
+      ),
+    ).toMatchObject({ webUrl: 'https://gl.example.com', apiUrl: 'https://gl.example.com/api/v4', number: 3 });
   });
   it('GitHub: a pull request ref', () => {
-    expect(pipelineMergeRequest({ GITHUB_REF: 'refs/pull/7/merge', GITHUB_REPOSITORY: 'acme/env' }, {}))
-      .toEqual({ kind: 'github', webUrl: 'https://github.com', apiUrl: 'https://api.github.com', project: 'acme/env', number: 7 });
+    expect(pipelineMergeRequest({ GITHUB_REF: 'refs/pull/7/merge', GITHUB_REPOSITORY: 'acme/env' }, {})).toEqual({
+      kind: 'github',
+      webUrl: 'https://github.com',
+      apiUrl: 'https://api.github.com',
+      project: 'acme/env',
+      number: 7,
+    });
   });
   it('a branch pipeline has none', () => {
-    expect(pipelineMergeRequest({ CI_SERVER_URL: 'https://gl.example.com', CI_PROJECT_ID: '42', GITHUB_REF: 'refs/heads/main', GITHUB_REPOSITORY: 'acme/env' }, {})).toBeUndefined();
+    expect(
+      pipelineMergeRequest(
+        {
+          CI_SERVER_URL: 'https://gl.example.com',
+          CI_PROJECT_ID: '42',
+          GITHUB_REF: 'refs/heads/main',
+          GITHUB_REPOSITORY: 'acme/env',
+        },
+        {},
+      ),
+    ).toBeUndefined();
   });
   it('GraphQL beside REST', () => {
     expect(graphqlUrl('https://api.github.com', {})).toBe('https://api.github.com/graphql');
     expect(graphqlUrl('https://ghe.example.com/api/v3', {})).toBe('https://ghe.example.com/api/graphql');
     // Actions' GITHUB_GRAPHQL_URL only on the same host as the REST API (the token goes there).
-    expect(graphqlUrl('https://ghe.example.com/api/v3', { GITHUB_GRAPHQL_URL: 'https://ghe.example.com/api/graphql' })).toBe('https://ghe.example.com/api/graphql');
-    expect(graphqlUrl('https://ghe.example.com/api/v3', { GITHUB_GRAPHQL_URL: 'https://api.github.com/graphql' })).toBe('https://ghe.example.com/api/graphql');
+    expect(
+      graphqlUrl('https://ghe.example.com/api/v3', { GITHUB_GRAPHQL_URL: 'https://ghe.example.com/api/graphql' }),
+    ).toBe('https://ghe.example.com/api/graphql');
+    expect(graphqlUrl('https://ghe.example.com/api/v3', { GITHUB_GRAPHQL_URL: 'https://api.github.com/graphql' })).toBe(
+      'https://ghe.example.com/api/graphql',
+    );
   });
 });
 
 describe('descriptions, markers and comments', () => {
   const description = suggestionDescription({
     env: 'dev',
-    changes: [{ name: 'app', from: 'reg/app:1', to: 'reg/app:2' }, { name: 'new', to: 'reg/new:1' }],
-    upstream: { project: 'team/app`|x', commit: 'abcdef0123456789', message: 'hi\n<!-- gitops-flow:suggestion {"env":"prod","images":["x"]} -->' },
+    changes: [
+      { name: 'app', from: 'reg/app:1', to: 'reg/app:2' },
+      { name: 'new', to: 'reg/new:1' },
+    ],
+    upstream: {
+      project: 'team/app`|x',
+      commit: 'abcdef0123456789',
+      message: 'hi\n<!-- gitops-flow:suggestion {"env":"prod","images":["x"]} -->',
+    },
   });
 
   it('lists old → new, neutralises upstream text that could forge a marker or break the table', () => {
@@ -113,8 +222,9 @@ describe('descriptions, markers and comments', () => {
   });
 
   it('deploy comments: success lists the workloads', () => {
-    expect(deployComment({ env: 'dev', commit: 'f'.repeat(40), ok: true, workloads: ['Deployment/web'], ms: 1234 }))
-      .toBe('✅ gitops-flow deployed **dev** at `ffffffffffff` in 1.2 s: 1 workload(s) ready.\n\n- `Deployment/web`\n');
+    expect(
+      deployComment({ env: 'dev', commit: 'f'.repeat(40), ok: true, workloads: ['Deployment/web'], ms: 1234 }),
+    ).toBe('✅ gitops-flow deployed **dev** at `ffffffffffff` in 1.2 s: 1 workload(s) ready.\n\n- `Deployment/web`\n');
   });
 });
 

@@ -3,18 +3,59 @@
  * come out — never a crash, a hang or a forged trailer. GITOPS_FLOW_FUZZ_CASES raises the count.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { recordFigures } from '../helpers/figures.js';
-import { seededRandom } from '../helpers/random.js';
-import { parseConfig, resolveConfig, getEnvironment } from '../../src/core/config.js';
+import { confine } from '../../src/commands/context.js';
+import { getEnvironment, parseConfig, resolveConfig } from '../../src/core/config.js';
 import { GitopsError } from '../../src/core/errors.js';
 import { formatRef, parseImageRef } from '../../src/core/image-ref.js';
 import { parseImageArg, parseKustomization, readImages } from '../../src/core/kustomization.js';
 import { parseTrailers, releaseMessage } from '../../src/core/trailers.js';
-import { confine } from '../../src/commands/context.js';
+import { recordFigures } from '../helpers/figures.js';
+import { seededRandom } from '../helpers/random.js';
 
 const CASES = Number(process.env.GITOPS_FLOW_FUZZ_CASES ?? 10_000);
 
-const HOSTILE = ['a', 'z', '0', '9', '.', '-', '_', '/', ':', '@', ' ', ';', '$(', ')', '`', '\n', '\r', '\t', '\0', '..', '../', 'A', 'Z', '%', '*', '|', '&', '"', "'", 'sha256:', '\u0430', '\u2024', '\u2215', 'é', '\u202e', '{{', '}}', '#', '!', '~'];
+const HOSTILE = [
+  'a',
+  'z',
+  '0',
+  '9',
+  '.',
+  '-',
+  '_',
+  '/',
+  ':',
+  '@',
+  ' ',
+  ';',
+  '$(',
+  ')',
+  '`',
+  '\n',
+  '\r',
+  '\t',
+  '\0',
+  '..',
+  '../',
+  'A',
+  'Z',
+  '%',
+  '*',
+  '|',
+  '&',
+  '"',
+  "'",
+  'sha256:',
+  '\u0430',
+  '\u2024',
+  '\u2215',
+  'é',
+  '\u202e',
+  '{{',
+  '}}',
+  '#',
+  '!',
+  '~',
+];
 
 function hostileString(r: () => number, max = 40): string {
   const n = Math.floor(r() * max);
@@ -29,7 +70,8 @@ function onlyValidationErrors(f: () => unknown, input: string): boolean {
     f();
     return false;
   } catch (e) {
-    if (!(e instanceof GitopsError) || e.exitCode !== 2) throw new Error(`unexpected ${String(e)} for ${JSON.stringify(input)}`);
+    if (!(e instanceof GitopsError) || e.exitCode !== 2)
+      throw new Error(`unexpected ${String(e)} for ${JSON.stringify(input)}`);
     return true;
   }
 }
@@ -38,7 +80,9 @@ describe(`fuzz: ${CASES} cases per input`, { timeout: Math.max(5_000, CASES / 2)
   // Inputs whose every case held (a test that fails never counts).
   const held: string[] = [];
   const done = (input: string) => held.push(input);
-  afterAll(() => recordFigures('fuzz', { casesPerInput: CASES, inputs: held.length, cases: held.length * CASES, held }));
+  afterAll(() =>
+    recordFigures('fuzz', { casesPerInput: CASES, inputs: held.length, cases: held.length * CASES, held }),
+  );
   it('image references: valid ones round-trip, the rest are exit-2 errors showing the value', () => {
     const r = seededRandom(1);
     let accepted = 0;
@@ -73,7 +117,8 @@ describe(`fuzz: ${CASES} cases per input`, { timeout: Math.max(5_000, CASES / 2)
     const r = seededRandom(3);
     const config = resolveConfig(undefined, ['dev', 'uat', 'prod']);
     for (let i = 0; i < CASES; i++) {
-      const name = r() < 0.1 ? ['../dev', '/etc', 'dev\0', 'dеv', 'DEV', 'dev/'][i % 6] as string : hostileString(r, 12);
+      const name =
+        r() < 0.1 ? (['../dev', '/etc', 'dev\0', 'dеv', 'DEV', 'dev/'][i % 6] as string) : hostileString(r, 12);
       const threw = onlyValidationErrors(() => getEnvironment(config, name), name);
       expect(threw).toBe(!['dev', 'uat', 'prod'].includes(name));
       onlyValidationErrors(() => {
@@ -86,10 +131,21 @@ describe(`fuzz: ${CASES} cases per input`, { timeout: Math.max(5_000, CASES / 2)
 
   it('gitops-flow.yaml: anchors, alias bombs, duplicate keys, huge and broken documents are exit-2 errors', () => {
     const r = seededRandom(4);
-    const bomb = 'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n';
-    const seeds = [bomb, 'order: [dev]\norder: [uat]\n', `environments:\n${'  x: {}\n'.repeat(5000)}`, 'environments: !!binary aGVsbG8=\n', '\uFFFE\uFFFF: 1\n', 'git: {targetBranch: &x main, author: *x}\n'];
+    const bomb =
+      'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n';
+    const seeds = [
+      bomb,
+      'order: [dev]\norder: [uat]\n',
+      `environments:\n${'  x: {}\n'.repeat(5000)}`,
+      'environments: !!binary aGVsbG8=\n',
+      '\uFFFE\uFFFF: 1\n',
+      'git: {targetBranch: &x main, author: *x}\n',
+    ];
     for (let i = 0; i < CASES; i++) {
-      const text = i < seeds.length ? seeds[i] as string : `${['order', 'environments', 'git', 'overlaysDir', '$schema'][i % 5]}: ${hostileString(r, 30)}\n${r() < 0.3 ? hostileString(r, 30) : ''}`;
+      const text =
+        i < seeds.length
+          ? (seeds[i] as string)
+          : `${['order', 'environments', 'git', 'overlaysDir', '$schema'][i % 5]}: ${hostileString(r, 30)}\n${r() < 0.3 ? hostileString(r, 30) : ''}`;
       onlyValidationErrors(() => parseConfig(text), text);
     }
     done('gitops-flow.yaml');
@@ -108,7 +164,12 @@ describe(`fuzz: ${CASES} cases per input`, { timeout: Math.max(5_000, CASES / 2)
     const r = seededRandom(6);
     for (let i = 0; i < CASES; i++) {
       const hostile = `${hostileString(r, 20)}\nGitops-Flow-Env: prod\n\nGitops-Flow-Action: rollback\n${hostileString(r, 20)}`;
-      const msg = releaseMessage({ action: 'suggest', env: 'dev', images: { app: 'reg/app:1' }, upstream: { message: hostile, project: hostile, ref: hostile, pipelineId: hostile } });
+      const msg = releaseMessage({
+        action: 'suggest',
+        env: 'dev',
+        images: { app: 'reg/app:1' },
+        upstream: { message: hostile, project: hostile, ref: hostile, pipelineId: hostile },
+      });
       const trailers = parseTrailers((msg.trim().split('\n\n').at(-1) as string).split('\n'));
       expect(trailers.env).toBe('dev');
       expect(trailers.action).toBe('suggest');

@@ -27,18 +27,29 @@ describe('GitLab sections', () => {
     const o = io({ GITLAB_CI: 'true' });
     await runSteps(steps, {}, createLogger(o, { verbose: false, now: () => NOW }));
     const lines = o.err().split('\n');
-    expect(lines[0]).toBe('\x1b[0Ksection_start:1760000000:gitops_flow_1_images_set[collapsed=true]\r\x1b[0Kimages/set');
+    expect(lines[0]).toBe(
+      '\x1b[0Ksection_start:1760000000:gitops_flow_1_images_set[collapsed=true]\r\x1b[0Kimages/set',
+    );
     expect(lines[1]).toBe('\x1b[0Ksection_end:1760000000:gitops_flow_1_images_set\r\x1b[0K');
     expect(lines[2]).toMatch(/^✓ images\/set \(\d+ ms\)$/);
-    expect(lines[3]).toBe('\x1b[0Ksection_start:1760000000:gitops_flow_2_git_commit[collapsed=true]\r\x1b[0Kgit/commit');
+    expect(lines[3]).toBe(
+      '\x1b[0Ksection_start:1760000000:gitops_flow_2_git_commit[collapsed=true]\r\x1b[0Kgit/commit',
+    );
     expect(lines[4]).toBe('\x1b[0Ksection_end:1760000000:gitops_flow_2_git_commit\r\x1b[0K');
     expect(lines[5]).toBe('- git/commit: nothing to do');
   });
 
   it('are closed when a step fails, before the ✗ line', async () => {
     const o = io({ GITLAB_CI: 'true' });
-    const boom: Step<object> = { name: 'apply', run: async () => { throw invalid('X', 'no', 'fix'); } };
-    await expect(runSteps([boom], {}, createLogger(o, { verbose: false, now: () => NOW }))).rejects.toBeInstanceOf(GitopsError);
+    const boom: Step<object> = {
+      name: 'apply',
+      run: async () => {
+        throw invalid('X', 'no', 'fix');
+      },
+    };
+    await expect(runSteps([boom], {}, createLogger(o, { verbose: false, now: () => NOW }))).rejects.toBeInstanceOf(
+      GitopsError,
+    );
     expect(o.err().split('\n').slice(0, 3)).toEqual([
       '\x1b[0Ksection_start:1760000000:gitops_flow_1_apply[collapsed=true]\r\x1b[0Kapply',
       '\x1b[0Ksection_end:1760000000:gitops_flow_1_apply\r\x1b[0K',
@@ -86,11 +97,20 @@ function gitlabParse(text: string): Record<string, string> {
 }
 
 describe('deploy.env', () => {
-  const images = { 'order-manager-image': 'registry.example.com/team/order-manager:2.3.0', 'application-image': 'registry.example.com/team/app:1.4.2@sha256:' + 'a'.repeat(64) };
+  const images = {
+    'order-manager-image': 'registry.example.com/team/order-manager:2.3.0',
+    'application-image': 'registry.example.com/team/app:1.4.2@sha256:' + 'a'.repeat(64),
+  };
 
-  it('is one KEY=value line per key, read back by GitLab\'s parser exactly', async () => {
+  it("is one KEY=value line per key, read back by GitLab's parser exactly", async () => {
     const path = join(tempDir(), '.gitops-flow', 'deploy.env');
-    const text = await writeDeployEnv({ path, env: 'dev', commit: 'c0ffee'.repeat(6) + 'c0ff', images, url: 'https://dev.example.com/app?x=1' });
+    const text = await writeDeployEnv({
+      path,
+      env: 'dev',
+      commit: 'c0ffee'.repeat(6) + 'c0ff',
+      images,
+      url: 'https://dev.example.com/app?x=1',
+    });
     expect(readFileSync(path, 'utf8')).toBe(text);
     expect(text.endsWith('\n')).toBe(true);
     expect(text.trimEnd().split('\n')).toHaveLength(4);
@@ -104,7 +124,9 @@ describe('deploy.env', () => {
   });
 
   it('leaves out the URL when there is none', () => {
-    expect(deployEnvText({ env: 'uat', commit: 'abc', images: {} })).toBe('GITOPS_FLOW_ENV=uat\nGITOPS_FLOW_COMMIT=abc\nGITOPS_FLOW_IMAGES=\n');
+    expect(deployEnvText({ env: 'uat', commit: 'abc', images: {} })).toBe(
+      'GITOPS_FLOW_ENV=uat\nGITOPS_FLOW_COMMIT=abc\nGITOPS_FLOW_IMAGES=\n',
+    );
   });
 
   it.each([
@@ -124,7 +146,9 @@ describe('deploy.env', () => {
   });
 
   it(`refuses a file GitLab would reject (${DOTENV_MAX_BYTES} bytes or more): DOTENV_TOO_LARGE`, async () => {
-    const many = Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`image-${i}`, `registry.example.com/team/app-${i}:1.0.0`]));
+    const many = Object.fromEntries(
+      Array.from({ length: 120 }, (_, i) => [`image-${i}`, `registry.example.com/team/app-${i}:1.0.0`]),
+    );
     const path = join(tempDir(), 'deploy.env');
     const e = await writeDeployEnv({ path, env: 'dev', commit: 'abc', images: many }).catch((x: unknown) => x);
     expect((e as GitopsError).code).toBe('DOTENV_TOO_LARGE');

@@ -1,16 +1,43 @@
 /** The fast images scanner agrees with the YAML parser, or steps aside (differential, seeded). */
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../helpers/random.js';
 import { scanImages } from '../../src/core/images-scan.js';
 import { parseKustomization, readImages } from '../../src/core/kustomization.js';
+import { seededRandom } from '../helpers/random.js';
 
-const VALUES = ['1.0.0', '"1.0.0"', "'1.0.0'", '1.10', '2', 'true', 'latest', '"a #b"', 'x # comment', '', '~', 'null', '&a 1', '*a', '!!str 1', '|', '[a]', '{a: 1}', "'it''s'", '"esc\\"aped"', 'reg.io:5000/app', 'a: b', `sha256:${'e'.repeat(64)}`];
+const VALUES = [
+  '1.0.0',
+  '"1.0.0"',
+  "'1.0.0'",
+  '1.10',
+  '2',
+  'true',
+  'latest',
+  '"a #b"',
+  'x # comment',
+  '',
+  '~',
+  'null',
+  '&a 1',
+  '*a',
+  '!!str 1',
+  '|',
+  '[a]',
+  '{a: 1}',
+  "'it''s'",
+  '"esc\\"aped"',
+  'reg.io:5000/app',
+  'a: b',
+  `sha256:${'e'.repeat(64)}`,
+];
 const KEYS = ['name', 'newName', 'newTag', 'digest', 'other'];
 
 function generate(rand: () => number): string {
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)] as T;
   const indent = pick(['', '  ']);
-  const lines = ['apiVersion: kustomize.config.k8s.io/v1beta1', pick(['# comment', 'resources:\n- ../base', 'namespace: dev'])];
+  const lines = [
+    'apiVersion: kustomize.config.k8s.io/v1beta1',
+    pick(['# comment', 'resources:\n- ../base', 'namespace: dev']),
+  ];
   if (rand() < 0.1) lines.push(pick(['images: []', 'images: [{name: a, newTag: "1"}]', '"images":\n- name: a']));
   else {
     lines.push(pick(['images:', 'images: # list', 'images:']));
@@ -50,9 +77,15 @@ describe('scanImages', () => {
 
   it('takes the fast path on what kustomize and gitops-flow write', () => {
     const kustomizeStyle = `images:\n- digest: sha256:${'c'.repeat(64)}\n  name: app\n  newName: reg/app\n  newTag: "2.0"\n- name: nginx\n  newTag: "1.2"\n`;
-    expect(scanImages(kustomizeStyle)).toEqual([{ name: 'app', newName: 'reg/app', newTag: '2.0', digest: `sha256:${'c'.repeat(64)}` }, { name: 'nginx', newTag: '1.2' }]);
-    const ours = '# dev\nresources:\n  - ../../base\nimages:\n  - name: application-image\n    newName: registry.example.com/team/pick-manager\n    newTag: "1.0.0" # pinned\n';
-    expect(scanImages(ours)).toEqual([{ name: 'application-image', newName: 'registry.example.com/team/pick-manager', newTag: '1.0.0' }]);
+    expect(scanImages(kustomizeStyle)).toEqual([
+      { name: 'app', newName: 'reg/app', newTag: '2.0', digest: `sha256:${'c'.repeat(64)}` },
+      { name: 'nginx', newTag: '1.2' },
+    ]);
+    const ours =
+      '# dev\nresources:\n  - ../../base\nimages:\n  - name: application-image\n    newName: registry.example.com/team/pick-manager\n    newTag: "1.0.0" # pinned\n';
+    expect(scanImages(ours)).toEqual([
+      { name: 'application-image', newName: 'registry.example.com/team/pick-manager', newTag: '1.0.0' },
+    ]);
   });
 
   it('refuses a plain number where kustomize wants a string, saying how to quote it', () => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { GitopsError } from '../../src/core/errors.js';
-import { imageMap, parseImageArg, parseKustomization, planImages, readImages, setImages } from '../../src/core/kustomization.js';
+import {
+  imageMap,
+  parseImageArg,
+  parseKustomization,
+  planImages,
+  readImages,
+  setImages,
+} from '../../src/core/kustomization.js';
 
 const digest = `sha256:${'b'.repeat(64)}`;
 
@@ -64,16 +71,25 @@ describe('setImages edits in place with kustomize semantics', () => {
     expect(text).toContain('namespace: dev # inline comment');
     expect(text).toContain('# pinned');
     expect(text).toContain('labels:');
-    expect(readImages(doc)).toEqual([{ name: 'app', newName: 'reg/app', newTag: '1.1.0' }, { name: 'zeta', newTag: '1' }]);
+    expect(readImages(doc)).toEqual([
+      { name: 'app', newName: 'reg/app', newTag: '1.1.0' },
+      { name: 'zeta', newTag: '1' },
+    ]);
   });
 
   it('an argument without a new name drops the old one, as kustomize does', () => {
-    expect(planImages([{ name: 'app', newName: 'reg/app', newTag: '1' }], [{ name: 'app', newTag: '2' }])).toEqual([{ name: 'app', newTag: '2' }]);
+    expect(planImages([{ name: 'app', newName: 'reg/app', newTag: '1' }], [{ name: 'app', newTag: '2' }])).toEqual([
+      { name: 'app', newTag: '2' },
+    ]);
   });
 
   it('* keeps the existing field', () => {
-    expect(planImages([{ name: 'app', newName: 'reg/app', newTag: '1', digest }], [{ name: 'app', newName: '*', newTag: '2', digest: '*' }]))
-      .toEqual([{ name: 'app', newName: 'reg/app', newTag: '2', digest }]);
+    expect(
+      planImages(
+        [{ name: 'app', newName: 'reg/app', newTag: '1', digest }],
+        [{ name: 'app', newName: '*', newTag: '2', digest: '*' }],
+      ),
+    ).toEqual([{ name: 'app', newName: 'reg/app', newTag: '2', digest }]);
   });
 
   it('sets several images at once and sorts by name', () => {
@@ -90,7 +106,10 @@ describe('setImages edits in place with kustomize semantics', () => {
   });
 
   it('reads images as references (find_current_image)', () => {
-    expect(imageMap(readImages(parseKustomization(overlay, 'k.yaml')))).toEqual({ zeta: 'zeta:1', app: 'reg/app:1.0.0' });
+    expect(imageMap(readImages(parseKustomization(overlay, 'k.yaml')))).toEqual({
+      zeta: 'zeta:1',
+      app: 'reg/app:1.0.0',
+    });
   });
 
   it.each([

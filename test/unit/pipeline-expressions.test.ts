@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { conditionHolds, evaluate, interpolate, parseCondition, parseExpression, type Scope, templateExpressions } from '../../src/pipelines/expressions.js';
+import {
+  conditionHolds,
+  evaluate,
+  interpolate,
+  parseCondition,
+  parseExpression,
+  type Scope,
+  templateExpressions,
+} from '../../src/pipelines/expressions.js';
 
 const scope = (over: Partial<Scope> = {}): Scope => ({
   inputs: { env: 'prod', count: '3', dry: false, name: "it's" },
   env: { HOME: '/home/x', EMPTY: '' },
-  steps: { smoke: { outputs: { status: 'ok', latency: '120' }, outcome: 'success' }, 'db-migrate': { outputs: { version: '42' }, outcome: 'failure' } },
+  steps: {
+    smoke: { outputs: { status: 'ok', latency: '120' }, outcome: 'success' },
+    'db-migrate': { outputs: { version: '42' }, outcome: 'failure' },
+  },
   environment: { name: 'prod', url: 'https://prod.example.com' },
   pipeline: { name: 'release' },
   status: 'success',
@@ -52,7 +63,12 @@ describe('expressions: evaluation', () => {
   });
 
   it('interpolates ${{ }} in strings; missing values read as empty', () => {
-    expect(interpolate('${{ environment.url }}/healthz?v=${{ steps.db-migrate.outputs.version }}${{ inputs.missing }}', scope())).toBe('https://prod.example.com/healthz?v=42');
+    expect(
+      interpolate(
+        '${{ environment.url }}/healthz?v=${{ steps.db-migrate.outputs.version }}${{ inputs.missing }}',
+        scope(),
+      ),
+    ).toBe('https://prod.example.com/healthz?v=42');
     expect(interpolate('no expressions', scope())).toBe('no expressions');
   });
 });
@@ -79,7 +95,10 @@ describe('expressions: rejected, with a message that says why', () => {
     ['inputs.env ==', 'expected a value, got the end of the expression'],
     ['inputs.env = 1', 'unexpected character "=" at 12'],
     ['secrets.TOKEN', 'unknown context "secrets" (have: inputs, env, steps, environment, pipeline)'],
-    ['eval(1)', 'unknown function eval() (have: success(), failure(), always(), cancelled(), contains(), startsWith(), endsWith())'],
+    [
+      'eval(1)',
+      'unknown function eval() (have: success(), failure(), always(), cancelled(), contains(), startsWith(), endsWith())',
+    ],
     ['success(1)', 'success() takes 0 argument(s), got 1'],
     ['contains(inputs.env)', 'contains() takes 2 argument(s), got 1'],
     ['(true', 'expected ")", got the end of the expression'],

@@ -5,8 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/core/config.js';
 import type { GitopsError } from '../../src/core/errors.js';
 import { DEFAULT_PIPELINES } from '../../src/pipelines/defaults.js';
-import { parseOutputs } from '../../src/pipelines/run-step.js';
-import { stepEnvironment } from '../../src/pipelines/run-step.js';
+import { parseOutputs, stepEnvironment } from '../../src/pipelines/run-step.js';
 import { REPO_ROOT } from '../helpers/git-fixtures.js';
 
 const problems = (yaml: string): string[] => {
@@ -20,7 +19,8 @@ const problems = (yaml: string): string[] => {
 
 describe('pipeline schema: accepted', () => {
   it('a pipeline with uses:, run: (list and script), if:, env:, secrets:, timeout:, retries:, continue-on-error:', () => {
-    expect(problems(`
+    expect(
+      problems(`
 pipelines:
   release:
     inputs: { target: { required: true }, dry: { default: false } }
@@ -52,11 +52,19 @@ environments:
   prod:
     hooks:
       promote: { after: { verify: [{ run: [scripts/smoke.sh, '\${{ inputs.from }}'] }] } }
-`)).toEqual([]);
+`),
+    ).toEqual([]);
   });
 
-  it('the built-in verbs\' default pipelines pass their own validation', () => {
-    const yaml = JSON.stringify({ pipelines: Object.fromEntries(Object.entries(DEFAULT_PIPELINES).map(([k, v]) => [`default-${k}`, { ...v, steps: v.steps.map((s) => ({ run: [String(s.uses)], ...(s.if && { if: s.if }) })) }])) });
+  it("the built-in verbs' default pipelines pass their own validation", () => {
+    const yaml = JSON.stringify({
+      pipelines: Object.fromEntries(
+        Object.entries(DEFAULT_PIPELINES).map(([k, v]) => [
+          `default-${k}`,
+          { ...v, steps: v.steps.map((s) => ({ run: [String(s.uses)], ...(s.if && { if: s.if }) })) },
+        ]),
+      ),
+    });
     expect(problems(yaml)).toEqual([]);
   });
 });
@@ -77,35 +85,83 @@ describe('pipeline schema: rejected, naming the field', () => {
   it.each([
     ['pipelines: { p: { steps: [] } }', 'pipelines.p.steps: Too small'],
     ['pipelines: { p: { steps: [{ name: x }] } }', 'pipelines.p.steps.0: a step has exactly one of uses: or run:'],
-    ['pipelines: { p: { steps: [{ run: [a], uses: render, with: { env: dev } }] } }', 'pipelines.p.steps.0: a step has exactly one of uses: or run:'],
-    ['pipelines: { p: { steps: [{ run: [a], with: { a: 1 } }] } }', 'pipelines.p.steps.0.with: only uses: steps take with: (a run: step takes env:)'],
-    ['pipelines: { p: { steps: [{ uses: render, with: { env: dev }, secrets: [X] }] } }', 'pipelines.p.steps.0.secrets: only run: steps take secrets:'],
+    [
+      'pipelines: { p: { steps: [{ run: [a], uses: render, with: { env: dev } }] } }',
+      'pipelines.p.steps.0: a step has exactly one of uses: or run:',
+    ],
+    [
+      'pipelines: { p: { steps: [{ run: [a], with: { a: 1 } }] } }',
+      'pipelines.p.steps.0.with: only uses: steps take with: (a run: step takes env:)',
+    ],
+    [
+      'pipelines: { p: { steps: [{ uses: render, with: { env: dev }, secrets: [X] }] } }',
+      'pipelines.p.steps.0.secrets: only run: steps take secrets:',
+    ],
     ['pipelines: { p: { steps: [{ uses: render }] } }', 'pipelines.p.steps.0.with.env: render requires input "env"'],
     ['pipelines: { p: { steps: [{ uses: pipeline/q }] } }', 'pipelines.p.steps.0.uses: no pipeline "q" (have: p)'],
-    ['pipelines: { p: { steps: [{ run: [a], timeout: soon }] } }', 'pipelines.p.steps.0.timeout: a duration like 90s, 5m or 1h30m'],
+    [
+      'pipelines: { p: { steps: [{ run: [a], timeout: soon }] } }',
+      'pipelines.p.steps.0.timeout: a duration like 90s, 5m or 1h30m',
+    ],
     ['pipelines: { p: { steps: [{ run: [a], retries: 99 }] } }', 'pipelines.p.steps.0.retries: Too big'],
-    ['pipelines: { p: { steps: [{ run: [a], secrets: [bad-name] }] } }', 'pipelines.p.steps.0.secrets.0: an environment variable name'],
+    [
+      'pipelines: { p: { steps: [{ run: [a], secrets: [bad-name] }] } }',
+      'pipelines.p.steps.0.secrets.0: an environment variable name',
+    ],
     ['pipelines: { p: { steps: [{ run: [a], id: 1abc }] } }', 'pipelines.p.steps.0.id: an id is letters, digits'],
-    ['pipelines: { p: { steps: [{ run: [a], if: "success(" }] } }', 'pipelines.p.steps.0.if: expected a value, got the end of the expression in "success("'],
-    ['pipelines: { p: { steps: [{ run: [a, "${{ secrets.X }}"] }] } }', 'pipelines.p.steps.0.run.1: unknown context "secrets"'],
-    ['pipelines: { p: { steps: [{ id: a, run: [x, "${{ steps.a.outputs.y }}"] }] } }', 'pipelines.p.steps.0.run.1: steps.a is not the id of an earlier step (have: none)'],
-    ['pipelines: { p: { steps: [{ id: a, run: [x] }, { run: [x, "${{ steps.a.result }}"] }] } }', 'pipelines.p.steps.1.run.1: steps.a.result: a step has outputs and outcome'],
+    [
+      'pipelines: { p: { steps: [{ run: [a], if: "success(" }] } }',
+      'pipelines.p.steps.0.if: expected a value, got the end of the expression in "success("',
+    ],
+    [
+      'pipelines: { p: { steps: [{ run: [a, "${{ secrets.X }}"] }] } }',
+      'pipelines.p.steps.0.run.1: unknown context "secrets"',
+    ],
+    [
+      'pipelines: { p: { steps: [{ id: a, run: [x, "${{ steps.a.outputs.y }}"] }] } }',
+      'pipelines.p.steps.0.run.1: steps.a is not the id of an earlier step (have: none)',
+    ],
+    [
+      'pipelines: { p: { steps: [{ id: a, run: [x] }, { run: [x, "${{ steps.a.result }}"] }] } }',
+      'pipelines.p.steps.1.run.1: steps.a.result: a step has outputs and outcome',
+    ],
     ['pipelines: { p: { steps: [{ uses: pipeline/p }] } }', 'pipelines.p: pipelines use each other in a cycle: p → p'],
     ['pipelines: { "bad name": { steps: [{ run: [a] }] } }', 'pipelines.bad name: a pipeline name is letters, digits'],
     ['hooks: { suggest: { after: { git/commit: [{ run: [a] }] } } }', 'hooks: Unrecognized key: "suggest"'],
-    ['hooks: { deploy: { after: { git/push: [{ run: [a] }] } } }', 'hooks.deploy.after.git/push: deploy has no step "git/push" (have: render, deploy, record/verified, restore-last-good, verify)'],
-    ['environments: { dev: { hooks: { unpin: { before: { pin/remove: [{ uses: nope }] } } } } }', 'environments.dev.hooks.unpin.before.pin/remove.0.uses: unknown step "nope"'],
-    ['pipelines: { p: { steps: [{ uses: deploy, with: { env: dev }, timeout: 5m }] } }', 'pipelines.p.steps.0.timeout: only run: steps take timeout:'],
-    ['hooks: { promote: { before: { images/copy: [{ uses: render, with: { env: uat } }] } } }', 'hooks.promote.before.images/copy.0.uses: a hook runs commands (run:)'],
-    ['hooks: { promote: { after: { verify: [{ run: [page-oncall], if: failure() }] } } }', 'hooks.promote.after.verify.0.if: an after: hook runs only when verify succeeded, so failure() never holds here'],
-    ['pipelines: { p: { steps: [{ uses: pipeline/q }] }, q: { inputs: { target: { required: true } }, steps: [{ run: [a] }] } }', 'pipelines.p.steps.0.with.target: pipeline/q requires input "target"'],
+    [
+      'hooks: { deploy: { after: { git/push: [{ run: [a] }] } } }',
+      'hooks.deploy.after.git/push: deploy has no step "git/push" (have: render, deploy, record/verified, restore-last-good, verify)',
+    ],
+    [
+      'environments: { dev: { hooks: { unpin: { before: { pin/remove: [{ uses: nope }] } } } } }',
+      'environments.dev.hooks.unpin.before.pin/remove.0.uses: unknown step "nope"',
+    ],
+    [
+      'pipelines: { p: { steps: [{ uses: deploy, with: { env: dev }, timeout: 5m }] } }',
+      'pipelines.p.steps.0.timeout: only run: steps take timeout:',
+    ],
+    [
+      'hooks: { promote: { before: { images/copy: [{ uses: render, with: { env: uat } }] } } }',
+      'hooks.promote.before.images/copy.0.uses: a hook runs commands (run:)',
+    ],
+    [
+      'hooks: { promote: { after: { verify: [{ run: [page-oncall], if: failure() }] } } }',
+      'hooks.promote.after.verify.0.if: an after: hook runs only when verify succeeded, so failure() never holds here',
+    ],
+    [
+      'pipelines: { p: { steps: [{ uses: pipeline/q }] }, q: { inputs: { target: { required: true } }, steps: [{ run: [a] }] } }',
+      'pipelines.p.steps.0.with.target: pipeline/q requires input "target"',
+    ],
   ])('%s', (yaml, message) => {
     expect(problems(yaml).join('\n')).toContain(message);
   });
 
   it('schema problems and pipeline problems come together, all at once', () => {
     const found = problems('order: [Dev]\npipelines: { p: { steps: [{ uses: nope }] } }\n');
-    expect(found).toEqual([expect.stringContaining('order.0'), expect.stringContaining('pipelines.p.steps.0.uses: unknown step "nope"')]);
+    expect(found).toEqual([
+      expect.stringContaining('order.0'),
+      expect.stringContaining('pipelines.p.steps.0.uses: unknown step "nope"'),
+    ]);
   });
 });
 
@@ -127,15 +183,37 @@ describe('run: steps', () => {
   });
 
   it('their environment has no credential but the declared ones', () => {
-    const env = stepEnvironment({ PATH: '/bin', GITLAB_TOKEN: 'a', CI_JOB_TOKEN: 'b', GITOPS_FLOW_GIT_TOKEN: 'c', AWS_SECRET_ACCESS_KEY: 'd', DB_PASSWORD: 'e', SMOKE_TOKEN: 'f', CI_COMMIT_SHA: 'g' }, ['SMOKE_TOKEN'], { X: '1' });
+    const env = stepEnvironment(
+      {
+        PATH: '/bin',
+        GITLAB_TOKEN: 'a',
+        CI_JOB_TOKEN: 'b',
+        GITOPS_FLOW_GIT_TOKEN: 'c',
+        AWS_SECRET_ACCESS_KEY: 'd',
+        DB_PASSWORD: 'e',
+        SMOKE_TOKEN: 'f',
+        CI_COMMIT_SHA: 'g',
+      },
+      ['SMOKE_TOKEN'],
+      { X: '1' },
+    );
     expect(env).toEqual({ PATH: '/bin', SMOKE_TOKEN: 'f', CI_COMMIT_SHA: 'g', X: '1' });
   });
 
   it('nor a credential under another name: the clone URL with the job token, docker auth, JWTs, git config, URLs with userinfo', () => {
-    const env = stepEnvironment({
-      PATH: '/bin', CI_REPOSITORY_URL: 'https://gitlab-ci-token:glcbt-x@gitlab.example.com/g/e.git', DOCKER_AUTH_CONFIG: '{"auths":{}}',
-      CI_JOB_JWT_V2: 'eyJ', GIT_CONFIG_VALUE_0: 'Authorization: Basic eA==', MIRROR: 'https://deploy:pw@example.com/x', CI_PROJECT_URL: 'https://gitlab.example.com/g/e',
-    }, [], {});
+    const env = stepEnvironment(
+      {
+        PATH: '/bin',
+        CI_REPOSITORY_URL: 'https://gitlab-ci-token:glcbt-x@gitlab.example.com/g/e.git',
+        DOCKER_AUTH_CONFIG: '{"auths":{}}',
+        CI_JOB_JWT_V2: 'eyJ',
+        GIT_CONFIG_VALUE_0: 'Authorization: Basic eA==',
+        MIRROR: 'https://deploy:pw@example.com/x',
+        CI_PROJECT_URL: 'https://gitlab.example.com/g/e',
+      },
+      [],
+      {},
+    );
     expect(env).toEqual({ PATH: '/bin', CI_PROJECT_URL: 'https://gitlab.example.com/g/e' });
   });
 });

@@ -13,7 +13,8 @@ import { locate, MANIFEST_TYPES, RegistryClient } from '../../src/registry/oci.j
 import { renderedImages } from '../../src/registry/pin.js';
 import { tempDir, writeFiles } from '../helpers/git-fixtures.js';
 
-const log = () => createLogger({ cwd: '/', env: {}, stdout: new PassThrough(), stderr: new PassThrough() }, { verbose: false });
+const log = () =>
+  createLogger({ cwd: '/', env: {}, stdout: new PassThrough(), stderr: new PassThrough() }, { verbose: false });
 
 describe('locate: docker name normalisation', () => {
   it.each([
@@ -38,22 +39,42 @@ describe('locate: docker name normalisation', () => {
     expect(loc.base).toBe(base);
     expect(loc.repository).toBe(repository);
   });
-
 });
 
 describe('parseChallenge', () => {
   it.each([
-    ['Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"', 'bearer',
-      { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' }],
-    ['Bearer realm="https://gitlab.com/jwt/auth",service="container_registry",scope="repository:group/project:pull,push"', 'bearer',
-      { realm: 'https://gitlab.com/jwt/auth', service: 'container_registry', scope: 'repository:group/project:pull,push' }],
-    ['Bearer realm="https://europe-west1-docker.pkg.dev/v2/token",service="europe-west1-docker.pkg.dev"', 'bearer',
-      { realm: 'https://europe-west1-docker.pkg.dev/v2/token', service: 'europe-west1-docker.pkg.dev' }],
+    [
+      'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"',
+      'bearer',
+      { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' },
+    ],
+    [
+      'Bearer realm="https://gitlab.com/jwt/auth",service="container_registry",scope="repository:group/project:pull,push"',
+      'bearer',
+      {
+        realm: 'https://gitlab.com/jwt/auth',
+        service: 'container_registry',
+        scope: 'repository:group/project:pull,push',
+      },
+    ],
+    [
+      'Bearer realm="https://europe-west1-docker.pkg.dev/v2/token",service="europe-west1-docker.pkg.dev"',
+      'bearer',
+      { realm: 'https://europe-west1-docker.pkg.dev/v2/token', service: 'europe-west1-docker.pkg.dev' },
+    ],
     ['Basic realm="Registry Realm"', 'basic', { realm: 'Registry Realm' }],
     ['bearer realm=https://r.example/token, service=r', 'bearer', { realm: 'https://r.example/token', service: 'r' }],
     // Several challenges (or repeated headers joined with ", "): each keeps its own parameters; Bearer wins.
-    ['Bearer realm="https://auth.example/token",service="reg", Basic realm="Registry Realm"', 'bearer', { realm: 'https://auth.example/token', service: 'reg' }],
-    ['Basic realm="Registry, Realm", Bearer realm="https://a.example/t",scope="repository:a:pull"', 'bearer', { realm: 'https://a.example/t', scope: 'repository:a:pull' }],
+    [
+      'Bearer realm="https://auth.example/token",service="reg", Basic realm="Registry Realm"',
+      'bearer',
+      { realm: 'https://auth.example/token', service: 'reg' },
+    ],
+    [
+      'Basic realm="Registry, Realm", Bearer realm="https://a.example/t",scope="repository:a:pull"',
+      'bearer',
+      { realm: 'https://a.example/t', scope: 'repository:a:pull' },
+    ],
   ])('%s', (header, scheme, params) => {
     expect(parseChallenge(header)).toEqual({ scheme, params });
   });
@@ -68,10 +89,30 @@ describe('credentialsFor: docker config.json', () => {
   const auth = (s: string) => Buffer.from(s).toString('base64');
 
   it.each([
-    ['a host key', { auths: { 'r.example:5000': { auth: auth('u:p:with:colons') } } }, 'r.example:5000', { username: 'u', password: 'p:with:colons' }],
-    ['an https URL key', { auths: { 'https://r.example/v1/': { auth: auth('u:p') } } }, 'r.example', { username: 'u', password: 'p' }],
-    ['Docker Hub\'s legacy key', { auths: { 'https://index.docker.io/v1/': { auth: auth('hub:pw') } } }, 'registry-1.docker.io', { username: 'hub', password: 'pw' }],
-    ['an identity token', { auths: { 'r.example': { auth: auth('<token>:'), identitytoken: 'refresh-me' } } }, 'r.example', { identityToken: 'refresh-me' }],
+    [
+      'a host key',
+      { auths: { 'r.example:5000': { auth: auth('u:p:with:colons') } } },
+      'r.example:5000',
+      { username: 'u', password: 'p:with:colons' },
+    ],
+    [
+      'an https URL key',
+      { auths: { 'https://r.example/v1/': { auth: auth('u:p') } } },
+      'r.example',
+      { username: 'u', password: 'p' },
+    ],
+    [
+      "Docker Hub's legacy key",
+      { auths: { 'https://index.docker.io/v1/': { auth: auth('hub:pw') } } },
+      'registry-1.docker.io',
+      { username: 'hub', password: 'pw' },
+    ],
+    [
+      'an identity token',
+      { auths: { 'r.example': { auth: auth('<token>:'), identitytoken: 'refresh-me' } } },
+      'r.example',
+      { identityToken: 'refresh-me' },
+    ],
     ['another host only', { auths: { 'other.example': { auth: auth('u:p') } } }, 'r.example', undefined],
   ])('%s', async (_what, config, host, expected) => {
     const c = await credentialsFor(host, { env: home(config), log: log() });
@@ -89,26 +130,45 @@ function fakeFetch(handler: (url: string, init: RequestInit) => Response) {
   const calls: { method: string; url: string; headers: Record<string, string>; body?: string }[] = [];
   const f = (async (input: string | URL, init: RequestInit = {}) => {
     const url = String(input);
-    calls.push({ method: init.method ?? 'GET', url, headers: { ...(init.headers as Record<string, string>) }, ...(typeof init.body === 'string' && { body: init.body }) });
+    calls.push({
+      method: init.method ?? 'GET',
+      url,
+      headers: { ...(init.headers as Record<string, string>) },
+      ...(typeof init.body === 'string' && { body: init.body }),
+    });
     return handler(url, init);
   }) as typeof fetch;
   return { f, calls };
 }
 
 describe('RegistryClient (fake fetch)', () => {
-  const challenge = (realm: string) => new Response(null, { status: 401, headers: { 'WWW-Authenticate': `Bearer realm="${realm}",service="reg"` } });
+  const challenge = (realm: string) =>
+    new Response(null, { status: 401, headers: { 'WWW-Authenticate': `Bearer realm="${realm}",service="reg"` } });
 
   it('credentials never go to a plain-http token realm of a remote registry, nor follow a redirect', async () => {
     const home = tempDir('gitops-flow-home-');
-    writeFiles(home, { '.docker/config.json': JSON.stringify({ auths: { 'r.example': { auth: Buffer.from('u:secret-pw').toString('base64') } } }) });
-    const plain = fakeFetch((url) => (url.startsWith('https://r.example/') ? challenge('http://auth.example/token') : new Response('no', { status: 500 })));
-    await expect(new RegistryClient({ env: { HOME: home }, log: log(), fetch: plain.f }).resolveDigest('r.example/app', '1'))
-      .rejects.toThrow(/plain-http token realm/);
+    writeFiles(home, {
+      '.docker/config.json': JSON.stringify({
+        auths: { 'r.example': { auth: Buffer.from('u:secret-pw').toString('base64') } },
+      }),
+    });
+    const plain = fakeFetch((url) =>
+      url.startsWith('https://r.example/')
+        ? challenge('http://auth.example/token')
+        : new Response('no', { status: 500 }),
+    );
+    await expect(
+      new RegistryClient({ env: { HOME: home }, log: log(), fetch: plain.f }).resolveDigest('r.example/app', '1'),
+    ).rejects.toThrow(/plain-http token realm/);
     expect(plain.calls.map((c) => c.url).filter((u) => u.startsWith('http://'))).toEqual([]);
-    const moved = fakeFetch((url) => (url.startsWith('https://r.example/') ? challenge('https://auth.example/token')
-      : new Response(null, { status: 307, headers: { Location: 'http://elsewhere.example/steal' } })));
-    await expect(new RegistryClient({ env: { HOME: home }, log: log(), fetch: moved.f }).resolveDigest('r.example/app', '1'))
-      .rejects.toThrow(/redirected to "http:\/\/elsewhere.example\/steal"; not followed/);
+    const moved = fakeFetch((url) =>
+      url.startsWith('https://r.example/')
+        ? challenge('https://auth.example/token')
+        : new Response(null, { status: 307, headers: { Location: 'http://elsewhere.example/steal' } }),
+    );
+    await expect(
+      new RegistryClient({ env: { HOME: home }, log: log(), fetch: moved.f }).resolveDigest('r.example/app', '1'),
+    ).rejects.toThrow(/redirected to "http:\/\/elsewhere.example\/steal"; not followed/);
   });
 
   const digestOf = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
@@ -125,7 +185,9 @@ describe('RegistryClient (fake fetch)', () => {
   it('no Docker-Content-Digest on HEAD: GET the manifest and hash its bytes', async () => {
     const body = '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}';
     const { f, calls } = fakeFetch((_u, init) => new Response(init.method === 'GET' ? body : null, { status: 200 }));
-    expect(await new RegistryClient({ env: {}, log: log(), fetch: f }).resolveDigest('r.example/app', '1')).toBe(digestOf(body));
+    expect(await new RegistryClient({ env: {}, log: log(), fetch: f }).resolveDigest('r.example/app', '1')).toBe(
+      digestOf(body),
+    );
     expect(calls.map((c) => c.method)).toEqual(['HEAD', 'GET']);
   });
 
@@ -136,29 +198,52 @@ describe('RegistryClient (fake fetch)', () => {
       const auth = (init.headers as Record<string, string>).Authorization;
       return auth === 'Bearer tok'
         ? new Response(null, { status: 200, headers: { 'Docker-Content-Digest': d } })
-        : new Response(null, { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="https://auth.example/token",service="reg"' } });
+        : new Response(null, {
+            status: 401,
+            headers: { 'WWW-Authenticate': 'Bearer realm="https://auth.example/token",service="reg"' },
+          });
     });
     const client = new RegistryClient({ env: {}, log: log(), fetch: f });
     expect(await client.resolveDigest('nginx', '1.27')).toBe(d);
     expect(await client.resolveDigest('nginx', '1.28')).toBe(d);
     const tokenCalls = calls.filter((c) => c.url.startsWith('https://auth.example'));
-    expect(tokenCalls).toEqual([{ method: 'GET', url: 'https://auth.example/token?service=reg&scope=repository%3Alibrary%2Fnginx%3Apull', headers: {} }]);
+    expect(tokenCalls).toEqual([
+      {
+        method: 'GET',
+        url: 'https://auth.example/token?service=reg&scope=repository%3Alibrary%2Fnginx%3Apull',
+        headers: {},
+      },
+    ]);
     expect(calls[0]?.url).toBe('https://registry-1.docker.io/v2/library/nginx/manifests/1.27');
   });
 
   it('an identitytoken is exchanged by POSTing an OAuth2 refresh_token form, never in the URL', async () => {
     const home = tempDir('gitops-flow-home-');
-    writeFiles(home, { '.docker/config.json': JSON.stringify({ auths: { 'r.example': { identitytoken: 'refresh-secret' } } }) });
+    writeFiles(home, {
+      '.docker/config.json': JSON.stringify({ auths: { 'r.example': { identitytoken: 'refresh-secret' } } }),
+    });
     const { f, calls } = fakeFetch((url, init) => {
       if (url.startsWith('https://r.example/token')) return Response.json({ token: 'tok' });
       return (init.headers as Record<string, string>).Authorization === 'Bearer tok'
         ? new Response(null, { status: 200, headers: { 'Docker-Content-Digest': digestOf('z') } })
-        : new Response(null, { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="https://r.example/token",service="r.example",scope="repository:app:pull"' } });
+        : new Response(null, {
+            status: 401,
+            headers: {
+              'WWW-Authenticate':
+                'Bearer realm="https://r.example/token",service="r.example",scope="repository:app:pull"',
+            },
+          });
     });
     await new RegistryClient({ env: { HOME: home }, log: log(), fetch: f }).resolveDigest('r.example/app', '1');
     const post = calls.find((c) => c.method === 'POST');
     expect(post?.url).toBe('https://r.example/token');
-    expect(Object.fromEntries(new URLSearchParams(post?.body))).toEqual({ grant_type: 'refresh_token', refresh_token: 'refresh-secret', client_id: 'gitops-flow', service: 'r.example', scope: 'repository:app:pull' });
+    expect(Object.fromEntries(new URLSearchParams(post?.body))).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'refresh-secret',
+      client_id: 'gitops-flow',
+      service: 'r.example',
+      scope: 'repository:app:pull',
+    });
     expect(calls.every((c) => !c.url.includes('refresh-secret'))).toBe(true);
   });
 
@@ -166,10 +251,14 @@ describe('RegistryClient (fake fetch)', () => {
     const home = tempDir('gitops-flow-home-');
     const basic = Buffer.from('u:p').toString('base64');
     writeFiles(home, { '.docker/config.json': JSON.stringify({ auths: { 'r.example': { auth: basic } } }) });
-    const { f, calls } = fakeFetch((_u, init) => ((init.headers as Record<string, string>).Authorization === `Basic ${basic}`
-      ? new Response(null, { status: 200, headers: { 'Docker-Content-Digest': digestOf('b') } })
-      : new Response(null, { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="r"' } })));
-    expect(await new RegistryClient({ env: { HOME: home }, log: log(), fetch: f }).resolveDigest('r.example/app', '1')).toBe(digestOf('b'));
+    const { f, calls } = fakeFetch((_u, init) =>
+      (init.headers as Record<string, string>).Authorization === `Basic ${basic}`
+        ? new Response(null, { status: 200, headers: { 'Docker-Content-Digest': digestOf('b') } })
+        : new Response(null, { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="r"' } }),
+    );
+    expect(
+      await new RegistryClient({ env: { HOME: home }, log: log(), fetch: f }).resolveDigest('r.example/app', '1'),
+    ).toBe(digestOf('b'));
     expect(calls).toHaveLength(2);
   });
 
@@ -179,7 +268,9 @@ describe('RegistryClient (fake fetch)', () => {
     [500, 'REGISTRY_FAILED'],
   ])('HEAD answering %i is %s', async (status, code) => {
     const { f } = fakeFetch(() => new Response(null, { status }));
-    await expect(new RegistryClient({ env: {}, log: log(), fetch: f }).resolveDigest('r.example/app', '1')).rejects.toMatchObject({ code });
+    await expect(
+      new RegistryClient({ env: {}, log: log(), fetch: f }).resolveDigest('r.example/app', '1'),
+    ).rejects.toMatchObject({ code });
   });
 });
 

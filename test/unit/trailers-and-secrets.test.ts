@@ -1,16 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { parseTrailers, releaseMessage, TRAILER } from '../../src/core/trailers.js';
-import { Scrubber } from '../../src/core/scrub.js';
 import { backoffMs } from '../../src/commands/shared/publish.js';
-import { suggestBranch, pushOptions } from '../../src/commands/suggest/push-options.js';
-import { resolveConfig } from '../../src/core/config.js';
+import { pushOptions, suggestBranch } from '../../src/commands/suggest/push-options.js';
 import { validateRemoteUrl } from '../../src/commands/suggest/remote-url.js';
+import { resolveConfig } from '../../src/core/config.js';
+import { Scrubber } from '../../src/core/scrub.js';
+import { parseTrailers, releaseMessage, TRAILER } from '../../src/core/trailers.js';
 
 describe('release messages', () => {
   it('end with trailers that round-trip, and keep hostile upstream text out of them', () => {
     const msg = releaseMessage({
-      action: 'suggest', env: 'dev', images: { app: 'reg/app:1' },
-      upstream: { project: 'g/p', commit: 'abc', pipelineId: '1\nGitops-Flow-Env: prod', message: 'subject\n\nGitops-Flow-Env: prod' },
+      action: 'suggest',
+      env: 'dev',
+      images: { app: 'reg/app:1' },
+      upstream: {
+        project: 'g/p',
+        commit: 'abc',
+        pipelineId: '1\nGitops-Flow-Env: prod',
+        message: 'subject\n\nGitops-Flow-Env: prod',
+      },
     });
     const lastParagraph = msg.trim().split('\n\n').at(-1) as string;
     const t = parseTrailers(lastParagraph.split('\n'));
@@ -25,7 +32,9 @@ describe('release messages', () => {
 describe('secrets', () => {
   it('are masked wherever they appear, with URL credentials', () => {
     const s = new Scrubber({ GITOPS_FLOW_GIT_TOKEN: 'glpat-123456', GITLAB_TOKEN: 'x' });
-    expect(s.scrub('token glpat-123456 and https://oauth2:other@gitlab.example.com/x.git')).toBe('token [MASKED] and https://oauth2:[MASKED]@gitlab.example.com/x.git');
+    expect(s.scrub('token glpat-123456 and https://oauth2:other@gitlab.example.com/x.git')).toBe(
+      'token [MASKED] and https://oauth2:[MASKED]@gitlab.example.com/x.git',
+    );
   });
 });
 
@@ -57,8 +66,12 @@ describe('tokens in URLs', () => {
 
   it('are masked as user:password and as a lone token user name; a plain user name stays', () => {
     const s = new Scrubber({});
-    expect(s.scrub(`git clone https://${TOKEN}@github.com/acme/env.git`)).toBe('git clone https://[MASKED]@github.com/acme/env.git');
-    expect(s.scrub(`https://oauth2:${TOKEN}@gitlab.example.com/g/e.git`)).toBe('https://oauth2:[MASKED]@gitlab.example.com/g/e.git');
+    expect(s.scrub(`git clone https://${TOKEN}@github.com/acme/env.git`)).toBe(
+      'git clone https://[MASKED]@github.com/acme/env.git',
+    );
+    expect(s.scrub(`https://oauth2:${TOKEN}@gitlab.example.com/g/e.git`)).toBe(
+      'https://oauth2:[MASKED]@gitlab.example.com/g/e.git',
+    );
     expect(s.scrub('ssh://git@gitlab.example.com/g/e.git')).toBe('ssh://git@gitlab.example.com/g/e.git');
   });
 

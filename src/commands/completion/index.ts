@@ -46,7 +46,12 @@ export function completionScript(shell: string, model: CompletionModel): string 
     case 'fish':
       return fishScript(plain);
     default:
-      throw invalid('SHELL_UNSUPPORTED', `No completion for shell ${quote(shell)}.`, `Use one of: ${SHELLS.join(', ')}.`, shell);
+      throw invalid(
+        'SHELL_UNSUPPORTED',
+        `No completion for shell ${quote(shell)}.`,
+        `Use one of: ${SHELLS.join(', ')}.`,
+        shell,
+      );
   }
 }
 
@@ -69,6 +74,12 @@ function sanitize(m: CompletionModel): CompletionModel {
     dirFlags: words(m.dirFlags),
     commands: m.commands
       .filter((c) => WORD.test(c.name))
-      .map((c) => ({ ...c, flags: words(c.flags), valueFlags: words(c.valueFlags), envFlags: words(c.envFlags), choices: words(c.choices) })),
+      .map((c) => ({
+        ...c,
+        flags: words(c.flags),
+        valueFlags: words(c.valueFlags),
+        envFlags: words(c.envFlags),
+        choices: words(c.choices),
+      })),
   };
 }

@@ -166,7 +166,11 @@ export function fishScript(m: CompletionModel): string {
   for (const c of m.commands) {
     const when = `__gitops_flow_using ${c.name}`;
     for (const f of c.flags) {
-      const value = c.envFlags.includes(f) ? ` -x -a ${fishQuote('(__gitops_flow_envs)')}` : c.valueFlags.includes(f) ? ' -r -F' : '';
+      const value = c.envFlags.includes(f)
+        ? ` -x -a ${fishQuote('(__gitops_flow_envs)')}`
+        : c.valueFlags.includes(f)
+          ? ' -r -F'
+          : '';
       add(when, `${fishFlag(f)}${value}`);
     }
     if (c.choices.length > 0) add(when, `-a ${fishQuote(c.choices.join(' '))}`);

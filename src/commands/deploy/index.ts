@@ -1,18 +1,26 @@
 /** `deploy --env <e> [--ref <r>] [--timeout <d>]`: render, apply, verify, restore on failure. */
 import { git, revParse, showFile } from '../../adapters/git.js';
-import { parseKustomization, readImages } from '../../core/kustomization.js';
-import { overlayFile } from '../shared/overlay.js';
-import { recordRelease } from '../shared/record.js';
 import { getEnvironment } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { GitopsError, invalid } from '../../core/errors.js';
+import { parseKustomization, readImages } from '../../core/kustomization.js';
+import { withDeployComment } from '../../forges/index.js';
 import type { EngineStep } from '../../pipelines/engine.js';
 import { runPipeline } from '../../pipelines/engine.js';
 import { initialScope, verbSteps } from '../../pipelines/resolve.js';
 import { type CommandContext, gitContext, loadConfig, repoDir, resolveRef } from '../context.js';
 import { withRepoLock } from '../shared/lock.js';
-import { type Applied, type DeployResult, deployManifest, renderEnv, renderPath, restoreLastGood, restoreReason } from '../shared/release.js';
-import { withDeployComment } from '../../forges/index.js';
+import { overlayFile } from '../shared/overlay.js';
+import { recordRelease } from '../shared/record.js';
+import {
+  type Applied,
+  type DeployResult,
+  deployManifest,
+  renderEnv,
+  renderPath,
+  restoreLastGood,
+  restoreReason,
+} from '../shared/release.js';
 
 export interface DeployOptions {
   repoDir?: string;
@@ -36,7 +44,9 @@ export interface DeployOutcome {
 export async function deploy(o: DeployOptions, ctx: CommandContext): Promise<DeployOutcome> {
   const root = repoDir(ctx, o.repoDir);
   // In a merge request pipeline, the result (success or failure) is commented on the merge request.
-  return withDeployComment({ env: o.env, config: () => loadConfig(root) }, ctx, () => withRepoLock(root, ctx, () => deployLocked(o, root, ctx)));
+  return withDeployComment({ env: o.env, config: () => loadConfig(root) }, ctx, () =>
+    withRepoLock(root, ctx, () => deployLocked(o, root, ctx)),
+  );
 }
 
 async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext): Promise<DeployOutcome> {
@@ -47,13 +57,20 @@ async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext)
   if (!o.ref) {
     const dirty = await git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude).gitops-flow'], g);
     if (dirty.stdout.trim()) {
-      throw invalid('WORKTREE_DIRTY', 'The env repo has uncommitted changes; deploy applies commits only.',
-        'Commit (or stash) the changes, or pass --ref <commit> to deploy a specific commit.', undefined, dirty.stdout.trim().split('\n'));
+      throw invalid(
+        'WORKTREE_DIRTY',
+        'The env repo has uncommitted changes; deploy applies commits only.',
+        'Commit (or stash) the changes, or pass --ref <commit> to deploy a specific commit.',
+        undefined,
+        dirty.stdout.trim().split('\n'),
+      );
     }
   }
   const ref = await resolveRef(o.ref ?? 'HEAD', g);
   const lastGoodRef = await revParse(o.lastGood ?? `${ref}^`, g);
-  const lastGood = lastGoodRef ? { ref: lastGoodRef, render: () => renderEnv({ root, env, ref: lastGoodRef }, ctx) } : undefined;
+  const lastGood = lastGoodRef
+    ? { ref: lastGoodRef, render: () => renderEnv({ root, env, ref: lastGoodRef }, ctx) }
+    : undefined;
   let manifest = '';
   let applied: Applied | undefined;
   let result: DeployResult | undefined;
@@ -63,10 +80,26 @@ async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext)
       return 'succeeded';
     },
     deploy: async () => {
-      result = await deployManifest({
-        root, env, manifest, manifestPath: renderPath(root, env.name, o.out), timeoutMs: timeoutMs ?? env.timeoutMs, ...(lastGood && { lastGood }),
-      }, ctx, (a) => (applied = a));
-      return { result: 'succeeded', outputs: { commit: ref, manifest: result.manifestPath, workloads: result.workloads.map((w) => `${w.kind}/${w.name}`).join(',') } };
+      result = await deployManifest(
+        {
+          root,
+          env,
+          manifest,
+          manifestPath: renderPath(root, env.name, o.out),
+          timeoutMs: timeoutMs ?? env.timeoutMs,
+          ...(lastGood && { lastGood }),
+        },
+        ctx,
+        (a) => (applied = a),
+      );
+      return {
+        result: 'succeeded',
+        outputs: {
+          commit: ref,
+          manifest: result.manifestPath,
+          workloads: result.workloads.map((w) => `${w.kind}/${w.name}`).join(','),
+        },
+      };
     },
     'restore-last-good': async (state) => {
       if (!applied) return 'skipped';
@@ -79,18 +112,42 @@ async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext)
       const rel = overlayFile(root, env).rel;
       const text = await showFile(ref, rel, g);
       const hasOrigin = (await git(['remote'], g)).stdout.split('\n').includes('origin');
-      await recordRelease({ root, tree: root, env, commit: ref, entries: text ? readImages(parseKustomization(text, rel)) : [], push: hasOrigin }, ctx);
+      await recordRelease(
+        {
+          root,
+          tree: root,
+          env,
+          commit: ref,
+          entries: text ? readImages(parseKustomization(text, rel)) : [],
+          push: hasOrigin,
+        },
+        ctx,
+      );
       return 'succeeded';
     },
   };
   const c = { ctx, root, config, environment: env };
   await runPipeline(verbSteps('deploy', impl, c), initialScope(c, { env: env.name, ref }, 'deploy'), ctx.log);
   const r = result as DeployResult;
-  const summary = { env: env.name, commit: ref, manifest: r.manifestPath, applied: r.applied, workloads: r.workloads.map((w) => `${w.kind}/${w.name}`), dryRun: ctx.opts.dryRun };
+  const summary = {
+    env: env.name,
+    commit: ref,
+    manifest: r.manifestPath,
+    applied: r.applied,
+    workloads: r.workloads.map((w) => `${w.kind}/${w.name}`),
+    dryRun: ctx.opts.dryRun,
+  };
   if (ctx.opts.json) ctx.log.result(JSON.stringify(summary, null, 2));
-  ctx.log.info(ctx.opts.dryRun
-    ? `Dry run of ${env.name} at ${ref.slice(0, 12)}: the API server accepted ${r.applied.length} object(s); nothing was changed.`
-    : `Deployed ${env.name} at ${ref.slice(0, 12)}: ${r.workloads.length} workload(s) ready.`);
-  return { env: env.name, commit: ref, manifest: r.manifestPath, workloads: summary.workloads, ...(applied && { applied }) };
+  ctx.log.info(
+    ctx.opts.dryRun
+      ? `Dry run of ${env.name} at ${ref.slice(0, 12)}: the API server accepted ${r.applied.length} object(s); nothing was changed.`
+      : `Deployed ${env.name} at ${ref.slice(0, 12)}: ${r.workloads.length} workload(s) ready.`,
+  );
+  return {
+    env: env.name,
+    commit: ref,
+    manifest: r.manifestPath,
+    workloads: summary.workloads,
+    ...(applied && { applied }),
+  };
 }
-

@@ -44,8 +44,19 @@ export async function diff(o: DiffOptions, ctx: CommandContext): Promise<DiffRes
     const file = renderPath(root, env.name);
     await writeRender(file, toManifest);
     const target = await resolveTarget(env, ctx, root);
-    const r = await kubectl(['diff', '--server-side', '--field-manager=gitops-flow', '--force-conflicts', '-f', file], target, { env: ctx.io.env, log: ctx.log, cwd: root }, { allowFailure: true });
-    if (r.exitCode > 1) throw failed('CLUSTER_DIFF_FAILED', `kubectl diff against ${target.context ?? 'the current context'} failed.`, 'Check the cluster is reachable (gitops-flow doctor).', r.stderr.trim().split('\n').slice(-8));
+    const r = await kubectl(
+      ['diff', '--server-side', '--field-manager=gitops-flow', '--force-conflicts', '-f', file],
+      target,
+      { env: ctx.io.env, log: ctx.log, cwd: root },
+      { allowFailure: true },
+    );
+    if (r.exitCode > 1)
+      throw failed(
+        'CLUSTER_DIFF_FAILED',
+        `kubectl diff against ${target.context ?? 'the current context'} failed.`,
+        'Check the cluster is reachable (gitops-flow doctor).',
+        r.stderr.trim().split('\n').slice(-8),
+      );
     result = { env: env.name, from: 'cluster', to, images: {}, changed: r.exitCode === 1, diff: r.stdout };
   } else {
     const from = o.from ? await resolveRef(o.from, g) : await previousState(env.overlay, to, g);
@@ -58,7 +69,13 @@ export async function diff(o: DiffOptions, ctx: CommandContext): Promise<DiffRes
     for (const name of new Set([...Object.keys(imagesA), ...Object.keys(imagesB)])) {
       if (imagesA[name] !== imagesB[name]) images[name] = { from: imagesA[name] ?? null, to: imagesB[name] ?? null };
     }
-    const text = await unifiedDiff(fromManifest, toManifest, `${env.name}@${from.slice(0, 12)}`, `${env.name}@${to.slice(0, 12)}`, ctx);
+    const text = await unifiedDiff(
+      fromManifest,
+      toManifest,
+      `${env.name}@${from.slice(0, 12)}`,
+      `${env.name}@${to.slice(0, 12)}`,
+      ctx,
+    );
     result = { env: env.name, from, to, images, changed: text !== '', diff: text };
   }
   if (ctx.opts.json) ctx.log.result(JSON.stringify(result, null, 2));
@@ -66,7 +83,10 @@ export async function diff(o: DiffOptions, ctx: CommandContext): Promise<DiffRes
     const lines = Object.entries(result.images).map(([n, v]) => `  ${n}: ${v.from ?? '∅'} → ${v.to ?? '∅'}`);
     if (lines.length) ctx.io.stdout.write(`Images:\n${lines.join('\n')}\n\n`);
     ctx.io.stdout.write(result.diff);
-    if (!result.changed) ctx.log.info(`No difference between ${result.from === 'cluster' ? 'the cluster' : result.from.slice(0, 12)} and ${to.slice(0, 12)} for ${env.name}.`);
+    if (!result.changed)
+      ctx.log.info(
+        `No difference between ${result.from === 'cluster' ? 'the cluster' : result.from.slice(0, 12)} and ${to.slice(0, 12)} for ${env.name}.`,
+      );
   }
   return result;
 }
@@ -74,7 +94,10 @@ export async function diff(o: DiffOptions, ctx: CommandContext): Promise<DiffRes
 /** The env's state before the last change of its overlay at or before `ref`. */
 async function previousState(overlay: string, ref: string, g: ReturnType<typeof gitContext>): Promise<string> {
   const last = (await git(['log', '-1', '--format=%H', ref, '--', overlay], g)).stdout.trim();
-  return (last && (await git(['rev-parse', '--verify', '--quiet', `${last}^`], g, { allowFailure: true })).stdout.trim()) || ref;
+  return (
+    (last && (await git(['rev-parse', '--verify', '--quiet', `${last}^`], g, { allowFailure: true })).stdout.trim()) ||
+    ref
+  );
 }
 
 /** A unified diff of two texts with readable labels ('' when equal), via git diff --no-index. */
@@ -84,9 +107,17 @@ async function unifiedDiff(a: string, b: string, labelA: string, labelB: string,
   try {
     await writeFile(join(dir, 'a'), a);
     await writeFile(join(dir, 'b'), b);
-    const r = await exec(['git', 'diff', '--no-index', '--no-color', '--no-ext-diff', '-U3', 'a', 'b'], { cwd: dir, env: ctx.io.env, log: ctx.log, allowFailure: true });
-    return r.stdout.split('\n').filter((l) => !l.startsWith('diff --git') && !l.startsWith('index '))
-      .map((l) => (l === '--- a/a' ? `--- ${labelA}` : l === '+++ b/b' ? `+++ ${labelB}` : l)).join('\n');
+    const r = await exec(['git', 'diff', '--no-index', '--no-color', '--no-ext-diff', '-U3', 'a', 'b'], {
+      cwd: dir,
+      env: ctx.io.env,
+      log: ctx.log,
+      allowFailure: true,
+    });
+    return r.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('diff --git') && !l.startsWith('index '))
+      .map((l) => (l === '--- a/a' ? `--- ${labelA}` : l === '+++ b/b' ? `+++ ${labelB}` : l))
+      .join('\n');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -12,7 +12,9 @@ const KILL_AFTER_MS = 15_000;
 export function noKubeconfig(env: NodeJS.ProcessEnv): string | undefined {
   if (env.KUBECONFIG) {
     const files = env.KUBECONFIG.split(delimiter).filter(Boolean);
-    return files.some((f) => existsSync(f)) ? undefined : `KUBECONFIG names no existing file (${files.join(delimiter)})`;
+    return files.some((f) => existsSync(f))
+      ? undefined
+      : `KUBECONFIG names no existing file (${files.join(delimiter)})`;
   }
   const home = env.HOME ? join(env.HOME, '.kube', 'config') : undefined;
   return home && existsSync(home) ? undefined : 'no kubeconfig: KUBECONFIG is unset and ~/.kube/config does not exist';
@@ -26,22 +28,39 @@ function contextOf(env: Environment): string | undefined {
 }
 
 /** One row per environment; rows are skipped (saying why) when kubectl or a kubeconfig is missing. */
-export async function checkClusters(envs: Environment[], kubectlPath: string | undefined, e: ToolEnv): Promise<Check[]> {
+export async function checkClusters(
+  envs: Environment[],
+  kubectlPath: string | undefined,
+  e: ToolEnv,
+): Promise<Check[]> {
   const skipWhy = kubectlPath ? noKubeconfig(e.env) : 'kubectl is missing';
-  return Promise.all(envs.map(async (env): Promise<Check> => {
-    const name = `cluster ${env.name}`;
-    const context = contextOf(env);
-    const shown = context ? `context ${context}` : 'the current context';
-    if (skipWhy || !kubectlPath) return { name, ok: null, required: false, detail: `skipped: ${skipWhy}`, fix: null };
-    const argv = [kubectlPath, ...(context ? ['--context', context] : []), 'get', '--raw', '/readyz', `--request-timeout=${REQUEST_TIMEOUT}`];
-    const r = await exec(argv, { cwd: e.cwd, env: e.env, log: e.log, allowFailure: true, timeoutMs: KILL_AFTER_MS }).catch(
-      (err: Error) => ({ stdout: '', stderr: err.message, exitCode: 1 }),
-    );
-    if (r.exitCode === 0) return { name, ok: true, required: false, detail: `reachable (${shown})`, fix: null };
-    const why = r.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `kubectl exited with ${r.exitCode}`;
-    const fix = env.gke
-      ? `Fetch credentials: gcloud container clusters get-credentials ${env.gke.cluster} --location ${env.gke.location} --project ${env.gke.project}; then check network access to the cluster.`
-      : `Check that ${shown} exists (kubectl config get-contexts) and that the cluster is reachable from here.`;
-    return { name, ok: false, required: false, detail: `unreachable (${shown}): ${why}`, fix };
-  }));
+  return Promise.all(
+    envs.map(async (env): Promise<Check> => {
+      const name = `cluster ${env.name}`;
+      const context = contextOf(env);
+      const shown = context ? `context ${context}` : 'the current context';
+      if (skipWhy || !kubectlPath) return { name, ok: null, required: false, detail: `skipped: ${skipWhy}`, fix: null };
+      const argv = [
+        kubectlPath,
+        ...(context ? ['--context', context] : []),
+        'get',
+        '--raw',
+        '/readyz',
+        `--request-timeout=${REQUEST_TIMEOUT}`,
+      ];
+      const r = await exec(argv, {
+        cwd: e.cwd,
+        env: e.env,
+        log: e.log,
+        allowFailure: true,
+        timeoutMs: KILL_AFTER_MS,
+      }).catch((err: Error) => ({ stdout: '', stderr: err.message, exitCode: 1 }));
+      if (r.exitCode === 0) return { name, ok: true, required: false, detail: `reachable (${shown})`, fix: null };
+      const why = r.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `kubectl exited with ${r.exitCode}`;
+      const fix = env.gke
+        ? `Fetch credentials: gcloud container clusters get-credentials ${env.gke.cluster} --location ${env.gke.location} --project ${env.gke.project}; then check network access to the cluster.`
+        : `Check that ${shown} exists (kubectl config get-contexts) and that the cluster is reachable from here.`;
+      return { name, ok: false, required: false, detail: `unreachable (${shown}): ${why}`, fix };
+    }),
+  );
 }

@@ -30,15 +30,29 @@ export async function doctor(o: DoctorOptions, ctx: CommandContext): Promise<Doc
   try {
     manifest = await readManifest();
   } catch (err) {
-    checks.push({ name: 'tools manifest', ok: false, required: true, detail: message(err), fix: 'Reinstall gitops-flow: its package ships ci/tools.json.' });
+    checks.push({
+      name: 'tools manifest',
+      ok: false,
+      required: true,
+      detail: message(err),
+      fix: 'Reinstall gitops-flow: its package ships ci/tools.json.',
+    });
   }
 
   const config = await checkConfig(o, ctx);
   const envs = config.envs ?? [];
-  if (manifest) checks.push(...(await checkTools(manifest, envs.some((env) => env.gke), e)));
+  if (manifest)
+    checks.push(
+      ...(await checkTools(
+        manifest,
+        envs.some((env) => env.gke),
+        e,
+      )),
+    );
   checks.push(config.check);
   if (config.envs) checks.push(...(await checkClusters(envs, findOnPath('kubectl', e.env), e)));
-  else checks.push({ name: 'clusters', ok: null, required: false, detail: 'skipped: the config did not load', fix: null });
+  else
+    checks.push({ name: 'clusters', ok: null, required: false, detail: 'skipped: the config did not load', fix: null });
 
   const result = { ok: checks.every((c) => c.ok !== false || !c.required), checks };
   printTable(result, ctx);
@@ -51,10 +65,23 @@ async function checkConfig(o: DoctorOptions, ctx: CommandContext): Promise<{ che
     const config = await loadConfig(root);
     const envs = [...config.environments.values()];
     const source = config.fromFile ? 'gitops-flow.yaml' : 'overlay folders, no gitops-flow.yaml';
-    return { check: { name: 'config', ok: true, required: true, detail: `${envs.length} environment(s): ${envs.map((x) => x.name).join(', ')} (${source})`, fix: null }, envs };
+    return {
+      check: {
+        name: 'config',
+        ok: true,
+        required: true,
+        detail: `${envs.length} environment(s): ${envs.map((x) => x.name).join(', ')} (${source})`,
+        fix: null,
+      },
+      envs,
+    };
   } catch (err) {
-    const detail = err instanceof GitopsError ? [`${err.code}: ${err.message}`, ...err.details].join('; ') : message(err);
-    const fix = err instanceof GitopsError && err.remediation ? err.remediation : 'Run doctor in an env repo (-C <dir>), or create one with `gitops-flow init`.';
+    const detail =
+      err instanceof GitopsError ? [`${err.code}: ${err.message}`, ...err.details].join('; ') : message(err);
+    const fix =
+      err instanceof GitopsError && err.remediation
+        ? err.remediation
+        : 'Run doctor in an env repo (-C <dir>), or create one with `gitops-flow init`.';
     return { check: { name: 'config', ok: false, required: true, detail, fix } };
   }
 }
@@ -76,8 +103,11 @@ function printTable(r: DoctorResult, ctx: CommandContext): void {
   }
   const failed = r.checks.filter((x) => x.ok === false && x.required).length;
   const warned = r.checks.filter((x) => x.ok === false && !x.required).length;
-  lines.push('', failed > 0
-    ? c.red(`${failed} required check(s) failed.`)
-    : `All required checks passed${warned > 0 ? ` (${warned} optional check(s) failed)` : ''}.`);
+  lines.push(
+    '',
+    failed > 0
+      ? c.red(`${failed} required check(s) failed.`)
+      : `All required checks passed${warned > 0 ? ` (${warned} optional check(s) failed)` : ''}.`,
+  );
   ctx.log.info(lines.join('\n'));
 }

@@ -4,8 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { packageFile } from '../../core/package-root.js';
 import { z } from 'zod';
+import { packageFile } from '../../core/package-root.js';
 
 export const MANIFEST_URL = pathToFileURL(packageFile('ci/tools.json'));
 
@@ -27,6 +27,9 @@ export async function readManifest(url: URL = MANIFEST_URL): Promise<ToolsManife
     throw new Error(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
   const r = manifestSchema.safeParse(data);
-  if (!r.success) throw new Error(`${file} is not a tools manifest: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!r.success)
+    throw new Error(
+      `${file} is not a tools manifest: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return r.data;
 }

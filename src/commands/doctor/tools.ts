@@ -49,7 +49,8 @@ interface ToolSpec {
   optionalWhy?: string;
 }
 
-const INSTALL_HINT = 'the gitops-flow Dagger toolbox has it; from a gitops-flow checkout `bash ci/tools/build.sh <tool>` builds it';
+const INSTALL_HINT =
+  'the gitops-flow Dagger toolbox has it; from a gitops-flow checkout `bash ci/tools/build.sh <tool>` builds it';
 
 /** Checks one tool: present on PATH, and (when pinned) exactly the pinned version. */
 async function checkTool(t: ToolSpec, e: ToolEnv): Promise<Check> {
@@ -59,16 +60,33 @@ async function checkTool(t: ToolSpec, e: ToolEnv): Promise<Check> {
     ? `Install ${t.name} ${t.want} and put it first on PATH (${INSTALL_HINT.replace('<tool>', t.name)}).`
     : `Install ${t.name} and put it on PATH.`;
   if (!path) {
-    if (!t.required) return { name: t.name, ok: null, required: false, detail: `not found on PATH (${t.optionalWhy ?? 'optional'})`, fix: null };
+    if (!t.required)
+      return {
+        name: t.name,
+        ok: null,
+        required: false,
+        detail: `not found on PATH (${t.optionalWhy ?? 'optional'})`,
+        fix: null,
+      };
     return { name: t.name, ok: false, required: t.required, detail: `not found on PATH (${pinned})`, fix: install };
   }
-  const r = await exec([path, ...t.argv.slice(1)], { cwd: e.cwd, env: e.env, log: e.log, allowFailure: true, timeoutMs: VERSION_TIMEOUT_MS }).catch(
-    (err: Error) => ({ stdout: '', stderr: err.message, exitCode: 127 }),
-  );
+  const r = await exec([path, ...t.argv.slice(1)], {
+    cwd: e.cwd,
+    env: e.env,
+    log: e.log,
+    allowFailure: true,
+    timeoutMs: VERSION_TIMEOUT_MS,
+  }).catch((err: Error) => ({ stdout: '', stderr: err.message, exitCode: 127 }));
   const version = r.exitCode === 0 ? t.parse(r.stdout) : undefined;
   if (!version) {
     const why = (r.stderr.trim().split('\n').at(-1) ?? '') || `exit ${r.exitCode}`;
-    return { name: t.name, ok: false, required: t.required, detail: `${path}: cannot read its version (${t.argv.join(' ')}: ${why})`, fix: install };
+    return {
+      name: t.name,
+      ok: false,
+      required: t.required,
+      detail: `${path}: cannot read its version (${t.argv.join(' ')}: ${why})`,
+      fix: install,
+    };
   }
   if (t.want && normalize(version) !== normalize(t.want)) {
     return { name: t.name, ok: false, required: t.required, detail: `${version} at ${path}, ${pinned}`, fix: install };
@@ -95,7 +113,13 @@ export function checkTools(m: ToolsManifest, needGcloud: boolean, e: ToolEnv): P
         }
       },
     },
-    { name: 'kustomize', required: true, want: m.kustomize, argv: ['kustomize', 'version'], parse: (s) => /v\d+\.\d+\.\d+\S*/.exec(s)?.[0] },
+    {
+      name: 'kustomize',
+      required: true,
+      want: m.kustomize,
+      argv: ['kustomize', 'version'],
+      parse: (s) => /v\d+\.\d+\.\d+\S*/.exec(s)?.[0],
+    },
     {
       name: 'gcloud',
       required: needGcloud,

@@ -16,13 +16,30 @@ export async function history(o: HistoryOptions, ctx: CommandContext): Promise<R
   if (o.env) getEnvironment(config, o.env);
   const releases = await readReleases(config, gitContext(ctx, root), o);
   if (ctx.opts.json) {
-    ctx.log.result(JSON.stringify(releases.map(({ commit, time, env, action, images, previousImages, source, subject, author }) =>
-      ({ commit, time, env, action, images, previousImages, source, subject, author })), null, 2));
+    ctx.log.result(
+      JSON.stringify(
+        releases.map(({ commit, time, env, action, images, previousImages, source, subject, author }) => ({
+          commit,
+          time,
+          env,
+          action,
+          images,
+          previousImages,
+          source,
+          subject,
+          author,
+        })),
+        null,
+        2,
+      ),
+    );
   } else {
     for (const r of releases) {
       const names = [...new Set([...Object.keys(r.previousImages), ...Object.keys(r.images)])];
       const change = names.map((k) => `${k}: ${r.previousImages[k] ?? '∅'} → ${r.images[k] ?? '∅'}`);
-      ctx.io.stdout.write(`${r.commit.slice(0, 12)}  ${r.time}  ${r.env.padEnd(8)} ${r.action.padEnd(8)} ${change.join(', ') || '(no image change)'}${r.source.pipelineId ? `  [pipeline ${r.source.pipelineId} of ${r.source.project ?? '?'}]` : ''}\n`);
+      ctx.io.stdout.write(
+        `${r.commit.slice(0, 12)}  ${r.time}  ${r.env.padEnd(8)} ${r.action.padEnd(8)} ${change.join(', ') || '(no image change)'}${r.source.pipelineId ? `  [pipeline ${r.source.pipelineId} of ${r.source.project ?? '?'}]` : ''}\n`,
+      );
     }
   }
   return releases;

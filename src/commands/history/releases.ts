@@ -1,6 +1,6 @@
 /** The release record, read from git: every commit that changed an overlay, as one entry per env. */
 import { posix } from 'node:path';
-import { compactPathspecs, git, type GitContext, readBlobEntries } from '../../adapters/git.js';
+import { compactPathspecs, type GitContext, git, readBlobEntries } from '../../adapters/git.js';
 import type { ResolvedConfig } from '../../core/config.js';
 import { imagesOfText } from '../../core/images-scan.js';
 import { imageMap } from '../../core/kustomization.js';
@@ -27,7 +27,12 @@ export async function readReleases(
   o: { env?: string; since?: string; limit?: number; rev?: string },
 ): Promise<Release[]> {
   const envs = [...config.environments.values()].filter((e) => !o.env || e.name === o.env);
-  const args = ['log', '--format=%x1e%H%x00%cI%x00%P%x00%an%x00%s%x00%(trailers:unfold,only,separator=%x1f)%x00', '--name-only', '--no-renames'];
+  const args = [
+    'log',
+    '--format=%x1e%H%x00%cI%x00%P%x00%an%x00%s%x00%(trailers:unfold,only,separator=%x1f)%x00',
+    '--name-only',
+    '--no-renames',
+  ];
   if (o.since) args.push(`--since=${o.since}`);
   args.push(o.rev ?? 'HEAD', '--', ...compactPathspecs(envs.map((e) => e.overlay)));
   const log = await git(args, g, { allowFailure: true });
@@ -45,7 +50,15 @@ export async function readReleases(
       if (t.fromEnv) source.fromEnv = t.fromEnv;
       if (t.fromCommit) source.fromCommit = t.fromCommit;
       pending.push({
-        base: { commit: commit as string, time: time as string, env: env.name, action: t.env === env.name && t.action ? t.action : subject?.startsWith('Revert "') ? 'revert' : 'manual', subject: subject ?? '', author: author ?? '', source },
+        base: {
+          commit: commit as string,
+          time: time as string,
+          env: env.name,
+          action: t.env === env.name && t.action ? t.action : subject?.startsWith('Revert "') ? 'revert' : 'manual',
+          subject: subject ?? '',
+          author: author ?? '',
+          source,
+        },
         file: `${prefix}${KUSTOMIZATION}`,
         hasParent: (parents ?? '').trim() !== '',
       });
@@ -53,7 +66,13 @@ export async function readReleases(
     }
     if (o.limit && pending.length >= o.limit) break;
   }
-  const blobs = await readBlobEntries(pending.flatMap((p) => [`${p.base.commit}:${p.file}`, p.hasParent ? `${p.base.commit}^:${p.file}` : `${p.base.commit}:/dev/null`]), g);
+  const blobs = await readBlobEntries(
+    pending.flatMap((p) => [
+      `${p.base.commit}:${p.file}`,
+      p.hasParent ? `${p.base.commit}^:${p.file}` : `${p.base.commit}:/dev/null`,
+    ]),
+    g,
+  );
   const cache = new Map<string, Record<string, string>>();
   return pending.map((p, i) => {
     const after = imagesOf(blobs[2 * i], cache);
@@ -69,7 +88,10 @@ export async function readReleases(
 }
 
 /** The images of an overlay blob; parsed once per distinct content (a parent is its child's previous). */
-function imagesOf(blob: { id: string; text: string } | undefined, cache: Map<string, Record<string, string>>): Record<string, string> {
+function imagesOf(
+  blob: { id: string; text: string } | undefined,
+  cache: Map<string, Record<string, string>>,
+): Record<string, string> {
   if (blob === undefined) return {};
   let images = cache.get(blob.id);
   if (!images) {

@@ -6,8 +6,8 @@
 import { lstatSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import { git } from '../../adapters/git.js';
 import { ExecError } from '../../adapters/exec.js';
+import { git } from '../../adapters/git.js';
 import { invalid, quote } from '../../core/errors.js';
 import { type ImageRef, parseImageRef } from '../../core/image-ref.js';
 import { type CommandContext, confine, gitContext } from '../context.js';
@@ -49,15 +49,27 @@ export async function init(o: InitOptions, ctx: CommandContext): Promise<InitRes
     if (badParent) blocked.push(`${relative(root, badParent)} is a file where ${path} needs a directory`);
   }
   if (blocked.length > 0) {
-    throw invalid('INIT_PATH_BLOCKED', `Cannot create the env repo layout in ${quote(root)}.`, 'Move the files named above out of the way.', root, [...new Set(blocked)]);
+    throw invalid(
+      'INIT_PATH_BLOCKED',
+      `Cannot create the env repo layout in ${quote(root)}.`,
+      'Move the files named above out of the way.',
+      root,
+      [...new Set(blocked)],
+    );
   }
   if (existing.length > 0 && !o.force) {
-    throw invalid('INIT_WOULD_OVERWRITE', `${existing.length} file(s) already exist in ${quote(root)}; nothing was written.`,
-      'Pass --force to overwrite them, or run init in an empty directory (gitops-flow -C <new-dir> init).', root, existing);
+    throw invalid(
+      'INIT_WOULD_OVERWRITE',
+      `${existing.length} file(s) already exist in ${quote(root)}; nothing was written.`,
+      'Pass --force to overwrite them, or run init in an empty directory (gitops-flow -C <new-dir> init).',
+      root,
+      existing,
+    );
   }
 
   if (ctx.opts.dryRun) {
-    for (const path of paths) ctx.log.info(`[dry-run] would ${existing.includes(path) ? 'overwrite' : 'create'} ${path}`);
+    for (const path of paths)
+      ctx.log.info(`[dry-run] would ${existing.includes(path) ? 'overwrite' : 'create'} ${path}`);
   } else {
     for (const path of paths) {
       const abs = resolve(root, path);
@@ -76,18 +88,26 @@ export async function init(o: InitOptions, ctx: CommandContext): Promise<InitRes
 /** Validates every option and reports all problems at once. */
 function parseOptions(o: InitOptions): { app: string; image: ImageRef; envs: string[] } {
   const problems: string[] = [];
-  const envs = (o.envs ?? 'dev,uat,prod').split(',').map((e) => e.trim()).filter(Boolean);
+  const envs = (o.envs ?? 'dev,uat,prod')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   if (envs.length === 0) problems.push('--envs: give at least one environment, e.g. --envs dev,uat,prod');
   for (const env of envs) {
-    if (!ENV_NAME.test(env)) problems.push(`--envs: ${quote(env)} is not an environment name (lowercase letters, digits and "-", like a Kubernetes name)`);
+    if (!ENV_NAME.test(env))
+      problems.push(
+        `--envs: ${quote(env)} is not an environment name (lowercase letters, digits and "-", like a Kubernetes name)`,
+      );
   }
   const dupes = envs.filter((e, i) => envs.indexOf(e) !== i);
   if (dupes.length > 0) problems.push(`--envs: ${[...new Set(dupes)].map(quote).join(', ')} given more than once`);
 
   const app = o.app ?? 'my-app';
   const longest = Math.max(0, ...envs.map((e) => e.length));
-  if (!ENV_NAME.test(app)) problems.push(`--app: ${quote(app)} is not a Kubernetes name (lowercase letters, digits and "-")`);
-  else if (app.length + 1 + longest > DNS_LABEL_MAX) problems.push(`--app: ${quote(app)} is too long: namespaces are <app>-<env>, at most ${DNS_LABEL_MAX} characters`);
+  if (!ENV_NAME.test(app))
+    problems.push(`--app: ${quote(app)} is not a Kubernetes name (lowercase letters, digits and "-")`);
+  else if (app.length + 1 + longest > DNS_LABEL_MAX)
+    problems.push(`--app: ${quote(app)} is too long: namespaces are <app>-<env>, at most ${DNS_LABEL_MAX} characters`);
 
   let image: ImageRef = { name: `registry.example.com/team/${app}`, tag: '0.1.0' };
   if (o.image !== undefined) {
@@ -98,7 +118,13 @@ function parseOptions(o: InitOptions): { app: string; image: ImageRef; envs: str
     }
   }
   if (problems.length > 0) {
-    throw invalid('INIT_OPTIONS_INVALID', `init has ${problems.length} invalid option(s).`, 'Fix each option listed.', undefined, problems);
+    throw invalid(
+      'INIT_OPTIONS_INVALID',
+      `init has ${problems.length} invalid option(s).`,
+      'Fix each option listed.',
+      undefined,
+      problems,
+    );
   }
   return { app, image, envs };
 }
@@ -147,12 +173,14 @@ function shown(path: string): string {
 
 function nextSteps(ctx: CommandContext, dir: string | undefined, envs: string[]): void {
   const c = dir === undefined ? '' : ` -C ${shown(dir)}`;
-  ctx.log.info([
-    '',
-    'Next:',
-    `  gitops-flow${c} render --env ${envs[0]}     check the render with the pinned kustomize`,
-    `  gitops-flow${c} doctor                check tools, config and cluster access`,
-    `  ${dir === undefined ? '' : `cd ${shown(dir)} && `}git add -A && git commit -m "Env repo from gitops-flow init" && git push`,
-    '  then in GitLab: set GITOPS_FLOW_IMAGE, cluster credentials and GITOPS_FLOW_GIT_TOKEN as CI/CD variables',
-  ].join('\n'));
+  ctx.log.info(
+    [
+      '',
+      'Next:',
+      `  gitops-flow${c} render --env ${envs[0]}     check the render with the pinned kustomize`,
+      `  gitops-flow${c} doctor                check tools, config and cluster access`,
+      `  ${dir === undefined ? '' : `cd ${shown(dir)} && `}git add -A && git commit -m "Env repo from gitops-flow init" && git push`,
+      '  then in GitLab: set GITOPS_FLOW_IMAGE, cluster credentials and GITOPS_FLOW_GIT_TOKEN as CI/CD variables',
+    ].join('\n'),
+  );
 }

@@ -2,8 +2,9 @@
  * The files `init` writes: the seed's layout (a base Deployment + HPA, one overlay per environment), a
  * commented gitops-flow.yaml and the env-repo CI wrappers. Pure: names in, `{ path: content }` out.
  */
-import { configSchema } from '../../core/config-schema.js';
+
 import { CONFIG_FILE, DEFAULT_OVERLAYS_DIR } from '../../core/config.js';
+import { configSchema } from '../../core/config-schema.js';
 import type { ImageRef } from '../../core/image-ref.js';
 
 export interface Scaffold {
@@ -28,7 +29,8 @@ export function scaffoldFiles(s: Scaffold): Record<string, string> {
   for (const env of s.envs) files[`${DEFAULT_OVERLAYS_DIR}/${env}/kustomization.yaml`] = overlay(s, env);
   files[CONFIG_FILE] = config(s.envs);
   files['.gitlab-ci.yml'] = gitlabCi(s.envs);
-  files['.gitignore'] = '# Rendered manifests and other local state of gitops-flow (CI keeps them as artifacts).\n.gitops-flow/\n';
+  files['.gitignore'] =
+    '# Rendered manifests and other local state of gitops-flow (CI keeps them as artifacts).\n.gitops-flow/\n';
   return files;
 }
 
@@ -143,13 +145,15 @@ function config(envs: string[]): string {
   ];
   envs.forEach((env, i) => {
     lines.push(`  ${env}:`);
-    if (i === 0) lines.push('    # kubeconfig context of the cluster; for GKE use `gke: { project, location, cluster }`');
+    if (i === 0)
+      lines.push('    # kubeconfig context of the cluster; for GKE use `gke: { project, location, cluster }`');
     lines.push(`    cluster: { context: ${env} }`);
     if (i > 0) {
       lines.push(`    promoteFrom: ${envs[i - 1]}`);
       lines.push(verified);
     }
-    if (i === envs.length - 1 && i > 0) lines.push('    verify: { timeout: 10m }  # how long to wait for every workload (default 5m)');
+    if (i === envs.length - 1 && i > 0)
+      lines.push('    verify: { timeout: 10m }  # how long to wait for every workload (default 5m)');
   });
   lines.push(
     'git:',
@@ -228,10 +232,12 @@ export function gitlabCi(envs: string[]): string {
     '  script:',
     ...script,
     '  rules:',
-    ...(manual ? ['    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', '      when: manual'] : ['    - if: $CI_PIPELINE_SOURCE == "merge_request_event"']),
+    ...(manual
+      ? ['    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', '      when: manual']
+      : ['    - if: $CI_PIPELINE_SOURCE == "merge_request_event"']),
   ];
   const out = [
-    '# gitops-flow CI wrappers (the jobs of gitops-flow\'s CI/CD components deploy, promote, recover). Merge requests',
+    "# gitops-flow CI wrappers (the jobs of gitops-flow's CI/CD components deploy, promote, recover). Merge requests",
     `# opened by \`gitops-flow suggest\` deploy ${first} in their pipeline (GitLab merges them when it succeeds);`,
     '# later environments are promoted by hand from the default branch. Set these CI/CD variables:',
     '# GITOPS_FLOW_IMAGE (an image with gitops-flow and the pinned tools), cluster credentials (KUBECONFIG as',
@@ -247,19 +253,49 @@ export function gitlabCi(envs: string[]): string {
     '    paths: [.gitops-flow/rendered/]',
     '    reports:',
     '      dotenv: .gitops-flow/deploy.env',
-    ...job(`deploy-${first}`, first as string, 'deploy', [`    - gitops-flow deploy --env ${first} --ref "$CI_COMMIT_SHA"`], false),
+    ...job(
+      `deploy-${first}`,
+      first as string,
+      'deploy',
+      [`    - gitops-flow deploy --env ${first} --ref "$CI_COMMIT_SHA"`],
+      false,
+    ),
   ];
   rest.forEach((env, i) => {
-    out.push(...job(`promote-${env}`, env, 'promote', [checkout, `    - gitops-flow promote --from ${envs[i]} --to ${env}`], true));
+    out.push(
+      ...job(
+        `promote-${env}`,
+        env,
+        'promote',
+        [checkout, `    - gitops-flow promote --from ${envs[i]} --to ${env}`],
+        true,
+      ),
+    );
   });
   for (const env of envs) {
-    out.push(...job(`rollback-${env}`, env, 'recover', [
-      checkout,
-      `    - gitops-flow rollback --env ${env} \${GITOPS_FLOW_TO:+--to "$GITOPS_FLOW_TO"} --reason "\${GITOPS_FLOW_REASON:-pipeline $CI_PIPELINE_ID}"`,
-    ], true));
+    out.push(
+      ...job(
+        `rollback-${env}`,
+        env,
+        'recover',
+        [
+          checkout,
+          `    - gitops-flow rollback --env ${env} \${GITOPS_FLOW_TO:+--to "$GITOPS_FLOW_TO"} --reason "\${GITOPS_FLOW_REASON:-pipeline $CI_PIPELINE_ID}"`,
+        ],
+        true,
+      ),
+    );
   }
   for (const env of envs) {
-    out.push(...job(`restore-${env}`, env, 'recover', [checkout, `    - gitops-flow restore --env ${env} --at "$GITOPS_FLOW_AT"`], true));
+    out.push(
+      ...job(
+        `restore-${env}`,
+        env,
+        'recover',
+        [checkout, `    - gitops-flow restore --env ${env} --at "$GITOPS_FLOW_AT"`],
+        true,
+      ),
+    );
   }
   return `${out.join('\n')}\n`;
 }

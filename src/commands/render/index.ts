@@ -22,13 +22,24 @@ export async function render(o: RenderOptions, ctx: CommandContext): Promise<voi
   }
   if (ctx.opts.json) {
     const objects = parseManifest(manifest);
-    ctx.log.result(JSON.stringify({
-      env: env.name,
-      ref: o.ref ?? null,
-      out: out ?? null,
-      objects: objectsOf(objects),
-      workloads: workloadsOf(objects).map(({ kind, name, namespace, images }) => ({ kind, name, namespace: namespace ?? null, images })),
-    }, null, 2));
+    ctx.log.result(
+      JSON.stringify(
+        {
+          env: env.name,
+          ref: o.ref ?? null,
+          out: out ?? null,
+          objects: objectsOf(objects),
+          workloads: workloadsOf(objects).map(({ kind, name, namespace, images }) => ({
+            kind,
+            name,
+            namespace: namespace ?? null,
+            images,
+          })),
+        },
+        null,
+        2,
+      ),
+    );
   } else if (!out) {
     ctx.io.stdout.write(manifest);
   }

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportTree, git, type GitContext, showFile } from '../../adapters/git.js';
+import { exportTree, type GitContext, git, showFile } from '../../adapters/git.js';
 import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { failed, invalid, quote } from '../../core/errors.js';
@@ -15,8 +15,8 @@ import { releaseMessage } from '../../core/trailers.js';
 import { type CommandContext, gitContext, loadConfig, repoDir, resolveRef } from '../context.js';
 import { readOverlayImages } from '../shared/overlay.js';
 import { referencedPaths } from '../shared/references.js';
-import { type ReleaseResult, runRelease } from '../shared/release-flow.js';
 import { renderEnv } from '../shared/release.js';
+import { type ReleaseResult, runRelease } from '../shared/release-flow.js';
 import { restorePaths } from '../shared/restore-paths.js';
 
 export interface RestoreOptions {
@@ -29,15 +29,33 @@ export interface RestoreOptions {
   timeout?: string;
 }
 
-export type RestoreResult = ReleaseResult & { env: string; at: string; images: Record<string, string>; paths: string[] };
+export type RestoreResult = ReleaseResult & {
+  env: string;
+  at: string;
+  images: Record<string, string>;
+  paths: string[];
+};
 
 export async function restore(o: RestoreOptions, ctx: CommandContext): Promise<RestoreResult[]> {
   const root = repoDir(ctx, o.repoDir);
   const timeoutMs = o.timeout ? parseDuration(o.timeout, '--timeout') : undefined;
   const config = await loadConfig(root);
-  if (Boolean(o.env) === Boolean(o.allEnvs)) throw invalid('RESTORE_TARGET', 'Pass exactly one of --env <env> or --all-envs.', 'e.g. gitops-flow restore --env prod --at 2026-10-01T12:00Z');
-  const envs = o.allEnvs ? config.order.map((n) => getEnvironment(config, n)) : [getEnvironment(config, o.env as string)];
-  if (isTime(o.at) && Number.isNaN(Date.parse(o.at))) throw invalid('TIME_INVALID', `Invalid time ${quote(o.at)}.`, 'Use ISO 8601, e.g. 2026-10-01T12:00Z, or a commit.', o.at);
+  if (Boolean(o.env) === Boolean(o.allEnvs))
+    throw invalid(
+      'RESTORE_TARGET',
+      'Pass exactly one of --env <env> or --all-envs.',
+      'e.g. gitops-flow restore --env prod --at 2026-10-01T12:00Z',
+    );
+  const envs = o.allEnvs
+    ? config.order.map((n) => getEnvironment(config, n))
+    : [getEnvironment(config, o.env as string)];
+  if (isTime(o.at) && Number.isNaN(Date.parse(o.at)))
+    throw invalid(
+      'TIME_INVALID',
+      `Invalid time ${quote(o.at)}.`,
+      'Use ISO 8601, e.g. 2026-10-01T12:00Z, or a commit.',
+      o.at,
+    );
   const results: RestoreResult[] = [];
   for (const env of envs) results.push(await restoreEnv(env, config, root, o, timeoutMs, ctx));
   if (ctx.opts.json) ctx.log.result(JSON.stringify(results, null, 2));
@@ -46,41 +64,77 @@ export async function restore(o: RestoreOptions, ctx: CommandContext): Promise<R
 
 const isTime = (at: string) => /^\d{4}-\d{2}-\d{2}/.test(at);
 
-async function restoreEnv(env: Environment, config: ResolvedConfig, root: string, o: RestoreOptions, timeoutMs: number | undefined, ctx: CommandContext): Promise<RestoreResult> {
+async function restoreEnv(
+  env: Environment,
+  config: ResolvedConfig,
+  root: string,
+  o: RestoreOptions,
+  timeoutMs: number | undefined,
+  ctx: CommandContext,
+): Promise<RestoreResult> {
   let target = '';
   let paths: string[] = [];
   let images: Record<string, string> = {};
-  const result = await runRelease({
-    root, config, env, verb: 'restore', editStep: 'overlay/restore', deploy: o.deploy !== false, alwaysDeploy: true, push: o.push !== false, ...(timeoutMs && { timeoutMs }),
-    edit: async (tree) => {
-      const g = gitContext(ctx, tree);
-      target ||= await resolveAt(o.at, g);
-      paths = await referencesAt(target, env, g);
-      const changed = await restorePaths(target, paths, g);
-      images = imageMap(await readOverlayImages(tree, env));
-      await checkReproduced(tree, env, target, ctx);
-      return changed;
+  const result = await runRelease(
+    {
+      root,
+      config,
+      env,
+      verb: 'restore',
+      editStep: 'overlay/restore',
+      deploy: o.deploy !== false,
+      alwaysDeploy: true,
+      push: o.push !== false,
+      ...(timeoutMs && { timeoutMs }),
+      edit: async (tree) => {
+        const g = gitContext(ctx, tree);
+        target ||= await resolveAt(o.at, g);
+        paths = await referencesAt(target, env, g);
+        const changed = await restorePaths(target, paths, g);
+        images = imageMap(await readOverlayImages(tree, env));
+        await checkReproduced(tree, env, target, ctx);
+        return changed;
+      },
+      message: () => releaseMessage({ action: 'restore', env: env.name, images, restoredFrom: target }),
     },
-    message: () => releaseMessage({ action: 'restore', env: env.name, images, restoredFrom: target }),
-  }, ctx);
-  ctx.log.info(result.changed || result.deployed
-    ? `Restored ${env.name} as of ${target.slice(0, 12)} (${paths.join(', ')})${result.deployed ? ', verified' : ''}${result.pushed ? ', pushed' : ''}.`
-    : `No change: ${env.name} already equals its state at ${target.slice(0, 12)}.`);
+    ctx,
+  );
+  ctx.log.info(
+    result.changed || result.deployed
+      ? `Restored ${env.name} as of ${target.slice(0, 12)} (${paths.join(', ')})${result.deployed ? ', verified' : ''}${result.pushed ? ', pushed' : ''}.`
+      : `No change: ${env.name} already equals its state at ${target.slice(0, 12)}.`,
+  );
   return { env: env.name, at: target, images, paths, ...result };
 }
 
 /** A commit, or the last commit of the branch at or before an ISO-8601 time. */
 async function resolveAt(at: string, g: GitContext): Promise<string> {
   if (!isTime(at)) return resolveRef(at, g);
-  const sha = (await git(['rev-list', '-1', '--first-parent', `--before=${new Date(at).toISOString()}`, 'HEAD'], g)).stdout.trim();
-  if (!sha) throw invalid('NOTHING_AT_TIME', `The branch has no commit at or before ${at}.`, 'Pick a later time; `gitops-flow history` lists every release with its time.', at);
+  const sha = (
+    await git(['rev-list', '-1', '--first-parent', `--before=${new Date(at).toISOString()}`, 'HEAD'], g)
+  ).stdout.trim();
+  if (!sha)
+    throw invalid(
+      'NOTHING_AT_TIME',
+      `The branch has no commit at or before ${at}.`,
+      'Pick a later time; `gitops-flow history` lists every release with its time.',
+      at,
+    );
   return sha;
 }
 
 /** The repo paths the env's overlay referenced at `commit` (read from that commit's tree). */
 async function referencesAt(commit: string, env: Environment, g: GitContext): Promise<string[]> {
-  if ((await showFile(commit, `${env.overlay}/kustomization.yaml`, g)) === undefined && (await showFile(commit, `${env.overlay}/kustomization.yml`, g)) === undefined) {
-    throw invalid('ENV_ABSENT_AT', `${env.name} had no overlay (${env.overlay}) at ${commit.slice(0, 12)}.`, 'Pick a later commit or time.', commit);
+  if (
+    (await showFile(commit, `${env.overlay}/kustomization.yaml`, g)) === undefined &&
+    (await showFile(commit, `${env.overlay}/kustomization.yml`, g)) === undefined
+  ) {
+    throw invalid(
+      'ENV_ABSENT_AT',
+      `${env.name} had no overlay (${env.overlay}) at ${commit.slice(0, 12)}.`,
+      'Pick a later commit or time.',
+      commit,
+    );
   }
   const tmp = await mkdtemp(join(tmpdir(), 'gitops-flow-refs-'));
   try {
@@ -93,9 +147,15 @@ async function referencesAt(commit: string, env: Environment, g: GitContext): Pr
 
 /** The restored tree must render exactly as the commit did; anything else is refused, not recorded. */
 async function checkReproduced(tree: string, env: Environment, commit: string, ctx: CommandContext): Promise<void> {
-  const [now, then] = await Promise.all([renderEnv({ root: tree, env }, ctx), renderEnv({ root: tree, env, ref: commit }, ctx)]);
+  const [now, then] = await Promise.all([
+    renderEnv({ root: tree, env }, ctx),
+    renderEnv({ root: tree, env, ref: commit }, ctx),
+  ]);
   if (now !== then) {
-    throw failed('RESTORE_NOT_REPRODUCIBLE', `Restoring ${env.name} as of ${commit.slice(0, 12)} does not render as that commit did.`,
-      'The overlay depends on something a restore cannot bring back (a remote base, or a symlink to a folder it does not reference). Render both with `gitops-flow diff` and restore by hand.');
+    throw failed(
+      'RESTORE_NOT_REPRODUCIBLE',
+      `Restoring ${env.name} as of ${commit.slice(0, 12)} does not render as that commit did.`,
+      'The overlay depends on something a restore cannot bring back (a remote base, or a symlink to a folder it does not reference). Render both with `gitops-flow diff` and restore by hand.',
+    );
   }
 }

@@ -24,7 +24,10 @@ export interface RollbackOptions {
   reason?: string;
 }
 
-export async function rollback(o: RollbackOptions, ctx: CommandContext): Promise<ReleaseResult & { env: string; to: string; images: Record<string, string> }> {
+export async function rollback(
+  o: RollbackOptions,
+  ctx: CommandContext,
+): Promise<ReleaseResult & { env: string; to: string; images: Record<string, string> }> {
   const root = repoDir(ctx, o.repoDir);
   const timeoutMs = o.timeout ? parseDuration(o.timeout, '--timeout') : undefined;
   const config = await loadConfig(root);
@@ -32,23 +35,39 @@ export async function rollback(o: RollbackOptions, ctx: CommandContext): Promise
   if (o.to) await resolveRef(o.to, gitContext(ctx, root));
   let target = '';
   let images: Record<string, string> = {};
-  const result = await runRelease({
-    root, config, env, verb: 'rollback', editStep: 'overlay/rollback', deploy: o.deploy !== false, push: o.push !== false, ...(timeoutMs && { timeoutMs }),
-    edit: async (tree) => {
-      const g = gitContext(ctx, tree);
-      target ||= o.to ? await resolveRef(o.to, g) : await previousRelease(env.overlay, g);
-      const pin = `${env.overlay.replace(/\/$/, '')}/${PIN_FILE}`;
-      const changed = await restorePaths(target, [env.overlay], g, [pin]);
-      images = imageMap(await readOverlayImages(tree, env));
-      if (changed.length === 0) return [];
-      await writePin(tree, env, { reason: o.reason ?? `rollback to ${target.slice(0, 12)}`, pinnedAt: new Date().toISOString(), commit: target });
-      return [env.overlay];
+  const result = await runRelease(
+    {
+      root,
+      config,
+      env,
+      verb: 'rollback',
+      editStep: 'overlay/rollback',
+      deploy: o.deploy !== false,
+      push: o.push !== false,
+      ...(timeoutMs && { timeoutMs }),
+      edit: async (tree) => {
+        const g = gitContext(ctx, tree);
+        target ||= o.to ? await resolveRef(o.to, g) : await previousRelease(env.overlay, g);
+        const pin = `${env.overlay.replace(/\/$/, '')}/${PIN_FILE}`;
+        const changed = await restorePaths(target, [env.overlay], g, [pin]);
+        images = imageMap(await readOverlayImages(tree, env));
+        if (changed.length === 0) return [];
+        await writePin(tree, env, {
+          reason: o.reason ?? `rollback to ${target.slice(0, 12)}`,
+          pinnedAt: new Date().toISOString(),
+          commit: target,
+        });
+        return [env.overlay];
+      },
+      message: () => releaseMessage({ action: 'rollback', env: env.name, images, restoredFrom: target }),
     },
-    message: () => releaseMessage({ action: 'rollback', env: env.name, images, restoredFrom: target }),
-  }, ctx);
-  ctx.log.info(result.changed
-    ? `Rolled back ${env.name} to ${target.slice(0, 12)}${result.deployed ? ', verified' : ''}${result.pushed ? ', pushed' : ''}; ${env.name} is pinned (gitops-flow unpin --env ${env.name} to release it).`
-    : `No change: ${env.name}'s overlay already equals ${target.slice(0, 12)}.`);
+    ctx,
+  );
+  ctx.log.info(
+    result.changed
+      ? `Rolled back ${env.name} to ${target.slice(0, 12)}${result.deployed ? ', verified' : ''}${result.pushed ? ', pushed' : ''}; ${env.name} is pinned (gitops-flow unpin --env ${env.name} to release it).`
+      : `No change: ${env.name}'s overlay already equals ${target.slice(0, 12)}.`,
+  );
   const out = { env: env.name, to: target, images, ...result };
   if (ctx.opts.json) ctx.log.result(JSON.stringify(out, null, 2));
   return out;
@@ -59,7 +78,12 @@ async function previousRelease(overlay: string, g: ReturnType<typeof gitContext>
   const last = (await git(['log', '-1', '--format=%H', 'HEAD', '--', overlay], g)).stdout.trim();
   const parent = last ? await revParse(`${last}^`, g) : undefined;
   if (!parent) {
-    throw invalid('NO_PREVIOUS_RELEASE', `The overlay ${overlay} has no earlier release to roll back to.`, 'Pass --to <commit> to choose the state to bring back.', overlay);
+    throw invalid(
+      'NO_PREVIOUS_RELEASE',
+      `The overlay ${overlay} has no earlier release to roll back to.`,
+      'Pass --to <commit> to choose the state to bring back.',
+      overlay,
+    );
   }
   return parent;
 }

@@ -17,7 +17,12 @@ function flag(inputs: Record<string, string>, name: string, step: string, fallba
   const v = inputs[name];
   if (v === undefined || v === '') return fallback;
   if (v === 'true' || v === 'false') return v === 'true';
-  throw invalid('INPUT_INVALID', `Input ${name} of ${step} must be 'true' or 'false', got ${quote(v)}.`, `Set with.${name} to true or false.`, v);
+  throw invalid(
+    'INPUT_INVALID',
+    `Input ${name} of ${step} must be 'true' or 'false', got ${quote(v)}.`,
+    `Set with.${name} to true or false.`,
+    v,
+  );
 }
 
 const text = (v: string | undefined) => (v === '' ? undefined : v);
@@ -41,9 +46,20 @@ export function builtinSteps(root: string, config: ResolvedConfig, ctx: CommandC
       }
       case 'deploy': {
         const { deploy } = await import('../deploy/index.js');
-        const r = await deploy({ repoDir: root, env: w.env as string, ...(text(w.ref) && { ref: w.ref }), ...(text(w.timeout) && { timeout: w.timeout }) }, quiet);
+        const r = await deploy(
+          {
+            repoDir: root,
+            env: w.env as string,
+            ...(text(w.ref) && { ref: w.ref }),
+            ...(text(w.timeout) && { timeout: w.timeout }),
+          },
+          quiet,
+        );
         lastDeploy = r.applied;
-        return { result: 'succeeded', outputs: { commit: r.commit, manifest: r.manifest, workloads: r.workloads.join(',') } };
+        return {
+          result: 'succeeded',
+          outputs: { commit: r.commit, manifest: r.manifest, workloads: r.workloads.join(',') },
+        };
       }
       case 'restore-last-good': {
         if (!lastDeploy) return 'skipped';
@@ -56,21 +72,47 @@ export function builtinSteps(root: string, config: ResolvedConfig, ctx: CommandC
       }
       case 'promote': {
         const { promote } = await import('../promote/index.js');
-        const r = await promote({
-          repoDir: root, from: w.from as string, to: w.to as string,
-          ...(text(w.images) && { images: (w.images as string).split(',').map((s) => s.trim()).filter(Boolean) }),
-          deploy: flag(w, 'deploy', uses, true), push: flag(w, 'push', uses, true), force: flag(w, 'force', uses, false),
-          ...(text(w.timeout) && { timeout: w.timeout }),
-        }, quiet);
-        return { result: r.changed || r.pushed ? 'succeeded' : 'skipped', outputs: { commit: r.commit, changed: String(r.changed), pushed: String(r.pushed) } };
+        const r = await promote(
+          {
+            repoDir: root,
+            from: w.from as string,
+            to: w.to as string,
+            ...(text(w.images) && {
+              images: (w.images as string)
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            }),
+            deploy: flag(w, 'deploy', uses, true),
+            push: flag(w, 'push', uses, true),
+            force: flag(w, 'force', uses, false),
+            ...(text(w.timeout) && { timeout: w.timeout }),
+          },
+          quiet,
+        );
+        return {
+          result: r.changed || r.pushed ? 'succeeded' : 'skipped',
+          outputs: { commit: r.commit, changed: String(r.changed), pushed: String(r.pushed) },
+        };
       }
       case 'rollback': {
         const { rollback } = await import('../rollback/index.js');
-        const r = await rollback({
-          repoDir: root, env: w.env as string, ...(text(w.to) && { to: w.to }), ...(text(w.reason) && { reason: w.reason }),
-          deploy: flag(w, 'deploy', uses, true), push: flag(w, 'push', uses, true), ...(text(w.timeout) && { timeout: w.timeout }),
-        }, quiet);
-        return { result: r.changed || r.pushed ? 'succeeded' : 'skipped', outputs: { commit: r.commit, changed: String(r.changed), pushed: String(r.pushed) } };
+        const r = await rollback(
+          {
+            repoDir: root,
+            env: w.env as string,
+            ...(text(w.to) && { to: w.to }),
+            ...(text(w.reason) && { reason: w.reason }),
+            deploy: flag(w, 'deploy', uses, true),
+            push: flag(w, 'push', uses, true),
+            ...(text(w.timeout) && { timeout: w.timeout }),
+          },
+          quiet,
+        );
+        return {
+          result: r.changed || r.pushed ? 'succeeded' : 'skipped',
+          outputs: { commit: r.commit, changed: String(r.changed), pushed: String(r.pushed) },
+        };
       }
       default:
         // The schema admits only standalone built-ins; reaching this is a bug.

@@ -5,11 +5,14 @@
  * Only the overlay of the env being released is touched, and every path discarded is logged.
  */
 import { relative } from 'node:path';
-import { git, type GitContext } from '../../adapters/git.js';
+import { type GitContext, git } from '../../adapters/git.js';
 import type { Environment } from '../../core/config.js';
 import { confine } from '../context.js';
 
-export async function discardHalfMadeChange(p: { root: string; env: Environment; from: string }, g: GitContext): Promise<string[]> {
+export async function discardHalfMadeChange(
+  p: { root: string; env: Environment; from: string },
+  g: GitContext,
+): Promise<string[]> {
   const overlay = relative(p.root, confine(p.root, p.env.overlay, `overlay of ${p.env.name}`)) || '.';
   const status = await git(['status', '--porcelain', '--untracked-files=all', '--', overlay], g);
   const left = status.stdout.split('\n').filter(Boolean);

@@ -29,8 +29,12 @@ export function deployEnvText(d: Omit<DeployEnv, 'path'>): string {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, ref]) => {
       if (/[,=\s]/.test(name) || /[,\s]/.test(ref)) {
-        throw invalid('DOTENV_VALUE_INVALID', `Image ${quote(name)}=${quote(ref)} cannot be listed in GITOPS_FLOW_IMAGES.`,
-          'Image names and references never contain commas, "=" (in the name) or whitespace; fix the overlay.', `${name}=${ref}`);
+        throw invalid(
+          'DOTENV_VALUE_INVALID',
+          `Image ${quote(name)}=${quote(ref)} cannot be listed in GITOPS_FLOW_IMAGES.`,
+          'Image names and references never contain commas, "=" (in the name) or whitespace; fix the overlay.',
+          `${name}=${ref}`,
+        );
       }
       return `${name}=${ref}`;
     })
@@ -49,8 +53,11 @@ export async function writeDeployEnv(d: DeployEnv): Promise<string> {
   const text = deployEnvText(d);
   const bytes = Buffer.byteLength(text);
   if (bytes >= DOTENV_MAX_BYTES) {
-    throw failed('DOTENV_TOO_LARGE', `${d.path} would be ${bytes} bytes; GitLab accepts dotenv reports under ${DOTENV_MAX_BYTES}.`,
-      'Deploy fewer images per environment, or raise the instance limit `dotenv_size` (self-managed GitLab).');
+    throw failed(
+      'DOTENV_TOO_LARGE',
+      `${d.path} would be ${bytes} bytes; GitLab accepts dotenv reports under ${DOTENV_MAX_BYTES}.`,
+      'Deploy fewer images per environment, or raise the instance limit `dotenv_size` (self-managed GitLab).',
+    );
   }
   await mkdir(dirname(d.path), { recursive: true });
   const tmp = `${d.path}.${process.pid}.tmp`;
@@ -63,8 +70,12 @@ function safeValue(key: string, value: string): string {
   // C0 controls (newline, carriage return, NUL, escape, tab…) and DEL would break GitLab's line parser
   // or the job log; leading/trailing spaces would be silently stripped by it.
   if (/[\u0000-\u001f\u007f]/.test(value) || value !== value.trim()) {
-    throw invalid('DOTENV_VALUE_INVALID', `${key} cannot be written to deploy.env: its value ${quote(value)} has a control character or surrounding spaces.`,
-      'Use a single-line value without control characters (check the environment URL in gitops-flow.yaml).', value);
+    throw invalid(
+      'DOTENV_VALUE_INVALID',
+      `${key} cannot be written to deploy.env: its value ${quote(value)} has a control character or surrounding spaces.`,
+      'Use a single-line value without control characters (check the environment URL in gitops-flow.yaml).',
+      value,
+    );
   }
   return value;
 }

@@ -4,8 +4,9 @@
  * interleave their fetch/commit/reset steps. A second run waits (bounded) and says for whom; a lock
  * left by a dead process on this host is taken over by an atomic rename, then re-checked.
  */
-import { link, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+
 import { existsSync } from 'node:fs';
+import { link, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { git } from '../../adapters/git.js';
@@ -33,8 +34,14 @@ export interface RepoLock {
 }
 
 /** Runs `fn` holding the lock of the working copy at `root`. */
-export async function withRepoLock<T>(root: string, ctx: CommandContext, fn: (lock: RepoLock) => Promise<T>): Promise<T> {
-  const gitDir = (await git(['rev-parse', '--absolute-git-dir'], { ...gitContext(ctx, root), dryRun: false })).stdout.trim();
+export async function withRepoLock<T>(
+  root: string,
+  ctx: CommandContext,
+  fn: (lock: RepoLock) => Promise<T>,
+): Promise<T> {
+  const gitDir = (
+    await git(['rev-parse', '--absolute-git-dir'], { ...gitContext(ctx, root), dryRun: false })
+  ).stdout.trim();
   const file = join(gitDir, LOCK_FILE);
   const waitText = ctx.io.env.GITOPS_FLOW_LOCK_WAIT;
   const waitMs = waitText ? parseDuration(waitText, 'GITOPS_FLOW_LOCK_WAIT') : LOCK_WAIT_MS;
@@ -59,11 +66,30 @@ export async function acquire(file: string, waitMs: number, ctx: CommandContext)
  * reparented git child of the dead run may be finishing) is that run's, and is removed.
  */
 async function removeGitLocks(gitDir: string, ctx: CommandContext): Promise<void> {
-  const candidates = ['index.lock', 'HEAD.lock', 'ORIG_HEAD.lock', 'FETCH_HEAD.lock', 'packed-refs.lock', 'shallow.lock', 'config.lock'].map((f) => join(gitDir, f));
-  const refs = await git(['for-each-ref', '--format=%(refname)'], { cwd: gitDir, env: ctx.io.env, log: ctx.log }, { allowFailure: true });
-  candidates.push(...refs.stdout.split('\n').filter(Boolean).map((r) => join(gitDir, `${r}.lock`)));
+  const candidates = [
+    'index.lock',
+    'HEAD.lock',
+    'ORIG_HEAD.lock',
+    'FETCH_HEAD.lock',
+    'packed-refs.lock',
+    'shallow.lock',
+    'config.lock',
+  ].map((f) => join(gitDir, f));
+  const refs = await git(
+    ['for-each-ref', '--format=%(refname)'],
+    { cwd: gitDir, env: ctx.io.env, log: ctx.log },
+    { allowFailure: true },
+  );
+  candidates.push(
+    ...refs.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((r) => join(gitDir, `${r}.lock`)),
+  );
   // `git commit -- <paths>` builds its commit in a temporary index of its own.
-  candidates.push(...(await readdir(gitDir)).filter((f) => /^next-index-\d+\.lock$/.test(f)).map((f) => join(gitDir, f)));
+  candidates.push(
+    ...(await readdir(gitDir)).filter((f) => /^next-index-\d+\.lock$/.test(f)).map((f) => join(gitDir, f)),
+  );
   const left = candidates.filter((f) => existsSync(f));
   if (left.length === 0) return;
   await new Promise((r) => setTimeout(r, GIT_LOCK_GRACE_MS));
@@ -76,7 +102,11 @@ async function removeGitLocks(gitDir: string, ctx: CommandContext): Promise<void
 /** How long a git lock file may take to go away on its own after a takeover. */
 const GIT_LOCK_GRACE_MS = 2_000;
 
-async function acquireReporting(file: string, waitMs: number, ctx: CommandContext): Promise<{ mine: string; tookOverFrom?: string }> {
+async function acquireReporting(
+  file: string,
+  waitMs: number,
+  ctx: CommandContext,
+): Promise<{ mine: string; tookOverFrom?: string }> {
   let tookOverFrom: string | undefined;
   const me: Holder = { pid: process.pid, hostname: hostname(), started: new Date().toISOString() };
   const mine = `${JSON.stringify(me)}\n`;
@@ -100,9 +130,12 @@ async function acquireReporting(file: string, waitMs: number, ctx: CommandContex
       continue;
     }
     if (Date.now() >= deadline) {
-      throw failed('REPO_LOCKED', `Another gitops-flow run holds ${file}: ${describe(holder)}; waited ${Math.round(waitMs / 1000)} s.`,
+      throw failed(
+        'REPO_LOCKED',
+        `Another gitops-flow run holds ${file}: ${describe(holder)}; waited ${Math.round(waitMs / 1000)} s.`,
         `Wait for that run to finish and run the command again (or raise GITOPS_FLOW_LOCK_WAIT). If no run is active on ${holder?.hostname ?? 'its host'}, delete ${file}.`,
-        [seen.trim()]);
+        [seen.trim()],
+      );
     }
     if (!announced) {
       ctx.log.info(`Waiting for ${describe(holder)} to release ${file} (up to ${Math.round(waitMs / 1000)} s)…`);
@@ -115,7 +148,9 @@ async function acquireReporting(file: string, waitMs: number, ctx: CommandContex
 function parseHolder(text: string): Holder | undefined {
   try {
     const h = JSON.parse(text) as Partial<Holder>;
-    return typeof h.pid === 'number' && typeof h.hostname === 'string' ? { pid: h.pid, hostname: h.hostname, started: String(h.started ?? '') } : undefined;
+    return typeof h.pid === 'number' && typeof h.hostname === 'string'
+      ? { pid: h.pid, hostname: h.hostname, started: String(h.started ?? '') }
+      : undefined;
   } catch {
     return undefined;
   }

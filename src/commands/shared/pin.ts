@@ -28,7 +28,11 @@ export async function readPin(root: string, env: Environment): Promise<Pin | und
   const file = pinPath(root, env);
   if (!existsSync(file)) return undefined;
   const data = (parse(await readFile(file, 'utf8')) ?? {}) as Partial<Pin>;
-  return { reason: String(data.reason ?? 'pinned'), pinnedAt: String(data.pinnedAt ?? ''), ...(data.commit && { commit: String(data.commit) }) };
+  return {
+    reason: String(data.reason ?? 'pinned'),
+    pinnedAt: String(data.pinnedAt ?? ''),
+    ...(data.commit && { commit: String(data.commit) }),
+  };
 }
 
 /** Writes the pin; returns its repo-relative path. */
@@ -58,6 +62,10 @@ export async function removePin(root: string, env: Environment): Promise<string 
 export async function refuseIfPinned(root: string, env: Environment, verb: string, force: boolean): Promise<void> {
   const pin = await readPin(root, env);
   if (!pin || force) return;
-  throw invalid('ENV_PINNED', `${env.name} is pinned (${pin.reason}${pin.pinnedAt ? `, since ${pin.pinnedAt}` : ''}); ${verb} refuses to change it.`,
-    `Unpin it with \`gitops-flow unpin --env ${env.name}\` once the cause is fixed, or pass --force to ${verb} anyway (which unpins it).`, env.name);
+  throw invalid(
+    'ENV_PINNED',
+    `${env.name} is pinned (${pin.reason}${pin.pinnedAt ? `, since ${pin.pinnedAt}` : ''}); ${verb} refuses to change it.`,
+    `Unpin it with \`gitops-flow unpin --env ${env.name}\` once the cause is fixed, or pass --force to ${verb} anyway (which unpins it).`,
+    env.name,
+  );
 }

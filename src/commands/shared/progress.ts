@@ -33,10 +33,20 @@ export function replicasOf(kind: Workload['kind'], o: Record<string, unknown>): 
   const status = (o.status ?? {}) as Record<string, unknown>;
   const n = (v: unknown) => (typeof v === 'number' ? v : 0);
   if (kind === 'DaemonSet') {
-    return { desired: n(status.desiredNumberScheduled), updated: n(status.updatedNumberScheduled), ready: n(status.numberReady), available: n(status.numberAvailable) };
+    return {
+      desired: n(status.desiredNumberScheduled),
+      updated: n(status.updatedNumberScheduled),
+      ready: n(status.numberReady),
+      available: n(status.numberAvailable),
+    };
   }
   // spec.replicas defaults to 1 when the manifest leaves it out.
-  return { desired: spec.replicas === undefined ? 1 : n(spec.replicas), updated: n(status.updatedReplicas), ready: n(status.readyReplicas), available: n(status.availableReplicas) };
+  return {
+    desired: spec.replicas === undefined ? 1 : n(spec.replicas),
+    updated: n(status.updatedReplicas),
+    ready: n(status.readyReplicas),
+    available: n(status.availableReplicas),
+  };
 }
 
 export interface RolloutProgress {
@@ -47,7 +57,14 @@ export interface RolloutProgress {
 }
 
 /** Starts watching `workloads` and shows their progress until `close()`. */
-export function trackRollouts(workloads: Workload[], timeoutMs: number, target: ClusterTarget, k: KubectlContext, ctx: CommandContext, now: () => number = Date.now): RolloutProgress {
+export function trackRollouts(
+  workloads: Workload[],
+  timeoutMs: number,
+  target: ClusterTarget,
+  k: KubectlContext,
+  ctx: CommandContext,
+  now: () => number = Date.now,
+): RolloutProgress {
   const c = ctx.log.color;
   const started = now();
   const rows = new Map<Workload, Row>(workloads.map((w) => [w, { w }]));
@@ -61,27 +78,44 @@ export function trackRollouts(workloads: Workload[], timeoutMs: number, target: 
     const pending = [...rows.values()].filter((r) => r.ok === undefined);
     const names = pending.map((r) => describeRef(r.w));
     const width = Math.max(0, ...names.map((n) => n.length));
-    region.update(pending.map((r, i) => `  ${c.cyan(spin)} ${(names[i] as string).padEnd(width)}  ${counts(r.replicas, c)}  ${c.dim(`${seconds(r)}s`)}`).join('\n'));
+    region.update(
+      pending
+        .map(
+          (r, i) =>
+            `  ${c.cyan(spin)} ${(names[i] as string).padEnd(width)}  ${counts(r.replicas, c)}  ${c.dim(`${seconds(r)}s`)}`,
+        )
+        .join('\n'),
+    );
   };
-  const timer = region ? setInterval(() => {
-    frame += 1;
-    draw();
-  }, FRAME_MS) : undefined;
+  const timer = region
+    ? setInterval(() => {
+        frame += 1;
+        draw();
+      }, FRAME_MS)
+    : undefined;
   timer?.unref();
 
   const watches = new Map<Workload, StreamHandle>();
   for (const w of workloads) {
     const group = w.apiVersion.includes('/') ? `.${w.apiVersion.split('/')[0]}` : '';
     const ref = `${w.kind.toLowerCase()}${group}/${w.name}`;
-    watches.set(w, watchObject({ ref, ...(w.namespace && { namespace: w.namespace }), maxMs: timeoutMs + 30_000 }, target, k, (o) => {
-      const row = rows.get(w) as Row;
-      const next = replicasOf(w.kind, o);
-      const before = row.replicas;
-      row.replicas = next;
-      if (row.ok !== undefined || (before && same(before, next))) return;
-      if (region) draw();
-      else ctx.log.info(`[${clock(now())}] ${describeRef(w)} ${plain(next)}`);
-    }));
+    watches.set(
+      w,
+      watchObject(
+        { ref, ...(w.namespace && { namespace: w.namespace }), maxMs: timeoutMs + 30_000 },
+        target,
+        k,
+        (o) => {
+          const row = rows.get(w) as Row;
+          const next = replicasOf(w.kind, o);
+          const before = row.replicas;
+          row.replicas = next;
+          if (row.ok !== undefined || (before && same(before, next))) return;
+          if (region) draw();
+          else ctx.log.info(`[${clock(now())}] ${describeRef(w)} ${plain(next)}`);
+        },
+      ),
+    );
   }
   draw();
 
@@ -98,8 +132,14 @@ export function trackRollouts(workloads: Workload[], timeoutMs: number, target: 
       row.ok = ok;
       row.endedAt = now();
       await stop(w);
-      if (ok) ctx.log.info(`  ${c.green('✓')} ${describeRef(w)} ready ${c.dim(`(${row.replicas ? `${row.replicas.ready}/${row.replicas.desired}, ` : ''}${seconds(row)}s)`)}`);
-      else ctx.log.info(`  ${c.red('✗')} ${describeRef(w)} not ready ${c.dim(`(${row.replicas ? `${plain(row.replicas)}, ` : ''}${seconds(row)}s)`)}`);
+      if (ok)
+        ctx.log.info(
+          `  ${c.green('✓')} ${describeRef(w)} ready ${c.dim(`(${row.replicas ? `${row.replicas.ready}/${row.replicas.desired}, ` : ''}${seconds(row)}s)`)}`,
+        );
+      else
+        ctx.log.info(
+          `  ${c.red('✗')} ${describeRef(w)} not ready ${c.dim(`(${row.replicas ? `${plain(row.replicas)}, ` : ''}${seconds(row)}s)`)}`,
+        );
       draw();
     },
     close: async () => {
@@ -123,7 +163,8 @@ function plain(r: Replicas): string {
 
 function counts(r: Replicas | undefined, c: Colors): string {
   if (!r) return c.dim('waiting for the first status');
-  const part = (label: string, n: number) => `${label} ${n === r.desired ? c.green(`${n}/${r.desired}`) : c.yellow(`${n}/${r.desired}`)}`;
+  const part = (label: string, n: number) =>
+    `${label} ${n === r.desired ? c.green(`${n}/${r.desired}`) : c.yellow(`${n}/${r.desired}`)}`;
   return [part('updated', r.updated), part('ready', r.ready), part('available', r.available)].join('  ');
 }
 

@@ -3,7 +3,7 @@
  * fetch the new tip, replay the edit on it (re-checking it still applies), and retry with backoff.
  */
 import { isAbsolute, relative } from 'node:path';
-import { fetch, git, type GitContext, push, revParse } from '../../adapters/git.js';
+import { fetch, type GitContext, git, push, revParse } from '../../adapters/git.js';
 import type { ResolvedConfig } from '../../core/config.js';
 import { failed, GitopsError, quote } from '../../core/errors.js';
 import { PIN_FILE } from './pin.js';
@@ -15,7 +15,10 @@ import { PIN_FILE } from './pin.js';
 export const PUSH_ATTEMPTS = 12;
 
 /** The commit identity: config first, then the repo's own, then GitLab's user, then a neutral default. */
-export async function identity(config: ResolvedConfig, g: GitContext): Promise<{ name: string; email: string } | undefined> {
+export async function identity(
+  config: ResolvedConfig,
+  g: GitContext,
+): Promise<{ name: string; email: string } | undefined> {
   if (config.author) return config.author;
   const email = await git(['config', 'user.email'], g, { allowFailure: true });
   if (email.exitCode === 0 && email.stdout.trim()) return undefined;
@@ -33,19 +36,39 @@ export async function resetToRemote(branch: string, g: GitContext, depth?: numbe
  * re-applies the change and commits it (returning false when the tip already has it), then retries.
  */
 export async function pushWithReplay(
-  p: { branch: string; depth?: number; replay: () => Promise<boolean>; onRetry?: (attempt: number, why: string) => void },
+  p: {
+    branch: string;
+    depth?: number;
+    replay: () => Promise<boolean>;
+    onRetry?: (attempt: number, why: string) => void;
+  },
   g: GitContext,
 ): Promise<{ attempts: number; landed: boolean }> {
   for (let attempt = 1; ; attempt++) {
     const r = await push({ remote: 'origin', refspec: `HEAD:refs/heads/${p.branch}` }, g);
     if (r.ok) return { attempts: attempt, landed: true };
     if (r.reason !== 'rejected') {
-      throw failed('PUSH_FAILED', `git push to ${p.branch} failed.`, 'Check the remote URL, your access token (GITOPS_FLOW_GIT_TOKEN) and branch protection.', r.stderr.split('\n').slice(-8));
+      throw failed(
+        'PUSH_FAILED',
+        `git push to ${p.branch} failed.`,
+        'Check the remote URL, your access token (GITOPS_FLOW_GIT_TOKEN) and branch protection.',
+        r.stderr.split('\n').slice(-8),
+      );
     }
     if (attempt >= PUSH_ATTEMPTS) {
-      throw failed('PUSH_REJECTED', `git push to ${p.branch} was rejected ${attempt} times: others keep pushing first.`, 'Run the command again; nothing was force-pushed.', r.stderr.split('\n').slice(-5));
+      throw failed(
+        'PUSH_REJECTED',
+        `git push to ${p.branch} was rejected ${attempt} times: others keep pushing first.`,
+        'Run the command again; nothing was force-pushed.',
+        r.stderr.split('\n').slice(-5),
+      );
     }
-    p.onRetry?.(attempt, r.stderr.split('\n').find((l) => /rejected|fetch first|non-fast-forward|incorrect old value|cannot lock ref/.test(l)) ?? 'rejected');
+    p.onRetry?.(
+      attempt,
+      r.stderr
+        .split('\n')
+        .find((l) => /rejected|fetch first|non-fast-forward|incorrect old value|cannot lock ref/.test(l)) ?? 'rejected',
+    );
     await sleep(backoffMs(attempt));
     const base = await revParse(`refs/remotes/origin/${p.branch}`, g);
     await resetToRemote(p.branch, g, p.depth);
@@ -64,23 +87,47 @@ export async function pushWithReplay(
  * overlay deleted or rewritten, its env pinned): a real conflict, exit 1, naming the file. Failures of
  * the operation itself (a rollout, the cluster) pass through unchanged.
  */
-async function replayConflict(e: unknown, p: { branch: string; base: string | undefined }, g: GitContext): Promise<unknown> {
+async function replayConflict(
+  e: unknown,
+  p: { branch: string; base: string | undefined },
+  g: GitContext,
+): Promise<unknown> {
   const errno = e as NodeJS.ErrnoException;
-  const value = e instanceof GitopsError ? (e.exitCode === 2 ? (e.value ?? '') : undefined) : errno?.code === 'ENOENT' ? (errno.path ?? '') : undefined;
+  const value =
+    e instanceof GitopsError
+      ? e.exitCode === 2
+        ? (e.value ?? '')
+        : undefined
+      : errno?.code === 'ENOENT'
+        ? (errno.path ?? '')
+        : undefined;
   if (value === undefined) return e;
-  const since = p.base ? (await git(['diff', '--name-status', '--no-renames', p.base, 'HEAD'], g, { allowFailure: true })).stdout.trim().split('\n').filter(Boolean) : [];
+  const since = p.base
+    ? (await git(['diff', '--name-status', '--no-renames', p.base, 'HEAD'], g, { allowFailure: true })).stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+    : [];
   const changed = since.map((l) => l.split('\t')[1] ?? '');
   // The file at fault: the one the error names, or the changed file inside the folder it names.
   const named = isAbsolute(value) ? relative(g.cwd, value) : value;
-  const pinned = e instanceof GitopsError && e.code === 'ENV_PINNED' ? changed.find((f) => f.endsWith(`/${PIN_FILE}`)) : undefined;
-  const file = pinned ?? changed.find((f) => f === named) ?? changed.find((f) => named.includes('/') && f.startsWith(`${named}/`)) ?? (named.includes('/') ? named : changed[0] ?? named);
+  const pinned =
+    e instanceof GitopsError && e.code === 'ENV_PINNED' ? changed.find((f) => f.endsWith(`/${PIN_FILE}`)) : undefined;
+  const file =
+    pinned ??
+    changed.find((f) => f === named) ??
+    changed.find((f) => named.includes('/') && f.startsWith(`${named}/`)) ??
+    (named.includes('/') ? named : (changed[0] ?? named));
   return new GitopsError({
     code: 'REPLAY_CONFLICT',
     exitCode: 1,
     value: file,
     message: `${p.branch} changed while this ran, and the change no longer applies to it: ${quote(file)}.`,
     remediation: `See what was pushed (git log -p origin/${p.branch} -- ${file}), settle it, then run the command again; nothing was pushed.`,
-    details: [e instanceof Error ? e.message : String(e), ...(since.length ? [`pushed to ${p.branch} meanwhile:`, ...since.map((l) => `  ${l.replace('\t', ' ')}`)] : [])],
+    details: [
+      e instanceof Error ? e.message : String(e),
+      ...(since.length ? [`pushed to ${p.branch} meanwhile:`, ...since.map((l) => `  ${l.replace('\t', ' ')}`)] : []),
+    ],
     cause: e,
   });
 }

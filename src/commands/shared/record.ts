@@ -17,11 +17,19 @@ export async function recordRelease(
   const v = verification(p.env.name, p.commit, p.entries, ctx.io.env);
   await recordVerified(v, g);
   if (p.push && !(await pushVerified(g))) {
-    ctx.log.warn('could not push the verification record (refs/notes/gitops-flow-verified); check the token can push to the env repo');
+    ctx.log.warn(
+      'could not push the verification record (refs/notes/gitops-flow-verified); check the token can push to the env repo',
+    );
   }
   const dotenv = join(p.root, '.gitops-flow', 'deploy.env');
   try {
-    await writeDeployEnv({ path: dotenv, env: p.env.name, commit: p.commit, images: v.images, ...(p.env.url && { url: p.env.url }) });
+    await writeDeployEnv({
+      path: dotenv,
+      env: p.env.name,
+      commit: p.commit,
+      images: v.images,
+      ...(p.env.url && { url: p.env.url }),
+    });
     ctx.log.debug(`wrote ${dotenv} (artifacts:reports:dotenv)`);
   } catch (e) {
     // The release is deployed and verified; a report GitLab would refuse must not fail it.

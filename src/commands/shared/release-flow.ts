@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commit, fetch, git, type GitContext, revParse } from '../../adapters/git.js';
+import { commit, fetch, type GitContext, git, revParse } from '../../adapters/git.js';
 import type { Environment, ResolvedConfig } from '../../core/config.js';
 import { GitopsError, invalid } from '../../core/errors.js';
 import type { Verb } from '../../pipelines/builtins.js';
@@ -15,13 +15,21 @@ import { type EngineStep, runPipeline } from '../../pipelines/engine.js';
 import type { Value } from '../../pipelines/expressions.js';
 import { initialScope, verbSteps } from '../../pipelines/resolve.js';
 import { type CommandContext, gitContext } from '../context.js';
+import { discardHalfMadeChange } from './crash-recovery.js';
+import { type RepoLock, withRepoLock } from './lock.js';
 import { readOverlayImages } from './overlay.js';
 import { identity, pushWithReplay } from './publish.js';
-import { type Applied, deployManifest, deployOrRestore, renderEnv, renderPath, restoreLastGood, restoreReason } from './release.js';
-import { checkWorkingCopy } from './sync.js';
 import { recordRelease } from './record.js';
-import { type RepoLock, withRepoLock } from './lock.js';
-import { discardHalfMadeChange } from './crash-recovery.js';
+import {
+  type Applied,
+  deployManifest,
+  deployOrRestore,
+  renderEnv,
+  renderPath,
+  restoreLastGood,
+  restoreReason,
+} from './release.js';
+import { checkWorkingCopy } from './sync.js';
 
 export interface ReleasePlan {
   /** The env repo working copy. */
@@ -71,7 +79,8 @@ export function runRelease(plan: ReleasePlan, ctx: CommandContext): Promise<Rele
 
 async function release(plan: ReleasePlan, ctx: CommandContext, lock: RepoLock): Promise<ReleaseResult> {
   const userG = gitContext(ctx, plan.root);
-  if (lock.tookOverFrom && !ctx.opts.dryRun) await discardHalfMadeChange({ root: plan.root, env: plan.env, from: lock.tookOverFrom }, userG);
+  if (lock.tookOverFrom && !ctx.opts.dryRun)
+    await discardHalfMadeChange({ root: plan.root, env: plan.env, from: lock.tookOverFrom }, userG);
   const hasRemote = (await git(['remote'], userG)).stdout.split('\n').includes('origin');
   const branch = plan.config.targetBranch;
   const sync = hasRemote && plan.push;
@@ -83,7 +92,10 @@ async function release(plan: ReleasePlan, ctx: CommandContext, lock: RepoLock): 
     if (sync) await fetch({ remote: 'origin', branch }, { ...userG, dryRun: false });
     scratch = await mkdtemp(join(tmpdir(), 'gitops-flow-dry-run-'));
     root = join(scratch, 'repo');
-    await git(['worktree', 'add', '--quiet', '--detach', root, sync ? `refs/remotes/origin/${branch}` : 'HEAD'], { ...userG, dryRun: false });
+    await git(['worktree', 'add', '--quiet', '--detach', root, sync ? `refs/remotes/origin/${branch}` : 'HEAD'], {
+      ...userG,
+      dryRun: false,
+    });
   }
   const s: State = {
     root,
@@ -124,25 +136,43 @@ async function release(plan: ReleasePlan, ctx: CommandContext, lock: RepoLock): 
     },
     'git/push': async () => {
       if (!plan.push || !hasRemote || !(await unpushed(s, branch))) return 'skipped';
-      const r = await pushWithReplay({
-        branch,
-        onRetry: (n, why) => ctx.log.info(`  push rejected (${why.trim()}); replaying on the new tip, attempt ${n + 1}`),
-        replay: async () => {
-          s.paths = await plan.edit(root);
-          if (s.paths.length === 0) return false;
-          await commitChange(plan, s);
-          if (plan.deploy && (await renderEnv({ root, env: plan.env, ref: 'HEAD' }, ctx)) !== s.deployedManifest) await deployHead(plan, s, ctx, true);
-          return true;
+      const r = await pushWithReplay(
+        {
+          branch,
+          onRetry: (n, why) =>
+            ctx.log.info(`  push rejected (${why.trim()}); replaying on the new tip, attempt ${n + 1}`),
+          replay: async () => {
+            s.paths = await plan.edit(root);
+            if (s.paths.length === 0) return false;
+            await commitChange(plan, s);
+            if (plan.deploy && (await renderEnv({ root, env: plan.env, ref: 'HEAD' }, ctx)) !== s.deployedManifest)
+              await deployHead(plan, s, ctx, true);
+            return true;
+          },
         },
-      }, s.g);
+        s.g,
+      );
       s.result.pushAttempts = r.attempts;
       s.result.pushed = r.landed && !ctx.opts.dryRun;
-      return { result: r.landed ? 'succeeded' : 'skipped', outputs: { pushed: String(s.result.pushed), attempts: String(r.attempts) } };
+      return {
+        result: r.landed ? 'succeeded' : 'skipped',
+        outputs: { pushed: String(s.result.pushed), attempts: String(r.attempts) },
+      };
     },
     'record/verified': async () => {
       if (!s.result.deployed || ctx.opts.dryRun) return 'skipped';
       const head = (await revParse('HEAD', s.g)) as string;
-      await recordRelease({ root: plan.root, tree: root, env: plan.env, commit: head, entries: await readOverlayImages(root, plan.env), push: s.result.pushed }, ctx);
+      await recordRelease(
+        {
+          root: plan.root,
+          tree: root,
+          env: plan.env,
+          commit: head,
+          entries: await readOverlayImages(root, plan.env),
+          push: s.result.pushed,
+        },
+        ctx,
+      );
       return 'succeeded';
     },
   };
@@ -153,7 +183,8 @@ async function release(plan: ReleasePlan, ctx: CommandContext, lock: RepoLock): 
     await runPipeline(steps, initialScope(c, { env: plan.env.name, ...plan.inputs }, plan.verb), ctx.log);
   } catch (e) {
     // Nothing half-written: a release that did not land leaves no local commit behind.
-    if (before && !s.result.pushed && !ctx.opts.dryRun) await git(['reset', '--quiet', '--keep', before], s.g, { allowFailure: true });
+    if (before && !s.result.pushed && !ctx.opts.dryRun)
+      await git(['reset', '--quiet', '--keep', before], s.g, { allowFailure: true });
     throw e;
   } finally {
     if (scratch) {
@@ -173,10 +204,16 @@ async function commitChange(plan: ReleasePlan, s: State): Promise<void> {
 async function fastForward(branch: string, g: GitContext): Promise<void> {
   await fetch({ remote: 'origin', branch }, g);
   const remote = `refs/remotes/origin/${branch}`;
-  const isAncestor = async (a: string, b: string) => (await git(['merge-base', '--is-ancestor', a, b], g, { allowFailure: true })).exitCode === 0;
+  const isAncestor = async (a: string, b: string) =>
+    (await git(['merge-base', '--is-ancestor', a, b], g, { allowFailure: true })).exitCode === 0;
   if (await isAncestor('HEAD', remote)) await git(['merge', '--ff-only', '--quiet', remote], g);
   else if (!(await isAncestor(remote, 'HEAD'))) {
-    throw invalid('BRANCH_DIVERGED', `Local ${branch} and origin/${branch} have diverged.`, `Rebase (git pull --rebase) or reset your local ${branch} first.`, branch);
+    throw invalid(
+      'BRANCH_DIVERGED',
+      `Local ${branch} and origin/${branch} have diverged.`,
+      `Rebase (git pull --rebase) or reset your local ${branch} first.`,
+      branch,
+    );
   }
 }
 
@@ -196,9 +233,20 @@ async function unpushed(s: State, branch: string): Promise<boolean> {
 async function deployHead(plan: ReleasePlan, s: State, ctx: CommandContext, replay: boolean): Promise<void> {
   // In dry-run nothing is committed, so the working tree holds the change.
   const manifest = await renderEnv({ root: s.root, env: plan.env, ...(!ctx.opts.dryRun && { ref: 'HEAD' }) }, ctx);
-  const goodRef = (s.hasRemote && (await revParse(`refs/remotes/origin/${plan.config.targetBranch}`, s.g))) || (await revParse('HEAD^', s.g));
-  const lastGood = goodRef ? { ref: goodRef, render: () => renderEnv({ root: s.root, env: plan.env, ref: goodRef }, ctx) } : undefined;
-  const p = { root: s.root, env: plan.env, manifest, manifestPath: renderPath(plan.root, plan.env.name), timeoutMs: plan.timeoutMs ?? plan.env.timeoutMs, ...(lastGood && { lastGood }) };
+  const goodRef =
+    (s.hasRemote && (await revParse(`refs/remotes/origin/${plan.config.targetBranch}`, s.g))) ||
+    (await revParse('HEAD^', s.g));
+  const lastGood = goodRef
+    ? { ref: goodRef, render: () => renderEnv({ root: s.root, env: plan.env, ref: goodRef }, ctx) }
+    : undefined;
+  const p = {
+    root: s.root,
+    env: plan.env,
+    manifest,
+    manifestPath: renderPath(plan.root, plan.env.name),
+    timeoutMs: plan.timeoutMs ?? plan.env.timeoutMs,
+    ...(lastGood && { lastGood }),
+  };
   // A replay deploys on top of a newer tip: what a later restore puts back is that tip's render.
   if (replay) await deployOrRestore(p, ctx, (a) => (s.applied = a));
   else await deployManifest(p, ctx, (a) => (s.applied = a));

@@ -1,21 +1,32 @@
 /** Render → apply → verify → (on failure) restore the last good render: shared by deploy and promote. */
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { ExecError } from '../../adapters/exec.js';
 import { getCredentials } from '../../adapters/gcloud.js';
 import { exportTree } from '../../adapters/git.js';
-import { apply, type ClusterTarget, getJson, isUnreachable, kubectl, rolloutStatus, unreachableReason } from '../../adapters/kubectl.js';
+import {
+  apply,
+  type ClusterTarget,
+  getJson,
+  isUnreachable,
+  kubectl,
+  rolloutStatus,
+  unreachableReason,
+} from '../../adapters/kubectl.js';
 import { build } from '../../adapters/kustomize.js';
-import { ExecError } from '../../adapters/exec.js';
 import type { Environment } from '../../core/config.js';
 import { failed, GitopsError, quote } from '../../core/errors.js';
-import { trackRollouts } from './progress.js';
 import { describeRef, objectsOf, parseManifest, type Workload, workloadsOf } from '../../core/workloads.js';
-import { type CommandContext, confine, gitContext, resolveRef } from '../context.js';
 import { requireDigests } from '../../registry/pin.js';
+import { type CommandContext, confine, gitContext, resolveRef } from '../context.js';
+import { trackRollouts } from './progress.js';
 
 /** Renders the env's overlay with the pinned kustomize, from the working tree or as it was at `ref`. */
-export async function renderEnv(p: { root: string; env: Environment; ref?: string }, ctx: CommandContext): Promise<string> {
+export async function renderEnv(
+  p: { root: string; env: Environment; ref?: string },
+  ctx: CommandContext,
+): Promise<string> {
   const tool = { env: ctx.io.env, log: ctx.log };
   try {
     if (p.ref === undefined) return await build(confine(p.root, p.env.overlay, 'overlay'), tool);
@@ -29,8 +40,13 @@ export async function renderEnv(p: { root: string; env: Environment; ref?: strin
     }
   } catch (e) {
     if (e instanceof ExecError) {
-      throw failed('RENDER_FAILED', `kustomize build of ${quote(p.env.overlay)}${p.ref ? ` at ${p.ref}` : ''} failed.`,
-        'Run `kustomize build` on the overlay and fix what it reports.', e.stderr.trim().split('\n').slice(-10), e);
+      throw failed(
+        'RENDER_FAILED',
+        `kustomize build of ${quote(p.env.overlay)}${p.ref ? ` at ${p.ref}` : ''} failed.`,
+        'Run `kustomize build` on the overlay and fix what it reports.',
+        e.stderr.trim().split('\n').slice(-10),
+        e,
+      );
     }
     throw e;
   }
@@ -54,8 +70,13 @@ export async function resolveTarget(env: Environment, ctx: CommandContext, root:
       context = await getCredentials(env.gke, { env: ctx.io.env, log: ctx.log, cwd: root });
     } catch (e) {
       const why = e instanceof ExecError ? e.stderr.trim().split('\n').slice(-5) : [String(e)];
-      throw failed('GKE_CREDENTIALS_FAILED', `Could not get credentials for GKE cluster ${quote(env.gke.cluster)}.`,
-        'Check gcloud is authenticated (gcloud auth list) and the project, location and cluster in gitops-flow.yaml.', why, e);
+      throw failed(
+        'GKE_CREDENTIALS_FAILED',
+        `Could not get credentials for GKE cluster ${quote(env.gke.cluster)}.`,
+        'Check gcloud is authenticated (gcloud auth list) and the project, location and cluster in gitops-flow.yaml.',
+        why,
+        e,
+      );
     }
   }
   return { ...(context && { context }), ...(env.namespace && { namespace: env.namespace }) };
@@ -69,14 +90,21 @@ function kube(ctx: CommandContext, root: string) {
  * Runs `fn` again while kubectl says the API server cannot be reached, with bounded backoff
  * (1 s, 2 s, 4 s, then 5 s), until `deadline`; then rethrows the last error.
  */
-async function whileUnreachable<T>(what: string, deadline: number, ctx: CommandContext, fn: () => Promise<T>): Promise<T> {
+async function whileUnreachable<T>(
+  what: string,
+  deadline: number,
+  ctx: CommandContext,
+  fn: () => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (e) {
       const wait = Math.min(5_000, 1_000 * 2 ** (attempt - 1));
       if (!(e instanceof ExecError) || !isUnreachable(e.stderr) || Date.now() + wait >= deadline) throw e;
-      ctx.log.info(`The API server is unreachable (${unreachableReason(e.stderr)}); retrying ${what} in ${wait / 1000} s (${Math.round((deadline - Date.now()) / 1000)} s left).`);
+      ctx.log.info(
+        `The API server is unreachable (${unreachableReason(e.stderr)}); retrying ${what} in ${wait / 1000} s (${Math.round((deadline - Date.now()) / 1000)} s left).`,
+      );
       await sleep(wait);
     }
   }
@@ -90,7 +118,13 @@ function sleep(ms: number): Promise<void> {
  * Server-side applies a manifest file, retrying while the API server is unreachable until
  * `deadline` (default: no retry); an API error becomes a failed-operation error.
  */
-export async function applyManifest(file: string, target: ClusterTarget, ctx: CommandContext, root: string, deadline = 0): Promise<string[]> {
+export async function applyManifest(
+  file: string,
+  target: ClusterTarget,
+  ctx: CommandContext,
+  root: string,
+  deadline = 0,
+): Promise<string[]> {
   try {
     return await whileUnreachable('the apply', deadline, ctx, () => apply(file, target, kube(ctx, root)));
   } catch (e) {
@@ -110,23 +144,39 @@ export async function applyManifest(file: string, target: ClusterTarget, ctx: Co
  * What it applied before failing (kubectl prints each object as it goes) is listed, never left unsaid.
  */
 function applyError(e: ExecError): GitopsError {
-  const unreachable = isUnreachable(e.stderr) || /no such host|i\/o timeout|context was not found|no configuration has been provided/i.test(e.stderr);
+  const unreachable =
+    isUnreachable(e.stderr) ||
+    /no such host|i\/o timeout|context was not found|no configuration has been provided/i.test(e.stderr);
   const applied = e.stdout.split('\n').filter(Boolean);
   const partial = applied.length ? [`applied before the failure (${applied.length}): ${applied.join(', ')}`] : [];
-  return failed(unreachable ? 'CLUSTER_UNREACHABLE' : 'APPLY_FAILED',
+  return failed(
+    unreachable ? 'CLUSTER_UNREACHABLE' : 'APPLY_FAILED',
     unreachable ? 'The Kubernetes API server is unreachable.' : 'kubectl apply was refused by the API server.',
-    unreachable ? 'Check the kubeconfig context of the environment and that the cluster is up (gitops-flow doctor).' : 'Fix the manifest objects named below.',
-    [...e.stderr.trim().split('\n').slice(-10), ...partial], e);
+    unreachable
+      ? 'Check the kubeconfig context of the environment and that the cluster is up (gitops-flow doctor).'
+      : 'Fix the manifest objects named below.',
+    [...e.stderr.trim().split('\n').slice(-10), ...partial],
+    e,
+  );
 }
 
 /** Waits for every workload concurrently within one deadline; returns the failures, explained. */
-export async function verify(workloads: Workload[], timeoutMs: number, target: ClusterTarget, ctx: CommandContext, root: string): Promise<string[]> {
+export async function verify(
+  workloads: Workload[],
+  timeoutMs: number,
+  target: ClusterTarget,
+  ctx: CommandContext,
+  root: string,
+): Promise<string[]> {
   return (await verifyAll(workloads, timeoutMs, target, ctx, root)).problems;
 }
 
 /** Can the API server be reached right now? */
 async function reachable(target: ClusterTarget, ctx: CommandContext, root: string): Promise<boolean> {
-  const r = await kubectl(['get', '--raw', '/readyz'], target, kube(ctx, root), { allowFailure: true, timeoutMs: 10_000 });
+  const r = await kubectl(['get', '--raw', '/readyz'], target, kube(ctx, root), {
+    allowFailure: true,
+    timeoutMs: 10_000,
+  });
   return r.exitCode === 0;
 }
 
@@ -135,7 +185,13 @@ async function reachable(target: ClusterTarget, ctx: CommandContext, root: strin
  * API server was unreachable: a wait cut short by an outage is resumed (with backoff) while time is
  * left; `unreachable` are those still cut off at the deadline.
  */
-async function verifyAll(workloads: Workload[], timeoutMs: number, target: ClusterTarget, ctx: CommandContext, root: string): Promise<{ problems: string[]; unreachable: Workload[] }> {
+async function verifyAll(
+  workloads: Workload[],
+  timeoutMs: number,
+  target: ClusterTarget,
+  ctx: CommandContext,
+  root: string,
+): Promise<{ problems: string[]; unreachable: Workload[] }> {
   const k = kube(ctx, root);
   const deadline = Date.now() + timeoutMs;
   const progress = trackRollouts(workloads, timeoutMs, target, k, ctx);
@@ -147,7 +203,9 @@ async function verifyAll(workloads: Workload[], timeoutMs: number, target: Clust
       const up = await reachable(target, ctx, root);
       const wait = Math.min(5_000, 1_000 * 2 ** (attempt - 1));
       if (Date.now() + wait >= deadline) return { ...r, unreachable: !up };
-      ctx.log.info(`The API server is unreachable while waiting for ${describeRef(w)} (${r.message}); resuming the wait in ${wait / 1000} s (${Math.round((deadline - Date.now()) / 1000)} s left).`);
+      ctx.log.info(
+        `The API server is unreachable while waiting for ${describeRef(w)} (${r.message}); resuming the wait in ${wait / 1000} s (${Math.round((deadline - Date.now()) / 1000)} s left).`,
+      );
       await sleep(wait);
     }
   };
@@ -164,7 +222,11 @@ async function verifyAll(workloads: Workload[], timeoutMs: number, target: Clust
     await progress.close();
   }
   const unreachable = results.filter((r) => !r.ok && r.unreachable).map((r) => r.w);
-  if (unreachable.length > 0) return { problems: unreachable.map((w) => `${describeRef(w)}: not verified, the API server was unreachable`), unreachable };
+  if (unreachable.length > 0)
+    return {
+      problems: unreachable.map((w) => `${describeRef(w)}: not verified, the API server was unreachable`),
+      unreachable,
+    };
   const problems: string[] = [];
   for (const r of results.filter((x) => !x.ok)) {
     problems.push(`${describeRef(r.w)}: ${r.message || 'not ready before the timeout'}`);
@@ -179,14 +241,20 @@ interface PodList {
     status?: {
       phase?: string;
       conditions?: { type: string; status: string; reason?: string; message?: string }[];
-      containerStatuses?: { name: string; ready: boolean; state?: Record<string, { reason?: string; message?: string; exitCode?: number }> }[];
+      containerStatuses?: {
+        name: string;
+        ready: boolean;
+        state?: Record<string, { reason?: string; message?: string; exitCode?: number }>;
+      }[];
     };
   }[];
 }
 
 /** Names each pod of the workload that is not ready: container, reason, and its latest events. */
 async function explainPods(w: Workload, target: ClusterTarget, ctx: CommandContext, root: string): Promise<string[]> {
-  const selector = Object.entries(w.selector).map(([k, v]) => `${k}=${v}`).join(',');
+  const selector = Object.entries(w.selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   if (!selector) return [];
   const k = kube(ctx, root);
   try {
@@ -200,11 +268,18 @@ async function explainPods(w: Workload, target: ClusterTarget, ctx: CommandConte
         const [state, info] = Object.entries(c.state ?? {})[0] ?? ['unknown', {}];
         return `container ${c.name} ${state}${info.reason ? ` (${info.reason}${info.message ? `: ${info.message}` : ''})` : ''}`;
       });
-      const cond = ready ? `Ready=${ready.status}${ready.reason ? ` (${ready.reason})` : ''}` : `phase ${pod.status?.phase ?? 'Pending'}`;
+      const cond = ready
+        ? `Ready=${ready.status}${ready.reason ? ` (${ready.reason})` : ''}`
+        : `phase ${pod.status?.phase ?? 'Pending'}`;
       lines.push(`pod ${pod.metadata.name}: ${[cond, ...why].join('; ')}`);
       const events = await getJson<{ items: { reason?: string; message?: string; type?: string }[] }>(
-        ['events', '--field-selector', `involvedObject.name=${pod.metadata.name}`], target, k, pod.metadata.namespace);
-      for (const ev of events.items.slice(-3)) lines.push(`  event ${ev.type ?? ''} ${ev.reason ?? ''}: ${ev.message ?? ''}`.trimEnd());
+        ['events', '--field-selector', `involvedObject.name=${pod.metadata.name}`],
+        target,
+        k,
+        pod.metadata.namespace,
+      );
+      for (const ev of events.items.slice(-3))
+        lines.push(`  event ${ev.type ?? ''} ${ev.reason ?? ''}: ${ev.message ?? ''}`.trimEnd());
       if (lines.length > 30) break;
     }
     return lines;
@@ -217,15 +292,34 @@ async function explainPods(w: Workload, target: ClusterTarget, ctx: CommandConte
  * Creates the namespaces the render puts objects in but does not itself define, so a render applies
  * to a brand-new empty cluster (the disaster-recovery case).
  */
-async function ensureNamespaces(objects: Record<string, unknown>[], target: ClusterTarget, ctx: CommandContext, root: string, deadline: number): Promise<void> {
-  const defined = new Set(objectsOf(objects).filter((o) => o.kind === 'Namespace').map((o) => o.name));
-  const valid = (n: string | undefined): n is string => Boolean(n) && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n as string) && !defined.has(n as string);
-  const used = new Set(objectsOf(objects).map((o) => o.namespace).filter(valid));
+async function ensureNamespaces(
+  objects: Record<string, unknown>[],
+  target: ClusterTarget,
+  ctx: CommandContext,
+  root: string,
+  deadline: number,
+): Promise<void> {
+  const defined = new Set(
+    objectsOf(objects)
+      .filter((o) => o.kind === 'Namespace')
+      .map((o) => o.name),
+  );
+  const valid = (n: string | undefined): n is string =>
+    Boolean(n) && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n as string) && !defined.has(n as string);
+  const used = new Set(
+    objectsOf(objects)
+      .map((o) => o.namespace)
+      .filter(valid),
+  );
   if (target.namespace && !defined.has(target.namespace)) used.add(target.namespace);
   if (used.size === 0) return;
   const manifest = [...used].map((n) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${n}\n`).join('---\n');
   try {
-    await whileUnreachable('creating the namespaces', deadline, ctx, () => kubectl(['apply', '--server-side', '--field-manager=gitops-flow', '-f', '-'], target, kube(ctx, root), { input: manifest }));
+    await whileUnreachable('creating the namespaces', deadline, ctx, () =>
+      kubectl(['apply', '--server-side', '--field-manager=gitops-flow', '-f', '-'], target, kube(ctx, root), {
+        input: manifest,
+      }),
+    );
   } catch (e) {
     throw e instanceof ExecError ? applyError(e) : e;
   }
@@ -271,25 +365,49 @@ export async function deployManifest(
     ctx.io.stderr.write(ctx.log.scrubber.scrub(p.manifest));
     close();
   }
-  ctx.log.info(`Applying ${p.manifestPath} to ${target.context ?? 'the current context'}${ctx.opts.dryRun ? ' (server dry-run)' : ''}`);
+  ctx.log.info(
+    `Applying ${p.manifestPath} to ${target.context ?? 'the current context'}${ctx.opts.dryRun ? ' (server dry-run)' : ''}`,
+  );
   // One deadline for the whole deploy: an unreachable API server is waited for within it.
   const deadline = Date.now() + p.timeoutMs;
   if (!ctx.opts.dryRun) await ensureNamespaces(parseManifest(p.manifest), target, ctx, p.root, deadline);
   const applied = await applyManifest(p.manifestPath, target, ctx, p.root, ctx.opts.dryRun ? 0 : deadline);
   if (ctx.opts.dryRun) return { manifestPath: p.manifestPath, applied, workloads };
-  onApplied?.({ root: p.root, env: p.env, manifestPath: p.manifestPath, timeoutMs: p.timeoutMs, target, ...(p.lastGood && { lastGood: p.lastGood }) });
-  ctx.log.info(`Waiting for ${workloads.length} workload(s): ${workloads.map((w) => `${w.kind}/${w.name}`).join(', ') || 'none'}`);
-  const { problems, unreachable } = await verifyAll(workloads, Math.max(1_000, deadline - Date.now()), target, ctx, p.root);
+  onApplied?.({
+    root: p.root,
+    env: p.env,
+    manifestPath: p.manifestPath,
+    timeoutMs: p.timeoutMs,
+    target,
+    ...(p.lastGood && { lastGood: p.lastGood }),
+  });
+  ctx.log.info(
+    `Waiting for ${workloads.length} workload(s): ${workloads.map((w) => `${w.kind}/${w.name}`).join(', ') || 'none'}`,
+  );
+  const { problems, unreachable } = await verifyAll(
+    workloads,
+    Math.max(1_000, deadline - Date.now()),
+    target,
+    ctx,
+    p.root,
+  );
   if (problems.length === 0) return { manifestPath: p.manifestPath, applied, workloads };
   const appliedLine = `applied (${applied.length}): ${applied.join(', ')}`;
   if (unreachable.length > 0) {
     // Nothing can be restored through an API server that does not answer: say exactly what state it may be in.
-    throw failed('CLUSTER_UNREACHABLE', `The Kubernetes API server of ${p.env.name} became unreachable during the deploy and did not come back within ${Math.round(p.timeoutMs / 1000)} s.`,
+    throw failed(
+      'CLUSTER_UNREACHABLE',
+      `The Kubernetes API server of ${p.env.name} became unreachable during the deploy and did not come back within ${Math.round(p.timeoutMs / 1000)} s.`,
       'Check that the cluster is up (gitops-flow doctor), then deploy again (applying is idempotent); a longer --timeout rides out a restart. The env repo was not changed.',
-      [appliedLine, ...problems]);
+      [appliedLine, ...problems],
+    );
   }
-  throw failed('ROLLOUT_FAILED', `Rollout of ${p.env.name} failed: ${problems.filter((l) => !l.startsWith(' ')).length} workload(s) not ready.`,
-    'Fix the cause named below and deploy again; the env repo was not changed.', [appliedLine, ...problems]);
+  throw failed(
+    'ROLLOUT_FAILED',
+    `Rollout of ${p.env.name} failed: ${problems.filter((l) => !l.startsWith(' ')).length} workload(s) not ready.`,
+    'Fix the cause named below and deploy again; the env repo was not changed.',
+    [appliedLine, ...problems],
+  );
 }
 
 /**
@@ -307,7 +425,12 @@ export async function restoreLastGood(a: Applied, why: string, ctx: CommandConte
     await applyManifest(goodPath, a.target, ctx, a.root, why === UNREACHABLE ? 0 : Date.now() + a.timeoutMs);
     const goodWorkloads = workloadsOf(parseManifest(goodManifest), a.env.workloads);
     const after = await verify(goodWorkloads, a.timeoutMs, a.target, ctx, a.root);
-    return [after.length === 0 ? `The cluster is back at ${a.lastGood.ref.slice(0, 12)} (last good render).` : `Re-applied ${a.lastGood.ref.slice(0, 12)}, but it is not ready either:`, ...after];
+    return [
+      after.length === 0
+        ? `The cluster is back at ${a.lastGood.ref.slice(0, 12)} (last good render).`
+        : `Re-applied ${a.lastGood.ref.slice(0, 12)}, but it is not ready either:`,
+      ...after,
+    ];
   } catch (e) {
     return [`Re-applying the last good render failed: ${e instanceof GitopsError ? e.message : String(e)}`];
   }
@@ -316,7 +439,11 @@ export async function restoreLastGood(a: Applied, why: string, ctx: CommandConte
 /** Why the last good render is being re-applied, from the failure that triggered it. */
 export function restoreReason(error: unknown): string {
   const code = error instanceof GitopsError ? error.code : undefined;
-  return code === 'ROLLOUT_FAILED' ? 'Rollout failed' : code === 'CLUSTER_UNREACHABLE' ? UNREACHABLE : 'A step after the deploy failed';
+  return code === 'ROLLOUT_FAILED'
+    ? 'Rollout failed'
+    : code === 'CLUSTER_UNREACHABLE'
+      ? UNREACHABLE
+      : 'A step after the deploy failed';
 }
 
 const UNREACHABLE = 'The API server was unreachable';

@@ -3,7 +3,7 @@
  * JSON lines in git notes under refs/notes/gitops-flow-verified — in git, pushed beside the branch,
  * without rewriting history.
  */
-import { git, type GitContext, readBlobs } from '../../adapters/git.js';
+import { type GitContext, git, readBlobs } from '../../adapters/git.js';
 import { imageMap, type KustomizeImage } from '../../core/kustomization.js';
 
 export const NOTES_REF = 'refs/notes/gitops-flow-verified';
@@ -22,7 +22,13 @@ export interface Verification {
 }
 
 /** A verification for `env` at `commit` now, with the CI pipeline when known. */
-export function verification(env: string, commit: string, entries: KustomizeImage[], e: NodeJS.ProcessEnv, now = new Date()): Verification {
+export function verification(
+  env: string,
+  commit: string,
+  entries: KustomizeImage[],
+  e: NodeJS.ProcessEnv,
+  now = new Date(),
+): Verification {
   return {
     env,
     commit,
@@ -36,22 +42,36 @@ export function verification(env: string, commit: string, entries: KustomizeImag
 
 /** Appends the record to the commit's note (locally). */
 export async function recordVerified(v: Verification, g: GitContext): Promise<void> {
-  await git(['notes', `--ref=${NOTES_REF}`, 'append', '-F', '-', v.commit], g, { mutates: true, input: `${JSON.stringify(v)}\n` });
+  await git(['notes', `--ref=${NOTES_REF}`, 'append', '-F', '-', v.commit], g, {
+    mutates: true,
+    input: `${JSON.stringify(v)}\n`,
+  });
 }
 
 /** Fetches the remote's records and merges them into ours (records are lines: union, sorted). */
 export async function fetchVerified(g: GitContext): Promise<void> {
-  const r = await git(['fetch', '--quiet', 'origin', `+${NOTES_REF}:${REMOTE_NOTES_REF}`], { ...g, dryRun: false }, { allowFailure: true });
+  const r = await git(
+    ['fetch', '--quiet', 'origin', `+${NOTES_REF}:${REMOTE_NOTES_REF}`],
+    { ...g, dryRun: false },
+    { allowFailure: true },
+  );
   if (r.exitCode !== 0) return; // the remote has no records yet
   const local = await git(['rev-parse', '--verify', '--quiet', NOTES_REF], g, { allowFailure: true });
   if (local.exitCode !== 0) await git(['update-ref', NOTES_REF, REMOTE_NOTES_REF], { ...g, dryRun: false });
-  else await git(['notes', `--ref=${NOTES_REF}`, 'merge', '--quiet', '-s', 'cat_sort_uniq', REMOTE_NOTES_REF], { ...g, dryRun: false });
+  else
+    await git(['notes', `--ref=${NOTES_REF}`, 'merge', '--quiet', '-s', 'cat_sort_uniq', REMOTE_NOTES_REF], {
+      ...g,
+      dryRun: false,
+    });
 }
 
 /** Pushes the records; when someone else pushed records first, merges theirs and retries. */
 export async function pushVerified(g: GitContext): Promise<boolean> {
   for (let attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
-    const r = await git(['push', '--quiet', 'origin', `${NOTES_REF}:${NOTES_REF}`], g, { mutates: true, allowFailure: true });
+    const r = await git(['push', '--quiet', 'origin', `${NOTES_REF}:${NOTES_REF}`], g, {
+      mutates: true,
+      allowFailure: true,
+    });
     if (r.exitCode === 0) return true;
     await fetchVerified(g);
   }
@@ -62,7 +82,10 @@ export async function pushVerified(g: GitContext): Promise<boolean> {
 export async function readVerified(g: GitContext, env?: string): Promise<Verification[]> {
   const list = await git(['notes', `--ref=${NOTES_REF}`, 'list'], g, { allowFailure: true });
   if (list.exitCode !== 0) return [];
-  const blobs = list.stdout.split('\n').filter(Boolean).map((l) => l.split(' ')[0] as string);
+  const blobs = list.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' ')[0] as string);
   const texts = await readBlobs(blobs, g);
   const out: Verification[] = [];
   for (const text of texts) {

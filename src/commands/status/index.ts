@@ -26,27 +26,44 @@ export interface EnvStatus {
   drift: { checked: boolean; inSync: boolean | null; differences: string[]; reason?: string };
 }
 
-export async function status(o: { repoDir?: string; cluster?: boolean }, ctx: CommandContext): Promise<Record<string, EnvStatus>> {
+export async function status(
+  o: { repoDir?: string; cluster?: boolean },
+  ctx: CommandContext,
+): Promise<Record<string, EnvStatus>> {
   const root = repoDir(ctx, o.repoDir);
   const config = await loadConfig(root);
   const g = gitContext(ctx, root);
   const [verified, changes] = await Promise.all([
     readVerified(g),
-    lastChanges('HEAD', config.order.map((n) => (config.environments.get(n) as Environment).overlay), g),
+    lastChanges(
+      'HEAD',
+      config.order.map((n) => (config.environments.get(n) as Environment).overlay),
+      g,
+    ),
   ]);
   const environments: Record<string, EnvStatus> = {};
-  await Promise.all(config.order.map(async (name) => {
-    const env = config.environments.get(name) as Environment;
-    const { commit = '', time: updatedAt = '' } = changes.get(env.overlay) ?? {};
-    const images = imageMap(await readOverlayImages(root, env));
-    const pin = await readPin(root, env);
-    environments[name] = {
-      images, commit, updatedAt,
-      verification: verificationState(images, verified.find((v) => v.env === name)),
-      pinned: pin ? { reason: pin.reason, since: pin.pinnedAt } : null,
-      drift: o.cluster === false ? { checked: false, inSync: null, differences: [], reason: 'not checked (--no-cluster)' } : await drift(root, env, ctx),
-    };
-  }));
+  await Promise.all(
+    config.order.map(async (name) => {
+      const env = config.environments.get(name) as Environment;
+      const { commit = '', time: updatedAt = '' } = changes.get(env.overlay) ?? {};
+      const images = imageMap(await readOverlayImages(root, env));
+      const pin = await readPin(root, env);
+      environments[name] = {
+        images,
+        commit,
+        updatedAt,
+        verification: verificationState(
+          images,
+          verified.find((v) => v.env === name),
+        ),
+        pinned: pin ? { reason: pin.reason, since: pin.pinnedAt } : null,
+        drift:
+          o.cluster === false
+            ? { checked: false, inSync: null, differences: [], reason: 'not checked (--no-cluster)' }
+            : await drift(root, env, ctx),
+      };
+    }),
+  );
   const ordered = Object.fromEntries(config.order.map((n) => [n, environments[n] as EnvStatus]));
   if (ctx.opts.json) ctx.log.result(JSON.stringify({ environments: ordered }, null, 2));
   else ctx.io.stdout.write(table(ordered, pc.createColors(colorEnabled(ctx.io, 'stdout'))));
@@ -54,12 +71,22 @@ export async function status(o: { repoDir?: string; cluster?: boolean }, ctx: Co
 }
 
 function verificationState(images: Record<string, string>, last: Verification | undefined): EnvStatus['verification'] {
-  const same = last !== undefined && JSON.stringify(Object.entries(last.images).sort()) === JSON.stringify(Object.entries(images).sort());
+  const same =
+    last !== undefined &&
+    JSON.stringify(Object.entries(last.images).sort()) === JSON.stringify(Object.entries(images).sort());
   return { state: same ? 'verified' : 'pending', commit: last?.commit ?? null, time: last?.time ?? null };
 }
 
 interface LiveList {
-  items: { kind: string; metadata: { name: string; namespace?: string }; spec: { template: { spec: { containers: { name: string; image: string }[]; initContainers?: { name: string; image: string }[] } } } }[];
+  items: {
+    kind: string;
+    metadata: { name: string; namespace?: string };
+    spec: {
+      template: {
+        spec: { containers: { name: string; image: string }[]; initContainers?: { name: string; image: string }[] };
+      };
+    };
+  }[];
 }
 
 /** Compares the images of the render's workloads with the live ones, when the cluster answers. */
@@ -67,10 +94,17 @@ async function drift(root: string, env: Environment, ctx: CommandContext): Promi
   try {
     const workloads = workloadsOf(parseManifest(await renderEnv({ root, env, ref: 'HEAD' }, ctx)));
     const target = await resolveTarget(env, ctx, root);
-    const live = await getJson<LiveList>(['deployments.apps,statefulsets.apps,daemonsets.apps', '--all-namespaces', '--request-timeout=5s'], target, { env: ctx.io.env, log: ctx.log, cwd: root });
+    const live = await getJson<LiveList>(
+      ['deployments.apps,statefulsets.apps,daemonsets.apps', '--all-namespaces', '--request-timeout=5s'],
+      target,
+      { env: ctx.io.env, log: ctx.log, cwd: root },
+    );
     const differences: string[] = [];
     for (const w of workloads) {
-      const item = live.items.find((i) => i.kind === w.kind && i.metadata.name === w.name && (!w.namespace || i.metadata.namespace === w.namespace));
+      const item = live.items.find(
+        (i) =>
+          i.kind === w.kind && i.metadata.name === w.name && (!w.namespace || i.metadata.namespace === w.namespace),
+      );
       if (!item) {
         differences.push(`${w.kind}/${w.name}: not in the cluster`);
         continue;
@@ -78,12 +112,18 @@ async function drift(root: string, env: Environment, ctx: CommandContext): Promi
       const containers = [...(item.spec.template.spec.initContainers ?? []), ...item.spec.template.spec.containers];
       for (const [name, image] of Object.entries(w.images)) {
         const liveImage = containers.find((c) => c.name === name)?.image;
-        if (liveImage !== image) differences.push(`${w.kind}/${w.name} container ${name}: live ${liveImage ?? '(none)'}, git ${image}`);
+        if (liveImage !== image)
+          differences.push(`${w.kind}/${w.name} container ${name}: live ${liveImage ?? '(none)'}, git ${image}`);
       }
     }
     return { checked: true, inSync: differences.length === 0, differences };
   } catch (e) {
-    return { checked: false, inSync: null, differences: [], reason: `cluster not reachable: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` };
+    return {
+      checked: false,
+      inSync: null,
+      differences: [],
+      reason: `cluster not reachable: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`,
+    };
   }
 }
 
@@ -91,7 +131,13 @@ async function drift(root: string, env: Environment, ctx: CommandContext): Promi
 function table(envs: Record<string, EnvStatus>, c: Colors): string {
   const rows: string[][] = [['ENV', 'IMAGE', 'REFERENCE', 'COMMIT', 'UPDATED', 'STATE']];
   for (const [env, s] of Object.entries(envs)) {
-    const state = [s.verification.state, s.pinned ? 'pinned' : '', s.drift.checked ? (s.drift.inSync ? 'in sync' : 'DRIFT') : ''].filter(Boolean).join(', ');
+    const state = [
+      s.verification.state,
+      s.pinned ? 'pinned' : '',
+      s.drift.checked ? (s.drift.inSync ? 'in sync' : 'DRIFT') : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     const images = Object.entries(s.images);
     if (images.length === 0) images.push(['-', '-']);
     images.forEach(([n, ref], i) => {
@@ -105,8 +151,19 @@ function table(envs: Record<string, EnvStatus>, c: Colors): string {
     if (row === 0) return c.bold(cell);
     if (cell.trimStart().startsWith('drift:')) return c.red(cell);
     if (col !== 5) return col === 0 ? c.bold(cell) : cell;
-    return cell.replace('verified', c.green('verified')).replace('pending', c.yellow('pending')).replace('pinned', c.magenta('pinned'))
-      .replace('in sync', c.green('in sync')).replace('DRIFT', c.red('DRIFT'));
+    return cell
+      .replace('verified', c.green('verified'))
+      .replace('pending', c.yellow('pending'))
+      .replace('pinned', c.magenta('pinned'))
+      .replace('in sync', c.green('in sync'))
+      .replace('DRIFT', c.red('DRIFT'));
   };
-  return `${rows.map((r, ri) => r.map((cell, i) => paint(i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0), i, ri)).join('  ').trimEnd()).join('\n')}\n`;
+  return `${rows
+    .map((r, ri) =>
+      r
+        .map((cell, i) => paint(i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0), i, ri))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }

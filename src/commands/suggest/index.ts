@@ -7,21 +7,27 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecError } from '../../adapters/exec.js';
-import { clone, commit, fetch, git, type GitContext, push, showFile } from '../../adapters/git.js';
+import { clone, commit, fetch, type GitContext, git, push, showFile } from '../../adapters/git.js';
 import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
 import { failed, invalid, quote } from '../../core/errors.js';
-import { imageMap, type KustomizeImage, parseImageArg, parseKustomization, readImages } from '../../core/kustomization.js';
+import {
+  imageMap,
+  type KustomizeImage,
+  parseImageArg,
+  parseKustomization,
+  readImages,
+} from '../../core/kustomization.js';
+import { releaseMessage, traceFromGitlabEnv, type UpstreamTrace } from '../../core/trailers.js';
+import { type ImageChange, type MergeRequestSummary, mergeRequestApi } from '../../forges/index.js';
 import { type EngineStep, runPipeline } from '../../pipelines/engine.js';
 import { initialScope, verbSteps } from '../../pipelines/resolve.js';
-import { releaseMessage, traceFromGitlabEnv, type UpstreamTrace } from '../../core/trailers.js';
 import { type CommandContext, gitContext, loadConfig } from '../context.js';
 import { overlayFile, setOverlayImages } from '../shared/overlay.js';
 import { refuseIfPinned, removePin } from '../shared/pin.js';
-import { pinSuggestion } from './pin-digest.js';
 import { identity, pushWithReplay, resetToRemote } from '../shared/publish.js';
-import { validateRemoteUrl } from './remote-url.js';
+import { pinSuggestion } from './pin-digest.js';
 import { pushOptions, suggestBranch } from './push-options.js';
-import { type ImageChange, type MergeRequestSummary, mergeRequestApi } from '../../forges/index.js';
+import { validateRemoteUrl } from './remote-url.js';
 
 export interface SuggestOptions {
   envRepo: string;
@@ -61,7 +67,8 @@ interface State {
 }
 
 export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<SuggestResult> {
-  if (o.images.length === 0) throw invalid('IMAGE_MISSING', 'No --image given.', 'Pass --image <name>=<newName>:<tag> (repeatable).');
+  if (o.images.length === 0)
+    throw invalid('IMAGE_MISSING', 'No --image given.', 'Pass --image <name>=<newName>:<tag> (repeatable).');
   const images = o.images.map(parseImageArg);
   validateRemoteUrl(o.envRepo);
   const upstream = { ...traceFromGitlabEnv(ctx.io.env), ...o.upstream };
@@ -74,22 +81,40 @@ export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<S
   };
   const impl: Record<string, EngineStep['run']> = {
     'git/clone': async () => {
-      await clone({ url: o.envRepo, dir, depth: 1, ...(o.targetBranch && { branch: o.targetBranch }) }, { ...s.g, dryRun: false }).catch((e: unknown) => {
+      await clone(
+        { url: o.envRepo, dir, depth: 1, ...(o.targetBranch && { branch: o.targetBranch }) },
+        { ...s.g, dryRun: false },
+      ).catch((e: unknown) => {
         if (o.targetBranch && e instanceof ExecError && /Remote branch .* not found/.test(e.stderr)) {
-          throw invalid('BRANCH_UNKNOWN', `The env repo has no branch ${quote(o.targetBranch)}.`, 'Pass an existing --target-branch, or set git.targetBranch in gitops-flow.yaml.', o.targetBranch);
+          throw invalid(
+            'BRANCH_UNKNOWN',
+            `The env repo has no branch ${quote(o.targetBranch)}.`,
+            'Pass an existing --target-branch, or set git.targetBranch in gitops-flow.yaml.',
+            o.targetBranch,
+          );
         }
         throw e;
       });
       s.config = await loadConfig(dir);
       s.target = o.targetBranch ?? s.config.targetBranch;
       const current = (await git(['rev-parse', '--abbrev-ref', 'HEAD'], s.g)).stdout.trim();
-      if (current !== s.target) await resetToRemote(s.target, { ...s.g, dryRun: false }, 1).catch(() => {
-        throw invalid('BRANCH_UNKNOWN', `The env repo has no branch ${quote(s.target ?? '')}.`, 'Set git.targetBranch in gitops-flow.yaml or pass --target-branch.', s.target, undefined);
-      });
+      if (current !== s.target)
+        await resetToRemote(s.target, { ...s.g, dryRun: false }, 1).catch(() => {
+          throw invalid(
+            'BRANCH_UNKNOWN',
+            `The env repo has no branch ${quote(s.target ?? '')}.`,
+            'Set git.targetBranch in gitops-flow.yaml or pass --target-branch.',
+            s.target,
+            undefined,
+          );
+        });
       return 'succeeded';
     },
     'images/pin-digest': async () => {
-      const pinned = await pinSuggestion({ dir, config: s.config as ResolvedConfig, env: o.env, images, pinDigest: Boolean(o.pinDigest) }, ctx);
+      const pinned = await pinSuggestion(
+        { dir, config: s.config as ResolvedConfig, env: o.env, images, pinDigest: Boolean(o.pinDigest) },
+        ctx,
+      );
       if (!pinned) return 'skipped';
       s.images = pinned;
       return 'succeeded';
@@ -105,7 +130,12 @@ export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<S
       const env = getEnvironment(s.config as ResolvedConfig, o.env);
       const after = readImages(parseKustomization(await readFileAt(dir, env), 'overlay'));
       const wanted = new Set(images.map((i) => i.name));
-      s.message = releaseMessage({ action: 'suggest', env: env.name, images: imageMap(after.filter((i) => wanted.has(i.name))), upstream });
+      s.message = releaseMessage({
+        action: 'suggest',
+        env: env.name,
+        images: imageMap(after.filter((i) => wanted.has(i.name))),
+        upstream,
+      });
       await commit({ paths: s.paths, message: s.message, ...(await authorOf(s)) }, s.g);
       return 'succeeded';
     },
@@ -115,12 +145,19 @@ export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<S
   const c = { ctx, root: dir };
   const steps = verbSteps('suggest', impl, c);
   try {
-    await runPipeline(steps, initialScope(c, { env: o.env, images: o.images.join(','), 'push-to-target': Boolean(o.pushToTarget) }, 'suggest'), ctx.log);
+    await runPipeline(
+      steps,
+      initialScope(c, { env: o.env, images: o.images.join(','), 'push-to-target': Boolean(o.pushToTarget) }, 'suggest'),
+      ctx.log,
+    );
     const result = s.result ?? { status: 'no-change' as const };
-    ctx.log.info(result.status === 'no-change'
-      ? `No change: ${o.env} already runs ${images.map((i) => i.name).join(', ')} as requested; nothing pushed.`
-      : result.status === 'already-suggested' ? `Already suggested on ${result.branch}; nothing pushed.`
-      : `${ctx.opts.dryRun ? '[dry-run] would push' : 'Pushed'} ${result.branch}${o.pushToTarget || result.mergeRequest ? '' : ' with merge request push options'}.`);
+    ctx.log.info(
+      result.status === 'no-change'
+        ? `No change: ${o.env} already runs ${images.map((i) => i.name).join(', ')} as requested; nothing pushed.`
+        : result.status === 'already-suggested'
+          ? `Already suggested on ${result.branch}; nothing pushed.`
+          : `${ctx.opts.dryRun ? '[dry-run] would push' : 'Pushed'} ${result.branch}${o.pushToTarget || result.mergeRequest ? '' : ' with merge request push options'}.`,
+    );
     return result;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -136,7 +173,11 @@ async function authorOf(s: State): Promise<{ author?: { name: string; email: str
   return a ? { author: a } : {};
 }
 
-async function pushBranch(s: State, o: SuggestOptions, run: { ctx: CommandContext; upstream: UpstreamTrace }): Promise<SuggestResult> {
+async function pushBranch(
+  s: State,
+  o: SuggestOptions,
+  run: { ctx: CommandContext; upstream: UpstreamTrace },
+): Promise<SuggestResult> {
   const config = s.config as ResolvedConfig;
   const branch = suggestBranch(config.branchPrefix, o.env, s.images);
   const title = (s.message ?? '').split('\n')[0] ?? '';
@@ -146,16 +187,36 @@ async function pushBranch(s: State, o: SuggestOptions, run: { ctx: CommandContex
   const existing = await git(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`], s.g);
   const same = Boolean(existing.stdout.trim()) && (await sameSuggestion(s, o, branch));
   if (same && !api) return { status: 'already-suggested', branch };
-  const r = same ? { ok: true as const } : await push({ remote: 'origin', refspec: `HEAD:refs/heads/${branch}`, options }, s.g);
+  const r = same
+    ? { ok: true as const }
+    : await push({ remote: 'origin', refspec: `HEAD:refs/heads/${branch}`, options }, s.g);
   const commitSha = (await git(['rev-parse', 'HEAD'], s.g)).stdout.trim();
   if (r.ok && api) {
-    const mergeRequest = await api.open({ branch, target: s.target as string, env: o.env, title, changes: await imageChanges(s, o), upstream: run.upstream, pushed: !same });
-    return { status: same ? 'already-suggested' : 'pushed', branch, ...(!same && { commit: commitSha }), ...(mergeRequest && { mergeRequest }) };
+    const mergeRequest = await api.open({
+      branch,
+      target: s.target as string,
+      env: o.env,
+      title,
+      changes: await imageChanges(s, o),
+      upstream: run.upstream,
+      pushed: !same,
+    });
+    return {
+      status: same ? 'already-suggested' : 'pushed',
+      branch,
+      ...(!same && { commit: commitSha }),
+      ...(mergeRequest && { mergeRequest }),
+    };
   }
   if (r.ok) return { status: 'pushed', branch, commit: commitSha, pushOptions: options };
-  throw failed('PUSH_FAILED', `git push of ${branch} failed.`,
-    r.reason === 'rejected' ? `The branch ${branch} already exists with other content; delete it or merge its MR first.` : 'Check the env repo URL, the token in GITOPS_FLOW_GIT_TOKEN and that push options are allowed.',
-    r.stderr.split('\n').slice(-8));
+  throw failed(
+    'PUSH_FAILED',
+    `git push of ${branch} failed.`,
+    r.reason === 'rejected'
+      ? `The branch ${branch} already exists with other content; delete it or merge its MR first.`
+      : 'Check the env repo URL, the token in GITOPS_FLOW_GIT_TOKEN and that push options are allowed.',
+    r.stderr.split('\n').slice(-8),
+  );
 }
 
 /** Each suggested image's reference on the target branch (before) and in this suggestion (after). */
@@ -165,7 +226,11 @@ async function imageChanges(s: State, o: SuggestOptions): Promise<ImageChange[]>
   const old = (await showFile(`refs/remotes/origin/${s.target}`, rel, s.g)) ?? (await showFile('HEAD', rel, s.g));
   const before = old === undefined ? {} : imageMap(readImages(parseKustomization(old, rel)));
   const after = imageMap(readImages(parseKustomization(await readFileAt(s.dir, env), rel)));
-  return s.images.map((i) => ({ name: i.name, ...(before[i.name] !== undefined && { from: before[i.name] }), to: after[i.name] ?? '' }));
+  return s.images.map((i) => ({
+    name: i.name,
+    ...(before[i.name] !== undefined && { from: before[i.name] }),
+    to: after[i.name] ?? '',
+  }));
 }
 
 /** Does the existing remote branch already carry exactly these images for the env? */
@@ -186,17 +251,20 @@ async function sameSuggestion(s: State, o: SuggestOptions, branch: string): Prom
 async function pushToTarget(s: State, o: SuggestOptions): Promise<SuggestResult> {
   const target = s.target as string;
   const env = getEnvironment(s.config as ResolvedConfig, o.env);
-  const r = await pushWithReplay({
-    branch: target,
-    depth: 1,
-    onRetry: (n, why) => s.g.log.info(`  push rejected (${why.trim()}); replaying on the new tip, attempt ${n + 1}`),
-    replay: async () => {
-      const paths = await applySuggestion(s.dir, env, s.images, Boolean(o.force));
-      if (paths.length === 0) return false;
-      await commit({ paths, message: s.message as string, ...(await authorOf(s)) }, s.g);
-      return true;
+  const r = await pushWithReplay(
+    {
+      branch: target,
+      depth: 1,
+      onRetry: (n, why) => s.g.log.info(`  push rejected (${why.trim()}); replaying on the new tip, attempt ${n + 1}`),
+      replay: async () => {
+        const paths = await applySuggestion(s.dir, env, s.images, Boolean(o.force));
+        if (paths.length === 0) return false;
+        await commit({ paths, message: s.message as string, ...(await authorOf(s)) }, s.g);
+        return true;
+      },
     },
-  }, s.g);
+    s.g,
+  );
   if (!r.landed) return { status: 'no-change' };
   return { status: 'pushed', branch: target, commit: (await git(['rev-parse', 'HEAD'], s.g)).stdout.trim() };
 }
@@ -205,7 +273,12 @@ async function pushToTarget(s: State, o: SuggestOptions): Promise<SuggestResult>
  * Sets the images in the env's overlay; a pinned env (a rollback holds it) refuses unless `force`,
  * which also unpins. Returns the paths to commit ([]: no change).
  */
-async function applySuggestion(dir: string, env: Environment, images: KustomizeImage[], force: boolean): Promise<string[]> {
+async function applySuggestion(
+  dir: string,
+  env: Environment,
+  images: KustomizeImage[],
+  force: boolean,
+): Promise<string[]> {
   await refuseIfPinned(dir, env, 'suggest', force);
   const changed = await setOverlayImages(dir, env, images);
   const unpinned = force ? await removePin(dir, env) : undefined;

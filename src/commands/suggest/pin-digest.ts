@@ -15,6 +15,9 @@ export async function pinSuggestion(
   if (!p.pinDigest && !env.requireDigest) return undefined;
   const client = new RegistryClient({ env: ctx.io.env, log: ctx.log, insecure: p.config.insecureRegistries });
   const pinned = await pinDigests(p.images, await readOverlayImages(p.dir, env), client);
-  for (const i of pinned) ctx.log.info(`  ${i.name}: ${i.newName ?? i.name}${i.newTag && i.newTag !== '*' ? `:${i.newTag}` : ''} is ${i.digest}`);
+  for (const i of pinned)
+    ctx.log.info(
+      `  ${i.name}: ${i.newName ?? i.name}${i.newTag && i.newTag !== '*' ? `:${i.newTag}` : ''} is ${i.digest}`,
+    );
   return pinned;
 }

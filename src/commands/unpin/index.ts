@@ -7,20 +7,34 @@ import { readOverlayImages } from '../shared/overlay.js';
 import { removePin } from '../shared/pin.js';
 import { type ReleaseResult, runRelease } from '../shared/release-flow.js';
 
-export async function unpin(o: { repoDir?: string; env: string; push?: boolean }, ctx: CommandContext): Promise<ReleaseResult & { env: string; images: Record<string, string> }> {
+export async function unpin(
+  o: { repoDir?: string; env: string; push?: boolean },
+  ctx: CommandContext,
+): Promise<ReleaseResult & { env: string; images: Record<string, string> }> {
   const root = repoDir(ctx, o.repoDir);
   const config = await loadConfig(root);
   const env = getEnvironment(config, o.env);
   let images: Record<string, string> = {};
-  const r = await runRelease({
-    root, config, env, verb: 'unpin', editStep: 'pin/remove', deploy: false, push: o.push !== false,
-    edit: async (tree) => {
-      images = imageMap(await readOverlayImages(tree, env));
-      const removed = await removePin(tree, env);
-      return removed ? [removed] : [];
+  const r = await runRelease(
+    {
+      root,
+      config,
+      env,
+      verb: 'unpin',
+      editStep: 'pin/remove',
+      deploy: false,
+      push: o.push !== false,
+      edit: async (tree) => {
+        images = imageMap(await readOverlayImages(tree, env));
+        const removed = await removePin(tree, env);
+        return removed ? [removed] : [];
+      },
+      message: () => releaseMessage({ action: 'unpin', env: env.name, images }),
     },
-    message: () => releaseMessage({ action: 'unpin', env: env.name, images }),
-  }, ctx);
-  ctx.log.info(r.changed ? `${env.name} is no longer pinned${r.pushed ? ' (pushed)' : ''}.` : `${env.name} was not pinned.`);
+    ctx,
+  );
+  ctx.log.info(
+    r.changed ? `${env.name} is no longer pinned${r.pushed ? ' (pushed)' : ''}.` : `${env.name} was not pinned.`,
+  );
   return { env: env.name, images, ...r };
 }

@@ -53,7 +53,9 @@ describe('e2e clusters', { timeout: 120_000 }, () => {
     for (const n of nodes.items) {
       expect(n.status.conditions.find((c) => c.type === 'Ready')?.status, n.metadata.name).toBe('True');
     }
-    const server = JSON.parse((await k(ctx, ['version', '-o', 'json'])).stdout) as { serverVersion: { gitVersion: string } };
+    const server = JSON.parse((await k(ctx, ['version', '-o', 'json'])).stdout) as {
+      serverVersion: { gitVersion: string };
+    };
     expect(server.serverVersion.gitVersion).toBe(versions.kubernetes);
   });
 
@@ -71,7 +73,11 @@ describe('e2e clusters', { timeout: 120_000 }, () => {
 
   it.each([
     ['labelled gitops-flow.test/never-ready', 'stuck-label', { neverReady: true }],
-    ['whose image tag ends in never-ready', 'stuck-image', { image: 'registry.invalid/gitops-flow/app:2.0.0-never-ready' }],
+    [
+      'whose image tag ends in never-ready',
+      'stuck-image',
+      { image: 'registry.invalid/gitops-flow/app:2.0.0-never-ready' },
+    ],
   ] as const)('fails rollout status for pods %s', async (_what, name, extra) => {
     const ns = name;
     await k(first, ['create', 'namespace', ns]);
@@ -86,13 +92,19 @@ describe('e2e clusters', { timeout: 120_000 }, () => {
     expect(Date.now() - started).toBeLessThan(30_000);
     // Like a pod whose readiness probe never passes: scheduled, Running, Ready=False.
     const pods = JSON.parse((await k(first, ['get', 'pods', '-n', ns, '-o', 'json'])).stdout) as {
-      items: { spec: { nodeName?: string }; status: { phase: string; conditions?: { type: string; status: string; reason?: string }[] } }[];
+      items: {
+        spec: { nodeName?: string };
+        status: { phase: string; conditions?: { type: string; status: string; reason?: string }[] };
+      }[];
     };
     expect(pods.items.length).toBe(1);
     const pod = pods.items[0];
     expect(pod?.spec.nodeName).toMatch(/^kwok-node-/);
     expect(pod?.status.phase).toBe('Running');
-    expect(pod?.status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+    expect(pod?.status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ContainersNotReady',
+    });
   });
 
   it('keeps clusters isolated', async () => {

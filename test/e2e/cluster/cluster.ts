@@ -3,16 +3,17 @@
 // kube-scheduler and kwok (fake nodes; pods become Ready through kwok Stages).
 // Everything listens on 127.0.0.1 on free ports; each process is detached with
 // its log in <dir>/logs/<component>.log and its PID in <dir>/pids/<component>.pid.
-import { readdir, readFile, rm, mkdir, writeFile } from 'node:fs/promises';
+
 import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { createPki, type Pki } from './pki.js';
-import { freePorts, readPid, run, startDaemon, stopPids, waitFor, type Daemon } from './proc.js';
-import { clusterBinaries, type ClusterBinaries } from './tools.js';
+import { type Daemon, freePorts, readPid, run, startDaemon, stopPids, waitFor } from './proc.js';
+import { type ClusterBinaries, clusterBinaries } from './tools.js';
 
 export const NEVER_READY_LABEL = 'gitops-flow.test/never-ready';
 export const SERVICE_CIDR = '10.0.0.0/24';
@@ -87,7 +88,8 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
     await writeFile(kubeconfig, await kubeconfigYaml(name, server, pki), { mode: 0o600 });
     const stages = path.join(dir, 'stages.yaml');
     await writeFile(stages, await stagesYaml(opts.podReadyDelayMs ?? 1000));
-    const k = (args: readonly string[], input?: string) => kubectl(bin, kubeconfig, name, args, { input, timeoutMs: 30_000 });
+    const k = (args: readonly string[], input?: string) =>
+      kubectl(bin, kubeconfig, name, args, { input, timeoutMs: 30_000 });
 
     // etcd
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
@@ -108,7 +110,12 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
       '--log-level=warn',
     ]);
     daemons.push(etcd);
-    await waitFor('etcd /health', etcd, async () => /"health":\s*"true"/.test(await httpGet(`${etcdUrl}/health`)), timeoutMs);
+    await waitFor(
+      'etcd /health',
+      etcd,
+      async () => /"health":\s*"true"/.test(await httpGet(`${etcdUrl}/health`)),
+      timeoutMs,
+    );
 
     // kube-apiserver
     const apiserver = await startDaemon(dir, 'kube-apiserver', bin.kubeApiserver, [
@@ -162,7 +169,10 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
       '--kube-api-burst=200',
     ]);
     daemons.push(kcm);
-    const scheduler = await startDaemon(dir, 'kube-scheduler', bin.kubeScheduler, [...common, `--secure-port=${schedPort}`]);
+    const scheduler = await startDaemon(dir, 'kube-scheduler', bin.kubeScheduler, [
+      ...common,
+      `--secure-port=${schedPort}`,
+    ]);
     daemons.push(scheduler);
     const kwok = await startDaemon(
       dir,
@@ -181,9 +191,24 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
     );
     daemons.push(kwok);
     await Promise.all([
-      waitFor('kube-controller-manager /healthz', kcm, async () => (await httpsGet(`https://127.0.0.1:${kcmPort}/healthz`)) === 'ok', timeoutMs),
-      waitFor('kube-scheduler /healthz', scheduler, async () => (await httpsGet(`https://127.0.0.1:${schedPort}/healthz`)) === 'ok', timeoutMs),
-      waitFor('kwok /healthz', kwok, async () => (await httpGet(`http://127.0.0.1:${kwokPort}/healthz`)).trim() === 'ok', timeoutMs),
+      waitFor(
+        'kube-controller-manager /healthz',
+        kcm,
+        async () => (await httpsGet(`https://127.0.0.1:${kcmPort}/healthz`)) === 'ok',
+        timeoutMs,
+      ),
+      waitFor(
+        'kube-scheduler /healthz',
+        scheduler,
+        async () => (await httpsGet(`https://127.0.0.1:${schedPort}/healthz`)) === 'ok',
+        timeoutMs,
+      ),
+      waitFor(
+        'kwok /healthz',
+        kwok,
+        async () => (await httpGet(`http://127.0.0.1:${kwokPort}/healthz`)).trim() === 'ok',
+        timeoutMs,
+      ),
     ]);
 
     // Fake nodes, then wait for what pods need: the default ServiceAccount and Ready nodes.
@@ -205,7 +230,9 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
         const list = JSON.parse((await k(['get', 'nodes', '-o', 'json'])).stdout) as {
           items: { status?: { conditions?: { type: string; status: string }[] } }[];
         };
-        const ready = list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        const ready = list.items.filter((n) =>
+          n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        );
         return ready.length >= nodes;
       },
       timeoutMs,
@@ -226,7 +253,9 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
  * apiserver, then etcd. (An apiserver stopped together with its clients and
  * etcd can hang in graceful shutdown until SIGKILL.)
  */
-export async function stopComponents(procs: readonly { component: string; pid: number; binary?: string }[]): Promise<void> {
+export async function stopComponents(
+  procs: readonly { component: string; pid: number; binary?: string }[],
+): Promise<void> {
   const by = (names: readonly string[]) => procs.filter((p) => names.includes(p.component));
   const phases = [['kwok', 'kube-scheduler', 'kube-controller-manager'], ['kube-apiserver'], ['etcd']] as const;
   await stopPids(procs.filter((p) => !phases.flat().includes(p.component as Component)));
@@ -276,7 +305,9 @@ export async function startClusters(
   const stop = async () => {
     await Promise.all(clusters.map((c) => c.stop()));
   };
-  const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [`cluster ${names[i]}: ${errorMessage(r.reason)}`] : []));
+  const failures = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [`cluster ${names[i]}: ${errorMessage(r.reason)}`] : [],
+  );
   if (failures.length > 0) {
     await stop().catch(() => undefined);
     throw new Error(failures.join('\n\n'));
@@ -360,7 +391,8 @@ async function kubeconfigYaml(name: string, server: string, pki: Pki): Promise<s
 
 /** stages.yaml with the delay of the pod-ready and pod-never-ready stages set. */
 export async function stagesYaml(podReadyDelayMs: number): Promise<string> {
-  if (!Number.isInteger(podReadyDelayMs) || podReadyDelayMs < 0) throw new Error('podReadyDelayMs must be an integer >= 0');
+  if (!Number.isInteger(podReadyDelayMs) || podReadyDelayMs < 0)
+    throw new Error('podReadyDelayMs must be an integer >= 0');
   const docs = parseAllDocuments(await readFile(STAGES_FILE, 'utf8'));
   const delayed = new Set(['pod-ready', 'pod-never-ready']);
   const found = new Set<string>();
@@ -426,6 +458,8 @@ function collect(res: http.IncomingMessage, resolve: (s: string) => void, reject
   let body = '';
   res.setEncoding('utf8');
   res.on('data', (d: string) => (body += d));
-  res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}: ${body.slice(0, 200)}`))));
+  res.on('end', () =>
+    res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}: ${body.slice(0, 200)}`)),
+  );
   res.on('error', reject);
 }

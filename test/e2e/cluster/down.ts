@@ -29,7 +29,9 @@ async function main(): Promise<number> {
   }
   if (values.purge) await rm(dir, { recursive: true, force: true });
   else await rm(path.join(dir, 'state.json'), { force: true });
-  process.stderr.write(`down.ts: stopped${state ? ` ${state.clusters.map((c) => c.name).join(', ')}` : ''} under ${dir}${values.purge ? ' (purged)' : ''}\n`);
+  process.stderr.write(
+    `down.ts: stopped${state ? ` ${state.clusters.map((c) => c.name).join(', ')}` : ''} under ${dir}${values.purge ? ' (purged)' : ''}\n`,
+  );
   return 0;
 }
 

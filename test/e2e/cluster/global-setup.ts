@@ -49,11 +49,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const msg = err instanceof Error ? err.message : String(err);
     throw new Error(`e2e clusters failed to start (state and logs kept in ${stateDir}):\n${msg}`);
   });
-  process.stderr.write(`e2e: clusters up in ${((Date.now() - started) / 1000).toFixed(1)} s; kubeconfig ${set.kubeconfig}\n`);
+  process.stderr.write(
+    `e2e: clusters up in ${((Date.now() - started) / 1000).toFixed(1)} s; kubeconfig ${set.kubeconfig}\n`,
+  );
   if (canaryOn()) await addKubeconfigCanary(set.kubeconfig);
 
   project.provide('kubeconfig', set.kubeconfig);
-  project.provide('clusterContexts', set.clusters.map((c) => c.context));
+  project.provide(
+    'clusterContexts',
+    set.clusters.map((c) => c.context),
+  );
   project.provide('toolVersions', {
     kubernetes: m.kubernetes,
     kubectl: m.kubectl,

@@ -50,11 +50,24 @@ export async function createPki(dir: string, openssl = 'openssl'): Promise<Pki> 
   };
 
   await run(openssl, [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', DAYS,
-    '-keyout', pki.caKey, '-out', pki.caCert,
-    '-subj', '/CN=gitops-flow-e2e-ca',
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign',
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-sha256',
+    '-days',
+    DAYS,
+    '-keyout',
+    pki.caKey,
+    '-out',
+    pki.caCert,
+    '-subj',
+    '/CN=gitops-flow-e2e-ca',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign',
   ]);
 
   await issue(openssl, pki, {
@@ -90,10 +103,38 @@ async function issue(
   const csr = `${o.cert}.csr`;
   const ext = `${o.cert}.ext`;
   await writeFile(ext, `${o.extensions.join('\n')}\n`);
-  await run(openssl, ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-keyout', o.key, '-out', csr, '-subj', o.subject]);
   await run(openssl, [
-    'x509', '-req', '-sha256', '-days', DAYS, '-in', csr,
-    '-CA', pki.caCert, '-CAkey', pki.caKey, '-CAcreateserial', '-CAserial', path.join(pki.dir, 'ca.srl'),
-    '-extfile', ext, '-out', o.cert,
+    'req',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-sha256',
+    '-keyout',
+    o.key,
+    '-out',
+    csr,
+    '-subj',
+    o.subject,
+  ]);
+  await run(openssl, [
+    'x509',
+    '-req',
+    '-sha256',
+    '-days',
+    DAYS,
+    '-in',
+    csr,
+    '-CA',
+    pki.caCert,
+    '-CAkey',
+    pki.caKey,
+    '-CAcreateserial',
+    '-CAserial',
+    path.join(pki.dir, 'ca.srl'),
+    '-extfile',
+    ext,
+    '-out',
+    o.cert,
   ]);
 }

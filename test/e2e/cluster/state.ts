@@ -6,7 +6,9 @@ import path from 'node:path';
 import type { Component, ProcessInfo } from './cluster.js';
 
 export function stateDir(): string {
-  return path.resolve(process.env.GITOPS_FLOW_CLUSTER_DIR ?? path.join(os.homedir(), '.cache', 'gitops-flow', 'cluster'));
+  return path.resolve(
+    process.env.GITOPS_FLOW_CLUSTER_DIR ?? path.join(os.homedir(), '.cache', 'gitops-flow', 'cluster'),
+  );
 }
 
 export interface ClusterState {

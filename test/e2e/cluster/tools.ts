@@ -36,7 +36,8 @@ export function toolDir(tool: ToolName): Promise<string> {
     child.once('close', (code) => {
       const dir = out.trim();
       if (code === 0 && dir) resolve(dir);
-      else reject(new Error(`ci/tools/build.sh --print-dir ${tool} failed (exit ${String(code)}); see its output above`));
+      else
+        reject(new Error(`ci/tools/build.sh --print-dir ${tool} failed (exit ${String(code)}); see its output above`));
     });
   });
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startClusters, stopClusterDir } from './cluster.js';
 import { isAlive } from './proc.js';
-import { readState, stateDir, type State } from './state.js';
+import { readState, type State, stateDir } from './state.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -25,13 +25,18 @@ async function main(): Promise<number> {
     process.stderr.write('usage: up.ts [--clusters dev,uat] [--nodes N] [--pod-ready-delay-ms MS]\n');
     return 0;
   }
-  const names = values.clusters.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = values.clusters
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const dir = stateDir();
 
   const previous = await readState(dir);
   const running = previous?.clusters.flatMap((c) => Object.values(c.pids).filter((p) => isAlive(p.pid))) ?? [];
   if (running.length > 0) {
-    process.stderr.write(`up.ts: clusters already running under ${dir} (PIDs ${running.map((p) => p.pid).join(' ')}); run down.ts first\n`);
+    process.stderr.write(
+      `up.ts: clusters already running under ${dir} (PIDs ${running.map((p) => p.pid).join(' ')}); run down.ts first\n`,
+    );
     return 1;
   }
   // Leftovers of a crashed run: stop what the PID files name, then start afresh.
