@@ -1,8 +1,8 @@
 /**
- * The README's "Reliability" table, from the tests' own figures. Runs the reliability tests (the CI
+ * The "Reliability" table of docs/dev/reliability.md, from the tests' own figures. Runs the reliability tests (the CI
  * counts; `--soak` the full ones, as `npm run test:soak`), then renders test/results/*.json — what
  * those tests wrote — as markdown. `--no-run` only renders the results already there; `--write`
- * replaces the table between the README's `reliability-table` markers.
+ * replaces the table between docs/dev/reliability.md's `reliability-table` markers.
  *
  *   npm run reliability                  # run (CI counts) and print the table
  *   npm run reliability -- --soak --write
@@ -156,11 +156,11 @@ if (!args.has('--no-run')) {
 }
 const md = table();
 if (args.has('--write')) {
-  const readme = join(ROOT, 'README.md');
+  const readme = join(ROOT, 'docs', 'dev', 'reliability.md');
   const text = readFileSync(readme, 'utf8');
   const re = /(<!-- reliability-table:start -->\n)[\s\S]*?(<!-- reliability-table:end -->)/;
-  if (!re.test(text)) throw new Error('README.md has no <!-- reliability-table:start/end --> markers');
+  if (!re.test(text)) throw new Error('docs/dev/reliability.md has no <!-- reliability-table:start/end --> markers');
   writeFileSync(readme, text.replace(re, `$1${md}\n$2`));
-  console.log('README.md: reliability table updated');
+  console.log('docs/dev/reliability.md: reliability table updated');
 }
 console.log(md);

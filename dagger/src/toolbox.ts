@@ -86,7 +86,7 @@ function cli(source: Directory, m: ToolsManifest): Container {
     .withExec(['npm', 'prune', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund']);
 }
 
-/** Debian's git, CA certificates and the Python gcloud runs on (see the README for what apt does not pin). */
+/** Debian's git, CA certificates and the Python gcloud runs on (see docs/ci-and-dagger.md for what apt does not pin). */
 function base(m: ToolsManifest): Container {
   return dag
     .container()

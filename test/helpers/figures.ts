@@ -1,6 +1,6 @@
 /**
  * The reliability figures the tests measure, written as JSON to test/results/<name>.json (gitignored)
- * so `npm run reliability` can render the README's table from what actually ran.
+ * so `npm run reliability` can render docs/dev/reliability.md's table from what actually ran.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * The JSON shapes the README documents under "JSON output", as strict zod schemas: an extra key, a
+ * The JSON shapes docs/commands.md documents under "JSON output", as strict zod schemas: an extra key, a
  * missing key or a wrong type fails. Shared by the integration and e2e shape tests.
  */
 import { expect } from 'vitest';

@@ -4,7 +4,7 @@
  * clone (dev → uat or prod, one image each); the rest are `suggest --push-to-target` (each its own
  * shallow clone, a different image, spread over dev, uat and prod). Every change must land — RUNS
  * commits, every image where it belongs — with no force push; the retries it took are printed
- * (README "Reliability").
+ * (docs/dev/reliability.md).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanEnv, runBinary } from '../helpers/cli.js';

@@ -1,5 +1,5 @@
 /**
- * Every `--json` shape the README documents, checked key by key and type by type against the real CLI
+ * Every `--json` shape docs/commands.md documents, checked key by key and type by type against the real CLI
  * (real git, bare remotes, no cluster: --no-deploy). deploy and status drift against a live cluster are
  * in test/e2e/json-shapes.e2e.test.ts.
  */

@@ -69,10 +69,9 @@ environments:
   });
 });
 
-describe('the README', () => {
-  it('the complete example of "Pipelines" is a valid gitops-flow.yaml', () => {
-    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Pipelines'));
+describe('docs/pipelines.md', () => {
+  it('the complete example is a valid gitops-flow.yaml', () => {
+    const section = readFileSync(join(REPO_ROOT, 'docs', 'pipelines.md'), 'utf8');
     const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
     expect(yaml).toContain('pipelines:');
     const config = parseConfig(yaml);

@@ -175,7 +175,7 @@ function examplePipeline(envs: string[]): string[] {
   const last = envs.at(-1) ?? first;
   return [
     '# Pipelines and hooks: your own steps around the built-in ones, written like GitHub Actions steps',
-    '# (README, "Pipelines"; gitops-flow pipelines show promote). A run: step is an argv list or a script',
+    '# (docs/pipelines.md; gitops-flow pipelines show promote). A run: step is an argv list or a script',
     '# in this repo, never a shell line; it sees only the secrets it declares.',
     '#',
     `# A smoke test after every verified deploy of ${last} by promote: if it fails, the last good render is`,

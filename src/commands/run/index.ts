@@ -47,7 +47,7 @@ export async function run(o: RunOptions, ctx: CommandContext): Promise<RunResult
       `No pipeline ${quote(o.pipeline)} in gitops-flow.yaml.`,
       have.length
         ? `Use one of: ${have.join(', ')} (gitops-flow pipelines list).`
-        : 'Declare it under pipelines: in gitops-flow.yaml (README, "Pipelines").',
+        : 'Declare it under pipelines: in gitops-flow.yaml (docs/pipelines.md).',
       o.pipeline,
     );
   }
