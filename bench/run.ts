@@ -6,8 +6,8 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mergeKubeconfigs, startCluster } from '../test/e2e/cluster/cluster.js';
-import { toolDir } from '../test/e2e/cluster/tools.js';
+import { mergeKubeconfigs, startCluster } from '../src/cluster/cluster.js';
+import { toolDir } from '../src/cluster/tools.js';
 import { fmt, gitopsFlow, must, ROOT, run, type Stats, spread, stats, tempDir } from './lib.js';
 import { type PromoteSample, promoteOnce, type Variant } from './promote.js';
 import { longHistory, manyImages, manyOverlays, repoWithRemote } from './scale.js';

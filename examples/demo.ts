@@ -10,8 +10,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ClusterSet, startClusters } from '../test/e2e/cluster/cluster.js';
-import { toolDir } from '../test/e2e/cluster/tools.js';
+import { type ClusterSet, startClusters } from '../src/cluster/cluster.js';
+import { toolDir } from '../src/cluster/tools.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'gitops-flow-demo-'));

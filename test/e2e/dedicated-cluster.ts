@@ -5,9 +5,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Cluster, kubectl, type StartClusterOptions, startCluster } from './cluster/cluster.js';
-import { executable, isAlive, startDaemon, stopPids, waitFor } from './cluster/proc.js';
-import { clusterBinaries } from './cluster/tools.js';
+import { type Cluster, kubectl, type StartClusterOptions, startCluster } from '../../src/cluster/cluster.js';
+import { executable, isAlive, startDaemon, stopPids, waitFor } from '../../src/cluster/proc.js';
+import { clusterBinaries } from '../../src/cluster/tools.js';
 
 export interface DedicatedCluster extends Cluster {
   /** Stops the cluster and removes its state directory. */

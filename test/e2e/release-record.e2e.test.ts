@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { startCluster } from '../../src/cluster/cluster.js';
 import { cloneRemote, commitFiles, gitSync, makeRemote } from '../helpers/git-fixtures.js';
-import { startCluster } from './cluster/cluster.js';
 import { e2eEnv, gitopsFlow, kube, liveImages, uniqueExample } from './helpers.js';
 
 const overlayKey = (env: string) => `kustomizations/overlays/${env}/kustomization.yaml`;

@@ -3,7 +3,7 @@
  * kubectl, and hands their directories to the tests. Tests never fall back to tools on the machine's PATH.
  */
 import type { TestProject } from 'vitest/node';
-import { toolDir } from '../e2e/cluster/tools.js';
+import { toolDir } from '../../src/cluster/tools.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

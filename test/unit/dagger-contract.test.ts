@@ -290,7 +290,7 @@ export async function leak(token: Secret) {
       .filter(ts.isStringLiteralLike)
       .map((s) => s.text);
     expect(literals.filter((s) => /\bv?\d+\.\d+\.\d+\b/.test(s))).toEqual([]);
-    // The same script and tools the test harness (test/e2e/cluster/tools.ts) builds: ci/tools/build.sh.
+    // The same script and tools the test harness (src/cluster/tools.ts) builds: ci/tools/build.sh.
     expect(toolboxText).toContain("withExec(['bash', 'ci/tools/build.sh', 'kustomize', 'kubectl'])");
     // The binary paths are the template literals of the toolbox source, read as text.
     expect(toolboxText).toContain(['/out/bin/kustomize-$', '{m.kustomize}/kustomize'].join(''));

@@ -2,7 +2,7 @@
 // rollouts succeed or fail for real, clusters are isolated, and the pinned
 // tools report the versions of ci/tools.json.
 import { describe, expect, inject, it } from 'vitest';
-import { CommandError, run } from './proc.js';
+import { CommandError, run } from '../../../src/cluster/proc.js';
 
 const kubeconfig = inject('kubeconfig');
 const contexts = inject('clusterContexts');

@@ -12,10 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { parse, stringify } from 'yaml';
+import { type ClusterSet, startClusters } from '../../../src/cluster/cluster.js';
+import { executable, isAlive } from '../../../src/cluster/proc.js';
+import { clusterBinaries, readToolsManifest, toolDir } from '../../../src/cluster/tools.js';
 import { addCanarySource, canaryFor, canaryOn } from '../../setup/canary.js';
-import { type ClusterSet, startClusters } from './cluster.js';
-import { executable, isAlive } from './proc.js';
-import { clusterBinaries, readToolsManifest, toolDir } from './tools.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,6 +1,6 @@
-// Starts local e2e clusters that outlive this script (stop them with down.ts).
+// Starts local clusters that outlive this script (stop them with down.ts).
 //
-//   npx tsx test/e2e/cluster/up.ts [--clusters dev,uat] [--nodes 1] [--pod-ready-delay-ms 1000]
+//   npm run cluster:up -- [--clusters dev,uat] [--nodes 1] [--pod-ready-delay-ms 1000]
 //
 // State dir: ${GITOPS_FLOW_CLUSTER_DIR:-$HOME/.cache/gitops-flow/cluster}; the
 // merged kubeconfig (a context per cluster) is <stateDir>/kubeconfig, whose

@@ -1,6 +1,6 @@
 // Stops the clusters that up.ts started.
 //
-//   npx tsx test/e2e/cluster/down.ts [--purge]
+//   npm run cluster:down [-- --purge]      (npx tsx src/cluster/down.ts)
 //
 // Stops every process named in <stateDir>/state.json and in the clusters' PID
 // files (SIGTERM, then SIGKILL), waits until they are gone, and removes

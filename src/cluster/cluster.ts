@@ -1,17 +1,16 @@
-// A local Kubernetes control plane for the e2e tier, built from the pinned
+// A local Kubernetes control plane (for `npm start`, `npm run cluster:up` and the e2e tier), built from the pinned
 // tools of ci/tools.json: etcd, kube-apiserver, kube-controller-manager,
 // kube-scheduler and kwok (fake nodes; pods become Ready through kwok Stages).
 // Everything listens on 127.0.0.1 on free ports; each process is detached with
 // its log in <dir>/logs/<component>.log and its PID in <dir>/pids/<component>.pid.
 
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import https from 'node:https';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse, parseAllDocuments, stringify } from 'yaml';
-import { createPki, type Pki } from './pki.js';
+import { kubeconfigYaml, mergeKubeconfigs } from './kubeconfig.js';
+import { nodesYaml, stagesYaml } from './manifests.js';
+import { createPki } from './pki.js';
+import { httpGet, httpsGet } from './probes.js';
 import { type Daemon, freePorts, readPid, run, startDaemon, stopPids, waitFor } from './proc.js';
 import { type ClusterBinaries, clusterBinaries } from './tools.js';
 
@@ -55,8 +54,6 @@ export interface Cluster {
   /** Stops every process of the cluster (SIGTERM, then SIGKILL) and waits until gone. */
   stop(): Promise<void>;
 }
-
-const STAGES_FILE = fileURLToPath(new URL('./stages.yaml', import.meta.url));
 
 /** Runs the pinned kubectl against one context of a kubeconfig. */
 export function kubectl(
@@ -324,142 +321,4 @@ function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-interface KubeconfigNamed {
-  name: string;
-  [k: string]: unknown;
-}
-interface Kubeconfig {
-  apiVersion?: string;
-  kind?: string;
-  clusters?: KubeconfigNamed[];
-  users?: KubeconfigNamed[];
-  contexts?: KubeconfigNamed[];
-  'current-context'?: string;
-  preferences?: unknown;
-}
-
-/**
- * Merges kubeconfigs into one file (like `KUBECONFIG=a:b kubectl config view
- * --flatten`): clusters, users and contexts of all; the first file's
- * current-context. A name defined twice with different content is an error.
- */
-export async function mergeKubeconfigs(paths: readonly string[], out: string): Promise<void> {
-  const merged: Required<Pick<Kubeconfig, 'clusters' | 'users' | 'contexts'>> & Kubeconfig = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    preferences: {},
-    clusters: [],
-    users: [],
-    contexts: [],
-  };
-  for (const p of paths) {
-    const cfg = (parse(await readFile(p, 'utf8')) ?? {}) as Kubeconfig;
-    for (const key of ['clusters', 'users', 'contexts'] as const) {
-      for (const item of cfg[key] ?? []) {
-        const existing = merged[key].find((e) => e.name === item.name);
-        if (!existing) merged[key].push(item);
-        else if (JSON.stringify(existing) !== JSON.stringify(item))
-          throw new Error(`mergeKubeconfigs: ${key} entry "${item.name}" differs between files (${p})`);
-      }
-    }
-    merged['current-context'] ??= cfg['current-context'];
-  }
-  await mkdir(path.dirname(out), { recursive: true });
-  await writeFile(out, stringify(merged), { mode: 0o600 });
-}
-
-async function kubeconfigYaml(name: string, server: string, pki: Pki): Promise<string> {
-  const b64 = async (f: string) => (await readFile(f)).toString('base64');
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    preferences: {},
-    clusters: [{ name, cluster: { server, 'certificate-authority-data': await b64(pki.caCert) } }],
-    users: [
-      {
-        name,
-        user: {
-          'client-certificate-data': await b64(pki.adminCert),
-          'client-key-data': await b64(pki.adminKey),
-        },
-      },
-    ],
-    contexts: [{ name, context: { cluster: name, user: name } }],
-    'current-context': name,
-  });
-}
-
-/** stages.yaml with the delay of the pod-ready and pod-never-ready stages set. */
-export async function stagesYaml(podReadyDelayMs: number): Promise<string> {
-  if (!Number.isInteger(podReadyDelayMs) || podReadyDelayMs < 0)
-    throw new Error('podReadyDelayMs must be an integer >= 0');
-  const docs = parseAllDocuments(await readFile(STAGES_FILE, 'utf8'));
-  const delayed = new Set(['pod-ready', 'pod-never-ready']);
-  const found = new Set<string>();
-  for (const doc of docs) {
-    if ('errors' in doc && doc.errors.length > 0) throw new Error(`stages.yaml: ${doc.errors[0]?.message}`);
-    const name = doc.getIn(['metadata', 'name']);
-    if (typeof name === 'string' && delayed.has(name)) {
-      doc.setIn(['spec', 'delay', 'durationMilliseconds'], podReadyDelayMs);
-      found.add(name);
-    }
-  }
-  for (const name of delayed) if (!found.has(name)) throw new Error(`stages.yaml has no ${name} Stage`);
-  return docs.map((d) => d.toString({ lineWidth: 0 })).join('');
-}
-
-function nodesYaml(n: number): string {
-  const nodes = Array.from({ length: n }, (_, i) => {
-    const name = `kwok-node-${i}`;
-    return {
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: {
-        name,
-        annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' },
-        labels: {
-          'kubernetes.io/arch': 'amd64',
-          'kubernetes.io/hostname': name,
-          'kubernetes.io/os': 'linux',
-          'kubernetes.io/role': 'agent',
-          'node-role.kubernetes.io/agent': '',
-          type: 'kwok',
-        },
-      },
-      // No taints: ordinary pods schedule here without tolerations.
-      spec: {},
-      status: {
-        allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
-        capacity: { cpu: '32', memory: '256Gi', pods: '110' },
-      },
-    };
-  });
-  return stringify({ apiVersion: 'v1', kind: 'List', items: nodes });
-}
-
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { timeout: 5000 }, (res) => collect(res, resolve, reject));
-    req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
-    req.on('error', reject);
-  });
-}
-
-/** GET over TLS without verifying the peer: only for local /healthz probes. */
-function httpsGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = https.get(url, { timeout: 5000, rejectUnauthorized: false }, (res) => collect(res, resolve, reject));
-    req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
-    req.on('error', reject);
-  });
-}
-
-function collect(res: http.IncomingMessage, resolve: (s: string) => void, reject: (e: Error) => void) {
-  let body = '';
-  res.setEncoding('utf8');
-  res.on('data', (d: string) => (body += d));
-  res.on('end', () =>
-    res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}: ${body.slice(0, 200)}`)),
-  );
-  res.on('error', reject);
-}
+export { mergeKubeconfigs, stagesYaml };
