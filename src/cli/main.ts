@@ -375,7 +375,8 @@ function report(e: unknown, io: Io, ctx: CommandContext): number {
   io.stderr.write(`${scrub(lines.join('\n'))}\n`);
   if (ctx.opts.json) {
     io.stdout.write(
-      `${scrub(JSON.stringify({ error: { code: err.code, message: err.message, value: err.value ?? null, remediation: err.remediation ?? null, details: err.details } }))}\n`,
+      // Scrubbed before encoding (a secret JSON escapes differently), and after, for URL credentials.
+      `${scrub(JSON.stringify(ctx.log.scrubber.scrubValue({ error: { code: err.code, message: err.message, value: err.value ?? null, remediation: err.remediation ?? null, details: err.details } })))}\n`,
     );
   }
   return err.exitCode;

@@ -40,13 +40,16 @@ export class Scrubber {
 
   /** `extra`: more variables whose values are secrets (those a pipeline step declares). */
   constructor(env: NodeJS.ProcessEnv, extra: string[] = []) {
-    this.secrets = [...SECRET_VARIABLES, ...extra]
+    const values = [...SECRET_VARIABLES, ...extra]
       .map((k) => env[k])
-      .filter((v): v is string => typeof v === 'string' && v.length >= 4)
-      .sort((a, b) => b.length - a.length);
+      .filter((v): v is string => typeof v === 'string' && v.length >= 4);
+    this.secrets = [...new Set(values.flatMap(encodings))].sort((a, b) => b.length - a.length);
   }
 
-  /** Replaces every known secret and any `user:password@` in URLs with a mask. */
+  /**
+   * Replaces every known secret — as it is and in the encodings it may travel in (JSON-escaped,
+   * URL-encoded, base64 as HTTP basic auth sends it) — and any `user:password@` in URLs with a mask.
+   */
   scrub(text: string): string {
     let out = text;
     for (const s of this.secrets) out = out.split(s).join(MASK);
@@ -55,4 +58,42 @@ export class Scrubber {
       .replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]+):[^/\s@]+@/gi, `$1:${MASK}@`)
       .replace(/([a-z][a-z0-9+.-]*:\/\/)(?!git@)[^/\s:@]{20,}@/gi, `$1${MASK}@`);
   }
+
+  /** Scrubs every string inside a value (before it is encoded, e.g. as JSON); keys too. */
+  scrubValue<T>(value: T): T {
+    if (typeof value === 'string') return this.scrub(value) as T;
+    if (Array.isArray(value)) return value.map((v) => this.scrubValue(v)) as T;
+    if (value !== null && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.scrub(k), this.scrubValue(v)])) as T;
+    return value;
+  }
+}
+
+/** Shortest encoded fragment worth masking: shorter ones would mask ordinary text. */
+const MIN_FRAGMENT = 8;
+
+/**
+ * The forms a secret takes on the way out: itself; JSON-escaped (once, and twice for JSON inside
+ * JSON), so a token with a newline or a quote is masked in `--json` and in quoted values; URL-encoded;
+ * each line of a multi-line secret (output split into lines); and base64 at each of the three byte
+ * alignments, so `base64("oauth2:" + token)` (git's basic auth) or any `user:token` is masked whatever
+ * the user name's length (the few characters that straddle the prefix stay, revealing at most two bytes).
+ */
+function encodings(secret: string): string[] {
+  const json = (t: string) => JSON.stringify(t).slice(1, -1);
+  const out = [secret, json(secret), json(json(secret)), encodeURIComponent(secret)];
+  out.push(encodeURIComponent(secret).replace(/%20/g, '+'));
+  if (/[\r\n]/.test(secret)) out.push(...secret.split(/[\r\n]+/).filter((l) => l.length >= MIN_FRAGMENT));
+  const bytes = Buffer.from(secret, 'utf8');
+  out.push(bytes.toString('base64'), bytes.toString('base64url'));
+  for (let pad = 0; pad < 3; pad++) {
+    const buf = Buffer.concat([Buffer.alloc(pad), bytes]);
+    // Whole 3-byte groups of the secret only: the first group holds pad bytes when pad > 0.
+    const end = Math.floor(buf.length / 3) * 4;
+    for (const b64 of [buf.toString('base64'), buf.toString('base64url')]) {
+      const core = b64.slice(pad > 0 ? 4 : 0, end);
+      if (core.length >= MIN_FRAGMENT) out.push(core);
+    }
+  }
+  return out.filter((e) => e.length >= 4);
 }
