@@ -3,6 +3,7 @@
  * a hidden marker naming the env and images, by which a later suggestion finds the ones it supersedes.
  * Also the comment deploy leaves on the merge request of its pipeline.
  */
+import { createHash } from 'node:crypto';
 import type { UpstreamTrace } from '../core/trailers.js';
 
 export interface ImageChange {
@@ -17,14 +18,22 @@ export interface SuggestionMarker {
   images: string[];
 }
 
-const MARKER = /<!-- gitops-flow:suggestion (\{[^\n]*\}) -->/;
+/** The marker: the description's last line, exactly; never searched for in the text above it. */
+const MARKER = /^<!-- gitops-flow:suggestion (\{[^\n]*\}) -->$/;
 
 /** Markdown inline code that survives any text (no backticks, one line). */
 const code = (v: string) => `\`${v.replace(/[`\r\n]+/g, ' ').trim()}\``;
 const plain = (v: string) => v.replace(/[\u0000-\u001f\u007f<>|`]+/g, ' ').trim();
 
-/** The description of a suggestion's merge request. */
-export function suggestionDescription(p: { env: string; changes: ImageChange[]; upstream: UpstreamTrace }): string {
+/**
+ * The description of a suggestion's merge request. `scrub` masks secrets in the text (before the
+ * marker seals it: scrubbing after would break the seal). Upstream text is quoted with `<` and `>`
+ * escaped, so nothing in it reads as an HTML comment.
+ */
+export function suggestionDescription(
+  p: { env: string; changes: ImageChange[]; upstream: UpstreamTrace },
+  scrub: (text: string) => string = (t) => t,
+): string {
   const lines = [
     `gitops-flow suggests new images for **${plain(p.env)}**.`,
     '',
@@ -37,7 +46,7 @@ export function suggestionDescription(p: { env: string; changes: ImageChange[]; 
   if (u.project || u.commit || u.pipelineId) {
     const pipeline = u.pipelineId
       ? u.pipelineUrl && /^https?:\/\//.test(u.pipelineUrl)
-        ? `[${plain(u.pipelineId)}](${u.pipelineUrl.replace(/[\s()]/g, encodeURIComponent)})`
+        ? `[${plain(u.pipelineId)}](${u.pipelineUrl.replace(/[\s()<>]/g, encodeURIComponent)})`
         : plain(u.pipelineId)
       : '?';
     lines.push(
@@ -48,25 +57,44 @@ export function suggestionDescription(p: { env: string; changes: ImageChange[]; 
   if (u.message?.trim()) {
     const message = u.message
       .trim()
-      .split('\n')
+      .split(/\r?\n|\r/)
       .slice(0, 20)
-      .map((l) => `> ${l.replace(/<!--|-->/g, '')}`);
+      .map((l) => `> ${l.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`);
     lines.push('Upstream message:', '', ...message, '');
   }
+  const body = scrub(lines.join('\n'));
   const marker: SuggestionMarker = { env: p.env, images: p.changes.map((c) => c.name).sort() };
-  lines.push(`<!-- gitops-flow:suggestion ${JSON.stringify(marker)} -->`);
-  return `${lines.join('\n')}\n`;
+  return `${body}\n${markerLine(body, marker)}\n`;
 }
 
-/** The marker of a description we wrote, or undefined (someone else's merge request). */
+/** The marker line: env and images, sealed with a hash of the description above it and of themselves. */
+function markerLine(body: string, m: SuggestionMarker): string {
+  return `<!-- gitops-flow:suggestion ${JSON.stringify({ env: m.env, images: m.images, sha256: seal(body, m) })} -->`;
+}
+
+function seal(body: string, m: SuggestionMarker): string {
+  const normalized = body.replace(/\r\n?/g, '\n').trimEnd();
+  return createHash('sha256')
+    .update(`${normalized}\n${JSON.stringify({ env: m.env, images: m.images })}`)
+    .digest('hex');
+}
+
+/**
+ * The marker of a description we wrote, or undefined (someone else's merge request, or one whose
+ * text was changed since): read from the last line only, and valid only when its hash matches the
+ * text above it, so text a user wrote (an upstream commit message) can never be taken for it.
+ */
 export function readMarker(description: string | null | undefined): SuggestionMarker | undefined {
-  const m = MARKER.exec(description ?? '');
-  if (!m) return undefined;
+  const text = (description ?? '').replace(/\r\n?/g, '\n').trimEnd();
+  const cut = text.lastIndexOf('\n');
+  const m = MARKER.exec(text.slice(cut + 1));
+  if (!m || cut < 0) return undefined;
   try {
-    const v = JSON.parse(m[1] as string) as Partial<SuggestionMarker>;
-    return typeof v.env === 'string' && Array.isArray(v.images) && v.images.every((i) => typeof i === 'string')
-      ? { env: v.env, images: v.images }
-      : undefined;
+    const v = JSON.parse(m[1] as string) as Partial<SuggestionMarker> & { sha256?: unknown };
+    if (typeof v.env !== 'string' || !Array.isArray(v.images) || !v.images.every((i) => typeof i === 'string'))
+      return undefined;
+    const marker = { env: v.env, images: v.images };
+    return v.sha256 === seal(text.slice(0, cut), marker) ? marker : undefined;
   } catch {
     return undefined;
   }

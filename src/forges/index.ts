@@ -93,7 +93,7 @@ async function openMergeRequest(
     branch: o.branch,
     target: o.target,
     title: scrub(o.title).slice(0, 255),
-    description: scrub(suggestionDescription({ env: o.env, changes: o.changes, upstream: o.upstream })),
+    description: suggestionDescription({ env: o.env, changes: o.changes, upstream: o.upstream }, scrub),
     labels: config.labels,
     assignees: config.forge.assignees,
     removeSourceBranch: config.removeSourceBranch,

@@ -108,7 +108,10 @@ describe('GitLab API (stub of the forge): suggest opens the merge request', () =
       'Upstream: pipeline [4242](https://gitlab.example.com/team/pick-manager/-/pipelines/4242) of `team/pick-manager` built `0123456789ab` on `main`.',
     );
     expect(description).toContain('> Fix the order picker');
-    expect(description).toContain('<!-- gitops-flow:suggestion {"env":"dev","images":["application-image"]} -->');
+    // The marker is the last line, sealed with a hash of the text above it.
+    expect(description).toMatch(
+      /\n<!-- gitops-flow:suggestion \{"env":"dev","images":\["application-image"\],"sha256":"[0-9a-f]{64}"\} -->\n$/,
+    );
     // Auto-merge once the pipeline exists, pinned to the head GitLab reported.
     // merge_when_pipeline_succeeds too: GitLab before 17.11 ignores auto_merge and would merge at once.
     expect(api(s)[4]?.body).toEqual({ auto_merge: true, merge_when_pipeline_succeeds: true, sha: 'a'.repeat(40) });
