@@ -4,8 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { GitopsError } from '../core/errors.js';
-import type { Logger } from '../core/io.js';
+import { GitopsError, invalid, quote } from '../core/errors.js';
+import type { CommandContext, Logger } from '../core/io.js';
 import { ExecError, type ExecResult, exec } from './exec.js';
 
 export interface GitContext {
@@ -14,6 +14,11 @@ export interface GitContext {
   env: NodeJS.ProcessEnv;
   log: Logger;
   dryRun?: boolean;
+}
+
+/** The git context of a command working in `cwd`. */
+export function gitContext(ctx: CommandContext, cwd: string): GitContext {
+  return { cwd, env: ctx.io.env, log: ctx.log, dryRun: ctx.opts.dryRun };
 }
 
 /** The token variables, in order of preference. */
@@ -85,6 +90,19 @@ export async function clone(
 export async function revParse(ref: string, ctx: GitContext): Promise<string | undefined> {
   const r = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], ctx, { allowFailure: true });
   return r.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+/** The full sha of `ref` in the env repo, or an exit-2 error. */
+export async function resolveRef(ref: string, g: GitContext): Promise<string> {
+  const sha = await revParse(ref, g);
+  if (!sha)
+    throw invalid(
+      'REF_UNKNOWN',
+      `Unknown git ref ${quote(ref)}.`,
+      'Use a commit sha, branch or tag that exists in the env repo (fetch it first).',
+      ref,
+    );
+  return sha;
 }
 
 /** The content of `path` at `ref`, or undefined when the file does not exist there. */

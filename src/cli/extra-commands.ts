@@ -4,7 +4,7 @@
  */
 import { Argument, type Command } from 'commander';
 import type { CompletionModel } from '../commands/completion/index.js';
-import type { CommandContext } from '../commands/context.js';
+import type { CommandContext } from '../core/io.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

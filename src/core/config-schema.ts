@@ -3,7 +3,7 @@
  * export for editors (`npm run schema` writes schema/gitops-flow.schema.json).
  */
 import { z } from 'zod';
-import { hooksSchema, pipelineSchema } from '../pipelines/schema.js';
+import { hooksSchema, pipelineSchema } from './pipeline-schema.js';
 
 const envName = z
   .string()

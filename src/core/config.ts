@@ -4,11 +4,11 @@
  */
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { anchorsOf } from '../pipelines/defaults.js';
-import { type HooksDef, hooksSchema, type PipelineDef, pipelineProblems, pipelineSchema } from '../pipelines/schema.js';
 import { type Config, configSchema } from './config-schema.js';
 import { parseDuration } from './duration.js';
 import { invalid, quote } from './errors.js';
+import { type HooksDef, hooksSchema, type PipelineDef, pipelineProblems, pipelineSchema } from './pipeline-schema.js';
+import { anchorsOf } from './verb-pipelines.js';
 
 export const CONFIG_FILE = 'gitops-flow.yaml';
 export const DEFAULT_OVERLAYS_DIR = 'kustomizations/overlays';
@@ -47,7 +47,7 @@ export interface ResolvedConfig {
   labels: string[];
   /** Registries (host[:port]) reached over plain http when resolving digests. */
   insecureRegistries: string[];
-  /** Merge requests through the forge's API (src/forges): where, how, to whom. */
+  /** Merge requests through the forge's API (src/adapters/forges): where, how, to whom. */
   forge: {
     kind?: 'gitlab' | 'github';
     url?: string;

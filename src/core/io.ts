@@ -53,6 +53,13 @@ export interface RunOptions {
   json: boolean;
 }
 
+/** What every command (and every step) gets: its inputs and outputs, the logger and the global options. */
+export interface CommandContext {
+  io: Io;
+  log: Logger;
+  opts: RunOptions;
+}
+
 /** The one logger: human lines to stderr, machine output to stdout, secrets scrubbed from both. */
 export function createLogger(io: Io, opts: { verbose: boolean; quiet?: boolean; now?: () => number }): Logger {
   const scrubber = new Scrubber(io.env);

@@ -9,15 +9,15 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { forgeToken } from '../../src/adapters/forges/resolve.js';
 import { asGitopsError } from '../../src/cli/main.js';
 import { completionScript } from '../../src/commands/completion/index.js';
-import type { CommandContext } from '../../src/commands/context.js';
 import { writeDeployEnv } from '../../src/commands/shared/dotenv.js';
 import { suggest } from '../../src/commands/suggest/index.js';
 import { GitopsError } from '../../src/core/errors.js';
 import { parseImageRef } from '../../src/core/image-ref.js';
+import type { CommandContext } from '../../src/core/io.js';
 import { createLogger } from '../../src/core/io.js';
-import { forgeToken } from '../../src/forges/resolve.js';
 import { type CliResult, cleanEnv, runCli } from '../helpers/cli.js';
 import { type ForgeStub, startForgeStub } from '../helpers/forge-stub.js';
 import {

@@ -1,9 +1,14 @@
 /** Which forge, API and project an env repo URL means; the merge request text and its marker; Retry-After. */
 import { describe, expect, it } from 'vitest';
-import { deployComment, readMarker, suggestionDescription, supersedes } from '../../src/forges/describe.js';
-import { graphqlUrl } from '../../src/forges/github.js';
-import { retryAfter } from '../../src/forges/http.js';
-import { forgeForRemote, forgeToken, mergeRequestMode, pipelineMergeRequest } from '../../src/forges/resolve.js';
+import { deployComment, readMarker, suggestionDescription, supersedes } from '../../src/adapters/forges/describe.js';
+import { graphqlUrl } from '../../src/adapters/forges/github.js';
+import { retryAfter } from '../../src/adapters/forges/http.js';
+import {
+  forgeForRemote,
+  forgeToken,
+  mergeRequestMode,
+  pipelineMergeRequest,
+} from '../../src/adapters/forges/resolve.js';
 
 describe('forgeForRemote', () => {
   it.each([

@@ -3,7 +3,7 @@
  * come out — never a crash, a hang or a forged trailer. GITOPS_FLOW_FUZZ_CASES raises the count.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { confine } from '../../src/commands/context.js';
+import { confine } from '../../src/adapters/repo.js';
 import { getEnvironment, parseConfig, resolveConfig } from '../../src/core/config.js';
 import { GitopsError } from '../../src/core/errors.js';
 import { formatRef, parseImageRef } from '../../src/core/image-ref.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DOTENV_MAX_BYTES, deployEnvText, writeDeployEnv } from '../../src/commands/shared/dotenv.js';
 import { GitopsError, invalid } from '../../src/core/errors.js';
 import { colorEnabled, createLogger, type Io } from '../../src/core/io.js';
-import { runSteps, type Step } from '../../src/core/steps.js';
+import { type EngineStep, emptyScope, runPipeline } from '../../src/steps/engine/engine.js';
 import { tempDir } from '../helpers/git-fixtures.js';
 
 function io(env: NodeJS.ProcessEnv, tty = false): Io & { err(): string } {
@@ -17,7 +17,7 @@ function io(env: NodeJS.ProcessEnv, tty = false): Io & { err(): string } {
 }
 
 const NOW = 1_760_000_000_123;
-const steps: Step<object>[] = [
+const steps: EngineStep[] = [
   { name: 'images/set', run: async () => 'succeeded' },
   { name: 'git/commit', run: async () => 'skipped' },
 ];
@@ -25,7 +25,7 @@ const steps: Step<object>[] = [
 describe('GitLab sections', () => {
   it('wrap each step in GitLab CI, with sanitized unique ids; the result line stays outside', async () => {
     const o = io({ GITLAB_CI: 'true' });
-    await runSteps(steps, {}, createLogger(o, { verbose: false, now: () => NOW }));
+    await runPipeline(steps, emptyScope(), createLogger(o, { verbose: false, now: () => NOW }));
     const lines = o.err().split('\n');
     expect(lines[0]).toBe(
       '\x1b[0Ksection_start:1760000000:gitops_flow_1_images_set[collapsed=true]\r\x1b[0Kimages/set',
@@ -41,15 +41,15 @@ describe('GitLab sections', () => {
 
   it('are closed when a step fails, before the ✗ line', async () => {
     const o = io({ GITLAB_CI: 'true' });
-    const boom: Step<object> = {
+    const boom: EngineStep = {
       name: 'apply',
       run: async () => {
         throw invalid('X', 'no', 'fix');
       },
     };
-    await expect(runSteps([boom], {}, createLogger(o, { verbose: false, now: () => NOW }))).rejects.toBeInstanceOf(
-      GitopsError,
-    );
+    await expect(
+      runPipeline([boom], emptyScope(), createLogger(o, { verbose: false, now: () => NOW })),
+    ).rejects.toBeInstanceOf(GitopsError);
     expect(o.err().split('\n').slice(0, 3)).toEqual([
       '\x1b[0Ksection_start:1760000000:gitops_flow_1_apply[collapsed=true]\r\x1b[0Kapply',
       '\x1b[0Ksection_end:1760000000:gitops_flow_1_apply\r\x1b[0K',
@@ -59,7 +59,7 @@ describe('GitLab sections', () => {
 
   it.each([[{}], [{ GITLAB_CI: 'false' }], [{ CI: 'true' }]])('are not printed outside GitLab CI (%j)', async (env) => {
     const o = io(env);
-    await runSteps(steps, {}, createLogger(o, { verbose: false }));
+    await runPipeline(steps, emptyScope(), createLogger(o, { verbose: false }));
     expect(o.err()).not.toContain('section_');
     expect(o.err()).not.toContain('\x1b');
   });

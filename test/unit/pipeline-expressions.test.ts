@@ -7,7 +7,7 @@ import {
   parseExpression,
   type Scope,
   templateExpressions,
-} from '../../src/pipelines/expressions.js';
+} from '../../src/core/expressions.js';
 
 const scope = (over: Partial<Scope> = {}): Scope => ({
   inputs: { env: 'prod', count: '3', dry: false, name: "it's" },

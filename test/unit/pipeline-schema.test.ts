@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/core/config.js';
 import type { GitopsError } from '../../src/core/errors.js';
-import { DEFAULT_PIPELINES } from '../../src/pipelines/defaults.js';
-import { parseOutputs, stepEnvironment } from '../../src/pipelines/run-step.js';
+import { DEFAULT_PIPELINES } from '../../src/core/verb-pipelines.js';
+import { parseOutputs, stepEnvironment } from '../../src/steps/engine/run-step.js';
 import { REPO_ROOT } from '../helpers/git-fixtures.js';
 
 const problems = (yaml: string): string[] => {

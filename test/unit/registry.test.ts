@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { parseChallenge } from '../../src/adapters/registry/auth.js';
+import { credentialsFor } from '../../src/adapters/registry/credentials.js';
+import { locate, MANIFEST_TYPES, RegistryClient } from '../../src/adapters/registry/oci.js';
+import { renderedImages } from '../../src/adapters/registry/pin.js';
 import { createLogger } from '../../src/core/io.js';
-import { parseChallenge } from '../../src/registry/auth.js';
-import { credentialsFor } from '../../src/registry/credentials.js';
-import { locate, MANIFEST_TYPES, RegistryClient } from '../../src/registry/oci.js';
-import { renderedImages } from '../../src/registry/pin.js';
 import { tempDir, writeFiles } from '../helpers/git-fixtures.js';
 
 const log = () =>

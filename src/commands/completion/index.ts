@@ -3,8 +3,10 @@
  * repo's environments for it, one per line. The CLI describes its commands and flags as a
  * CompletionModel, so the scripts always match the program.
  */
+
+import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { invalid, quote } from '../../core/errors.js';
-import { type CommandContext, loadConfig, repoDir } from '../context.js';
+import type { CommandContext } from '../../core/io.js';
 import { bashScript, fishScript, zshScript } from './scripts.js';
 
 export interface CompletionCommand {

@@ -1,14 +1,16 @@
 /** `deploy --env <e> [--ref <r>] [--timeout <d>]`: render, apply, verify, restore on failure. */
-import { git, revParse, showFile } from '../../adapters/git.js';
+
+import { withDeployComment } from '../../adapters/forges/index.js';
+import { git, gitContext, resolveRef, revParse, showFile } from '../../adapters/git.js';
+import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { getEnvironment } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { GitopsError, invalid } from '../../core/errors.js';
+import type { CommandContext } from '../../core/io.js';
 import { parseKustomization, readImages } from '../../core/kustomization.js';
-import { withDeployComment } from '../../forges/index.js';
-import type { EngineStep } from '../../pipelines/engine.js';
-import { runPipeline } from '../../pipelines/engine.js';
-import { initialScope, verbSteps } from '../../pipelines/resolve.js';
-import { type CommandContext, gitContext, loadConfig, repoDir, resolveRef } from '../context.js';
+import type { EngineStep } from '../../steps/engine/engine.js';
+import { runPipeline } from '../../steps/engine/engine.js';
+import { initialScope, verbSteps } from '../../steps/engine/resolve.js';
 import { withRepoLock } from '../shared/lock.js';
 import { overlayFile } from '../shared/overlay.js';
 import { recordRelease } from '../shared/record.js';

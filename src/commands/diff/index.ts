@@ -6,12 +6,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from '../../adapters/exec.js';
-import { git, showFile } from '../../adapters/git.js';
+import { git, gitContext, resolveRef, showFile } from '../../adapters/git.js';
 import { kubectl } from '../../adapters/kubectl.js';
+import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { getEnvironment } from '../../core/config.js';
 import { failed } from '../../core/errors.js';
+import type { CommandContext } from '../../core/io.js';
 import { imageMap, parseKustomization, readImages } from '../../core/kustomization.js';
-import { type CommandContext, gitContext, loadConfig, repoDir, resolveRef } from '../context.js';
 import { overlayFile } from '../shared/overlay.js';
 import { renderEnv, renderPath, resolveTarget, writeRender } from '../shared/release.js';
 

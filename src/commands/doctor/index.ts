@@ -3,9 +3,11 @@
  * cluster be reached? Prints a table (✓ ok, ✗ failed, – skipped) with the fix for each ✗. Reads and
  * probes only: it changes nothing.
  */
+
+import { loadConfig, repoDir } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
 import { GitopsError } from '../../core/errors.js';
-import { type CommandContext, loadConfig, repoDir } from '../context.js';
+import type { CommandContext } from '../../core/io.js';
 import { checkClusters } from './clusters.js';
 import { readManifest, type ToolsManifest } from './manifest.js';
 import { type Check, checkTools, findOnPath, type ToolEnv } from './tools.js';

@@ -7,10 +7,11 @@ import { lstatSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { ExecError } from '../../adapters/exec.js';
-import { git } from '../../adapters/git.js';
+import { git, gitContext } from '../../adapters/git.js';
+import { confine } from '../../adapters/repo.js';
 import { invalid, quote } from '../../core/errors.js';
 import { type ImageRef, parseImageRef } from '../../core/image-ref.js';
-import { type CommandContext, confine, gitContext } from '../context.js';
+import type { CommandContext } from '../../core/io.js';
 import { scaffoldFiles } from './templates.js';
 
 export interface InitOptions {

@@ -6,13 +6,14 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { repoDir } from '../../adapters/repo.js';
+import { BUILTINS, type BuiltinStep, HOOK_VERBS, type HookVerb, VERBS, type Verb } from '../../core/builtin-steps.js';
 import { CONFIG_FILE, parseConfig } from '../../core/config.js';
 import type { Config } from '../../core/config-schema.js';
 import { invalid, quote } from '../../core/errors.js';
-import { BUILTINS, type BuiltinStep, HOOK_VERBS, type HookVerb, VERBS, type Verb } from '../../pipelines/builtins.js';
-import { ANCHOR_ALIASES, DEFAULT_PIPELINES } from '../../pipelines/defaults.js';
-import type { PipelineDef, StepDef } from '../../pipelines/schema.js';
-import { type CommandContext, repoDir } from '../context.js';
+import type { CommandContext } from '../../core/io.js';
+import type { PipelineDef, StepDef } from '../../core/pipeline-schema.js';
+import { ANCHOR_ALIASES, DEFAULT_PIPELINES } from '../../core/verb-pipelines.js';
 
 interface Listed {
   name: string;

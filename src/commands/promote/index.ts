@@ -2,14 +2,15 @@
  * `promote --from <a> --to <b>`: copy a's images (its last *verified* ones when b requires it) into
  * b's overlay, commit, deploy and verify b, then push — through the shared release flow.
  */
-import { revParse } from '../../adapters/git.js';
+import { gitContext, revParse } from '../../adapters/git.js';
+import { requireDigestEntries } from '../../adapters/registry/pin.js';
+import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { type Environment, getEnvironment } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { invalid, quote } from '../../core/errors.js';
+import type { CommandContext } from '../../core/io.js';
 import { imageMap, type KustomizeImage } from '../../core/kustomization.js';
 import { releaseMessage } from '../../core/trailers.js';
-import { requireDigestEntries } from '../../registry/pin.js';
-import { type CommandContext, gitContext, loadConfig, repoDir } from '../context.js';
 import { overlayFile, readOverlayImages, setOverlayImages } from '../shared/overlay.js';
 import { refuseIfPinned, removePin } from '../shared/pin.js';
 import { runRelease } from '../shared/release-flow.js';

@@ -1,7 +1,9 @@
 /** `render --env <e> [--ref <r>] [--out <f>]`: kustomize build with the pinned tool. */
+
+import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { getEnvironment } from '../../core/config.js';
+import type { CommandContext } from '../../core/io.js';
 import { objectsOf, parseManifest, workloadsOf } from '../../core/workloads.js';
-import { type CommandContext, loadConfig, repoDir } from '../context.js';
 import { renderEnv, renderPath, writeRender } from '../shared/release.js';
 
 export interface RenderOptions {

@@ -6,13 +6,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportTree, type GitContext, git, showFile } from '../../adapters/git.js';
+import { exportTree, type GitContext, git, gitContext, resolveRef, showFile } from '../../adapters/git.js';
+import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { failed, invalid, quote } from '../../core/errors.js';
+import type { CommandContext } from '../../core/io.js';
 import { imageMap } from '../../core/kustomization.js';
 import { releaseMessage } from '../../core/trailers.js';
-import { type CommandContext, gitContext, loadConfig, repoDir, resolveRef } from '../context.js';
 import { readOverlayImages } from '../shared/overlay.js';
 import { referencedPaths } from '../shared/references.js';
 import { renderEnv } from '../shared/release.js';

@@ -2,13 +2,14 @@
  * `rollback --env <e> [--to <ref>]`: put the env's overlay back to its previous release (or `--to`) as
  * a new commit, deploy, verify, push — and pin the env so automated updates do not undo it.
  */
-import { git, revParse } from '../../adapters/git.js';
+import { git, gitContext, resolveRef, revParse } from '../../adapters/git.js';
+import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { getEnvironment } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { invalid } from '../../core/errors.js';
+import type { CommandContext } from '../../core/io.js';
 import { imageMap } from '../../core/kustomization.js';
 import { releaseMessage } from '../../core/trailers.js';
-import { type CommandContext, gitContext, loadConfig, repoDir, resolveRef } from '../context.js';
 import { readOverlayImages } from '../shared/overlay.js';
 import { PIN_FILE, writePin } from '../shared/pin.js';
 import { type ReleaseResult, runRelease } from '../shared/release-flow.js';

@@ -6,9 +6,9 @@
 import type { ResolvedConfig } from '../../core/config.js';
 import { getEnvironment } from '../../core/config.js';
 import { GitopsError, invalid, quote } from '../../core/errors.js';
-import type { RunState } from '../../pipelines/engine.js';
-import type { UsesRunner } from '../../pipelines/resolve.js';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../../core/io.js';
+import type { RunState } from '../../steps/engine/engine.js';
+import type { UsesRunner } from '../../steps/engine/resolve.js';
 import type { Applied } from '../shared/release.js';
 import { renderEnv, renderPath, restoreLastGood, restoreReason, writeRender } from '../shared/release.js';
 

@@ -2,13 +2,15 @@
  * `run <pipeline> [--input k=v]… [--env <e>]`: run a pipeline of gitops-flow.yaml. With --dry-run it
  * prints the resolved plan (steps, conditions, inputs) and runs nothing.
  */
+
+import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
 import { invalid, quote } from '../../core/errors.js';
-import type { StepReport } from '../../pipelines/engine.js';
-import { interpolate, type Value } from '../../pipelines/expressions.js';
-import { coerceInput, initialScope, runNamedPipeline, type StepContext, stepName } from '../../pipelines/resolve.js';
-import type { PipelineDef } from '../../pipelines/schema.js';
-import { type CommandContext, loadConfig, repoDir } from '../context.js';
+import { interpolate, type Value } from '../../core/expressions.js';
+import type { CommandContext } from '../../core/io.js';
+import type { PipelineDef } from '../../core/pipeline-schema.js';
+import type { StepReport } from '../../steps/engine/engine.js';
+import { coerceInput, initialScope, runNamedPipeline, type StepContext, stepName } from '../../steps/engine/resolve.js';
 import { builtinSteps } from './builtin-steps.js';
 
 export interface RunOptions {

@@ -6,8 +6,8 @@
  */
 import { relative } from 'node:path';
 import { type GitContext, git } from '../../adapters/git.js';
+import { confine } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
-import { confine } from '../context.js';
 
 export async function discardHalfMadeChange(
   p: { root: string; env: Environment; from: string },

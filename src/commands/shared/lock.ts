@@ -9,10 +9,10 @@ import { existsSync } from 'node:fs';
 import { link, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { git } from '../../adapters/git.js';
+import { git, gitContext } from '../../adapters/git.js';
 import { parseDuration } from '../../core/duration.js';
 import { failed } from '../../core/errors.js';
-import { type CommandContext, gitContext } from '../context.js';
+import type { CommandContext } from '../../core/io.js';
 
 export const LOCK_FILE = 'gitops-flow.lock';
 /** How long a second run waits for the first; GITOPS_FLOW_LOCK_WAIT overrides it (e.g. `5m`). */

@@ -1,9 +1,9 @@
 /** Reading and editing an environment's overlay in a working tree. */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
+import { confine, kustomizationFile } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
 import { type KustomizeImage, parseKustomization, readImages, setImages } from '../../core/kustomization.js';
-import { confine, kustomizationFile } from '../context.js';
 
 /** The overlay's kustomization file: absolute path and path relative to the repo root. */
 export function overlayFile(root: string, env: Environment): { abs: string; rel: string } {

@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
+import { confine } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
 import { invalid } from '../../core/errors.js';
-import { confine } from '../context.js';
 
 export const PIN_FILE = 'gitops-flow-pin.yaml';
 

@@ -5,9 +5,8 @@
  */
 import type { StreamHandle } from '../../adapters/exec.js';
 import { type ClusterTarget, type KubectlContext, watchObject } from '../../adapters/kubectl.js';
-import type { Colors, LiveRegion } from '../../core/io.js';
+import type { Colors, CommandContext, LiveRegion } from '../../core/io.js';
 import { describeRef, type Workload } from '../../core/workloads.js';
-import type { CommandContext } from '../context.js';
 
 export interface Replicas {
   desired: number;

@@ -3,9 +3,10 @@
  * write `.gitops-flow/deploy.env` for GitLab's `artifacts:reports:dotenv`.
  */
 import { join } from 'node:path';
+import { gitContext } from '../../adapters/git.js';
 import type { Environment } from '../../core/config.js';
+import type { CommandContext } from '../../core/io.js';
 import type { KustomizeImage } from '../../core/kustomization.js';
-import { type CommandContext, gitContext } from '../context.js';
 import { writeDeployEnv } from './dotenv.js';
 import { pushVerified, recordVerified, verification } from './verified.js';
 

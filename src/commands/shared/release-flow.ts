@@ -7,14 +7,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commit, fetch, type GitContext, git, revParse } from '../../adapters/git.js';
+import { commit, fetch, type GitContext, git, gitContext, revParse } from '../../adapters/git.js';
+import type { Verb } from '../../core/builtin-steps.js';
 import type { Environment, ResolvedConfig } from '../../core/config.js';
 import { GitopsError, invalid } from '../../core/errors.js';
-import type { Verb } from '../../pipelines/builtins.js';
-import { type EngineStep, runPipeline } from '../../pipelines/engine.js';
-import type { Value } from '../../pipelines/expressions.js';
-import { initialScope, verbSteps } from '../../pipelines/resolve.js';
-import { type CommandContext, gitContext } from '../context.js';
+import type { Value } from '../../core/expressions.js';
+import type { CommandContext } from '../../core/io.js';
+import { type EngineStep, runPipeline } from '../../steps/engine/engine.js';
+import { initialScope, verbSteps } from '../../steps/engine/resolve.js';
 import { discardHalfMadeChange } from './crash-recovery.js';
 import { type RepoLock, withRepoLock } from './lock.js';
 import { readOverlayImages } from './overlay.js';
@@ -37,7 +37,7 @@ export interface ReleasePlan {
   config: ResolvedConfig;
   /** The environment that is deployed. */
   env: Environment;
-  /** The verb: its default pipeline (src/pipelines/defaults.ts) orders the steps, its hooks are added. */
+  /** The verb: its default pipeline (src/core/verb-pipelines.ts) orders the steps, its hooks are added. */
   verb: Verb;
   /** What `inputs.*` reads in the verb's hooks, e.g. { from: 'dev', to: 'uat' }. */
   inputs?: Record<string, Value>;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ExecError } from '../../adapters/exec.js';
 import { getCredentials } from '../../adapters/gcloud.js';
-import { exportTree } from '../../adapters/git.js';
+import { exportTree, gitContext, resolveRef } from '../../adapters/git.js';
 import {
   apply,
   type ClusterTarget,
@@ -15,11 +15,12 @@ import {
   unreachableReason,
 } from '../../adapters/kubectl.js';
 import { build } from '../../adapters/kustomize.js';
+import { requireDigests } from '../../adapters/registry/pin.js';
+import { confine } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
 import { failed, GitopsError, quote } from '../../core/errors.js';
+import type { CommandContext } from '../../core/io.js';
 import { describeRef, objectsOf, parseManifest, type Workload, workloadsOf } from '../../core/workloads.js';
-import { requireDigests } from '../../registry/pin.js';
-import { type CommandContext, confine, gitContext, resolveRef } from '../context.js';
 import { trackRollouts } from './progress.js';
 
 /** Renders the env's overlay with the pinned kustomize, from the working tree or as it was at `ref`. */

@@ -4,13 +4,13 @@
  * reachable — whether the live workloads run exactly those images (drift).
  */
 import pc from 'picocolors';
-import { lastChanges } from '../../adapters/git.js';
+import { gitContext, lastChanges } from '../../adapters/git.js';
 import { getJson } from '../../adapters/kubectl.js';
+import { loadConfig, repoDir } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
-import { type Colors, colorEnabled } from '../../core/io.js';
+import { type Colors, type CommandContext, colorEnabled } from '../../core/io.js';
 import { imageMap } from '../../core/kustomization.js';
 import { parseManifest, workloadsOf } from '../../core/workloads.js';
-import { type CommandContext, gitContext, loadConfig, repoDir } from '../context.js';
 import { readOverlayImages } from '../shared/overlay.js';
 import { readPin } from '../shared/pin.js';
 import { renderEnv, resolveTarget } from '../shared/release.js';

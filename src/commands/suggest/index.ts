@@ -7,9 +7,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecError } from '../../adapters/exec.js';
-import { clone, commit, fetch, type GitContext, git, push, showFile } from '../../adapters/git.js';
+import { type ImageChange, type MergeRequestSummary, mergeRequestApi } from '../../adapters/forges/index.js';
+import { clone, commit, fetch, type GitContext, git, gitContext, push, showFile } from '../../adapters/git.js';
+import { loadConfig } from '../../adapters/repo.js';
 import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
 import { failed, invalid, quote } from '../../core/errors.js';
+import type { CommandContext } from '../../core/io.js';
 import {
   imageMap,
   type KustomizeImage,
@@ -18,10 +21,8 @@ import {
   readImages,
 } from '../../core/kustomization.js';
 import { releaseMessage, traceFromGitlabEnv, type UpstreamTrace } from '../../core/trailers.js';
-import { type ImageChange, type MergeRequestSummary, mergeRequestApi } from '../../forges/index.js';
-import { type EngineStep, runPipeline } from '../../pipelines/engine.js';
-import { initialScope, verbSteps } from '../../pipelines/resolve.js';
-import { type CommandContext, gitContext, loadConfig } from '../context.js';
+import { type EngineStep, runPipeline } from '../../steps/engine/engine.js';
+import { initialScope, verbSteps } from '../../steps/engine/resolve.js';
 import { overlayFile, setOverlayImages } from '../shared/overlay.js';
 import { refuseIfPinned, removePin } from '../shared/pin.js';
 import { identity, pushWithReplay, resetToRemote } from '../shared/publish.js';

@@ -1,9 +1,10 @@
 /** suggest's `images/pin-digest` step: resolve each tag to its digest with --pin-digest or a requireDigest env. */
+
+import { RegistryClient } from '../../adapters/registry/oci.js';
+import { pinDigests } from '../../adapters/registry/pin.js';
 import { getEnvironment, type ResolvedConfig } from '../../core/config.js';
+import type { CommandContext } from '../../core/io.js';
 import type { KustomizeImage } from '../../core/kustomization.js';
-import { RegistryClient } from '../../registry/oci.js';
-import { pinDigests } from '../../registry/pin.js';
-import type { CommandContext } from '../context.js';
 import { readOverlayImages } from '../shared/overlay.js';
 
 /** The images with digests, or undefined when this suggestion is not pinned (the step is skipped). */

@@ -1,8 +1,10 @@
 /** `unpin --env <e>`: release a rollback's hold, so promote and suggest may change the env again. */
+
+import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { getEnvironment } from '../../core/config.js';
+import type { CommandContext } from '../../core/io.js';
 import { imageMap } from '../../core/kustomization.js';
 import { releaseMessage } from '../../core/trailers.js';
-import { type CommandContext, loadConfig, repoDir } from '../context.js';
 import { readOverlayImages } from '../shared/overlay.js';
 import { removePin } from '../shared/pin.js';
 import { type ReleaseResult, runRelease } from '../shared/release-flow.js';

@@ -2,10 +2,11 @@
  * Merge requests through the forge's API, for suggest (open or update one, auto-merge, close the ones
  * it supersedes) and for deploy (comment the result on the merge request of its pipeline).
  */
-import type { CommandContext } from '../commands/context.js';
-import type { ResolvedConfig } from '../core/config.js';
-import { GitopsError } from '../core/errors.js';
-import type { UpstreamTrace } from '../core/trailers.js';
+
+import type { ResolvedConfig } from '../../core/config.js';
+import { GitopsError } from '../../core/errors.js';
+import type { CommandContext } from '../../core/io.js';
+import type { UpstreamTrace } from '../../core/trailers.js';
 import { deployComment, type ImageChange, readMarker, suggestionDescription, supersedes } from './describe.js';
 import { github } from './github.js';
 import { gitlab } from './gitlab.js';

@@ -9,9 +9,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ExecError, exec } from '../adapters/exec.js';
-import { GitopsError, invalid, quote } from '../core/errors.js';
-import type { Logger } from '../core/io.js';
+import { GitopsError, invalid, quote } from '../../core/errors.js';
+import type { Logger } from '../../core/io.js';
+import { ExecError, exec } from '../exec.js';
 
 export interface Credentials {
   username?: string;

@@ -2,8 +2,8 @@
  * Which forge hosts the env repo, where its API is, which project, and which token: from gitops-flow.yaml
  * (`git.forge`, `git.forgeUrl`), the remote URL, and the CI facts GitLab and GitHub give a job.
  */
-import { invalid, quote } from '../core/errors.js';
-import { isLoopback } from '../core/loopback.js';
+import { invalid, quote } from '../../core/errors.js';
+import { isLoopback } from '../../core/loopback.js';
 
 export type ForgeKind = 'gitlab' | 'github';
 

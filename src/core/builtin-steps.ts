@@ -1,6 +1,6 @@
 /**
  * The built-in steps: stable names with documented inputs and outputs, registered in one place. The
- * verbs' default pipelines (./defaults.ts) are made of them; `standalone` ones may also be used with
+ * verbs' default pipelines (./verb-pipelines.ts) are made of them; `standalone` ones may also be used with
  * `uses:` in a pipeline of gitops-flow.yaml. The others change the state of one verb's run (its clone,
  * its commit) and exist only inside that verb, where hooks attach before or after them.
  */

@@ -3,8 +3,8 @@
  * (never the URL), bounded retries with jitter on 429 and 5xx (honouring `Retry-After`), and every
  * refusal turned into a catalogue error that says which variable to set and which scopes it needs.
  */
-import { GitopsError } from '../core/errors.js';
-import type { Logger } from '../core/io.js';
+import { GitopsError } from '../../core/errors.js';
+import type { Logger } from '../../core/io.js';
 
 export interface ForgeHttp {
   /** e.g. "GitLab" or "GitHub", for messages. */

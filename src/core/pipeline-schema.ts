@@ -1,10 +1,10 @@
 /**
- * The schema of `pipelines:` and `hooks:` in gitops-flow.yaml (plugged into ../core/config-schema.ts),
+ * The schema of `pipelines:` and `hooks:` in gitops-flow.yaml (plugged into ./config-schema.ts),
  * and the checks a schema cannot express: known steps and inputs, expressions that parse and read only
  * earlier steps, unique ids, no cycles between pipelines. `pipelineProblems` lists every one at once.
  */
 import { z } from 'zod';
-import { BUILTINS, HOOK_VERBS, type HookVerb, PIPELINE_PREFIX, VERBS, type Verb } from './builtins.js';
+import { BUILTINS, HOOK_VERBS, type HookVerb, PIPELINE_PREFIX, VERBS, type Verb } from './builtin-steps.js';
 import { type Expr, ExpressionError, parseCondition, templateExpressions, walk } from './expressions.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
@@ -94,7 +94,7 @@ interface Located {
 
 /**
  * Every problem of the pipelines and hooks of a parsed config, each naming the field. `anchors(verb)`
- * are the step names a hook may attach to (from ./defaults.ts, passed in to avoid an import cycle).
+ * are the step names a hook may attach to (from ./verb-pipelines.ts, passed in to avoid an import cycle).
  */
 export function pipelineProblems(
   pipelines: Record<string, PipelineDef> | undefined,

@@ -4,10 +4,10 @@
  * `name:tag@sha256:…`, and the runtime pulls by the digest. Deploying an env that requires digests
  * refuses a render holding any image without one.
  */
-import type { Environment } from '../core/config.js';
-import { invalid, quote } from '../core/errors.js';
-import { imageReference, type KustomizeImage, planImages } from '../core/kustomization.js';
-import { objectsOf, parseManifest } from '../core/workloads.js';
+import type { Environment } from '../../core/config.js';
+import { invalid, quote } from '../../core/errors.js';
+import { imageReference, type KustomizeImage, planImages } from '../../core/kustomization.js';
+import { objectsOf, parseManifest } from '../../core/workloads.js';
 import type { RegistryClient } from './oci.js';
 
 /**

@@ -5,7 +5,7 @@
  * otherwise, or POST an OAuth2 refresh token for an `identitytoken`) and retry with `Bearer <token>`.
  * A `Basic` challenge is answered with the user and password directly.
  */
-import { failed, quote } from '../core/errors.js';
+import { failed, quote } from '../../core/errors.js';
 import type { Credentials } from './credentials.js';
 
 export interface Challenge {

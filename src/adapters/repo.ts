@@ -1,18 +1,14 @@
-/** What every command gets, and the env-repo helpers they share. */
+/**
+ * The env repo on disk: its working copy, its config file and overlay folders, and the one rule for
+ * every path read from it (confined to the repo, symlinks resolved).
+ */
 import { existsSync, lstatSync, realpathSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { type GitContext, revParse } from '../adapters/git.js';
 import { CONFIG_FILE, DEFAULT_OVERLAYS_DIR, parseConfig, type ResolvedConfig, resolveConfig } from '../core/config.js';
 import { invalid, quote } from '../core/errors.js';
-import type { Io, Logger, RunOptions } from '../core/io.js';
+import type { CommandContext } from '../core/io.js';
 import { KUSTOMIZATION_FILES } from '../core/kustomization.js';
-
-export interface CommandContext {
-  io: Io;
-  log: Logger;
-  opts: RunOptions;
-}
 
 /** The env repo working copy given by `-C` (default: cwd), absolute. */
 export function repoDir(ctx: CommandContext, dir: string | undefined): string {
@@ -26,10 +22,6 @@ export function repoDir(ctx: CommandContext, dir: string | undefined): string {
     );
   }
   return abs;
-}
-
-export function gitContext(ctx: CommandContext, cwd: string): GitContext {
-  return { cwd, env: ctx.io.env, log: ctx.log, dryRun: ctx.opts.dryRun };
 }
 
 /** Loads gitops-flow.yaml (optional) and the overlay folders from a working tree. */
@@ -92,17 +84,4 @@ export function kustomizationFile(overlayDir: string, env: string): string {
     'Create kustomization.yaml in the overlay, or fix the overlay path in gitops-flow.yaml.',
     overlayDir,
   );
-}
-
-/** The full sha of `ref` in the env repo, or an exit-2 error. */
-export async function resolveRef(ref: string, g: GitContext): Promise<string> {
-  const sha = await revParse(ref, g);
-  if (!sha)
-    throw invalid(
-      'REF_UNKNOWN',
-      `Unknown git ref ${quote(ref)}.`,
-      'Use a commit sha, branch or tag that exists in the env repo (fetch it first).',
-      ref,
-    );
-  return sha;
 }

@@ -3,7 +3,7 @@
  * update, close, labels, assignees, comments; auto-merge through GraphQL `enablePullRequestAutoMerge`,
  * only when the repository allows it. GitHub Enterprise: the API base from GITHUB_API_URL or git.forgeUrl.
  */
-import type { Logger } from '../core/io.js';
+import type { Logger } from '../../core/io.js';
 import { type ForgeHttp, ForgeHttpError, forgeList, forgeRequest, statusError } from './http.js';
 import { type ForgeTarget, SCOPES } from './resolve.js';
 import type { ChangeRequest, Forge } from './types.js';

@@ -3,15 +3,16 @@
  * parsed, its `with:`/`run:`/`env:` interpolated when it runs), and a verb's default pipeline gets the
  * hooks of gitops-flow.yaml inserted before and after its steps, which the verb implements.
  */
-import type { CommandContext } from '../commands/context.js';
-import type { Environment, ResolvedConfig } from '../core/config.js';
-import { parseDuration } from '../core/duration.js';
-import { type HookVerb, PIPELINE_PREFIX, type Verb } from './builtins.js';
-import { ANCHOR_ALIASES, DEFAULT_PIPELINES } from './defaults.js';
+
+import { type HookVerb, PIPELINE_PREFIX, type Verb } from '../../core/builtin-steps.js';
+import type { Environment, ResolvedConfig } from '../../core/config.js';
+import { parseDuration } from '../../core/duration.js';
+import { type Expr, interpolate, parseCondition, type Scope, type Value } from '../../core/expressions.js';
+import type { CommandContext } from '../../core/io.js';
+import type { HooksDef, StepDef } from '../../core/pipeline-schema.js';
+import { ANCHOR_ALIASES, DEFAULT_PIPELINES } from '../../core/verb-pipelines.js';
 import { type EngineStep, type RunState, runPipeline, type StepResult } from './engine.js';
-import { type Expr, interpolate, parseCondition, type Scope, type Value } from './expressions.js';
 import { runCommand, stepEnvironment } from './run-step.js';
-import type { HooksDef, StepDef } from './schema.js';
 
 /** Runs a standalone built-in (`uses:` in a pipeline of gitops-flow.yaml) with its interpolated inputs. */
 export type UsesRunner = (

@@ -3,8 +3,8 @@
  * order of their steps (the verbs run exactly these, through the engine) and what `pipelines show
  * <verb>` prints. Hooks attach `before:`/`after:` any of these step names.
  */
-import type { Verb } from './builtins.js';
-import type { PipelineDef } from './schema.js';
+import type { Verb } from './builtin-steps.js';
+import type { PipelineDef } from './pipeline-schema.js';
 
 const RELEASE_INPUTS = { env: { description: 'environment released', required: true } };
 

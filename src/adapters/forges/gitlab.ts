@@ -2,8 +2,8 @@
  * GitLab merge requests through REST API v4 (https://docs.gitlab.com/api/merge_requests/): find, create,
  * update, close, comment (notes) and auto-merge. The project is addressed by its URL-encoded path.
  */
-import { invalid, quote } from '../core/errors.js';
-import type { Logger } from '../core/io.js';
+import { invalid, quote } from '../../core/errors.js';
+import type { Logger } from '../../core/io.js';
 import { type ForgeHttp, ForgeHttpError, forgeList, forgeRequest, statusError } from './http.js';
 import { type ForgeTarget, SCOPES } from './resolve.js';
 import type { ChangeRequest, Forge } from './types.js';

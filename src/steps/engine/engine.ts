@@ -5,9 +5,9 @@
  * Each step's output goes in a section of its own (collapsible in GitLab CI); its result line comes
  * after the section, so it stays visible when the section is collapsed.
  */
-import { failed, type GitopsError } from '../core/errors.js';
-import type { Logger } from '../core/io.js';
-import { conditionHolds, type Expr, type Scope } from './expressions.js';
+import { failed, type GitopsError } from '../../core/errors.js';
+import { conditionHolds, type Expr, type Scope } from '../../core/expressions.js';
+import type { Logger } from '../../core/io.js';
 
 export type StepResult = 'succeeded' | 'skipped';
 

@@ -7,10 +7,10 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec } from '../adapters/exec.js';
-import { type CommandContext, confine } from '../commands/context.js';
-import type { Logger } from '../core/io.js';
-import { isCredentialVariable, Scrubber } from '../core/scrub.js';
+import { exec } from '../../adapters/exec.js';
+import { confine } from '../../adapters/repo.js';
+import type { CommandContext, Logger } from '../../core/io.js';
+import { isCredentialVariable, Scrubber } from '../../core/scrub.js';
 import { stepFailed } from './engine.js';
 
 export const OUTPUT_VARIABLE = 'GITOPS_FLOW_OUTPUT';

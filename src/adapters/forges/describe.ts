@@ -4,7 +4,7 @@
  * Also the comment deploy leaves on the merge request of its pipeline.
  */
 import { createHash } from 'node:crypto';
-import type { UpstreamTrace } from '../core/trailers.js';
+import type { UpstreamTrace } from '../../core/trailers.js';
 
 export interface ImageChange {
   name: string;

@@ -5,10 +5,10 @@
  * user explicitly allows over plain http.
  */
 import { createHash } from 'node:crypto';
-import { failed, invalid, quote } from '../core/errors.js';
-import { isValidDigest } from '../core/image-ref.js';
-import type { Logger } from '../core/io.js';
-import { isLoopback } from '../core/loopback.js';
+import { failed, invalid, quote } from '../../core/errors.js';
+import { isValidDigest } from '../../core/image-ref.js';
+import type { Logger } from '../../core/io.js';
+import { isLoopback } from '../../core/loopback.js';
 import { basicHeader, fetchToken, parseChallenge, unauthorized, unreachable } from './auth.js';
 import { type Credentials, credentialsFor, HUB_HOST } from './credentials.js';
 
