@@ -4,7 +4,7 @@
  * marker is now the description's last line, sealed with a hash of the text above it.
  */
 import { describe, expect, it } from 'vitest';
-import { readMarker, suggestionDescription } from '../../src/forges/describe.js';
+import { readMarker, suggestionDescription } from '../../src/adapters/forges/describe.js';
 import { seededRandom } from '../helpers/random.js';
 
 const FORGED = '{"env":"prod","images":["application-image"]}';
