@@ -84,14 +84,20 @@ function splitKustomize(value: string): { name: string; tag?: string; digest?: s
   return { name: value.slice(0, offset + colon), tag: value.slice(offset + colon + 1) };
 }
 
-/** Parses a kustomization file's text; throws an exit-2 error for broken YAML or a non-map document. */
+/** Parses a kustomization file's text; throws an exit-2 error naming `file:line:column` for broken YAML. */
 export function parseKustomization(text: string, file: string): Document {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, keepSourceTokens: false });
+  const error = doc.errors[0];
+  if (error) {
+    const [line, col] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [1, 1];
+    const what = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    const tab = error.code === 'TAB_AS_INDENT' || /tab/i.test(what);
     throw invalid(
       'KUSTOMIZATION_INVALID',
-      `${file} is not valid YAML: ${doc.errors[0]?.message.split('\n')[0]}`,
-      'Fix the YAML syntax (kustomize build would fail on it too).',
+      `${file}:${line}:${col}: ${tab ? 'indented with a tab' : 'not valid YAML'}: ${what}.`,
+      tab
+        ? 'Indent with spaces: YAML, and so kustomize, refuses tabs as indentation.'
+        : 'Fix the YAML syntax (kustomize build would fail on it too).',
       file,
       doc.errors.map((e) => e.message),
     );
@@ -219,7 +225,7 @@ function preserve(arg: KustomizeImage, old: KustomizeImage): KustomizeImage {
 }
 
 /** The same entries, in any order (order alone is no change worth a commit). */
-function sameImages(a: KustomizeImage[], b: KustomizeImage[]): boolean {
+export function sameImages(a: KustomizeImage[], b: KustomizeImage[]): boolean {
   const key = (l: KustomizeImage[]) => JSON.stringify(l.map((i) => [i.name, i.newName, i.newTag, i.digest]).sort());
   return key(a) === key(b);
 }

@@ -1,14 +1,17 @@
 /**
  * Differential test: our in-place image edit against the pinned `kustomize edit set image`, compared
- * by `kustomize build` output and by the resulting images list, over every form the command takes.
+ * by `kustomize build` output and by the resulting images list (as a set: kustomize sorts the list, we
+ * keep the file's order), over every form the command takes and every overlay style of the corpus.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseImageArg, parseKustomization, readImages, setImages } from '../../src/core/kustomization.js';
+import { type KustomizeImage, parseImageArg, parseKustomization, readImages } from '../../src/core/kustomization.js';
+import { editImages } from '../../src/core/kustomization-edit.js';
 import { cleanEnv } from '../helpers/cli.js';
 import { tempDir, writeFiles } from '../helpers/git-fixtures.js';
+import { CORPUS, CORPUS_BASE, EDIT_FORMS } from '../helpers/kustomization-corpus.js';
 
 const D = `sha256:${'c'.repeat(64)}`;
 const D2 = `sha256:${'d'.repeat(64)}`;
@@ -85,27 +88,46 @@ const kustomize = (args: string[], cwd: string) =>
 
 const cases = Object.keys(states).flatMap((state) => argSets.map((args) => ({ state, args })));
 
+const byName = (l: KustomizeImage[]) => [...l].sort((a, b) => (a.name < b.name ? -1 : 1));
+const imagesIn = (file: string) => byName(readImages(parseKustomization(readFileSync(file, 'utf8'), file)));
+
+/** Edits a copy with ours and a copy with kustomize; the images and (for a Kustomization) the builds agree. */
+function compare(files: Record<string, string>, overlay: string, file: string, args: string[], build: boolean) {
+  const dir = tempDir('gitops-flow-diff-ours-');
+  const theirs = tempDir('gitops-flow-diff-theirs-');
+  writeFiles(dir, files);
+  writeFiles(theirs, files);
+  kustomize(['edit', 'set', 'image', ...args], join(theirs, overlay));
+  const ours = join(dir, overlay, file);
+  const edit = editImages(readFileSync(ours, 'utf8'), ours, args.map(parseImageArg));
+  writeFileSync(ours, edit.text);
+  expect(imagesIn(ours)).toEqual(imagesIn(join(theirs, overlay, file)));
+  if (build) expect(kustomize(['build', overlay], dir)).toBe(kustomize(['build', overlay], theirs));
+}
+
 describe('image edits equal the pinned kustomize edit set image', () => {
   it('has at least 50 cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(50);
   });
 
   it.each(cases)('$state + $args', ({ state, args }) => {
-    const files = { ...base, 'overlay/kustomization.yaml': states[state] as string };
-    const dir = tempDir('gitops-flow-diff-ours-');
-    const theirs = tempDir('gitops-flow-diff-theirs-');
-    writeFiles(dir, files);
-    writeFiles(theirs, files);
-    kustomize(['edit', 'set', 'image', ...args], join(theirs, 'overlay'));
-
-    const file = join(dir, 'overlay', 'kustomization.yaml');
-    const doc = parseKustomization(readFileSync(file, 'utf8'), file);
-    setImages(doc, args.map(parseImageArg));
-    writeFileSync(file, doc.toString());
-
-    expect(readImages(doc)).toEqual(
-      readImages(parseKustomization(readFileSync(join(theirs, 'overlay', 'kustomization.yaml'), 'utf8'), 'theirs')),
+    compare(
+      { ...base, 'overlay/kustomization.yaml': states[state] as string },
+      'overlay',
+      'kustomization.yaml',
+      args,
+      true,
     );
-    expect(kustomize(['build', 'overlay'], dir)).toBe(kustomize(['build', 'overlay'], theirs));
+  });
+});
+
+// Every corpus style with the forms that add, change and drop fields (the rest are unit-tested).
+const FORMS = [0, 3, 5, 6, 7, 11, 13].map((i) => EDIT_FORMS[i] as string[]);
+const corpusCases = CORPUS.flatMap((c) => FORMS.map((args) => ({ ...c, args })));
+
+describe('on every overlay style of the corpus, the edit means what kustomize edit set image means', () => {
+  it.each(corpusCases)('$name + $args', ({ file, text, args }) => {
+    const component = /kind: Component/.test(text);
+    compare({ ...CORPUS_BASE, [`overlay/${file}`]: text }, 'overlay', file, args, !component);
   });
 });

@@ -3,7 +3,8 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { confine, kustomizationFile } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
-import { type KustomizeImage, parseKustomization, readImages, setImages } from '../../core/kustomization.js';
+import { type KustomizeImage, parseKustomization, readImages } from '../../core/kustomization.js';
+import { editImages } from '../../core/kustomization-edit.js';
 
 /** The overlay's kustomization file: absolute path and path relative to the repo root. */
 export function overlayFile(root: string, env: Environment): { abs: string; rel: string } {
@@ -18,15 +19,15 @@ export async function readOverlayImages(root: string, env: Environment): Promise
 }
 
 /**
- * Sets images in the env's overlay like `kustomize edit set image`. Writes the file atomically and
- * returns true only when something changed.
+ * Sets images in the env's overlay like `kustomize edit set image`, changing only the bytes of the
+ * images that change. Writes the file atomically and returns true only when something changed.
  */
 export async function setOverlayImages(root: string, env: Environment, images: KustomizeImage[]): Promise<boolean> {
   const { abs, rel } = overlayFile(root, env);
-  const doc = parseKustomization(await readFile(abs, 'utf8'), rel);
-  if (!setImages(doc, images)) return false;
+  const edit = editImages(await readFile(abs, 'utf8'), rel, images);
+  if (!edit.changed) return false;
   const tmp = `${abs}.gitops-flow.tmp`;
-  await writeFile(tmp, doc.toString({ lineWidth: 0 }));
+  await writeFile(tmp, edit.text);
   await rename(tmp, abs);
   return true;
 }
