@@ -454,8 +454,9 @@ export class GitopsFlow {
     if (inputs.cluster) c = c.withServiceBinding('cluster', inputs.cluster);
     const { names = [], values = [] } = inputs.stepSecrets ?? {};
     for (const [i, name] of names.entries()) c = c.withSecretVariable(name, values[i] as Secret);
-    if (sideEffects) c = c.withEnvVariable('GITOPS_FLOW_INVOCATION', invocationId());
     const r = inputs.envRepo;
+    // A clone reads a remote that changes under it: never from the engine's cache, even for render/history.
+    if (sideEffects || r?.repoUrl) c = c.withEnvVariable('GITOPS_FLOW_INVOCATION', invocationId());
     if (!r) return c.withWorkdir('/tmp');
     if (r.repo) return c.withDirectory(REPO_DIR, r.repo).withWorkdir(REPO_DIR);
     if (r.repoUrl) return c.withExec(cloneArgv(r.repoUrl, r.branch, REPO_DIR)).withWorkdir(REPO_DIR);

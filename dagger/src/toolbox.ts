@@ -62,28 +62,28 @@ function goTools(source: Directory, m: ToolsManifest): Container {
     .withExec(['bash', 'ci/tools/build.sh', 'kustomize', 'kubectl']);
 }
 
-/** The gitops-flow CLI: `npm ci` from the lockfile (no install scripts), built, then dev dependencies pruned. */
-function cli(source: Directory, m: ToolsManifest): Container {
-  return dag
+/**
+ * The gitops-flow CLI, built from `source` as the module loaded it (the whole repository but what the
+ * `source` argument ignores), so the build sees every file it may read and nothing is listed twice:
+ * dependencies from the lockfile first (a layer that changes only with package.json and the lockfile,
+ * no install scripts), then the build, then dev dependencies pruned. What ships is what package.json's
+ * `files` lists, with package.json and the production node_modules.
+ */
+async function cli(source: Directory, m: ToolsManifest): Promise<Directory> {
+  const pkg = JSON.parse(await source.file('package.json').contents()) as { files: string[] };
+  const built = dag
     .container()
     .from(m.images.node)
-    .withDirectory('/app', source, {
-      include: [
-        'package.json',
-        'package-lock.json',
-        'tsconfig.json',
-        'tsconfig.build.json',
-        'bin/**',
-        'src/**',
-        'ci/tools.json',
-        'schema/**',
-      ],
-    })
     .withWorkdir('/app')
+    .withFile('/app/package.json', source.file('package.json'))
+    .withFile('/app/package-lock.json', source.file('package-lock.json'))
     .withMountedCache('/root/.npm', dag.cacheVolume('gitops-flow-npm'))
     .withExec(['npm', 'ci', '--ignore-scripts', '--no-audit', '--no-fund'])
+    .withDirectory('/app', source)
     .withExec(['npm', 'run', 'build'])
     .withExec(['npm', 'prune', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund']);
+  const shipped = ['package.json', 'node_modules', ...pkg.files].flatMap((f) => [f, `${f}/**`]);
+  return dag.directory().withDirectory('.', built.directory('/app'), { include: shipped });
 }
 
 /** Debian's git, CA certificates and the Python gcloud runs on (see docs/ci-and-dagger.md for what apt does not pin). */
@@ -117,7 +117,7 @@ export async function toolbox(source: Directory): Promise<Container> {
     .withFile('/usr/local/bin/kustomize', tools.file(`/out/bin/kustomize-${m.kustomize}/kustomize`))
     .withFile('/usr/local/bin/kubectl', tools.file(`/out/bin/kubectl-${m.kubectl}/kubectl`))
     .withDirectory('/opt/google-cloud-sdk', gcloud(m, platform).directory('/opt/google-cloud-sdk'))
-    .withDirectory('/opt/gitops-flow', cli(source, m).directory('/app'))
+    .withDirectory('/opt/gitops-flow', await cli(source, m))
     .withExec(['ln', '-s', '/opt/gitops-flow/bin/gitops-flow.js', '/usr/local/bin/gitops-flow'])
     .withEnvVariable('PATH', TOOLBOX_PATH)
     .withEnvVariable('USE_GKE_GCLOUD_AUTH_PLUGIN', 'True')

@@ -164,23 +164,24 @@ function functions(): {
 }
 
 describe('contract: dagger.json and the SDK', () => {
-  it('contract: engineVersion is "v" + the exact @dagger.io/dagger version in package.json', () => {
+  it('contract: engineVersion is "v" + the exact SDK the module\'s package.json and lockfile pin (the one tests use too)', () => {
     const dagger = JSON.parse(readFileSync(join(REPO_ROOT, 'dagger.json'), 'utf8')) as {
       engineVersion: string;
       source: string;
       sdk: { source: string };
     };
-    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
-      dependencies: Record<string, string>;
-    };
-    const sdk = pkg.dependencies['@dagger.io/dagger'] as string;
+    const json = (f: string) => JSON.parse(readFileSync(join(REPO_ROOT, f), 'utf8'));
+    const sdk = json('dagger/package.json').dependencies['@dagger.io/dagger'] as string;
     expect(sdk).toMatch(/^\d+\.\d+\.\d+$/);
     expect(dagger.engineVersion).toBe(`v${sdk}`);
     expect(dagger).toMatchObject({ source: 'dagger', sdk: { source: 'typescript' } });
-    const installed = JSON.parse(
-      readFileSync(join(REPO_ROOT, 'node_modules/@dagger.io/dagger/package.json'), 'utf8'),
-    ) as { version: string };
-    expect(installed.version).toBe(sdk);
+    const lock = json('dagger/package-lock.json').packages['node_modules/@dagger.io/dagger'];
+    expect(lock.version).toBe(sdk);
+    expect(lock.integrity).toMatch(/^sha512-/);
+    // The CLI does not ship the SDK: the repository's tests and type checks use it, at the same version.
+    expect(json('package.json').dependencies['@dagger.io/dagger']).toBeUndefined();
+    expect(json('package.json').devDependencies['@dagger.io/dagger']).toBe(sdk);
+    expect(json('node_modules/@dagger.io/dagger/package.json').version).toBe(sdk);
   });
 
   it('contract: the module type-checks against the pinned SDK', () => {
