@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { clampTimeout } from '../core/bounds.js';
 import { GitopsError } from '../core/errors.js';
 import type { Logger } from '../core/io.js';
 
@@ -64,7 +65,7 @@ export function exec(argv: string[], opts: ExecOptions): Promise<ExecResult> {
       ? setTimeout(() => {
           timedOut = true;
           killTree(child.pid);
-        }, opts.timeoutMs)
+        }, clampTimeout(opts.timeoutMs))
       : undefined;
     if (opts.stdoutTo) child.stdout.pipe(opts.stdoutTo);
     else child.stdout.on('data', (b: Buffer) => out.push(b));

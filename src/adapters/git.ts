@@ -88,6 +88,8 @@ export async function clone(
 
 /** The full sha of `ref`, or undefined when it does not resolve. */
 export async function revParse(ref: string, ctx: GitContext): Promise<string | undefined> {
+  // A "ref" that git would read as an option (--output=…) is no ref.
+  if (ref.startsWith('-')) return undefined;
   const r = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], ctx, { allowFailure: true });
   return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }

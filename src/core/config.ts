@@ -4,6 +4,7 @@
  */
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { checkYamlBounds, clampTimeout, own, protoKeys } from './bounds.js';
 import { type Config, configSchema } from './config-schema.js';
 import { parseDuration } from './duration.js';
 import { invalid, quote } from './errors.js';
@@ -65,6 +66,7 @@ export interface ResolvedConfig {
 
 /** Parses and validates gitops-flow.yaml text; throws one exit-2 error listing every problem. */
 export function parseConfig(text: string): Config {
+  checkYamlBounds(text, CONFIG_FILE, 'CONFIG_INVALID');
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw invalid(
@@ -84,6 +86,17 @@ export function parseConfig(text: string): Config {
       'CONFIG_INVALID',
       `${CONFIG_FILE} could not be read: ${e instanceof Error ? e.message : String(e)}.`,
       `Remove the anchors and aliases that expand it (${CONFIG_FILE} needs none).`,
+    );
+  }
+  // A `__proto__` key would replace the prototype of the record it is copied into (a pipeline named so).
+  const reserved = protoKeys(data);
+  if (reserved.length > 0) {
+    throw invalid(
+      'CONFIG_INVALID',
+      `${CONFIG_FILE} has ${reserved.length} problem(s).`,
+      'Rename each key listed: __proto__ is reserved.',
+      undefined,
+      reserved.map((p) => `${p}: __proto__ is not allowed as a name`),
     );
   }
   const result = configSchema.safeParse(data);
@@ -158,7 +171,7 @@ export function resolveConfig(config: Config | undefined, overlayFolders: string
 
   const environments = new Map<string, Environment>();
   for (const name of [...order.filter((n) => names.includes(n)), ...names.filter((n) => !order.includes(n))]) {
-    const e = declared[name] ?? {};
+    const e = own(declared, name) ?? {};
     const index = order.indexOf(name);
     const promoteFrom =
       e.promoteFrom === undefined
@@ -180,7 +193,7 @@ export function resolveConfig(config: Config | undefined, overlayFolders: string
       ...(e.namespace && { namespace: e.namespace }),
       ...(e.url && { url: e.url }),
       ...(promoteFrom && { promoteFrom }),
-      timeoutMs: e.verify?.timeout ? parseDuration(e.verify.timeout) : DEFAULT_TIMEOUT_MS,
+      timeoutMs: e.verify?.timeout ? clampTimeout(parseDuration(e.verify.timeout)) : DEFAULT_TIMEOUT_MS,
       ...(e.verify?.workloads && { workloads: e.verify.workloads }),
       requireVerified: e.requireVerified ?? false,
       ...(e.minSoak && { minSoakMs: parseDuration(e.minSoak) }),

@@ -104,10 +104,32 @@ function prevIsValue(tokens: Token[]): boolean {
   return t !== undefined && (t.type === 'num' || t.type === 'str' || t.type === 'ident' || t.text === ')');
 }
 
+/** Longest expression text, and deepest nesting of parentheses, `!` and calls: beyond, an error, not a stack overflow. */
+export const MAX_EXPRESSION_LENGTH = 4096;
+export const MAX_EXPRESSION_DEPTH = 32;
+
 /** Parses one expression (the text inside `${{ }}`, or a bare `if:`); throws ExpressionError. */
 export function parseExpression(src: string): Expr {
+  if (src.length > MAX_EXPRESSION_LENGTH)
+    throw new ExpressionError(
+      `an expression is at most ${MAX_EXPRESSION_LENGTH} characters (got ${src.length})`,
+      src.slice(0, 80),
+    );
   const tokens = tokenize(src);
   let pos = 0;
+  let depth = 0;
+  const nested = <T>(f: () => T): T => {
+    if (++depth > MAX_EXPRESSION_DEPTH)
+      throw new ExpressionError(
+        `parentheses, "!" and calls nest at most ${MAX_EXPRESSION_DEPTH} deep`,
+        src.slice(0, 80),
+      );
+    try {
+      return f();
+    } finally {
+      depth--;
+    }
+  };
   const peek = () => tokens[pos];
   const fail = (what: string): never => {
     const t = peek();
@@ -141,7 +163,7 @@ export function parseExpression(src: string): Expr {
     }
     if (t.text === '(') {
       pos++;
-      const e = or();
+      const e = nested(or);
       if (!eat(')')) fail('expected ")"');
       return e;
     }
@@ -159,7 +181,7 @@ export function parseExpression(src: string): Expr {
         );
       const args: Expr[] = [];
       if (!eat(')')) {
-        do args.push(or());
+        do args.push(nested(or));
         while (eat(','));
         if (!eat(')')) fail('expected ")" or ","');
       }
@@ -179,7 +201,7 @@ export function parseExpression(src: string): Expr {
     }
     return { kind: 'path', parts };
   };
-  const unary = (): Expr => (eat('!') ? { kind: 'not', operand: unary() } : primary());
+  const unary = (): Expr => (eat('!') ? { kind: 'not', operand: nested(unary) } : primary());
   const comparison = binary(['<', '>', '<=', '>='], unary);
   const equality = binary(['==', '!='], comparison);
   const and = binary(['&&'], equality);

@@ -4,7 +4,9 @@
  * sorted by name. Unlike kustomize we edit the YAML document in place, so other fields, their order and
  * comments are preserved.
  */
+
 import { type Document, isMap, isScalar, isSeq, parseDocument, type YAMLMap, YAMLSeq } from 'yaml';
+import { checkYamlBounds } from './bounds.js';
 import { invalid, quote } from './errors.js';
 import { isValidDigest, isValidTag, nameProblem } from './image-ref.js';
 
@@ -86,6 +88,7 @@ function splitKustomize(value: string): { name: string; tag?: string; digest?: s
 
 /** Parses a kustomization file's text; throws an exit-2 error naming `file:line:column` for broken YAML. */
 export function parseKustomization(text: string, file: string): Document {
+  checkYamlBounds(text, file, 'KUSTOMIZATION_INVALID');
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, keepSourceTokens: false });
   const error = doc.errors[0];
   if (error) {

@@ -4,7 +4,9 @@
  * earlier steps, unique ids, no cycles between pipelines. `pipelineProblems` lists every one at once.
  */
 import { z } from 'zod';
+import { own } from './bounds.js';
 import { BUILTINS, HOOK_VERBS, type HookVerb, PIPELINE_PREFIX, VERBS, type Verb } from './builtin-steps.js';
+import { quote } from './errors.js';
 import { type Expr, ExpressionError, parseCondition, templateExpressions, walk } from './expressions.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
@@ -209,7 +211,7 @@ function usesProblems(
   const uses = step.uses as string;
   const given = Object.keys(step.with ?? {});
   if (uses.startsWith(PIPELINE_PREFIX)) {
-    const target = c.pipelines?.[uses.slice(PIPELINE_PREFIX.length)];
+    const target = own(c.pipelines, uses.slice(PIPELINE_PREFIX.length));
     if (!target)
       return [
         `${at}.uses: no pipeline ${JSON.stringify(uses.slice(PIPELINE_PREFIX.length))} (have: ${Object.keys(c.pipelines ?? {}).join(', ') || 'none'})`,
@@ -258,7 +260,7 @@ function expressionProblems(
   try {
     exprs = condition ? [parseCondition(text)] : templateExpressions(text);
   } catch (e) {
-    if (e instanceof ExpressionError) return [`${at}: ${e.message} in ${JSON.stringify(text)}`];
+    if (e instanceof ExpressionError) return [`${at}: ${e.message} in ${quote(text)}`];
     throw e;
   }
   const problems: string[] = [];
@@ -282,11 +284,11 @@ function expressionProblems(
 /** Pipelines that use each other in a circle (`uses: pipeline/<name>`), each circle named once. */
 function cycleProblems(pipelines: Record<string, PipelineDef>): string[] {
   const edges = (name: string) =>
-    (pipelines[name]?.steps ?? [])
+    (own(pipelines, name)?.steps ?? [])
       .map((s) => s.uses ?? '')
       .filter((u) => u.startsWith(PIPELINE_PREFIX))
       .map((u) => u.slice(PIPELINE_PREFIX.length))
-      .filter((n) => n in pipelines);
+      .filter((n) => Object.hasOwn(pipelines, n));
   const problems: string[] = [];
   const done = new Set<string>();
   const visit = (name: string, path: string[]) => {

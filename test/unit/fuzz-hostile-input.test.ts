@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { confine } from '../../src/adapters/repo.js';
 import { getEnvironment, parseConfig, resolveConfig } from '../../src/core/config.js';
 import { GitopsError } from '../../src/core/errors.js';
+import { ExpressionError, parseCondition } from '../../src/core/expressions.js';
 import { formatRef, parseImageRef } from '../../src/core/image-ref.js';
 import { parseImageArg, parseKustomization, readImages } from '../../src/core/kustomization.js';
 import { parseTrailers, releaseMessage } from '../../src/core/trailers.js';
@@ -158,6 +159,22 @@ describe(`fuzz: ${CASES} cases per input`, { timeout: Math.max(5_000, CASES / 2)
       onlyValidationErrors(() => readImages(parseKustomization(text, 'k.yaml')), text);
     }
     done('kustomization text');
+  });
+
+  it('expressions: deep or long ones are ExpressionErrors, never a stack overflow', () => {
+    const r = seededRandom(7);
+    const pieces = ['(', ')', '!', '!(', 'true', ' && ', ' || ', "'x'", 'inputs.a', 'contains(', ',', ' == '];
+    for (let i = 0; i < CASES; i++) {
+      const n = r() < 0.1 ? 20_000 : Math.floor(r() * 200);
+      let text = '';
+      for (let j = 0; j < n; j++) text += pieces[Math.floor(r() * pieces.length)];
+      try {
+        parseCondition(text);
+      } catch (e) {
+        if (!(e instanceof ExpressionError)) throw new Error(`unexpected ${String(e)} for ${text.slice(0, 80)}`);
+      }
+    }
+    done('expressions');
   });
 
   it('upstream commit messages cannot forge trailers', () => {

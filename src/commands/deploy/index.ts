@@ -3,6 +3,7 @@
 import { withDeployComment } from '../../adapters/forges/index.js';
 import { git, gitContext, resolveRef, revParse, showFile } from '../../adapters/git.js';
 import { loadConfig, repoDir } from '../../adapters/repo.js';
+import { clampTimeout } from '../../core/bounds.js';
 import { getEnvironment } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { GitopsError, invalid } from '../../core/errors.js';
@@ -52,7 +53,7 @@ export async function deploy(o: DeployOptions, ctx: CommandContext): Promise<Dep
 }
 
 async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext): Promise<DeployOutcome> {
-  const timeoutMs = o.timeout ? parseDuration(o.timeout, '--timeout') : undefined;
+  const timeoutMs = o.timeout ? clampTimeout(parseDuration(o.timeout, '--timeout')) : undefined;
   const config = await loadConfig(root);
   const env = getEnvironment(config, o.env);
   const g = gitContext(ctx, root);
@@ -69,7 +70,8 @@ async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext)
     }
   }
   const ref = await resolveRef(o.ref ?? 'HEAD', g);
-  const lastGoodRef = await revParse(o.lastGood ?? `${ref}^`, g);
+  // A --last-good that does not resolve is a mistake to report, not a reason to restore nothing.
+  const lastGoodRef = o.lastGood !== undefined ? await resolveRef(o.lastGood, g) : await revParse(`${ref}^`, g);
   const lastGood = lastGoodRef
     ? { ref: lastGoodRef, render: () => renderEnv({ root, env, ref: lastGoodRef }, ctx) }
     : undefined;

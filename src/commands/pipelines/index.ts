@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { repoDir } from '../../adapters/repo.js';
+import { own } from '../../core/bounds.js';
 import { BUILTINS, type BuiltinStep, HOOK_VERBS, type HookVerb, VERBS, type Verb } from '../../core/builtin-steps.js';
 import { CONFIG_FILE, parseConfig } from '../../core/config.js';
 import type { Config } from '../../core/config-schema.js';
@@ -61,7 +62,7 @@ export async function listPipelines(
 function withHooks(verb: Verb, config: Config, env: string | undefined): PipelineDef {
   const def = DEFAULT_PIPELINES[verb];
   if (!(HOOK_VERBS as readonly string[]).includes(verb)) return def;
-  const sources = [config.hooks, env ? config.environments?.[env]?.hooks : undefined];
+  const sources = [config.hooks, env ? own(config.environments, env)?.hooks : undefined];
   const hooks = (when: 'before' | 'after', anchor: string): StepDef[] =>
     sources.flatMap((h) => h?.[verb as HookVerb]?.[when]?.[anchor] ?? []);
   const steps = def.steps.flatMap((s) => {
@@ -76,7 +77,7 @@ export async function showPipeline(
   ctx: CommandContext,
 ): Promise<PipelineDef> {
   const config = await readConfig(repoDir(ctx, o.repoDir));
-  const custom = config.pipelines?.[o.name];
+  const custom = own(config.pipelines, o.name);
   const verb = (VERBS as readonly string[]).includes(o.name) ? (o.name as Verb) : undefined;
   if (!custom && !verb) {
     throw invalid(

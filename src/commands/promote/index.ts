@@ -5,6 +5,7 @@
 import { gitContext, revParse } from '../../adapters/git.js';
 import { requireDigestEntries } from '../../adapters/registry/pin.js';
 import { loadConfig, repoDir } from '../../adapters/repo.js';
+import { clampTimeout } from '../../core/bounds.js';
 import { type Environment, getEnvironment } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { invalid, quote } from '../../core/errors.js';
@@ -44,7 +45,7 @@ export interface PromoteResult {
 
 export async function promote(o: PromoteOptions, ctx: CommandContext): Promise<PromoteResult> {
   const root = repoDir(ctx, o.repoDir);
-  const timeoutMs = o.timeout ? parseDuration(o.timeout, '--timeout') : undefined;
+  const timeoutMs = o.timeout ? clampTimeout(parseDuration(o.timeout, '--timeout')) : undefined;
   const config = await loadConfig(root);
   const from = getEnvironment(config, o.from);
   const to = getEnvironment(config, o.to);

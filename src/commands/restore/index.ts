@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportTree, type GitContext, git, gitContext, resolveRef, showFile } from '../../adapters/git.js';
 import { loadConfig, repoDir } from '../../adapters/repo.js';
+import { clampTimeout } from '../../core/bounds.js';
 import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { failed, invalid, quote } from '../../core/errors.js';
@@ -39,7 +40,7 @@ export type RestoreResult = ReleaseResult & {
 
 export async function restore(o: RestoreOptions, ctx: CommandContext): Promise<RestoreResult[]> {
   const root = repoDir(ctx, o.repoDir);
-  const timeoutMs = o.timeout ? parseDuration(o.timeout, '--timeout') : undefined;
+  const timeoutMs = o.timeout ? clampTimeout(parseDuration(o.timeout, '--timeout')) : undefined;
   const config = await loadConfig(root);
   if (Boolean(o.env) === Boolean(o.allEnvs))
     throw invalid(

@@ -4,6 +4,7 @@
  */
 import { git, gitContext, resolveRef, revParse } from '../../adapters/git.js';
 import { loadConfig, repoDir } from '../../adapters/repo.js';
+import { clampTimeout } from '../../core/bounds.js';
 import { getEnvironment } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { invalid } from '../../core/errors.js';
@@ -30,7 +31,7 @@ export async function rollback(
   ctx: CommandContext,
 ): Promise<ReleaseResult & { env: string; to: string; images: Record<string, string> }> {
   const root = repoDir(ctx, o.repoDir);
-  const timeoutMs = o.timeout ? parseDuration(o.timeout, '--timeout') : undefined;
+  const timeoutMs = o.timeout ? clampTimeout(parseDuration(o.timeout, '--timeout')) : undefined;
   const config = await loadConfig(root);
   const env = getEnvironment(config, o.env);
   if (o.to) await resolveRef(o.to, gitContext(ctx, root));

@@ -4,6 +4,7 @@
  */
 
 import { loadConfig, repoDir } from '../../adapters/repo.js';
+import { own } from '../../core/bounds.js';
 import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
 import { invalid, quote } from '../../core/errors.js';
 import { interpolate, type Value } from '../../core/expressions.js';
@@ -41,7 +42,7 @@ export interface RunResult {
 export async function run(o: RunOptions, ctx: CommandContext): Promise<RunResult> {
   const root = repoDir(ctx, o.repoDir);
   const config = await loadConfig(root);
-  const def = config.pipelines[o.pipeline];
+  const def = own(config.pipelines, o.pipeline);
   if (!def) {
     const have = Object.keys(config.pipelines);
     throw invalid(

@@ -5,6 +5,8 @@
  * Each step's output goes in a section of its own (collapsible in GitLab CI); its result line comes
  * after the section, so it stays visible when the section is collapsed.
  */
+
+import { clampTimeout } from '../../core/bounds.js';
 import { failed, type GitopsError } from '../../core/errors.js';
 import { conditionHolds, type Expr, type Scope } from '../../core/expressions.js';
 import type { Logger } from '../../core/io.js';
@@ -110,7 +112,10 @@ function withTimeout(step: EngineStep, state: RunState): ReturnType<EngineStep['
   if (!step.timeoutMs) return step.run(state);
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(stepFailed(step.name, `timed out after ${step.timeoutMs} ms`)), step.timeoutMs);
+    timer = setTimeout(
+      () => reject(stepFailed(step.name, `timed out after ${step.timeoutMs} ms`)),
+      clampTimeout(step.timeoutMs as number),
+    );
   });
   return Promise.race([step.run(state), expired]).finally(() => clearTimeout(timer));
 }

@@ -4,6 +4,7 @@
  * hooks of gitops-flow.yaml inserted before and after its steps, which the verb implements.
  */
 
+import { clampTimeout, own } from '../../core/bounds.js';
 import { type HookVerb, PIPELINE_PREFIX, type Verb } from '../../core/builtin-steps.js';
 import type { Environment, ResolvedConfig } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
@@ -65,7 +66,7 @@ export function toEngineStep(def: StepDef, c: StepContext): EngineStep {
     ...(cond && { condition: cond }),
     ...(def['continue-on-error'] && { continueOnError: true }),
     // A run: step's timeout is enforced by killing its process tree (below), so a retry never overlaps it.
-    ...(def.timeout && def.run === undefined && { timeoutMs: parseDuration(def.timeout) }),
+    ...(def.timeout && def.run === undefined && { timeoutMs: clampTimeout(parseDuration(def.timeout)) }),
     ...(def.retries && { retries: def.retries }),
     run: async (state) => {
       const text = (v: unknown) => interpolate(String(v), state.scope);
@@ -79,7 +80,7 @@ export function toEngineStep(def: StepDef, c: StepContext): EngineStep {
             env: Object.fromEntries(Object.entries(def.env ?? {}).map(([k, v]) => [k, text(v)])),
             secrets: def.secrets ?? [],
             root: c.root,
-            ...(def.timeout && { timeoutMs: parseDuration(def.timeout) }),
+            ...(def.timeout && { timeoutMs: clampTimeout(parseDuration(def.timeout)) }),
             facts: {
               GITOPS_FLOW_PIPELINE: state.scope.pipeline.name ?? '',
               ...(e && { GITOPS_FLOW_ENVIRONMENT: e.name }),
@@ -111,12 +112,12 @@ export function coerceInput(v: string, like: Value | undefined): Value {
 
 /** Runs a pipeline of gitops-flow.yaml (inputs already checked) with its own scope. */
 export async function runNamedPipeline(name: string, inputs: Record<string, Value>, c: StepContext) {
-  const def = c.config?.pipelines[name];
+  const def = own(c.config?.pipelines, name);
   if (!def) throw new Error(`no pipeline ${name}`);
   const typed = Object.fromEntries(
     Object.entries(inputs).map(([k, v]) => [
       k,
-      typeof v === 'string' ? coerceInput(v, def.inputs?.[k]?.default as Value | undefined) : v,
+      typeof v === 'string' ? coerceInput(v, own(def.inputs, k)?.default as Value | undefined) : v,
     ]),
   );
   const withDefaults = {
