@@ -115,3 +115,40 @@ export function byConditions(o: KubeObject): StatusResult {
       : inProgress(`${ready.type}=${ready.status}: ${explain(ready, 'not yet')}`);
   return current('exists');
 }
+
+/**
+ * Kinds whose objects have no status to wait for: present once the apply succeeded, so they are not
+ * watched (unless a config rule names them).
+ */
+export const NO_STATUS_KINDS = new Set([
+  'ConfigMap',
+  'Secret',
+  'ServiceAccount',
+  'Namespace',
+  'LimitRange',
+  'ResourceQuota',
+  'Endpoints',
+  'discovery.k8s.io/EndpointSlice',
+  'rbac.authorization.k8s.io/Role',
+  'rbac.authorization.k8s.io/RoleBinding',
+  'rbac.authorization.k8s.io/ClusterRole',
+  'rbac.authorization.k8s.io/ClusterRoleBinding',
+  'networking.k8s.io/NetworkPolicy',
+  'networking.k8s.io/IngressClass',
+  'policy/PodDisruptionBudget',
+  'autoscaling/HorizontalPodAutoscaler',
+  'scheduling.k8s.io/PriorityClass',
+  'storage.k8s.io/StorageClass',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+]);
+
+/** Kinds whose pods the fail-fast check looks at. */
+export const POD_OWNERS = new Set([
+  'apps/Deployment',
+  'apps/StatefulSet',
+  'apps/DaemonSet',
+  'apps/ReplicaSet',
+  'batch/Job',
+  'Pod',
+]);

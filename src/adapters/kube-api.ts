@@ -1,0 +1,225 @@
+/**
+ * The Kubernetes API in-process: the same kubeconfig kubectl reads (KUBECONFIG or ~/.kube/config, the
+ * env's context), credentials from @kubernetes/client-node (client certificates, tokens, exec plugins
+ * such as gke-gcloud-auth-plugin), requests over one keep-alive agent so a deploy opens a handful of
+ * connections instead of a kubectl process per object. One function per operation.
+ */
+import https from 'node:https';
+import type { ClusterTarget } from './kubectl.js';
+
+export interface KubeApiError extends Error {
+  status?: number;
+  /** The API server could not be reached (or is not serving): worth retrying while time is left. */
+  unreachable: boolean;
+}
+
+export interface WatchHandle {
+  stop(): void;
+}
+
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: Record<string, unknown>;
+}
+
+export interface KubeApi {
+  /** The namespace of objects that name none: the env's, else the context's, else `default`. */
+  namespace: string;
+  /** The server URL, for messages. */
+  server: string;
+  /** JSON in, JSON out (`raw`: the body as text); throws a KubeApiError on any status but 2xx. */
+  request<T>(method: string, path: string, o?: { body?: unknown; contentType?: string; raw?: boolean }): Promise<T>;
+  /** Streams watch events of `path` (a list path with `?watch=1&…`) until stopped or the server ends it. */
+  watch(path: string, onEvent: (e: WatchEvent) => void, onEnd: (err?: KubeApiError) => void): WatchHandle;
+  /** The resource name and scope of a kind (discovery, cached per group-version); undefined if unknown. */
+  resourceOf(apiVersion: string, kind: string): Promise<{ plural: string; namespaced: boolean } | undefined>;
+  close(): void;
+}
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+function apiError(message: string, status: number | undefined, unreachable: boolean): KubeApiError {
+  return Object.assign(new Error(message), { status, unreachable });
+}
+
+/** Connects to the env's cluster as kubectl would (`env` carries KUBECONFIG and HOME). */
+export async function connectKube(target: ClusterTarget, env: NodeJS.ProcessEnv): Promise<KubeApi> {
+  // Loaded on first use: only deploys pay for the client library.
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  const files = (env.KUBECONFIG ?? '').split(':').filter(Boolean);
+  if (files.length === 0 && env.HOME) files.push(`${env.HOME}/.kube/config`);
+  kc.loadFromFile(files[0] as string);
+  for (const f of files.slice(1)) {
+    const more = new KubeConfig();
+    more.loadFromFile(f);
+    kc.mergeConfig(more);
+  }
+  if (target.context) kc.setCurrentContext(target.context);
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw apiError(`no cluster for context ${target.context ?? kc.getCurrentContext()}`, undefined, false);
+  const context = kc.getContextObject(kc.getCurrentContext());
+  const base = new URL(cluster.server);
+  const tls: https.AgentOptions & { headers?: Record<string, string> } = {};
+  await kc.applyToHTTPSOptions(tls as https.RequestOptions);
+  const agent = new https.Agent({
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    ...(cluster.skipTLSVerify && { rejectUnauthorized: false }),
+    ...(cluster.tlsServerName && { servername: cluster.tlsServerName }),
+    keepAlive: true,
+  });
+  /** Headers per request: an exec plugin's token may be refreshed between requests. */
+  const headers = async (): Promise<Record<string, string>> => {
+    const o: { headers?: Record<string, string> } = {};
+    await kc.applyToHTTPSOptions(o as https.RequestOptions);
+    return { ...(o.headers ?? {}), Accept: 'application/json' };
+  };
+
+  const send = async (
+    method: string,
+    path: string,
+    body: string | undefined,
+    contentType: string,
+  ): Promise<{ status: number; res: import('node:http').IncomingMessage }> => {
+    const h = await headers();
+    return new Promise((resolve, reject) => {
+      const req = https.request(
+        new URL(base.pathname.replace(/\/$/, '') + path, base),
+        {
+          method,
+          agent,
+          headers: { ...h, ...(body !== undefined && { 'Content-Type': contentType }) },
+        },
+        (res) => resolve({ status: res.statusCode ?? 0, res }),
+      );
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        reject(apiError(`${method} ${path}: ${e.code ?? e.message}`, undefined, UNREACHABLE_CODES.has(e.code ?? ''))),
+      );
+      req.end(body);
+    });
+  };
+
+  const readAll = (res: import('node:http').IncomingMessage) =>
+    new Promise<string>((resolve, reject) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve(text));
+      res.on('error', reject);
+    });
+
+  const discovery = new Map<string, Promise<{ name: string; kind: string; namespaced: boolean }[]>>();
+  const api: KubeApi = {
+    namespace: target.namespace ?? context?.namespace ?? 'default',
+    server: cluster.server,
+    async request<T>(method: string, path: string, o: { body?: unknown; contentType?: string; raw?: boolean } = {}) {
+      const body = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+      const { status, res } = await send(method, path, body, o.contentType ?? 'application/json');
+      const text = await readAll(res);
+      if (status >= 200 && status < 300) return (o.raw ? text : text ? JSON.parse(text) : {}) as T;
+      let message = text.slice(0, 500);
+      try {
+        message = (JSON.parse(text) as { message?: string }).message ?? message;
+      } catch {
+        // not a Status object: keep the text
+      }
+      throw apiError(`${method} ${path}: ${status} ${message}`, status, status === 503);
+    },
+    watch(path, onEvent, onEnd) {
+      let stopped = false;
+      let res: import('node:http').IncomingMessage | undefined;
+      const end = (err?: KubeApiError) => {
+        if (stopped) return;
+        stopped = true;
+        onEnd(err);
+      };
+      send('GET', path, undefined, '')
+        .then(({ status, res: r }) => {
+          res = r;
+          if (stopped) return r.destroy();
+          if (status !== 200) {
+            readAll(r).then(
+              (t) => end(apiError(`watch ${path}: ${status} ${t.slice(0, 300)}`, status, status === 503)),
+              () => end(apiError(`watch ${path}: ${status}`, status, true)),
+            );
+            return;
+          }
+          let buf = '';
+          r.setEncoding('utf8');
+          r.on('data', (d: string) => {
+            buf += d;
+            let nl = buf.indexOf('\n');
+            while (nl >= 0) {
+              const line = buf.slice(0, nl);
+              buf = buf.slice(nl + 1);
+              nl = buf.indexOf('\n');
+              if (!line.trim() || stopped) continue;
+              try {
+                onEvent(JSON.parse(line) as WatchEvent);
+              } catch {
+                // A line cut by a closed connection: the relist that follows recovers its state.
+              }
+            }
+          });
+          r.on('end', () => end());
+          r.on('error', (e: NodeJS.ErrnoException) => end(apiError(`watch ${path}: ${e.message}`, undefined, true)));
+          r.on('close', () => end());
+        })
+        .catch((e: KubeApiError) => end(e));
+      return {
+        stop: () => {
+          stopped = true;
+          res?.destroy();
+        },
+      };
+    },
+    async resourceOf(apiVersion, kind) {
+      const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+      let list = discovery.get(path);
+      if (!list) {
+        list = api
+          .request<{ resources: { name: string; kind: string; namespaced: boolean }[] }>('GET', path)
+          .then((r) => r.resources.filter((x) => !x.name.includes('/')));
+        discovery.set(path, list);
+        list.catch(() => discovery.delete(path));
+      }
+      const found = (await list).find((r) => r.kind === kind);
+      return found && { plural: found.name, namespaced: found.namespaced };
+    },
+    close: () => agent.destroy(),
+  };
+  return api;
+}
+
+/** The API path of a kind's collection, in a namespace or cluster-wide. */
+export function collectionPath(apiVersion: string, plural: string, namespace?: string): string {
+  const root = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  return `${root}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${plural}`;
+}
+
+/** The last `lines` lines a container wrote (its previous instance when it crashed). */
+export async function podLogs(
+  api: KubeApi,
+  p: { namespace: string; pod: string; container: string; previous: boolean; lines: number },
+): Promise<string[]> {
+  const q = new URLSearchParams({ container: p.container, tailLines: String(p.lines), previous: String(p.previous) });
+  const path = `/api/v1/namespaces/${encodeURIComponent(p.namespace)}/pods/${encodeURIComponent(p.pod)}/log?${q}`;
+  const text = await api.request<string>('GET', path, { raw: true });
+  return text.split('\n').filter((l) => l.trim());
+}
+
+/** The latest events about one object, oldest first. */
+export async function eventsAbout(
+  api: KubeApi,
+  p: { namespace: string; name: string; uid?: string; limit: number },
+): Promise<{ type?: string; reason?: string; message?: string; count?: number }[]> {
+  const q = new URLSearchParams({
+    fieldSelector: `involvedObject.name=${p.name}${p.uid ? `,involvedObject.uid=${p.uid}` : ''}`,
+  });
+  const r = await api.request<{
+    items: { type?: string; reason?: string; message?: string; count?: number; lastTimestamp?: string }[];
+  }>('GET', `/api/v1/namespaces/${encodeURIComponent(p.namespace)}/events?${q}`);
+  return r.items.slice(-p.limit);
+}
