@@ -1,232 +1,55 @@
 /**
- * The gitops-flow command line each Dagger function runs: one small pure function per verb, so the
- * contract tests can run exactly these argv through the real CLI (test/integration/dagger-argv.test.ts).
- * No Dagger import here: nothing in this file needs an engine.
+ * The gitops-flow command line each Dagger function runs, built from the CLI's own description of its
+ * options, so the contract tests run exactly these argv through the real CLI
+ * (test/integration/dagger-argv.test.ts). No Dagger import here: nothing in this file needs an engine.
  */
+
+import { type DaggerVerb, daggerName, longFlag, type OptionSpec, VERBS } from '../../src/cli/verbs.js';
 
 /** Where the functions put the env repo inside the toolbox container. */
 export const REPO_DIR = '/repo';
 
-/** Global options, which go before the verb (as in git). */
+/** Values of a verb's arguments and options, by their Dagger names (`noDeploy`, `images`, `pipeline`). */
+export type Values = Record<string, string | number | boolean | string[] | undefined | null>;
+
+/** What goes before the verb (as in git). */
 export interface Globals {
-  /** The env repo working copy (`-C`). */
-  repoDir: string;
+  /** The env repo working copy (`-C`); none for a verb that clones it itself. */
+  repoDir?: string;
   /** Change nothing: no commit, no push; applies are server dry-runs. */
   dryRun?: boolean;
+  verbose?: boolean;
 }
 
-export interface RenderArgs extends Globals {
-  env: string;
-  ref?: string;
+/** The flags one option adds for its value: none when left out (no empty values reach the CLI). */
+function optionArgv(o: OptionSpec, value: Values[string]): string[] {
+  if (value === undefined || value === null || value === '' || value === false) return [];
+  const flag = longFlag(o);
+  if (o.kind === 'boolean') return [flag];
+  if (Array.isArray(value)) return value.flatMap((v) => [flag, v]);
+  return [flag, String(value)];
 }
 
-export interface SuggestArgs {
-  envRepo: string;
-  env: string;
-  images: string[];
-  targetBranch?: string;
-  pushToTarget?: boolean;
-  /** `push-options` or `api` (GitLab; GitHub always uses the API). */
-  mergeRequest?: string;
-  upstreamProject?: string;
-  upstreamCommit?: string;
-  upstreamRef?: string;
-  upstreamPipeline?: string;
-  upstreamPipelineUrl?: string;
-  upstreamMessage?: string;
-  /** Resolve each tag to its manifest digest and write both. */
-  pinDigest?: boolean;
-  dryRun?: boolean;
-}
-
-export interface DeployArgs extends Globals {
-  env: string;
-  ref?: string;
-  timeout?: string;
-  lastGood?: string;
-}
-
-export interface PromoteArgs extends Globals {
-  from: string;
-  to: string;
-  images?: string[];
-  noDeploy?: boolean;
-  noPush?: boolean;
-  timeout?: string;
-  force?: boolean;
-}
-
-export interface RollbackArgs extends Globals {
-  env: string;
-  to?: string;
-  reason?: string;
-  noDeploy?: boolean;
-  noPush?: boolean;
-  timeout?: string;
-}
-
-export interface RestoreArgs extends Globals {
-  /** One environment, or every one with `allEnvs`. */
-  env?: string;
-  allEnvs?: boolean;
-  at: string;
-  noDeploy?: boolean;
-  noPush?: boolean;
-  timeout?: string;
-}
-
-export interface StatusArgs extends Globals {
-  noCluster?: boolean;
-}
-
-export interface HistoryArgs extends Globals {
-  env?: string;
-  since?: string;
-  limit?: number;
-}
-
-export type DoctorArgs = Globals;
-
-export interface RunArgs extends Globals {
-  /** A pipeline of the env repo's gitops-flow.yaml. */
-  pipeline: string;
-  /** `name=value` each. */
-  inputs?: string[];
-  env?: string;
-}
-
-/** Every verb the module exposes, and whether it changes something outside its inputs (git remote, cluster). */
-export const VERBS = {
-  render: { sideEffects: false },
-  suggest: { sideEffects: true },
-  deploy: { sideEffects: true },
-  promote: { sideEffects: true },
-  rollback: { sideEffects: true },
-  restore: { sideEffects: true },
-  // status and doctor only read, but what they read (clusters, remotes) changes under them: never cached.
-  status: { sideEffects: true },
-  history: { sideEffects: false },
-  doctor: { sideEffects: true },
-  // A pipeline's steps deploy, push and run commands.
-  run: { sideEffects: true },
-} as const;
-
-export type Verb = keyof typeof VERBS;
-
-const opt = (flag: string, value: string | number | undefined): string[] =>
-  value === undefined || value === '' ? [] : [flag, String(value)];
-const flag = (name: string, on: boolean | undefined): string[] => (on ? [name] : []);
-const globals = (g: Globals, json = false): string[] => [
-  '-C',
-  g.repoDir,
-  ...flag('--json', json),
-  ...flag('--dry-run', g.dryRun),
-];
-
-export function renderArgv(a: RenderArgs): string[] {
-  return [...globals(a), 'render', '--env', a.env, ...opt('--ref', a.ref)];
-}
-
-/** suggest clones the env repo itself (no `-C`); CI facts come as flags since a container sees no CI_* variables. */
-export function suggestArgv(a: SuggestArgs): string[] {
+/**
+ * The gitops-flow command line of one verb, from the one description of the command line
+ * (src/cli/verbs.ts): the globals, the verb, its positional arguments, then each option given.
+ */
+export function verbArgv(verb: DaggerVerb, values: Values, g: Globals = {}): string[] {
+  const spec = VERBS[verb];
+  const dagger = spec.dagger as { json?: boolean; dryRun?: boolean };
+  const args = ('arguments' in spec ? spec.arguments : []).map((a) => values[a.name]);
+  if (args.some((a) => typeof a !== 'string' || a === '')) throw new Error(`${verb}: missing argument`);
   return [
-    '--json',
-    ...flag('--dry-run', a.dryRun),
-    'suggest',
-    '--env-repo',
-    a.envRepo,
-    '--env',
-    a.env,
-    ...a.images.flatMap((i) => ['--image', i]),
-    ...opt('--target-branch', a.targetBranch),
-    ...flag('--push-to-target', a.pushToTarget),
-    ...flag('--pin-digest', a.pinDigest),
-    ...opt('--merge-request', a.mergeRequest),
-    ...opt('--upstream-project', a.upstreamProject),
-    ...opt('--upstream-commit', a.upstreamCommit),
-    ...opt('--upstream-ref', a.upstreamRef),
-    ...opt('--upstream-pipeline', a.upstreamPipeline),
-    ...opt('--upstream-pipeline-url', a.upstreamPipelineUrl),
-    ...opt('--upstream-message', a.upstreamMessage),
+    ...(g.repoDir ? ['-C', g.repoDir] : []),
+    ...(dagger.json ? ['--json'] : []),
+    ...(g.verbose ? ['--verbose'] : []),
+    ...(g.dryRun && dagger.dryRun ? ['--dry-run'] : []),
+    ...verb.split(' '),
+    ...(args as string[]),
+    ...(spec.options as readonly OptionSpec[]).flatMap((o) =>
+      o.dagger === false ? [] : optionArgv(o, values[daggerName(o)]),
+    ),
   ];
-}
-
-export function deployArgv(a: DeployArgs): string[] {
-  return [
-    ...globals(a),
-    'deploy',
-    '--env',
-    a.env,
-    ...opt('--ref', a.ref),
-    ...opt('--timeout', a.timeout),
-    ...opt('--last-good', a.lastGood),
-  ];
-}
-
-export function promoteArgv(a: PromoteArgs): string[] {
-  return [
-    ...globals(a),
-    'promote',
-    '--from',
-    a.from,
-    '--to',
-    a.to,
-    ...(a.images ?? []).flatMap((i) => ['--image', i]),
-    ...flag('--no-deploy', a.noDeploy),
-    ...flag('--no-push', a.noPush),
-    ...opt('--timeout', a.timeout),
-    ...flag('--force', a.force),
-  ];
-}
-
-export function rollbackArgv(a: RollbackArgs): string[] {
-  return [
-    ...globals(a),
-    'rollback',
-    '--env',
-    a.env,
-    ...opt('--to', a.to),
-    ...opt('--reason', a.reason),
-    ...flag('--no-deploy', a.noDeploy),
-    ...flag('--no-push', a.noPush),
-    ...opt('--timeout', a.timeout),
-  ];
-}
-
-export function restoreArgv(a: RestoreArgs): string[] {
-  return [
-    ...globals(a),
-    'restore',
-    ...opt('--env', a.env),
-    ...flag('--all-envs', a.allEnvs),
-    '--at',
-    a.at,
-    ...flag('--no-deploy', a.noDeploy),
-    ...flag('--no-push', a.noPush),
-    ...opt('--timeout', a.timeout),
-  ];
-}
-
-export function statusArgv(a: StatusArgs): string[] {
-  return [...globals(a, true), 'status', ...flag('--no-cluster', a.noCluster)];
-}
-
-export function historyArgv(a: HistoryArgs): string[] {
-  return [
-    ...globals(a, true),
-    'history',
-    ...opt('--env', a.env),
-    ...opt('--since', a.since),
-    ...opt('--limit', a.limit),
-  ];
-}
-
-export function runArgv(a: RunArgs): string[] {
-  return [...globals(a), 'run', a.pipeline, ...(a.inputs ?? []).flatMap((i) => ['--input', i]), ...opt('--env', a.env)];
-}
-
-export function doctorArgv(a: DoctorArgs): string[] {
-  return [...globals(a, true), 'doctor'];
 }
 
 /**

@@ -16,20 +16,7 @@ import {
   type Secret,
   type Service,
 } from '@dagger.io/dagger';
-import {
-  cloneArgv,
-  deployArgv,
-  doctorArgv,
-  historyArgv,
-  promoteArgv,
-  REPO_DIR,
-  renderArgv,
-  restoreArgv,
-  rollbackArgv,
-  runArgv,
-  statusArgv,
-  suggestArgv,
-} from './argv.js';
+import { cloneArgv, REPO_DIR, verbArgv } from './argv.js';
 import { toolbox } from './toolbox.js';
 
 /** Where secrets are mounted: files readable by the CLI, never environment values. */
@@ -99,7 +86,7 @@ export class GitopsFlow {
     /** Token that may read the env repo (env://GITOPS_FLOW_GIT_TOKEN). */
     gitToken?: Secret,
   ): Promise<string> {
-    const argv = renderArgv({ repoDir: REPO_DIR, env, ref });
+    const argv = verbArgv('render', { env, ref }, { repoDir: REPO_DIR });
     return (await this.runCli({ envRepo: { repo, repoUrl, branch }, gitToken }, argv, false)).stdout();
   }
 
@@ -139,22 +126,25 @@ export class GitopsFlow {
     /** Change nothing: show what would be pushed. */
     dryRun = false,
   ): Promise<string> {
-    const argv = suggestArgv({
-      envRepo,
-      env,
-      images,
-      targetBranch,
-      pushToTarget,
-      mergeRequest,
-      upstreamProject,
-      upstreamCommit,
-      upstreamRef,
-      upstreamPipeline,
-      upstreamPipelineUrl,
-      upstreamMessage,
-      pinDigest,
-      dryRun,
-    });
+    const argv = verbArgv(
+      'suggest',
+      {
+        envRepo,
+        env,
+        images,
+        targetBranch,
+        pushToTarget,
+        mergeRequest,
+        upstreamProject,
+        upstreamCommit,
+        upstreamRef,
+        upstreamPipeline,
+        upstreamPipelineUrl,
+        upstreamMessage,
+        pinDigest,
+      },
+      { dryRun },
+    );
     return (await this.runCli({ gitToken, dockerConfig }, argv, true)).stdout();
   }
 
@@ -186,7 +176,7 @@ export class GitopsFlow {
     /** Server-side dry run: apply nothing, record nothing. */
     dryRun = false,
   ): Promise<Directory> {
-    const argv = deployArgv({ repoDir: REPO_DIR, env, ref, timeout, lastGood, dryRun });
+    const argv = verbArgv('deploy', { env, ref, timeout, lastGood }, { repoDir: REPO_DIR, dryRun });
     return (
       await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)
     ).directory(REPO_DIR);
@@ -226,7 +216,11 @@ export class GitopsFlow {
     /** Change nothing: no commit, no push; applies are server dry-runs. */
     dryRun = false,
   ): Promise<Directory> {
-    const argv = promoteArgv({ repoDir: REPO_DIR, from, to, images, noDeploy, noPush, timeout, force, dryRun });
+    const argv = verbArgv(
+      'promote',
+      { from, to, images, noDeploy, noPush, timeout, force },
+      { repoDir: REPO_DIR, dryRun },
+    );
     return (
       await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)
     ).directory(REPO_DIR);
@@ -264,7 +258,7 @@ export class GitopsFlow {
     /** Change nothing: no commit, no push; applies are server dry-runs. */
     dryRun = false,
   ): Promise<Directory> {
-    const argv = rollbackArgv({ repoDir: REPO_DIR, env, to, reason, noDeploy, noPush, timeout, dryRun });
+    const argv = verbArgv('rollback', { env, to, reason, noDeploy, noPush, timeout }, { repoDir: REPO_DIR, dryRun });
     return (
       await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)
     ).directory(REPO_DIR);
@@ -302,7 +296,7 @@ export class GitopsFlow {
     /** Change nothing: no commit, no push; applies are server dry-runs. */
     dryRun = false,
   ): Promise<Directory> {
-    const argv = restoreArgv({ repoDir: REPO_DIR, env, allEnvs, at, noDeploy, noPush, timeout, dryRun });
+    const argv = verbArgv('restore', { env, allEnvs, at, noDeploy, noPush, timeout }, { repoDir: REPO_DIR, dryRun });
     return (
       await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)
     ).directory(REPO_DIR);
@@ -328,7 +322,7 @@ export class GitopsFlow {
     /** A cluster reachable as a service, bound as host `cluster`. */
     cluster?: Service,
   ): Promise<string> {
-    const argv = statusArgv({ repoDir: REPO_DIR, noCluster });
+    const argv = verbArgv('status', { noCluster }, { repoDir: REPO_DIR });
     return (
       await this.runCli({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, argv, true)
     ).stdout();
@@ -352,7 +346,7 @@ export class GitopsFlow {
     /** Token that may read the env repo (env://GITOPS_FLOW_GIT_TOKEN). */
     gitToken?: Secret,
   ): Promise<string> {
-    const argv = historyArgv({ repoDir: REPO_DIR, env, since, limit });
+    const argv = verbArgv('history', { env, since, limit }, { repoDir: REPO_DIR });
     return (await this.runCli({ envRepo: { repo, repoUrl, branch }, gitToken }, argv, false)).stdout();
   }
 
@@ -374,7 +368,7 @@ export class GitopsFlow {
     /** A cluster reachable as a service, bound as host `cluster`. */
     cluster?: Service,
   ): Promise<string> {
-    const argv = doctorArgv({ repoDir: REPO_DIR });
+    const argv = verbArgv('doctor', {}, { repoDir: REPO_DIR });
     const c = await this.prepare({ envRepo: { repo, repoUrl, branch }, kubeconfig, gitToken, gcpKey, cluster }, true);
     return c.withExec(['gitops-flow', ...argv], { expect: ReturnType.Any }).stdout();
   }
@@ -414,7 +408,7 @@ export class GitopsFlow {
   ): Promise<Directory> {
     if (secretNames.length !== secretValues.length)
       throw new Error('Pass one --secret-values per --secret-names, in the same order.');
-    const argv = runArgv({ repoDir: REPO_DIR, pipeline, inputs, env, dryRun });
+    const argv = verbArgv('run', { pipeline, inputs, env }, { repoDir: REPO_DIR, dryRun });
     return (
       await this.runCli(
         {

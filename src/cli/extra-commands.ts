@@ -2,11 +2,10 @@
  * init, doctor and completion (and the hidden `__complete-envs`), registered on the program by main.
  * Kept apart from main.ts so these commands can grow without touching the release commands.
  */
-import { Argument, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { CompletionModel } from '../commands/completion/index.js';
 import type { CommandContext } from '../core/io.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+import { declareVerb } from './declare.js';
 
 export function registerExtraCommands(
   program: Command,
@@ -14,61 +13,41 @@ export function registerExtraCommands(
   repo: () => string | undefined,
   setExitCode: (code: number) => void,
 ): void {
-  program
-    .command('init')
-    .description('scaffold an env repo: base Deployment + HPA, an overlay per env, gitops-flow.yaml, .gitlab-ci.yml')
-    .option('--envs <list>', 'environments in promotion order, comma-separated', 'dev,uat,prod')
-    .option('--app <name>', 'application name: Deployment, HPA and namespaces <app>-<env>', 'my-app')
-    .option('--image <ref>', 'image every overlay starts with (default registry.example.com/team/<app>:0.1.0)')
-    .option('--force', 'overwrite files that already exist')
-    .action(async (o) => {
-      const r = await (await import('../commands/init/index.js')).init(
-        { repoDir: repo(), envs: o.envs, app: o.app, image: o.image, force: Boolean(o.force) },
-        context(),
+  declareVerb(program, 'init').action(async (o) => {
+    const r = await (await import('../commands/init/index.js')).init(
+      { repoDir: repo(), envs: o.envs, app: o.app, image: o.image, force: Boolean(o.force) },
+      context(),
+    );
+    if (context().opts.json) context().log.result(JSON.stringify(r, null, 2));
+  });
+
+  declareVerb(program, 'doctor').action(async () => {
+    const ctx = context();
+    const r = await (await import('../commands/doctor/index.js')).doctor({ repoDir: repo() }, ctx);
+    if (ctx.opts.json) ctx.log.result(JSON.stringify({ checks: r.checks }, null, 2));
+    if (!r.ok) {
+      // The checks are the whole machine output (one JSON document); the verdict goes to stderr.
+      const n = r.checks.filter((c) => c.ok === false && c.required).length;
+      ctx.io.stderr.write(
+        `error[DOCTOR_FAILED]: ${n} required check(s) failed.\nhint: Apply the fix shown under each ✗, then run gitops-flow doctor again.\n`,
       );
-      if (context().opts.json) context().log.result(JSON.stringify(r, null, 2));
-    });
+      setExitCode(1);
+    }
+  });
 
-  program
-    .command('doctor')
-    .description('check the pinned tools, the env repo config and cluster access')
-    .action(async () => {
-      const ctx = context();
-      const r = await (await import('../commands/doctor/index.js')).doctor({ repoDir: repo() }, ctx);
-      if (ctx.opts.json) ctx.log.result(JSON.stringify({ checks: r.checks }, null, 2));
-      if (!r.ok) {
-        // The checks are the whole machine output (one JSON document); the verdict goes to stderr.
-        const n = r.checks.filter((c) => c.ok === false && c.required).length;
-        ctx.io.stderr.write(
-          `error[DOCTOR_FAILED]: ${n} required check(s) failed.\nhint: Apply the fix shown under each ✗, then run gitops-flow doctor again.\n`,
-        );
-        setExitCode(1);
-      }
-    });
+  declareVerb(program, 'completion').action(async (shell: string) => {
+    const { completionScript } = await import('../commands/completion/index.js');
+    const script = completionScript(shell as 'bash' | 'zsh' | 'fish', completionModel(program));
+    if (context().opts.json) context().log.result(JSON.stringify({ shell, script }, null, 2));
+    else context().io.stdout.write(script);
+  });
 
-  program
-    .command('completion')
-    .description('print a shell completion script (e.g. source <(gitops-flow completion bash))')
-    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
-    .action(async (shell: string) => {
-      const { completionScript } = await import('../commands/completion/index.js');
-      const script = completionScript(shell as 'bash' | 'zsh' | 'fish', completionModel(program));
-      if (context().opts.json) context().log.result(JSON.stringify({ shell, script }, null, 2));
-      else context().io.stdout.write(script);
-    });
-
-  program
-    .command('run')
-    .description('run a pipeline of gitops-flow.yaml (--dry-run prints the plan and runs nothing)')
-    .argument('<pipeline>', 'pipeline name (gitops-flow pipelines list)')
-    .option('--input <name=value>', 'an input of the pipeline (repeatable)', collect)
-    .option('--env <env>', "the environment that environment.* reads (default: the pipeline's environment:)")
-    .action(async (pipeline: string, o) => {
-      await (await import('../commands/run/index.js')).run(
-        { repoDir: repo(), pipeline, inputs: o.input, env: o.env },
-        context(),
-      );
-    });
+  declareVerb(program, 'run').action(async (pipeline: string, o) => {
+    await (await import('../commands/run/index.js')).run(
+      { repoDir: repo(), pipeline, inputs: o.input, env: o.env },
+      context(),
+    );
+  });
 
   const pipelines = program
     .command('pipelines')
@@ -79,17 +58,12 @@ export function registerExtraCommands(
     .action(async () => {
       await (await import('../commands/pipelines/index.js')).listPipelines({ repoDir: repo() }, context());
     });
-  pipelines
-    .command('show')
-    .description('a pipeline as YAML; a verb with the hooks of gitops-flow.yaml in place')
-    .argument('<name>', 'a pipeline or a verb (promote, deploy, …)')
-    .option('--env <env>', 'include the hooks of this environment')
-    .action(async (name: string, o) => {
-      await (await import('../commands/pipelines/index.js')).showPipeline(
-        { repoDir: repo(), name, env: o.env },
-        context(),
-      );
-    });
+  declareVerb(pipelines, 'pipelines show', 'show').action(async (name: string, o) => {
+    await (await import('../commands/pipelines/index.js')).showPipeline(
+      { repoDir: repo(), name, env: o.env },
+      context(),
+    );
+  });
 
   program
     .command('__complete-envs', { hidden: true })

@@ -10,7 +10,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from '
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { deployArgv } from '../../dagger/src/argv.js';
+import { verbArgv } from '../../dagger/src/argv.js';
 import { appRepoPipeline, envRepoPipeline, GITLAB_CI_LOCAL } from '../helpers/ci-components.js';
 import { runBinary } from '../helpers/cli.js';
 import {
@@ -317,13 +317,13 @@ describe('GitLab CI wrappers under gitlab-ci-local', () => {
   it("contract: the Dagger module's deploy argv deploys for real (dev cluster)", async () => {
     const { remote, ns } = envRemote();
     const dir = cloneRemote(remote);
-    const r = await runBinary(deployArgv({ repoDir: dir, env: 'dev', timeout: '90s' }), {
+    const r = await runBinary(verbArgv('deploy', { env: 'dev', timeout: '90s' }, { repoDir: dir }), {
       cwd: tempDir(),
       env: e2eEnv({ GITOPS_FLOW_GIT_TOKEN: TOKEN }),
     });
     expect(r.code, r.stderr).toBe(0);
     expect(liveImages('dev', ns('dev')).app).toBe(`${IMAGE}:1.0.0`);
-    const dry = await runBinary(deployArgv({ repoDir: dir, env: 'dev', dryRun: true }), {
+    const dry = await runBinary(verbArgv('deploy', { env: 'dev' }, { repoDir: dir, dryRun: true }), {
       cwd: tempDir(),
       env: e2eEnv(),
     });

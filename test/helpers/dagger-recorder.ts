@@ -196,11 +196,17 @@ export async function record(ids: Ids, call?: Invocation, opts: { stdout?: strin
       }
     });
   });
+  // The SDK reuses one keep-alive connection, idle for seconds while the module scans its sources: the
+  // default 5 s timeout would close it under the client (ECONNRESET) on a busy machine.
+  server.keepAliveTimeout = 10 * 60_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   try {
     rec.stderr = await runEntrypoint(port);
+    // A session that ended without returning is a crash of the module (or of the SDK): say so.
+    if (!('result' in rec) && rec.error === undefined) rec.error = `the entrypoint returned nothing:\n${rec.stderr}`;
   } finally {
+    server.closeAllConnections();
     server.close();
   }
   return rec;

@@ -8,18 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  cloneArgv,
-  doctorArgv,
-  historyArgv,
-  promoteArgv,
-  renderArgv,
-  restoreArgv,
-  rollbackArgv,
-  runArgv,
-  statusArgv,
-  suggestArgv,
-} from '../../dagger/src/argv.js';
+import { cloneArgv, verbArgv } from '../../dagger/src/argv.js';
 import { cleanEnv, runCli } from '../helpers/cli.js';
 import { cloneRemote, exampleFiles, gitSync, makeRemote, tempDir } from '../helpers/git-fixtures.js';
 
@@ -32,17 +21,17 @@ const withDev = (tag: string) =>
 describe("contract: the Dagger functions' argv run through the real CLI", () => {
   it('contract: render', async () => {
     const dir = cloneRemote(makeRemote(withDev('1.4.2')));
-    const r = await runCli(renderArgv({ repoDir: dir, env: 'dev' }));
+    const r = await runCli(verbArgv('render', { env: 'dev' }, { repoDir: dir }));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('image: registry.example.com/team/pick-manager:1.4.2');
-    const at = await runCli(renderArgv({ repoDir: dir, env: 'dev', ref: 'HEAD' }));
+    const at = await runCli(verbArgv('render', { env: 'dev', ref: 'HEAD' }, { repoDir: dir }));
     expect(at.stdout).toBe(r.stdout);
   });
 
   it('contract: suggest pushes a merge-request branch with push options; the token never reaches argv or the remote', async () => {
     const remote = makeRemote(exampleFiles());
     const r = await runCli(
-      suggestArgv({
+      verbArgv('suggest', {
         envRepo: remote.url,
         env: 'dev',
         images: ['application-image=registry.example.com/team/pick-manager:1.4.2'],
@@ -70,21 +59,25 @@ describe("contract: the Dagger functions' argv run through the real CLI", () => 
     const dir = cloneRemote(remote);
     const first = gitSync(dir, ['rev-parse', 'HEAD']);
 
-    const promote = await runCli(promoteArgv({ repoDir: dir, from: 'dev', to: 'uat', noDeploy: true }));
+    const promote = await runCli(verbArgv('promote', { from: 'dev', to: 'uat', noDeploy: true }, { repoDir: dir }));
     expect(promote.code, promote.stderr).toBe(0);
     expect(gitSync(remote.dir, ['show', `main:${UAT}`])).toContain('1.4.2');
 
-    const rollback = await runCli(rollbackArgv({ repoDir: dir, env: 'uat', reason: 'contract test', noDeploy: true }));
+    const rollback = await runCli(
+      verbArgv('rollback', { env: 'uat', reason: 'contract test', noDeploy: true }, { repoDir: dir }),
+    );
     expect(rollback.code, rollback.stderr).toBe(0);
     expect(gitSync(remote.dir, ['show', `main:${UAT}`])).toContain('"1.0.0"');
     expect(gitSync(remote.dir, ['log', '-1', '--format=%(trailers:only,unfold)', 'main'])).toContain(
       'Gitops-Flow-Action: rollback',
     );
 
-    const restore = await runCli(restoreArgv({ repoDir: dir, env: 'dev', at: first, noDeploy: true, dryRun: true }));
+    const restore = await runCli(
+      verbArgv('restore', { env: 'dev', at: first, noDeploy: true }, { repoDir: dir, dryRun: true }),
+    );
     expect(restore.code, restore.stderr).toBe(0);
     const restoreUat = await runCli(
-      restoreArgv({ repoDir: dir, env: 'uat', at: 'HEAD~1', noDeploy: true, noPush: true }),
+      verbArgv('restore', { env: 'uat', at: 'HEAD~1', noDeploy: true, noPush: true }, { repoDir: dir }),
     );
     expect(restoreUat.code, restoreUat.stderr).toBe(0);
     expect(readFileSync(join(dir, UAT), 'utf8')).toContain('1.4.2');
@@ -95,26 +88,28 @@ describe("contract: the Dagger functions' argv run through the real CLI", () => 
       'pipelines:\n  release:\n    inputs: { target: { required: true } }\n    steps:\n      - run: [sh, -c, \'echo "$1 in $2" > ran.txt\', x, "${{ inputs.target }}", "${{ environment.name }}"]\n';
     const dir = cloneRemote(makeRemote(exampleFiles({ 'gitops-flow.yaml': yaml })));
     const plan = await runCli(
-      runArgv({ repoDir: dir, pipeline: 'release', inputs: ['target=uat'], env: 'prod', dryRun: true }),
+      verbArgv('run', { pipeline: 'release', inputs: ['target=uat'], env: 'prod' }, { repoDir: dir, dryRun: true }),
     );
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stderr).toContain('Plan of pipeline release (environment prod); nothing is run.');
-    const r = await runCli(runArgv({ repoDir: dir, pipeline: 'release', inputs: ['target=uat'], env: 'prod' }));
+    const r = await runCli(
+      verbArgv('run', { pipeline: 'release', inputs: ['target=uat'], env: 'prod' }, { repoDir: dir }),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(dir, 'ran.txt'), 'utf8')).toBe('uat in prod\n');
   });
 
   it('contract: status, history and doctor print JSON', async () => {
     const dir = cloneRemote(makeRemote(withDev('1.4.2')));
-    const status = await runCli(statusArgv({ repoDir: dir, noCluster: true }));
+    const status = await runCli(verbArgv('status', { noCluster: true }, { repoDir: dir }));
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout).environments.dev.images['application-image']).toBe(
       'registry.example.com/team/pick-manager:1.4.2',
     );
-    const history = await runCli(historyArgv({ repoDir: dir, env: 'dev', limit: 5 }));
+    const history = await runCli(verbArgv('history', { env: 'dev', limit: 5 }, { repoDir: dir }));
     expect(history.code, history.stderr).toBe(0);
     expect(Array.isArray(JSON.parse(history.stdout))).toBe(true);
-    const doctor = await runCli(doctorArgv({ repoDir: dir }));
+    const doctor = await runCli(verbArgv('doctor', {}, { repoDir: dir }));
     expect(doctor.code, doctor.stderr).toBe(0);
     const checks = (JSON.parse(doctor.stdout) as { checks: { name: string; ok: boolean; required: boolean }[] }).checks;
     expect(checks.filter((c) => c.required && !c.ok)).toEqual([]);
@@ -138,7 +133,7 @@ describe("contract: the Dagger functions' argv run through the real CLI", () => 
     expect(readFileSync(join(bin, 'argv'), 'utf8')).not.toContain(TOKEN);
     expect(readFileSync(join(bin, 'argv'), 'utf8')).not.toContain(basic);
     expect(readFileSync(join(dir, '.git/config'), 'utf8')).not.toContain(basic);
-    const status = await runCli(statusArgv({ repoDir: dir, noCluster: true }));
+    const status = await runCli(verbArgv('status', { noCluster: true }, { repoDir: dir }));
     expect(status.code, status.stderr).toBe(0);
     expect(gitSync(dir, ['rev-parse', '--abbrev-ref', 'HEAD'])).toBe('main');
   });

@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { allSteps, isChain, replay, replayInclude, secretMisuses, stepsNamed } from '../helpers/dagger-recipe.js';
 import { type Chain, hostDir, Ids, type Recording, record, secret, service } from '../helpers/dagger-recorder.js';
 import { REPO_ROOT } from '../helpers/git-fixtures.js';
@@ -17,6 +17,8 @@ import { REPO_ROOT } from '../helpers/git-fixtures.js';
 const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'ci/tools.json'), 'utf8')) as {
   images: Record<string, string>;
 };
+// Each recording starts the module as the engine would (tsx, the SDK, a scan of the sources): seconds each.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 const ids = new Ids();
 const ENV_REPO = join(REPO_ROOT, 'examples/env-repo');
 let registration: Chain;
@@ -84,7 +86,7 @@ beforeAll(async () => {
   });
   expect(ctor.error, ctor.stderr).toBeUndefined();
   parent = ctor.result as Record<string, unknown>;
-}, 60_000);
+});
 
 describe('recording: the module as the SDK registers it', () => {
   it('recording: one function per verb, every side-effecting one never cached, render and history per session', () => {
@@ -119,7 +121,7 @@ describe('recording: the toolbox', () => {
   let toolbox: Chain;
   beforeAll(async () => {
     toolbox = recipe(await call('toolbox', {}))[0] as Chain;
-  }, 60_000);
+  });
 
   it('recording: every image is one of ci/tools.json, by digest', () => {
     const froms = stepsNamed(toolbox, 'from').map((s) => s.args.address);

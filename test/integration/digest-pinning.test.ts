@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { suggestArgv } from '../../dagger/src/argv.js';
+import { verbArgv } from '../../dagger/src/argv.js';
 import { cleanEnv, runCli } from '../helpers/cli.js';
 import {
   cloneRemote,
@@ -310,7 +310,7 @@ describe('digest pinning: a registry that demands token auth', () => {
       join(configDir, 'config.json'),
       JSON.stringify({ auths: { [registry.host]: { auth: basicAuth('ci', password) } } }),
     );
-    const argv = suggestArgv({
+    const argv = verbArgv('suggest', {
       envRepo: remote.url,
       env: 'dev',
       images: [`application-image=${registry.host}/team/private-app:2.0.0`],

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import * as argv from '../../dagger/src/argv.js';
+import { verbArgv } from '../../dagger/src/argv.js';
 import { gcloudArchive, gcloudPlatform, PINNED_IMAGE, parseManifest } from '../../dagger/src/toolbox.js';
+import { type DaggerVerb, VERBS } from '../../src/cli/verbs.js';
 import { runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/git-fixtures.js';
 
@@ -336,9 +337,10 @@ export async function leak(token: Secret) {
 describe('contract: the functions', () => {
   it('contract: one function per verb, and every side-effecting one is cache "never"', () => {
     const fns = functions();
-    expect(fns.map((f) => f.name).sort()).toEqual(['toolbox', ...Object.keys(argv.VERBS)].sort());
+    const daggerVerbs = Object.entries(VERBS).flatMap(([v, s]) => ('dagger' in s ? [v] : []));
+    expect(fns.map((f) => f.name).sort()).toEqual(['toolbox', ...daggerVerbs].sort());
     for (const f of fns.filter((x) => x.name !== 'toolbox')) {
-      const verb = argv.VERBS[f.name as argv.Verb];
+      const verb = VERBS[f.name as DaggerVerb].dagger;
       if (verb.sideEffects) expect(f.cache, f.name).toBe('never');
       else expect(f.cache, f.name).not.toBe('never');
     }
@@ -362,56 +364,49 @@ describe('contract: the functions', () => {
   });
 
   it('contract: every flag an argv builder can emit is one the CLI lists for that verb', async () => {
-    const d = { repoDir: '/repo', dryRun: true };
-    const full: Record<argv.Verb, string[]> = {
-      render: argv.renderArgv({ ...d, env: 'dev', ref: 'HEAD' }),
-      suggest: argv.suggestArgv({
-        envRepo: 'file:///x',
-        env: 'dev',
-        images: ['a=b:1'],
-        targetBranch: 'main',
-        pushToTarget: true,
-        upstreamProject: 'p',
-        upstreamCommit: 'c',
-        upstreamRef: 'r',
-        upstreamPipeline: '1',
-        upstreamPipelineUrl: 'u',
-        upstreamMessage: 'm',
-        dryRun: true,
-      }),
-      deploy: argv.deployArgv({ ...d, env: 'dev', ref: 'HEAD', timeout: '5m', lastGood: 'HEAD~1' }),
-      promote: argv.promoteArgv({
-        ...d,
-        from: 'dev',
-        to: 'uat',
-        images: ['a'],
-        noDeploy: true,
-        noPush: true,
-        timeout: '5m',
-        force: true,
-      }),
-      rollback: argv.rollbackArgv({
-        ...d,
-        env: 'uat',
-        to: 'HEAD~1',
-        reason: 'r',
-        noDeploy: true,
-        noPush: true,
-        timeout: '5m',
-      }),
-      restore: argv.restoreArgv({
-        ...d,
-        env: 'uat',
-        allEnvs: true,
-        at: 'HEAD',
-        noDeploy: true,
-        noPush: true,
-        timeout: '5m',
-      }),
-      status: argv.statusArgv({ ...d, noCluster: true }),
-      history: argv.historyArgv({ ...d, env: 'dev', since: '2026-01-01', limit: 3 }),
-      doctor: argv.doctorArgv(d),
-      run: argv.runArgv({ ...d, pipeline: 'release', inputs: ['target=uat'], env: 'uat' }),
+    const g = { repoDir: '/repo', dryRun: true };
+    const full: Record<DaggerVerb, string[]> = {
+      render: verbArgv('render', { env: 'dev', ref: 'HEAD' }, g),
+      suggest: verbArgv(
+        'suggest',
+        {
+          envRepo: 'file:///x',
+          env: 'dev',
+          images: ['a=b:1'],
+          targetBranch: 'main',
+          pushToTarget: true,
+          force: true,
+          pinDigest: true,
+          mergeRequest: 'api',
+          upstreamProject: 'p',
+          upstreamCommit: 'c',
+          upstreamRef: 'r',
+          upstreamPipeline: '1',
+          upstreamPipelineUrl: 'u',
+          upstreamMessage: 'm',
+        },
+        { dryRun: true },
+      ),
+      deploy: verbArgv('deploy', { env: 'dev', ref: 'HEAD', timeout: '5m', lastGood: 'HEAD~1' }, g),
+      promote: verbArgv(
+        'promote',
+        { from: 'dev', to: 'uat', images: ['a'], noDeploy: true, noPush: true, timeout: '5m', force: true },
+        g,
+      ),
+      rollback: verbArgv(
+        'rollback',
+        { env: 'uat', to: 'HEAD~1', reason: 'r', noDeploy: true, noPush: true, timeout: '5m' },
+        g,
+      ),
+      restore: verbArgv(
+        'restore',
+        { env: 'uat', allEnvs: true, at: 'HEAD', noDeploy: true, noPush: true, timeout: '5m' },
+        g,
+      ),
+      status: verbArgv('status', { noCluster: true }, g),
+      history: verbArgv('history', { env: 'dev', since: '2026-01-01', limit: 3 }, g),
+      doctor: verbArgv('doctor', {}, g),
+      run: verbArgv('run', { pipeline: 'release', inputs: ['target=uat'], env: 'uat' }, g),
     };
     const flagsIn = (help: string) => new Set(help.match(/--[a-z][a-z-]*/g) ?? []);
     const globals = flagsIn((await runCli(['--help'])).stdout);
@@ -427,8 +422,8 @@ describe('contract: the functions', () => {
         expect(known.has(f), `${verb}: ${f}`).toBe(true);
     }
     // Optional values left out leave their flags out: no empty values reach the CLI.
-    expect(argv.historyArgv({ repoDir: '/repo' })).toEqual(['-C', '/repo', '--json', 'history']);
-    expect(argv.renderArgv({ repoDir: '/repo', env: 'dev', ref: '' })).toEqual([
+    expect(verbArgv('history', {}, { repoDir: '/repo' })).toEqual(['-C', '/repo', '--json', 'history']);
+    expect(verbArgv('render', { env: 'dev', ref: '' }, { repoDir: '/repo' })).toEqual([
       '-C',
       '/repo',
       'render',

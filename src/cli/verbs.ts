@@ -1,0 +1,417 @@
+/**
+ * The one description of gitops-flow's command line: every verb's options (and the global ones), as data.
+ * The CLI (src/cli/main.ts) declares its commander options from it; the Dagger module (dagger/) generates
+ * one function per verb from it (scripts/gen-dagger.ts) and builds each call's argv with it, so a new flag
+ * is added here, once. Also the CI facts the CLI reads from its environment, which a container running it
+ * must be handed. Pure data with no imports: the Dagger module loads this file as it is.
+ */
+
+/** One option: how commander declares it and how a Dagger function exposes it. */
+export interface OptionSpec {
+  /** As commander takes it: `--env <env>`, `--no-deploy`, `-C, --repo-dir <dir>`. */
+  flags: string;
+  description: string;
+  /** `string` (default), `boolean` (a switch, `--no-x` included), `list` (repeatable), `int` (positive). */
+  kind?: 'string' | 'boolean' | 'list' | 'int';
+  required?: boolean;
+  choices?: readonly string[];
+  /** Default value shown and used by commander. */
+  default?: string;
+  /**
+   * The Dagger argument: its name (default: the long flag in camelCase, `--no-deploy` → noDeploy) and
+   * description (default: the CLI's); `false` when the module leaves the option out (it decides it itself).
+   */
+  dagger?: false | { name?: string; description?: string };
+}
+
+/** A positional argument (commander `<name>`). */
+export interface ArgumentSpec {
+  name: string;
+  description: string;
+  choices?: readonly string[];
+}
+
+/** How the Dagger module runs a verb. */
+export interface DaggerSpec {
+  /** The function's doc comment (`dagger call <verb> --help`). */
+  description: string;
+  /** `repo`: the env repo after the run (export it); `stdout`: what the CLI printed (JSON with `json`). */
+  returns: 'repo' | 'stdout';
+  /** It changes something outside its inputs, or reads what changes under it: never served from cache. */
+  sideEffects: boolean;
+  /** Pass `--json` (the function returns the CLI's machine output). */
+  json?: boolean;
+  /** The CLI clones the env repo itself (suggest): no working copy. */
+  clones?: boolean;
+  /** Takes global `--dry-run`. */
+  dryRun?: boolean;
+  /** An exit code the function reports rather than fails on (doctor: a failed check is in the report). */
+  anyExitCode?: boolean;
+}
+
+export interface VerbSpec {
+  description: string;
+  arguments?: readonly ArgumentSpec[];
+  options: readonly OptionSpec[];
+  /** Exposed as a Dagger function, and how. */
+  dagger?: DaggerSpec;
+}
+
+const timeout: OptionSpec = { flags: '--timeout <duration>', description: 'how long to wait for workloads, e.g. 5m' };
+const noDeploy: OptionSpec = {
+  flags: '--no-deploy',
+  kind: 'boolean',
+  description: 'commit (and push) without deploying',
+};
+const noPush: OptionSpec = { flags: '--no-push', kind: 'boolean', description: 'commit and deploy without pushing' };
+
+/** Options every command takes, before the verb (as in git). */
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  { flags: '-C, --repo-dir <dir>', description: 'env repo working copy', dagger: false },
+  { flags: '--json', kind: 'boolean', description: 'machine-readable output on stdout', dagger: false },
+  { flags: '--verbose', kind: 'boolean', description: 'show every command run, with secrets scrubbed' },
+  {
+    flags: '--dry-run',
+    kind: 'boolean',
+    description: 'change nothing: no commit, no push; applies are server dry-runs',
+  },
+];
+
+export const VERBS = {
+  suggest: {
+    description: 'set images in an env overlay of a remote env repo and push a merge request branch',
+    options: [
+      {
+        flags: '--env-repo <url>',
+        required: true,
+        description: 'clone URL of the env repository (token in GITOPS_FLOW_GIT_TOKEN)',
+        dagger: { description: 'Clone URL of the env repository (token: the gitToken argument).' },
+      },
+      { flags: '--env <env>', required: true, description: 'environment whose overlay gets the images' },
+      {
+        flags: '--image <name=ref>',
+        kind: 'list',
+        required: true,
+        description: 'image to set, as kustomize edit set image takes it (repeatable)',
+        dagger: {
+          name: 'images',
+          description: 'Images as kustomize edit set image takes them, e.g. app=registry.example.com/team/app:1.4.2.',
+        },
+      },
+      {
+        flags: '--target-branch <branch>',
+        description: 'branch the merge request targets (default: git.targetBranch, main)',
+      },
+      {
+        flags: '--push-to-target',
+        kind: 'boolean',
+        description: 'commit straight to the target branch instead of a merge request branch',
+      },
+      { flags: '--force', kind: 'boolean', description: 'suggest into a pinned environment (and unpin it)' },
+      {
+        flags: '--pin-digest',
+        kind: 'boolean',
+        description:
+          'resolve each tag to its manifest digest in the registry and write both (docker config.json credentials)',
+      },
+      {
+        flags: '--merge-request <mode>',
+        choices: ['push-options', 'api'],
+        description:
+          'open the merge request with GitLab push options or the forge API (default: git.mergeRequest.mode; GitHub: api)',
+      },
+      { flags: '--upstream-project <path>', description: 'default $CI_PROJECT_PATH' },
+      { flags: '--upstream-commit <sha>', description: 'default $CI_COMMIT_SHA' },
+      { flags: '--upstream-ref <ref>', description: 'default $CI_COMMIT_REF_NAME' },
+      { flags: '--upstream-pipeline <id>', description: 'default $CI_PIPELINE_ID' },
+      { flags: '--upstream-pipeline-url <url>', description: 'default $CI_PIPELINE_URL' },
+      { flags: '--upstream-message <text>', description: 'default $CI_COMMIT_MESSAGE' },
+    ],
+    dagger: {
+      description:
+        'Set images in an env overlay of a remote env repo and push a merge-request branch with GitLab push options; returns the result as JSON.',
+      returns: 'stdout',
+      sideEffects: true,
+      json: true,
+      clones: true,
+      dryRun: true,
+    },
+  },
+  render: {
+    description: 'render an environment with the pinned kustomize',
+    options: [
+      { flags: '--env <env>', required: true, description: 'environment' },
+      { flags: '--ref <ref>', description: 'render the overlay as it was at this commit (default: the working tree)' },
+      {
+        flags: '--out <file>',
+        description: 'write the manifest to this file (inside the repo) instead of stdout',
+        dagger: false,
+      },
+    ],
+    dagger: {
+      description: 'Render an environment with the pinned kustomize; returns the manifest.',
+      returns: 'stdout',
+      sideEffects: false,
+    },
+  },
+  deploy: {
+    description: 'render, server-side apply, wait for every workload; restore the last good render on failure',
+    options: [
+      { flags: '--env <env>', required: true, description: 'environment' },
+      { flags: '--ref <ref>', description: 'commit to deploy (default HEAD)' },
+      { flags: '--timeout <duration>', description: 'how long to wait for workloads, e.g. 5m (default: config, 5m)' },
+      {
+        flags: '--out <file>',
+        description: 'where to keep the rendered manifest (default .gitops-flow/rendered/<env>.yaml)',
+        dagger: false,
+      },
+      {
+        flags: '--last-good <ref>',
+        description: 'commit re-applied when the rollout fails (default: the parent of --ref)',
+      },
+    ],
+    dagger: {
+      description:
+        'Render, server-side apply, wait for every workload; restore the last good render on failure. Returns the repo with the rendered manifest, deploy.env and the verification record.',
+      returns: 'repo',
+      sideEffects: true,
+      dryRun: true,
+    },
+  },
+  promote: {
+    description: 'copy images from one environment to the next, deploy, verify, push',
+    options: [
+      { flags: '--from <env>', required: true, description: 'source environment' },
+      { flags: '--to <env>', required: true, description: 'target environment' },
+      {
+        flags: '--image <name>',
+        kind: 'list',
+        description: 'promote only this image name (repeatable; default all)',
+        dagger: { name: 'images', description: 'Promote only these image names (default: all).' },
+      },
+      noDeploy,
+      noPush,
+      timeout,
+      { flags: '--force', kind: 'boolean', description: 'promote into a pinned environment (and unpin it)' },
+    ],
+    dagger: {
+      description:
+        'Copy images from one environment to the next, commit, deploy, verify, push. Returns the changed repo.',
+      returns: 'repo',
+      sideEffects: true,
+      dryRun: true,
+    },
+  },
+  status: {
+    description: 'what runs where, since when, verified or pending, and drift against the clusters',
+    options: [{ flags: '--no-cluster', kind: 'boolean', description: 'do not contact the clusters (no drift check)' }],
+    dagger: {
+      description: 'What runs where, since when, verified or pending, and drift against the clusters (JSON).',
+      returns: 'stdout',
+      // It only reads, but what it reads (clusters, remotes) changes under it.
+      sideEffects: true,
+      json: true,
+    },
+  },
+  history: {
+    description: 'every release, newest first (from git)',
+    options: [
+      { flags: '--env <env>', description: 'only this environment' },
+      {
+        flags: '--since <time>',
+        description: 'only releases after this time (e.g. 2026-10-01T12:00Z, "2 weeks ago")',
+      },
+      { flags: '--limit <n>', kind: 'int', description: 'at most n releases' },
+    ],
+    dagger: {
+      description: 'Every release, newest first, from git (JSON).',
+      returns: 'stdout',
+      sideEffects: false,
+      json: true,
+    },
+  },
+  rollback: {
+    description: "put an env's overlay back to its previous release (or --to), deploy, verify, push, and pin it",
+    options: [
+      { flags: '--env <env>', required: true, description: 'environment' },
+      { flags: '--to <ref>', description: 'commit whose overlay to bring back (default: before the last release)' },
+      { flags: '--reason <text>', description: 'why, recorded in the pin' },
+      noDeploy,
+      noPush,
+      timeout,
+    ],
+    dagger: {
+      description:
+        "Put an environment's overlay back to its previous release (or --to) as a new commit, deploy, verify, push, and pin it. Returns the changed repo.",
+      returns: 'repo',
+      sideEffects: true,
+      dryRun: true,
+    },
+  },
+  restore: {
+    description: 'disaster recovery: re-apply an env as git had it at a commit or time, and record it',
+    options: [
+      { flags: '--env <env>', description: 'environment' },
+      { flags: '--all-envs', kind: 'boolean', description: 'every environment, in promotion order' },
+      {
+        flags: '--at <ref-or-time>',
+        required: true,
+        description: 'a commit, or an ISO-8601 time (the last commit at or before it)',
+      },
+      { flags: '--no-deploy', kind: 'boolean', description: 'only record the state in git' },
+      noPush,
+      timeout,
+    ],
+    dagger: {
+      description:
+        'Disaster recovery: re-apply an environment exactly as git had it at a commit or time, and record it as a commit. Returns the changed repo.',
+      returns: 'repo',
+      sideEffects: true,
+      dryRun: true,
+    },
+  },
+  unpin: {
+    description: 'release the pin a rollback put on an environment',
+    options: [
+      { flags: '--env <env>', required: true, description: 'environment' },
+      { flags: '--no-push', kind: 'boolean', description: 'commit without pushing' },
+    ],
+  },
+  diff: {
+    description: 'rendered diff of an env between two commits (images first), or against the cluster',
+    options: [
+      { flags: '--env <env>', required: true, description: 'environment' },
+      { flags: '--from <ref>', description: 'older state (default: before the last change of the overlay)' },
+      { flags: '--to <ref>', description: 'newer state (default HEAD)' },
+      {
+        flags: '--cluster',
+        kind: 'boolean',
+        description: 'diff the render of --to against the live cluster (kubectl diff --server-side)',
+      },
+      {
+        flags: '--exit-code',
+        kind: 'boolean',
+        description: 'exit 1 when there are differences, like git diff --exit-code',
+      },
+    ],
+  },
+  init: {
+    description: 'scaffold an env repo: base Deployment + HPA, an overlay per env, gitops-flow.yaml, .gitlab-ci.yml',
+    options: [
+      {
+        flags: '--envs <list>',
+        default: 'dev,uat,prod',
+        description: 'environments in promotion order, comma-separated',
+      },
+      {
+        flags: '--app <name>',
+        default: 'my-app',
+        description: 'application name: Deployment, HPA and namespaces <app>-<env>',
+      },
+      {
+        flags: '--image <ref>',
+        description: 'image every overlay starts with (default registry.example.com/team/<app>:0.1.0)',
+      },
+      { flags: '--force', kind: 'boolean', description: 'overwrite files that already exist' },
+    ],
+  },
+  doctor: {
+    description: 'check the pinned tools, the env repo config and cluster access',
+    options: [],
+    dagger: {
+      description:
+        "Check the toolbox's tools against ci/tools.json, the env repo's config and cluster access (JSON; a failed check is in the report, not an error).",
+      returns: 'stdout',
+      sideEffects: true,
+      json: true,
+      anyExitCode: true,
+    },
+  },
+  completion: {
+    description: 'print a shell completion script (e.g. source <(gitops-flow completion bash))',
+    arguments: [{ name: 'shell', description: 'bash, zsh or fish', choices: ['bash', 'zsh', 'fish'] }],
+    options: [],
+  },
+  run: {
+    description: 'run a pipeline of gitops-flow.yaml (--dry-run prints the plan and runs nothing)',
+    arguments: [{ name: 'pipeline', description: 'pipeline name (gitops-flow pipelines list)' }],
+    options: [
+      {
+        flags: '--input <name=value>',
+        kind: 'list',
+        description: 'an input of the pipeline (repeatable)',
+        dagger: { name: 'inputs', description: 'Inputs of the pipeline, each name=value.' },
+      },
+      {
+        flags: '--env <env>',
+        description: "the environment that environment.* reads (default: the pipeline's environment:)",
+      },
+    ],
+    dagger: {
+      description:
+        "Run a pipeline of the env repo's gitops-flow.yaml: its run: steps execute inside the pinned toolbox, so a laptop and CI run the same commands in the same image. Returns the repo.",
+      returns: 'repo',
+      sideEffects: true,
+      dryRun: true,
+    },
+  },
+  'pipelines show': {
+    description: 'a pipeline as YAML; a verb with the hooks of gitops-flow.yaml in place',
+    arguments: [{ name: 'name', description: 'a pipeline or a verb (promote, deploy, …)' }],
+    options: [{ flags: '--env <env>', description: 'include the hooks of this environment' }],
+  },
+} as const satisfies Record<string, VerbSpec>;
+
+export type Verb = keyof typeof VERBS;
+
+/** The verbs the Dagger module exposes, each a function. */
+export type DaggerVerb = { [V in Verb]: (typeof VERBS)[V] extends { dagger: DaggerSpec } ? V : never }[Verb];
+
+/** The long flag of an option (`--no-deploy` of `--no-deploy`, `--repo-dir` of `-C, --repo-dir <dir>`). */
+export function longFlag(o: OptionSpec): string {
+  const long = /(--[a-z][a-z0-9-]*)/.exec(o.flags)?.[1];
+  if (!long) throw new Error(`option ${o.flags} has no long flag`);
+  return long;
+}
+
+/** The Dagger argument name of an option: its own, or the long flag in camelCase. */
+export function daggerName(o: OptionSpec): string {
+  const own = o.dagger || undefined;
+  if (own?.name) return own.name;
+  return longFlag(o)
+    .slice(2)
+    .replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * The CI facts the CLI reads from its environment (commit author, trailers, merge-request comment, log
+ * sections, registry credentials), which a container running the CLI must be handed explicitly. `secret`
+ * ones travel only as secrets. The Dagger module takes each as an argument named like the variable in
+ * camelCase (CI_PROJECT_PATH → ciProjectPath); the Dagger CI/CD components pass them.
+ */
+export const CI_VARIABLES: readonly { name: string; description: string; secret?: boolean }[] = [
+  { name: 'GITLAB_CI', description: 'true in GitLab CI: collapsible log sections' },
+  { name: 'GITLAB_USER_NAME', description: 'the commit author (default gitops-flow)' },
+  { name: 'GITLAB_USER_EMAIL', description: "the commit author's email (default gitops-flow@localhost)" },
+  { name: 'CI_SERVER_URL', description: "the GitLab instance's URL (merge-request comments)" },
+  { name: 'CI_API_V4_URL', description: "the GitLab instance's API URL" },
+  { name: 'CI_PROJECT_ID', description: "the pipeline's project id" },
+  { name: 'CI_PROJECT_PATH', description: "the pipeline's project path (Upstream-Project trailer)" },
+  { name: 'CI_COMMIT_SHA', description: "the pipeline's commit (Upstream-Commit trailer)" },
+  { name: 'CI_COMMIT_REF_NAME', description: "the pipeline's branch or tag (Upstream-Ref trailer)" },
+  { name: 'CI_COMMIT_MESSAGE', description: "the pipeline's commit message (Upstream-Message trailer)" },
+  { name: 'CI_PIPELINE_ID', description: 'the pipeline id (Upstream-Pipeline trailer)' },
+  { name: 'CI_PIPELINE_URL', description: "the pipeline's URL (trailers, merge-request comments)" },
+  { name: 'CI_JOB_URL', description: "the job's URL (merge-request comments)" },
+  { name: 'CI_MERGE_REQUEST_IID', description: 'the merge request a deploy comments on' },
+  { name: 'CI_MERGE_REQUEST_PROJECT_ID', description: "the merge request's project id" },
+  { name: 'CI_MERGE_REQUEST_PROJECT_PATH', description: "the merge request's project path" },
+  { name: 'CI_REGISTRY', description: "GitLab's container registry (--pin-digest credentials)" },
+  { name: 'CI_REGISTRY_USER', description: "the job's registry user" },
+  { name: 'CI_REGISTRY_PASSWORD', description: "the job's registry password", secret: true },
+  {
+    name: 'GITOPS_FLOW_GITLAB_TOKEN',
+    description: 'a GitLab token with api scope (merge requests through the API, deploy comments)',
+    secret: true,
+  },
+];
