@@ -1,7 +1,8 @@
 /** `deploy --env <e> [--ref <r>] [--timeout <d>]`: render, apply, verify, restore on failure. */
 
 import { withDeployComment } from '../../adapters/forges/index.js';
-import { git, gitContext, resolveRef, revParse, showFile } from '../../adapters/git.js';
+import { gitContext, hasOrigin, resolveRef, revParse, showFile } from '../../adapters/git.js';
+import { uncommittedChanges } from '../../adapters/git-tree.js';
 import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { clampTimeout } from '../../core/bounds.js';
 import { getEnvironment } from '../../core/config.js';
@@ -58,14 +59,14 @@ async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext)
   const env = getEnvironment(config, o.env);
   const g = gitContext(ctx, root);
   if (!o.ref) {
-    const dirty = await git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude).gitops-flow'], g);
-    if (dirty.stdout.trim()) {
+    const dirty = await uncommittedChanges(g);
+    if (dirty.length > 0) {
       throw invalid(
         'WORKTREE_DIRTY',
         'The env repo has uncommitted changes; deploy applies commits only.',
         'Commit (or stash) the changes, or pass --ref <commit> to deploy a specific commit.',
         undefined,
-        dirty.stdout.trim().split('\n'),
+        dirty,
       );
     }
   }
@@ -115,7 +116,7 @@ async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext)
       if (ctx.opts.dryRun) return 'skipped';
       const rel = overlayFile(root, env).rel;
       const text = await showFile(ref, rel, g);
-      const hasOrigin = (await git(['remote'], g)).stdout.split('\n').includes('origin');
+      const pushNotes = await hasOrigin(g);
       await recordRelease(
         {
           root,
@@ -123,7 +124,7 @@ async function deployLocked(o: DeployOptions, root: string, ctx: CommandContext)
           env,
           commit: ref,
           entries: text ? readImages(parseKustomization(text, rel)) : [],
-          push: hasOrigin,
+          push: pushNotes,
         },
         ctx,
       );

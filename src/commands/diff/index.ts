@@ -2,11 +2,9 @@
  * `diff --env <e> [--from <ref>] [--to <ref>] [--cluster]`: what changes between two states of an
  * env — images first, then the unified diff of the renders — or between a render and the live cluster.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { exec } from '../../adapters/exec.js';
-import { git, gitContext, resolveRef, showFile } from '../../adapters/git.js';
+
+import { gitContext, resolveRef, revParse, showFile } from '../../adapters/git.js';
+import { lastCommitTouching, unifiedDiff } from '../../adapters/git-history.js';
 import { kubectl } from '../../adapters/kubectl.js';
 import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { getEnvironment } from '../../core/config.js';
@@ -73,9 +71,8 @@ export async function diff(o: DiffOptions, ctx: CommandContext): Promise<DiffRes
     const text = await unifiedDiff(
       fromManifest,
       toManifest,
-      `${env.name}@${from.slice(0, 12)}`,
-      `${env.name}@${to.slice(0, 12)}`,
-      ctx,
+      { a: `${env.name}@${from.slice(0, 12)}`, b: `${env.name}@${to.slice(0, 12)}` },
+      { env: ctx.io.env, log: ctx.log },
     );
     result = { env: env.name, from, to, images, changed: text !== '', diff: text };
   }
@@ -94,32 +91,6 @@ export async function diff(o: DiffOptions, ctx: CommandContext): Promise<DiffRes
 
 /** The env's state before the last change of its overlay at or before `ref`. */
 async function previousState(overlay: string, ref: string, g: ReturnType<typeof gitContext>): Promise<string> {
-  const last = (await git(['log', '-1', '--format=%H', ref, '--', overlay], g)).stdout.trim();
-  return (
-    (last && (await git(['rev-parse', '--verify', '--quiet', `${last}^`], g, { allowFailure: true })).stdout.trim()) ||
-    ref
-  );
-}
-
-/** A unified diff of two texts with readable labels ('' when equal), via git diff --no-index. */
-async function unifiedDiff(a: string, b: string, labelA: string, labelB: string, ctx: CommandContext): Promise<string> {
-  if (a === b) return '';
-  const dir = await mkdtemp(join(tmpdir(), 'gitops-flow-diff-'));
-  try {
-    await writeFile(join(dir, 'a'), a);
-    await writeFile(join(dir, 'b'), b);
-    const r = await exec(['git', 'diff', '--no-index', '--no-color', '--no-ext-diff', '-U3', 'a', 'b'], {
-      cwd: dir,
-      env: ctx.io.env,
-      log: ctx.log,
-      allowFailure: true,
-    });
-    return r.stdout
-      .split('\n')
-      .filter((l) => !l.startsWith('diff --git') && !l.startsWith('index '))
-      .map((l) => (l === '--- a/a' ? `--- ${labelA}` : l === '+++ b/b' ? `+++ ${labelB}` : l))
-      .join('\n');
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const last = await lastCommitTouching(ref, overlay, g);
+  return (last && (await revParse(`${last}^`, g))) || ref;
 }

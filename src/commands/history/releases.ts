@@ -1,6 +1,7 @@
 /** The release record, read from git: every commit that changed an overlay, as one entry per env. */
 import { posix } from 'node:path';
-import { compactPathspecs, type GitContext, git, readBlobEntries } from '../../adapters/git.js';
+import type { GitContext } from '../../adapters/git.js';
+import { compactPathspecs, logWithFiles, readBlobEntries } from '../../adapters/git-history.js';
 import type { ResolvedConfig } from '../../core/config.js';
 import { imagesOfText } from '../../core/images-scan.js';
 import { imageMap } from '../../core/kustomization.js';
@@ -27,18 +28,18 @@ export async function readReleases(
   o: { env?: string; since?: string; limit?: number; rev?: string },
 ): Promise<Release[]> {
   const envs = [...config.environments.values()].filter((e) => !o.env || e.name === o.env);
-  const args = [
-    'log',
-    '--format=%x1e%H%x00%cI%x00%P%x00%an%x00%s%x00%(trailers:unfold,only,separator=%x1f)%x00',
-    '--name-only',
-    '--no-renames',
-  ];
-  if (o.since) args.push(`--since=${o.since}`);
-  args.push(o.rev ?? 'HEAD', '--', ...compactPathspecs(envs.map((e) => e.overlay)));
-  const log = await git(args, g, { allowFailure: true });
-  if (log.exitCode !== 0) return [];
+  const log = await logWithFiles(
+    {
+      format: '%x1e%H%x00%cI%x00%P%x00%an%x00%s%x00%(trailers:unfold,only,separator=%x1f)%x00',
+      rev: o.rev ?? 'HEAD',
+      ...(o.since && { since: o.since }),
+      paths: compactPathspecs(envs.map((e) => e.overlay)),
+    },
+    g,
+  );
+  if (log === undefined) return [];
   const pending: { base: Omit<Release, 'images' | 'previousImages'>; file: string; hasParent: boolean }[] = [];
-  for (const record of log.stdout.split('\x1e').slice(1)) {
+  for (const record of log.split('\x1e').slice(1)) {
     const [commit, time, parents, author, subject, trailerText, files] = record.split('\x00') as string[];
     const changed = (files ?? '').split('\n').filter(Boolean);
     const t = parseTrailers((trailerText ?? '').split('\x1f'));

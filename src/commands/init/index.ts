@@ -7,7 +7,8 @@ import { lstatSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { ExecError } from '../../adapters/exec.js';
-import { git, gitContext } from '../../adapters/git.js';
+import { gitContext } from '../../adapters/git.js';
+import { initRepo, isInsideWorkTree } from '../../adapters/git-tree.js';
 import { confine } from '../../adapters/repo.js';
 import { invalid, quote } from '../../core/errors.js';
 import { type ImageRef, parseImageRef } from '../../core/image-ref.js';
@@ -156,10 +157,8 @@ function isPresent(abs: string): boolean {
 async function gitInit(root: string, ctx: CommandContext): Promise<void> {
   const g = gitContext(ctx, root);
   try {
-    const inside = await git(['rev-parse', '--is-inside-work-tree'], g, { allowFailure: true });
-    if (inside.exitCode === 0) return;
-    await git(['init', '--quiet'], g, { mutates: true });
-    await git(['symbolic-ref', 'HEAD', 'refs/heads/main'], g, { mutates: true });
+    if (await isInsideWorkTree(g)) return;
+    await initRepo(g);
     ctx.log.info('initialized a git repository (branch main)');
   } catch (e) {
     if (!(e instanceof ExecError)) throw e;

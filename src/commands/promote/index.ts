@@ -2,7 +2,9 @@
  * `promote --from <a> --to <b>`: copy a's images (its last *verified* ones when b requires it) into
  * b's overlay, commit, deploy and verify b, then push — through the shared release flow.
  */
+
 import { gitContext, revParse } from '../../adapters/git.js';
+import { fetchVerified, readVerified } from '../../adapters/git-notes.js';
 import { requireDigestEntries } from '../../adapters/registry/pin.js';
 import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { clampTimeout } from '../../core/bounds.js';
@@ -15,7 +17,6 @@ import { releaseMessage } from '../../core/trailers.js';
 import { overlayFile, readOverlayImages, setOverlayImages } from '../shared/overlay.js';
 import { refuseIfPinned, removePin } from '../shared/pin.js';
 import { runRelease } from '../shared/release-flow.js';
-import { fetchVerified, readVerified } from '../shared/verified.js';
 
 export interface PromoteOptions {
   repoDir?: string;

@@ -6,7 +6,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportTree, type GitContext, git, gitContext, resolveRef, showFile } from '../../adapters/git.js';
+import { type GitContext, gitContext, resolveRef, showFile } from '../../adapters/git.js';
+import { commitAtOrBefore, exportTree } from '../../adapters/git-history.js';
+import { restorePaths } from '../../adapters/git-tree.js';
 import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { clampTimeout } from '../../core/bounds.js';
 import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
@@ -19,7 +21,6 @@ import { readOverlayImages } from '../shared/overlay.js';
 import { referencedPaths } from '../shared/references.js';
 import { renderEnv } from '../shared/release.js';
 import { type ReleaseResult, runRelease } from '../shared/release-flow.js';
-import { restorePaths } from '../shared/restore-paths.js';
 
 export interface RestoreOptions {
   repoDir?: string;
@@ -112,9 +113,7 @@ async function restoreEnv(
 /** A commit, or the last commit of the branch at or before an ISO-8601 time. */
 async function resolveAt(at: string, g: GitContext): Promise<string> {
   if (!isTime(at)) return resolveRef(at, g);
-  const sha = (
-    await git(['rev-list', '-1', '--first-parent', `--before=${new Date(at).toISOString()}`, 'HEAD'], g)
-  ).stdout.trim();
+  const sha = await commitAtOrBefore(new Date(at), g);
   if (!sha)
     throw invalid(
       'NOTHING_AT_TIME',

@@ -2,7 +2,10 @@
  * `rollback --env <e> [--to <ref>]`: put the env's overlay back to its previous release (or `--to`) as
  * a new commit, deploy, verify, push — and pin the env so automated updates do not undo it.
  */
-import { git, gitContext, resolveRef, revParse } from '../../adapters/git.js';
+
+import { gitContext, resolveRef, revParse } from '../../adapters/git.js';
+import { lastCommitTouching } from '../../adapters/git-history.js';
+import { restorePaths } from '../../adapters/git-tree.js';
 import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { clampTimeout } from '../../core/bounds.js';
 import { getEnvironment } from '../../core/config.js';
@@ -14,7 +17,6 @@ import { releaseMessage } from '../../core/trailers.js';
 import { readOverlayImages } from '../shared/overlay.js';
 import { PIN_FILE, writePin } from '../shared/pin.js';
 import { type ReleaseResult, runRelease } from '../shared/release-flow.js';
-import { restorePaths } from '../shared/restore-paths.js';
 
 export interface RollbackOptions {
   repoDir?: string;
@@ -77,7 +79,7 @@ export async function rollback(
 
 /** The state before the env's latest release: the parent of the last commit that changed its overlay. */
 async function previousRelease(overlay: string, g: ReturnType<typeof gitContext>): Promise<string> {
-  const last = (await git(['log', '-1', '--format=%H', 'HEAD', '--', overlay], g)).stdout.trim();
+  const last = await lastCommitTouching('HEAD', overlay, g);
   const parent = last ? await revParse(`${last}^`, g) : undefined;
   if (!parent) {
     throw invalid(

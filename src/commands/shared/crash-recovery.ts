@@ -5,7 +5,8 @@
  * Only the overlay of the env being released is touched, and every path discarded is logged.
  */
 import { relative } from 'node:path';
-import { type GitContext, git } from '../../adapters/git.js';
+import type { GitContext } from '../../adapters/git.js';
+import { changesUnder, discardChangesUnder } from '../../adapters/git-tree.js';
 import { confine } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
 
@@ -14,13 +15,10 @@ export async function discardHalfMadeChange(
   g: GitContext,
 ): Promise<string[]> {
   const overlay = relative(p.root, confine(p.root, p.env.overlay, `overlay of ${p.env.name}`)) || '.';
-  const status = await git(['status', '--porcelain', '--untracked-files=all', '--', overlay], g);
-  const left = status.stdout.split('\n').filter(Boolean);
+  const left = await changesUnder(overlay, g);
   if (left.length === 0) return [];
   g.log.info(`Discarding what the run that died (${p.from}) left half-made in ${overlay}:`);
   for (const l of left) g.log.info(`  ${l}`);
-  await git(['reset', '--quiet', '--', overlay], g, { mutates: true });
-  await git(['checkout', '--quiet', 'HEAD', '--', overlay], g, { mutates: true, allowFailure: true });
-  await git(['clean', '--quiet', '--force', '--', overlay], g, { mutates: true });
+  await discardChangesUnder(overlay, g);
   return left;
 }

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { link, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { git, gitContext } from '../../adapters/git.js';
+import { gitContext, gitDir, refNames } from '../../adapters/git.js';
 import { parseDuration } from '../../core/duration.js';
 import { failed } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
@@ -39,15 +39,13 @@ export async function withRepoLock<T>(
   ctx: CommandContext,
   fn: (lock: RepoLock) => Promise<T>,
 ): Promise<T> {
-  const gitDir = (
-    await git(['rev-parse', '--absolute-git-dir'], { ...gitContext(ctx, root), dryRun: false })
-  ).stdout.trim();
-  const file = join(gitDir, LOCK_FILE);
+  const dotGit = await gitDir(gitContext(ctx, root));
+  const file = join(dotGit, LOCK_FILE);
   const waitText = ctx.io.env.GITOPS_FLOW_LOCK_WAIT;
   const waitMs = waitText ? parseDuration(waitText, 'GITOPS_FLOW_LOCK_WAIT') : LOCK_WAIT_MS;
   const { mine, tookOverFrom } = await acquireReporting(file, waitMs, ctx);
   try {
-    if (tookOverFrom) await removeGitLocks(gitDir, ctx);
+    if (tookOverFrom) await removeGitLocks(dotGit, ctx);
     return await fn(tookOverFrom ? { tookOverFrom } : {});
   } finally {
     // Remove it only while it is still ours (a takeover by someone else must not be undone).
@@ -75,17 +73,8 @@ async function removeGitLocks(gitDir: string, ctx: CommandContext): Promise<void
     'shallow.lock',
     'config.lock',
   ].map((f) => join(gitDir, f));
-  const refs = await git(
-    ['for-each-ref', '--format=%(refname)'],
-    { cwd: gitDir, env: ctx.io.env, log: ctx.log },
-    { allowFailure: true },
-  );
-  candidates.push(
-    ...refs.stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((r) => join(gitDir, `${r}.lock`)),
-  );
+  const refs = await refNames({ cwd: gitDir, env: ctx.io.env, log: ctx.log });
+  candidates.push(...refs.map((r) => join(gitDir, `${r}.lock`)));
   // `git commit -- <paths>` builds its commit in a temporary index of its own.
   candidates.push(
     ...(await readdir(gitDir)).filter((f) => /^next-index-\d+\.lock$/.test(f)).map((f) => join(gitDir, f)),

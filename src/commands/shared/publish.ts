@@ -3,7 +3,8 @@
  * fetch the new tip, replay the edit on it (re-checking it still applies), and retry with backoff.
  */
 import { isAbsolute, relative } from 'node:path';
-import { fetch, type GitContext, git, push, revParse } from '../../adapters/git.js';
+import { configuredEmail, type GitContext, push, resetToRemote, revParse } from '../../adapters/git.js';
+import { changedSince } from '../../adapters/git-history.js';
 import type { ResolvedConfig } from '../../core/config.js';
 import { failed, GitopsError, quote } from '../../core/errors.js';
 import { PIN_FILE } from './pin.js';
@@ -20,15 +21,8 @@ export async function identity(
   g: GitContext,
 ): Promise<{ name: string; email: string } | undefined> {
   if (config.author) return config.author;
-  const email = await git(['config', 'user.email'], g, { allowFailure: true });
-  if (email.exitCode === 0 && email.stdout.trim()) return undefined;
+  if (await configuredEmail(g)) return undefined;
   return { name: g.env.GITLAB_USER_NAME || 'gitops-flow', email: g.env.GITLAB_USER_EMAIL || 'gitops-flow@localhost' };
-}
-
-/** Moves the working copy to the remote tip of `branch` (discarding local commits on it). */
-export async function resetToRemote(branch: string, g: GitContext, depth?: number): Promise<void> {
-  await fetch({ remote: 'origin', branch, ...(depth && { depth }) }, g);
-  await git(['checkout', '--quiet', '-B', branch, `refs/remotes/origin/${branch}`], g, { mutates: true });
 }
 
 /**
@@ -102,12 +96,7 @@ async function replayConflict(
         ? (errno.path ?? '')
         : undefined;
   if (value === undefined) return e;
-  const since = p.base
-    ? (await git(['diff', '--name-status', '--no-renames', p.base, 'HEAD'], g, { allowFailure: true })).stdout
-        .trim()
-        .split('\n')
-        .filter(Boolean)
-    : [];
+  const since = p.base ? await changedSince(p.base, g) : [];
   const changed = since.map((l) => l.split('\t')[1] ?? '');
   // The file at fault: the one the error names, or the changed file inside the folder it names.
   const named = isAbsolute(value) ? relative(g.cwd, value) : value;

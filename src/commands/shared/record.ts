@@ -4,11 +4,11 @@
  */
 import { join } from 'node:path';
 import { gitContext } from '../../adapters/git.js';
+import { pushVerified, recordVerified, verification } from '../../adapters/git-notes.js';
 import type { Environment } from '../../core/config.js';
 import type { CommandContext } from '../../core/io.js';
 import type { KustomizeImage } from '../../core/kustomization.js';
 import { writeDeployEnv } from './dotenv.js';
-import { pushVerified, recordVerified, verification } from './verified.js';
 
 export async function recordRelease(
   p: { root: string; tree: string; env: Environment; commit: string; entries: KustomizeImage[]; push: boolean },

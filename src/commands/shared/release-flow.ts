@@ -7,7 +7,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commit, fetch, type GitContext, git, gitContext, revParse } from '../../adapters/git.js';
+import {
+  commit,
+  countCommits,
+  fetch,
+  type GitContext,
+  gitContext,
+  hasOrigin,
+  isAncestor,
+  mergeFastForward,
+  revParse,
+} from '../../adapters/git.js';
+import { addWorktree, removeWorktree, resetKeep } from '../../adapters/git-tree.js';
 import type { Verb } from '../../core/builtin-steps.js';
 import type { Environment, ResolvedConfig } from '../../core/config.js';
 import { GitopsError, invalid } from '../../core/errors.js';
@@ -81,7 +92,7 @@ async function release(plan: ReleasePlan, ctx: CommandContext, lock: RepoLock): 
   const userG = gitContext(ctx, plan.root);
   if (lock.tookOverFrom && !ctx.opts.dryRun)
     await discardHalfMadeChange({ root: plan.root, env: plan.env, from: lock.tookOverFrom }, userG);
-  const hasRemote = (await git(['remote'], userG)).stdout.split('\n').includes('origin');
+  const hasRemote = await hasOrigin(userG);
   const branch = plan.config.targetBranch;
   const sync = hasRemote && plan.push;
   if (sync) await checkWorkingCopy(branch, userG);
@@ -92,10 +103,7 @@ async function release(plan: ReleasePlan, ctx: CommandContext, lock: RepoLock): 
     if (sync) await fetch({ remote: 'origin', branch }, { ...userG, dryRun: false });
     scratch = await mkdtemp(join(tmpdir(), 'gitops-flow-dry-run-'));
     root = join(scratch, 'repo');
-    await git(['worktree', 'add', '--quiet', '--detach', root, sync ? `refs/remotes/origin/${branch}` : 'HEAD'], {
-      ...userG,
-      dryRun: false,
-    });
+    await addWorktree(root, sync ? `refs/remotes/origin/${branch}` : 'HEAD', userG);
   }
   const s: State = {
     root,
@@ -183,12 +191,11 @@ async function release(plan: ReleasePlan, ctx: CommandContext, lock: RepoLock): 
     await runPipeline(steps, initialScope(c, { env: plan.env.name, ...plan.inputs }, plan.verb), ctx.log);
   } catch (e) {
     // Nothing half-written: a release that did not land leaves no local commit behind.
-    if (before && !s.result.pushed && !ctx.opts.dryRun)
-      await git(['reset', '--quiet', '--keep', before], s.g, { allowFailure: true });
+    if (before && !s.result.pushed && !ctx.opts.dryRun) await resetKeep(before, s.g);
     throw e;
   } finally {
     if (scratch) {
-      await git(['worktree', 'remove', '--force', root], { ...userG, dryRun: false }, { allowFailure: true });
+      await removeWorktree(root, userG);
       await rm(scratch, { recursive: true, force: true });
     }
   }
@@ -204,10 +211,8 @@ async function commitChange(plan: ReleasePlan, s: State): Promise<void> {
 async function fastForward(branch: string, g: GitContext): Promise<void> {
   await fetch({ remote: 'origin', branch }, g);
   const remote = `refs/remotes/origin/${branch}`;
-  const isAncestor = async (a: string, b: string) =>
-    (await git(['merge-base', '--is-ancestor', a, b], g, { allowFailure: true })).exitCode === 0;
-  if (await isAncestor('HEAD', remote)) await git(['merge', '--ff-only', '--quiet', remote], g);
-  else if (!(await isAncestor(remote, 'HEAD'))) {
+  if (await isAncestor('HEAD', remote, g)) await mergeFastForward(remote, g);
+  else if (!(await isAncestor(remote, 'HEAD', g))) {
     throw invalid(
       'BRANCH_DIVERGED',
       `Local ${branch} and origin/${branch} have diverged.`,
@@ -222,7 +227,7 @@ async function unpushed(s: State, branch: string): Promise<boolean> {
   if (!s.hasRemote) return false;
   const remote = await revParse(`refs/remotes/origin/${branch}`, s.g);
   if (!remote) return true;
-  return Number((await git(['rev-list', '--count', `${remote}..HEAD`], s.g)).stdout.trim()) > 0;
+  return (await countCommits(`${remote}..HEAD`, s.g)) > 0;
 }
 
 /**

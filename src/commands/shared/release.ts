@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ExecError } from '../../adapters/exec.js';
 import { getCredentials } from '../../adapters/gcloud.js';
-import { exportTree, gitContext, resolveRef } from '../../adapters/git.js';
+import { gitContext, resolveRef } from '../../adapters/git.js';
+import { exportTree } from '../../adapters/git-history.js';
 import {
   apply,
   type ClusterTarget,

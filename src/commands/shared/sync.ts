@@ -1,9 +1,11 @@
 /** Preconditions of a release from a working copy: on the target branch, no uncommitted changes. */
-import { type GitContext, git } from '../../adapters/git.js';
+
+import { currentBranch, type GitContext } from '../../adapters/git.js';
+import { uncommittedChanges } from '../../adapters/git-tree.js';
 import { invalid, quote } from '../../core/errors.js';
 
 export async function checkWorkingCopy(branch: string, g: GitContext): Promise<void> {
-  const current = (await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], g, { allowFailure: true })).stdout.trim();
+  const current = await currentBranch(g);
   if (current !== branch) {
     throw invalid(
       'WRONG_BRANCH',
@@ -12,16 +14,14 @@ export async function checkWorkingCopy(branch: string, g: GitContext): Promise<v
       current,
     );
   }
-  const dirty = (
-    await git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude).gitops-flow'], g)
-  ).stdout.trim();
-  if (dirty) {
+  const dirty = await uncommittedChanges(g);
+  if (dirty.length > 0) {
     throw invalid(
       'WORKTREE_DIRTY',
       'The env repo has uncommitted changes.',
       'Commit or stash them first; a release commits only its own change.',
       undefined,
-      dirty.split('\n'),
+      dirty,
     );
   }
 }

@@ -4,7 +4,9 @@
  * reachable — whether the live workloads run exactly those images (drift).
  */
 import pc from 'picocolors';
-import { gitContext, lastChanges } from '../../adapters/git.js';
+import { gitContext } from '../../adapters/git.js';
+import { lastChanges } from '../../adapters/git-history.js';
+import { readVerified, type Verification } from '../../adapters/git-notes.js';
 import { getJson } from '../../adapters/kubectl.js';
 import { loadConfig, repoDir } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
@@ -14,7 +16,6 @@ import { parseManifest, workloadsOf } from '../../core/workloads.js';
 import { readOverlayImages } from '../shared/overlay.js';
 import { readPin } from '../shared/pin.js';
 import { renderEnv, resolveTarget } from '../shared/release.js';
-import { readVerified, type Verification } from '../shared/verified.js';
 
 export interface EnvStatus {
   images: Record<string, string>;

@@ -8,7 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecError } from '../../adapters/exec.js';
 import { type ImageChange, type MergeRequestSummary, mergeRequestApi } from '../../adapters/forges/index.js';
-import { clone, commit, fetch, type GitContext, git, gitContext, push, showFile } from '../../adapters/git.js';
+import {
+  clone,
+  commit,
+  fetch,
+  type GitContext,
+  gitContext,
+  headCommit,
+  headName,
+  push,
+  remoteHasBranch,
+  resetToRemote,
+  showFile,
+} from '../../adapters/git.js';
 import { loadConfig } from '../../adapters/repo.js';
 import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
 import { failed, invalid, quote } from '../../core/errors.js';
@@ -25,7 +37,7 @@ import { type EngineStep, runPipeline } from '../../steps/engine/engine.js';
 import { initialScope, verbSteps } from '../../steps/engine/resolve.js';
 import { overlayFile, setOverlayImages } from '../shared/overlay.js';
 import { refuseIfPinned, removePin } from '../shared/pin.js';
-import { identity, pushWithReplay, resetToRemote } from '../shared/publish.js';
+import { identity, pushWithReplay } from '../shared/publish.js';
 import { pinSuggestion } from './pin-digest.js';
 import { pushOptions, suggestBranch } from './push-options.js';
 import { validateRemoteUrl } from './remote-url.js';
@@ -98,7 +110,7 @@ export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<S
       });
       s.config = await loadConfig(dir);
       s.target = o.targetBranch ?? s.config.targetBranch;
-      const current = (await git(['rev-parse', '--abbrev-ref', 'HEAD'], s.g)).stdout.trim();
+      const current = await headName(s.g);
       if (current !== s.target)
         await resetToRemote(s.target, { ...s.g, dryRun: false }, 1).catch(() => {
           throw invalid(
@@ -185,13 +197,12 @@ async function pushBranch(
   // API mode checks the token and the project here, before anything is pushed.
   const api = await mergeRequestApi({ envRepo: o.envRepo, config, flag: o.mergeRequest }, run.ctx);
   const options = api ? [] : pushOptions(config, s.target as string, title);
-  const existing = await git(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`], s.g);
-  const same = Boolean(existing.stdout.trim()) && (await sameSuggestion(s, o, branch));
+  const same = (await remoteHasBranch(branch, s.g)) && (await sameSuggestion(s, o, branch));
   if (same && !api) return { status: 'already-suggested', branch };
   const r = same
     ? { ok: true as const }
     : await push({ remote: 'origin', refspec: `HEAD:refs/heads/${branch}`, options }, s.g);
-  const commitSha = (await git(['rev-parse', 'HEAD'], s.g)).stdout.trim();
+  const commitSha = await headCommit(s.g);
   if (r.ok && api) {
     const mergeRequest = await api.open({
       branch,
@@ -267,7 +278,7 @@ async function pushToTarget(s: State, o: SuggestOptions): Promise<SuggestResult>
     s.g,
   );
   if (!r.landed) return { status: 'no-change' };
-  return { status: 'pushed', branch: target, commit: (await git(['rev-parse', 'HEAD'], s.g)).stdout.trim() };
+  return { status: 'pushed', branch: target, commit: await headCommit(s.g) };
 }
 
 /**

@@ -3,8 +3,9 @@
  * JSON lines in git notes under refs/notes/gitops-flow-verified — in git, pushed beside the branch,
  * without rewriting history.
  */
-import { type GitContext, git, readBlobs } from '../../adapters/git.js';
-import { imageMap, type KustomizeImage } from '../../core/kustomization.js';
+import { imageMap, type KustomizeImage } from '../core/kustomization.js';
+import { type GitContext, git } from './git.js';
+import { readBlobs } from './git-history.js';
 
 export const NOTES_REF = 'refs/notes/gitops-flow-verified';
 const REMOTE_NOTES_REF = 'refs/notes/gitops-flow-verified-remote';
