@@ -3,8 +3,8 @@
  * paths back as a commit had them, and `git init`.
  */
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { type GitContext, git } from './git.js';
+import { confine } from './repo.js';
 
 /** `git status --porcelain` lines of tracked files changed outside .gitops-flow/ (the tool's own outputs). */
 export async function uncommittedChanges(g: GitContext): Promise<string[]> {
@@ -67,7 +67,8 @@ export async function restorePaths(
     (await git(['ls-tree', '-r', '--name-only', commit, '--', ...paths], g)).stdout.split('\n').filter(Boolean),
   );
   const now = (await git(['ls-files', '--', ...paths], g)).stdout.split('\n').filter(Boolean);
-  for (const f of now) if (!then.has(f) && !keep.includes(f)) await rm(join(g.cwd, f), { force: true });
+  for (const f of now)
+    if (!then.has(f) && !keep.includes(f)) await rm(confine(g.cwd, f, 'restore path'), { force: true });
   const wanted = [...then].filter((f) => !keep.includes(f));
   if (wanted.length > 0) await git(['checkout', '--quiet', commit, '--', ...wanted], { ...g, dryRun: false });
   const changed = (await git(['status', '--porcelain', '--', ...paths], g)).stdout.trim();

@@ -2,10 +2,12 @@
  * The env repo on disk: its working copy, its config file and overlay folders, and the one rule for
  * every path read from it (confined to the repo, symlinks resolved).
  */
-import { existsSync, lstatSync, realpathSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { MAX_YAML_BYTES } from '../core/bounds.js';
 import { CONFIG_FILE, DEFAULT_OVERLAYS_DIR, parseConfig, type ResolvedConfig, resolveConfig } from '../core/config.js';
+import type { Config } from '../core/config-schema.js';
 import { invalid, quote } from '../core/errors.js';
 import type { CommandContext } from '../core/io.js';
 import { KUSTOMIZATION_FILES } from '../core/kustomization.js';
@@ -24,11 +26,15 @@ export function repoDir(ctx: CommandContext, dir: string | undefined): string {
   return abs;
 }
 
+/** Reads gitops-flow.yaml (confined, size-capped) and parses it; undefined when there is none. */
+export async function readConfigFile(root: string): Promise<Config | undefined> {
+  const text = await readRepoFile(root, CONFIG_FILE, CONFIG_FILE, MAX_YAML_BYTES, 'CONFIG_INVALID');
+  return text === undefined ? undefined : parseConfig(text);
+}
+
 /** Loads gitops-flow.yaml (optional) and the overlay folders from a working tree. */
 export async function loadConfig(root: string): Promise<ResolvedConfig> {
-  const file = join(root, CONFIG_FILE);
-  const text = existsSync(file) ? await readFile(file, 'utf8') : undefined;
-  const config = text === undefined ? undefined : parseConfig(text);
+  const config = await readConfigFile(root);
   const overlaysDir = confine(root, config?.overlaysDir ?? DEFAULT_OVERLAYS_DIR, 'overlaysDir');
   const folders = existsSync(overlaysDir)
     ? (await readdir(overlaysDir, { withFileTypes: true }))
@@ -50,33 +56,104 @@ export async function loadConfig(root: string): Promise<ResolvedConfig> {
 }
 
 /**
- * Resolves a user path inside `root`, refusing `..`, absolute paths and symlinks that lead outside.
- * Returns the absolute path.
+ * The one confinement rule, for every file gitops-flow reads or writes in an env repo: `path`
+ * (relative to `root`) resolved with every symlink — existing or dangling, in the last component or
+ * in any parent — must stay inside the repo root (itself resolved). Else exit 2 PATH_OUTSIDE_REPO
+ * naming the path, before anything is read or written. Returns the absolute path (not resolved: git
+ * and error messages see the repo's own names).
  */
 export function confine(root: string, path: string, what: string): string {
-  const bad = () =>
+  const bad = (why = 'is outside the repository') =>
     invalid(
       'PATH_OUTSIDE_REPO',
-      `${what} ${quote(path)} is outside the repository.`,
-      'Use a relative path inside the env repo, without "..".',
+      `${what} ${quote(path)} ${why}.`,
+      'Use a relative path inside the env repo, without ".." and without symlinks that lead out of it.',
       path,
     );
   if (path.includes('\0') || isAbsolute(path)) throw bad();
   const abs = resolve(root, path);
   const rel = relative(root, abs);
-  if (rel.startsWith('..') || isAbsolute(rel)) throw bad();
-  if (existsSync(abs)) {
-    const real = relative(realpathSync(root), realpathSync(abs));
-    if (real.startsWith('..') || isAbsolute(real)) throw bad();
-  }
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw bad();
+  const realRoot = resolveLinks(resolve(root));
+  const real = resolveLinks(abs);
+  if (real === undefined || realRoot === undefined) throw bad('leads through a loop of symlinks');
+  if (real !== realRoot && !real.startsWith(realRoot.endsWith(sep) ? realRoot : `${realRoot}${sep}`))
+    throw bad(`leads out of the repository (to ${quote(real)})`);
   return abs;
 }
 
-/** The kustomization file of an overlay directory, or an exit-2 error. */
-export function kustomizationFile(overlayDir: string, env: string): string {
+/** Most symlinks followed while resolving one path (Linux's own limit is 40). */
+const MAX_LINKS = 40;
+
+/**
+ * `abs` with every symlink resolved, component by component, whether the final target exists or
+ * not (a dangling link, a file about to be created under a linked directory); undefined on a loop.
+ */
+function resolveLinks(abs: string): string | undefined {
+  let queue = abs.split(sep).filter(Boolean);
+  let cur: string = sep;
+  let links = 0;
+  while (queue.length > 0) {
+    const part = queue.shift() as string;
+    if (part === '.') continue;
+    if (part === '..') {
+      cur = dirname(cur);
+      continue;
+    }
+    const next = join(cur, part);
+    // ENOTDIR (a parent is a file) and the like: nothing exists there, the rest resolves as written.
+    let st: ReturnType<typeof lstatSync> | undefined;
+    try {
+      st = lstatSync(next, { throwIfNoEntry: false });
+    } catch {
+      st = undefined;
+    }
+    if (st?.isSymbolicLink()) {
+      if (++links > MAX_LINKS) return undefined;
+      const target = readlinkSync(next);
+      queue = [...target.split(sep).filter(Boolean), ...queue];
+      if (isAbsolute(target)) cur = sep;
+      continue;
+    }
+    cur = next;
+  }
+  return cur;
+}
+
+/**
+ * Reads a repo file through the one rule, refusing one over `maxBytes` (exit 2 `code`) before reading
+ * it; undefined when it does not exist. Never follows a link out of the repo.
+ */
+export async function readRepoFile(
+  root: string,
+  path: string,
+  what: string,
+  maxBytes: number,
+  code: string,
+): Promise<string | undefined> {
+  const abs = confine(root, path, what);
+  const st = await stat(abs).catch(() => undefined);
+  if (!st) return undefined;
+  if (!st.isFile())
+    throw invalid(code, `${what} ${quote(path)} is not a regular file.`, 'Make it a file in the env repo.', path);
+  if (st.size > maxBytes)
+    throw invalid(
+      code,
+      `${what} ${quote(path)} is ${(st.size / 1024 / 1024).toFixed(1)} MB; gitops-flow reads at most ${maxBytes / 1024 / 1024} MB.`,
+      'Check that the file is the one intended (not generated or corrupted).',
+      path,
+    );
+  return readFile(abs, 'utf8');
+}
+
+/** The kustomization file of an overlay directory (repo-relative), confined, or an exit-2 error. */
+export function kustomizationFile(root: string, overlay: string, env: string): string {
+  const overlayDir = confine(root, overlay, `overlay of ${env}`);
   for (const name of KUSTOMIZATION_FILES) {
-    const f = join(overlayDir, name);
-    if (existsSync(f)) return f;
+    const rel = join(overlay, name);
+    // A dangling or escaping link is refused, not skipped: it would otherwise be replaced by a new file.
+    if (lstatSync(join(overlayDir, name), { throwIfNoEntry: false }))
+      return confine(root, rel, `kustomization of ${env}`);
   }
   throw invalid(
     'OVERLAY_MISSING',

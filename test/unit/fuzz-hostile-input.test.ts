@@ -2,6 +2,9 @@
  * Hostile input, fuzzed (seeded, 10,000 cases per input): only validation errors (GitopsError, exit 2)
  * come out — never a crash, a hang or a forged trailer. GITOPS_FLOW_FUZZ_CASES raises the count.
  */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { confine } from '../../src/adapters/repo.js';
 import { getEnvironment, parseConfig, resolveConfig } from '../../src/core/config.js';
@@ -128,6 +131,56 @@ describe(`fuzz: ${CASES} cases per input`, { timeout: Math.max(5_000, CASES / 2)
       }, name);
     }
     done('environment names and paths');
+  });
+
+  it('repo shapes with symlinks (in, out, dangling, loops): a confined path never writes outside', () => {
+    const r = seededRandom(8);
+    const shapes = Math.max(20, Math.floor(CASES / 100));
+    const names = ['a', 'b', 'c', '.gitops-flow', 'rendered', 'x.yaml'];
+    const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)] as T;
+    const relPath = () => Array.from({ length: 1 + Math.floor(r() * 3) }, () => pick([...names, '..', '.'])).join('/');
+    let confined = 0;
+    for (let i = 0; i < shapes; i++) {
+      const base = mkdtempSync(join(tmpdir(), 'gitops-flow-fuzz-links-'));
+      const [root, out] = [join(base, 'repo'), join(base, 'outside')];
+      mkdirSync(root);
+      mkdirSync(out);
+      for (let j = 0; j < 6; j++) {
+        const at = join(root, relPath());
+        if (!at.startsWith(`${root}/`)) continue;
+        const target = pick([out, join(out, 'new'), '/etc/passwd', relPath(), '../../outside', at, 'a/../..']);
+        try {
+          mkdirSync(dirname(at), { recursive: true });
+          if (r() < 0.3) mkdirSync(at);
+          else symlinkSync(target, at);
+        } catch {
+          // a parent is a file or a link already: the shape just has fewer entries
+        }
+      }
+      // Building the shape may itself write through its links: compare with what is outside now.
+      const before = readdirSync(out, { recursive: true }).sort();
+      for (let k = 0; k < 50; k++) {
+        const p = relPath();
+        let abs: string;
+        try {
+          abs = confine(root, p, 'path');
+        } catch (e) {
+          if (!(e instanceof GitopsError) || e.code !== 'PATH_OUTSIDE_REPO') throw e;
+          continue;
+        }
+        confined++;
+        try {
+          mkdirSync(dirname(abs), { recursive: true });
+          writeFileSync(abs, 'written');
+        } catch {
+          // not writable here (a directory, a loop): fine, as long as nothing lands outside
+        }
+        expect(readdirSync(out, { recursive: true }).sort(), `${p} in shape ${i}`).toEqual(before);
+      }
+      rmSync(base, { recursive: true, force: true });
+    }
+    expect(confined).toBeGreaterThan(0);
+    done('repo shapes with symlinks');
   });
 
   it('gitops-flow.yaml: anchors, alias bombs, duplicate keys, huge and broken documents are exit-2 errors', () => {

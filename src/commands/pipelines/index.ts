@@ -2,14 +2,11 @@
  * `pipelines list` and `pipelines show <name> [--env <e>]`: the pipelines of gitops-flow.yaml and the
  * built-in verbs (their default pipelines, with the hooks of gitops-flow.yaml in place), as YAML.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { repoDir } from '../../adapters/repo.js';
+import { readConfigFile, repoDir } from '../../adapters/repo.js';
 import { own } from '../../core/bounds.js';
 import { BUILTINS, type BuiltinStep, HOOK_VERBS, type HookVerb, VERBS, type Verb } from '../../core/builtin-steps.js';
-import { CONFIG_FILE, parseConfig } from '../../core/config.js';
+import { CONFIG_FILE } from '../../core/config.js';
 import type { Config } from '../../core/config-schema.js';
 import { invalid, quote } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
@@ -23,8 +20,7 @@ interface Listed {
 }
 
 async function readConfig(root: string): Promise<Config> {
-  const file = join(root, CONFIG_FILE);
-  return existsSync(file) ? parseConfig(await readFile(file, 'utf8')) : {};
+  return (await readConfigFile(root)) ?? {};
 }
 
 export async function listPipelines(

@@ -1,21 +1,28 @@
 /** Reading and editing an environment's overlay in a working tree. */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { confine, kustomizationFile } from '../../adapters/repo.js';
+import { kustomizationFile, readRepoFile } from '../../adapters/repo.js';
+import { MAX_YAML_BYTES } from '../../core/bounds.js';
 import type { Environment } from '../../core/config.js';
 import { type KustomizeImage, parseKustomization, readImages } from '../../core/kustomization.js';
 import { editImages } from '../../core/kustomization-edit.js';
 
 /** The overlay's kustomization file: absolute path and path relative to the repo root. */
 export function overlayFile(root: string, env: Environment): { abs: string; rel: string } {
-  const abs = kustomizationFile(confine(root, env.overlay, `overlay of ${env.name}`), env.name);
+  const abs = kustomizationFile(root, env.overlay, env.name);
   return { abs, rel: relative(root, abs) };
+}
+
+/** The text of the env's kustomization file (confined, size-capped). */
+export async function readOverlayText(root: string, env: Environment): Promise<string> {
+  const { rel } = overlayFile(root, env);
+  return (await readRepoFile(root, rel, `kustomization of ${env.name}`, MAX_YAML_BYTES, 'KUSTOMIZATION_INVALID')) ?? '';
 }
 
 /** The `images:` entries of the env's overlay in the working tree. */
 export async function readOverlayImages(root: string, env: Environment): Promise<KustomizeImage[]> {
-  const { abs, rel } = overlayFile(root, env);
-  return readImages(parseKustomization(await readFile(abs, 'utf8'), rel), rel);
+  const { rel } = overlayFile(root, env);
+  return readImages(parseKustomization(await readOverlayText(root, env), rel), rel);
 }
 
 /**
@@ -24,7 +31,7 @@ export async function readOverlayImages(root: string, env: Environment): Promise
  */
 export async function setOverlayImages(root: string, env: Environment, images: KustomizeImage[]): Promise<boolean> {
   const { abs, rel } = overlayFile(root, env);
-  const edit = editImages(await readFile(abs, 'utf8'), rel, images);
+  const edit = editImages(await readOverlayText(root, env), rel, images);
   if (!edit.changed) return false;
   const tmp = `${abs}.gitops-flow.tmp`;
   await writeFile(tmp, edit.text);

@@ -4,10 +4,11 @@
  * reviewable, and removed by a commit.
  */
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
-import { confine } from '../../adapters/repo.js';
+import { confine, readRepoFile } from '../../adapters/repo.js';
+import { MAX_YAML_BYTES } from '../../core/bounds.js';
 import type { Environment } from '../../core/config.js';
 import { invalid } from '../../core/errors.js';
 
@@ -19,15 +20,23 @@ export interface Pin {
   commit?: string;
 }
 
+/** The pin file, confined: a committed link would otherwise make a rollback write outside the repo. */
 function pinPath(root: string, env: Environment): string {
-  return join(confine(root, env.overlay, `overlay of ${env.name}`), PIN_FILE);
+  return confine(root, join(env.overlay, PIN_FILE), `pin of ${env.name}`);
 }
 
 /** The env's pin, if it is pinned. */
 export async function readPin(root: string, env: Environment): Promise<Pin | undefined> {
   const file = pinPath(root, env);
   if (!existsSync(file)) return undefined;
-  const data = (parse(await readFile(file, 'utf8')) ?? {}) as Partial<Pin>;
+  const text = await readRepoFile(
+    root,
+    relative(root, file),
+    `pin of ${env.name}`,
+    MAX_YAML_BYTES,
+    'PATH_OUTSIDE_REPO',
+  );
+  const data = (parse(text ?? '') ?? {}) as Partial<Pin>;
   return {
     reason: String(data.reason ?? 'pinned'),
     pinnedAt: String(data.pinnedAt ?? ''),

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { gitContext } from '../../adapters/git.js';
 import { pushVerified, recordVerified, verification } from '../../adapters/git-notes.js';
+import { confine } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
 import type { CommandContext } from '../../core/io.js';
 import type { KustomizeImage } from '../../core/kustomization.js';
@@ -22,8 +23,8 @@ export async function recordRelease(
       'could not push the verification record (refs/notes/gitops-flow-verified); check the token can push to the env repo',
     );
   }
-  const dotenv = join(p.root, '.gitops-flow', 'deploy.env');
   try {
+    const dotenv = confine(p.root, join('.gitops-flow', 'deploy.env'), 'deploy.env');
     await writeDeployEnv({
       path: dotenv,
       env: p.env.name,
@@ -34,6 +35,6 @@ export async function recordRelease(
     ctx.log.debug(`wrote ${dotenv} (artifacts:reports:dotenv)`);
   } catch (e) {
     // The release is deployed and verified; a report GitLab would refuse must not fail it.
-    ctx.log.warn(`no ${dotenv}: ${e instanceof Error ? e.message : String(e)}`);
+    ctx.log.warn(`no .gitops-flow/deploy.env: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

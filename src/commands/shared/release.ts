@@ -1,7 +1,7 @@
 /** Render → apply → verify → (on failure) restore the last good render: shared by deploy and promote. */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { ExecError } from '../../adapters/exec.js';
 import { getCredentials } from '../../adapters/gcloud.js';
 import { gitContext, resolveRef } from '../../adapters/git.js';
@@ -56,7 +56,8 @@ export async function renderEnv(
 
 /** Where the rendered manifest of an env is kept (a CI artifact). */
 export function renderPath(root: string, env: string, out?: string): string {
-  return out ? confine(root, out, '--out') : join(root, '.gitops-flow', 'rendered', `${env}.yaml`);
+  // The default path is confined too: a committed .gitops-flow (or rendered/<env>.yaml) link must not carry the write out.
+  return out ? confine(root, out, '--out') : confine(root, join('.gitops-flow', 'rendered', `${env}.yaml`), 'render');
 }
 
 export async function writeRender(path: string, manifest: string): Promise<void> {
@@ -419,7 +420,7 @@ export async function deployManifest(
 export async function restoreLastGood(a: Applied, why: string, ctx: CommandContext): Promise<string[]> {
   if (!a.lastGood) return ['No earlier render of this environment exists; nothing was restored.'];
   ctx.log.info(`${why}: re-applying the last good render (${a.lastGood.ref.slice(0, 12)})`);
-  const goodPath = a.manifestPath.replace(/\.yaml$/, '.last-good.yaml');
+  const goodPath = confine(a.root, relative(a.root, a.manifestPath.replace(/\.yaml$/, '.last-good.yaml')), 'render');
   try {
     const goodManifest = await a.lastGood.render();
     await writeRender(goodPath, goodManifest);

@@ -3,7 +3,7 @@
  * set the images in the env's overlay, commit with the upstream trace, push a branch whose GitLab push
  * options open a merge request that merges when its pipeline succeeds (or push to the target branch).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecError } from '../../adapters/exec.js';
@@ -35,7 +35,7 @@ import {
 import { releaseMessage, traceFromGitlabEnv, type UpstreamTrace } from '../../core/trailers.js';
 import { type EngineStep, runPipeline } from '../../steps/engine/engine.js';
 import { initialScope, verbSteps } from '../../steps/engine/resolve.js';
-import { overlayFile, setOverlayImages } from '../shared/overlay.js';
+import { overlayFile, readOverlayText, setOverlayImages } from '../shared/overlay.js';
 import { refuseIfPinned, removePin } from '../shared/pin.js';
 import { identity, pushWithReplay } from '../shared/publish.js';
 import { pinSuggestion } from './pin-digest.js';
@@ -178,7 +178,7 @@ export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<S
 }
 
 function readFileAt(dir: string, env: Environment): Promise<string> {
-  return readFile(overlayFile(dir, env).abs, 'utf8');
+  return readOverlayText(dir, env);
 }
 
 async function authorOf(s: State): Promise<{ author?: { name: string; email: string } }> {
