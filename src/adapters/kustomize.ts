@@ -1,4 +1,5 @@
 /** kustomize, the pinned binary found on PATH (tests and the toolbox put the pinned one first). */
+import type { BuildOptions } from '../core/config.js';
 import type { Logger } from '../core/io.js';
 import { exec } from './exec.js';
 
@@ -8,10 +9,18 @@ export interface ToolContext {
   dryRun?: boolean;
 }
 
-/** Renders the kustomization in `dir` and returns the manifest. */
-export async function build(dir: string, ctx: ToolContext): Promise<string> {
-  const r = await exec(['kustomize', 'build', dir], { cwd: dir, env: ctx.env, log: ctx.log });
+/** Renders the kustomization in `dir` with the env's build options and returns the manifest. */
+export async function build(dir: string, ctx: ToolContext, options: BuildOptions = {}): Promise<string> {
+  const r = await exec(['kustomize', 'build', ...buildFlags(options), dir], { cwd: dir, env: ctx.env, log: ctx.log });
   return r.stdout;
+}
+
+/** The `kustomize build` flags of an env's `build:` options. */
+export function buildFlags(options: BuildOptions): string[] {
+  const flags: string[] = [];
+  if (options.enableHelm) flags.push('--enable-helm');
+  if (options.loadRestrictor) flags.push('--load-restrictor', options.loadRestrictor);
+  return flags;
 }
 
 /** The version kustomize reports, e.g. v5.8.2. */

@@ -11,6 +11,7 @@ import type { Config } from '../core/config-schema.js';
 import { invalid, quote } from '../core/errors.js';
 import type { CommandContext } from '../core/io.js';
 import { KUSTOMIZATION_FILES } from '../core/kustomization.js';
+import { nonEnvironmentFolders } from '../core/kustomize-deps.js';
 
 /** The env repo working copy given by `-C` (default: cwd), absolute. */
 export function repoDir(ctx: CommandContext, dir: string | undefined): string {
@@ -42,7 +43,20 @@ export async function loadConfig(root: string): Promise<ResolvedConfig> {
         .map((d) => d.name)
         .sort()
     : [];
-  const resolved = resolveConfig(config, folders);
+  // Without a list of environments, the folders are: a folder without a kustomization, or that another
+  // builds on (a base beside the overlays), is not one.
+  const texts = await Promise.all(
+    folders.map(async (name) => {
+      const file = KUSTOMIZATION_FILES.map((f) => join(overlaysDir, name, f)).find((f) => existsSync(f));
+      return { name, text: file ? await readFile(file, 'utf8').catch(() => '') : undefined };
+    }),
+  );
+  const ignored = config?.environments ? [] : nonEnvironmentFolders(texts);
+  const resolved = resolveConfig(
+    config,
+    folders.filter((f) => !ignored.some((i) => i.folder === f)),
+    ignored,
+  );
   for (const env of resolved.environments.values()) confine(root, env.overlay, `environments.${env.name}.overlay`);
   if (resolved.environments.size === 0) {
     throw invalid(
@@ -50,6 +64,7 @@ export async function loadConfig(root: string): Promise<ResolvedConfig> {
       `No environments found in ${quote(root)}.`,
       `Create ${DEFAULT_OVERLAYS_DIR}/<env>/kustomization.yaml, declare environments in ${CONFIG_FILE}, or run \`gitops-flow init\`.`,
       root,
+      resolved.ignoredFolders.map((i) => `${i.folder}: ${i.reason}`),
     );
   }
   return resolved;

@@ -5,12 +5,28 @@
 import { z } from 'zod';
 import { hooksSchema, pipelineSchema } from './pipeline-schema.js';
 
-const envName = z
-  .string()
-  .regex(
-    /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
-    'an environment name is lowercase letters, digits and "-" (like a Kubernetes name)',
-  );
+/** One rule for environment names, whether a config key or an overlay folder's name. */
+export const ENV_NAME = /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/;
+export const ENV_NAME_RULE =
+  'an environment name is 1 to 63 lowercase letters, digits, "-" and "_", starting and ending with a letter or digit';
+
+const envName = z.string().regex(ENV_NAME, ENV_NAME_RULE);
+
+/** Options passed to `kustomize build` for an environment. */
+const build = z
+  .strictObject({
+    enableHelm: z
+      .boolean()
+      .optional()
+      .describe('render helmCharts: (kustomize --enable-helm, with the pinned helm); charts must be in the repo'),
+    loadRestrictor: z
+      .enum(['LoadRestrictionsRootOnly', 'LoadRestrictionsNone'])
+      .optional()
+      .describe(
+        'LoadRestrictionsNone lets a kustomization read files outside its folder (still only inside the repository)',
+      ),
+  })
+  .describe('how `kustomize build` renders this environment');
 
 const relPath = z
   .string()
@@ -83,6 +99,17 @@ const environment = z.strictObject({
   hooks: hooksSchema
     .optional()
     .describe('steps added to the verbs when they release this environment (after the top-level hooks)'),
+  build: build.optional(),
+  registry: z
+    .string()
+    .regex(
+      /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/,
+      'a registry host[:port] with an optional path, e.g. registry.prod.example.com/team',
+    )
+    .optional()
+    .describe(
+      "this environment's registry: promote rewrites an image's registry (the newName prefix) of the source env to this one",
+    ),
 });
 
 const mergeRequest = z.strictObject({
@@ -121,6 +148,7 @@ const mergeRequest = z.strictObject({
 
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
+  build: build.optional().describe('kustomize build options of every environment (an environment may override them)'),
   overlaysDir: relPath.optional().describe('where overlays live when environments are not listed'),
   order: z.array(envName).optional().describe('promotion order, e.g. [dev, uat, prod]'),
   environments: z.record(envName, environment).optional(),

@@ -5,7 +5,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { checkYamlBounds, clampTimeout, own, protoKeys } from './bounds.js';
-import { type Config, configSchema } from './config-schema.js';
+import { type Config, configSchema, ENV_NAME, ENV_NAME_RULE } from './config-schema.js';
 import { parseDuration } from './duration.js';
 import { invalid, quote } from './errors.js';
 import { type HooksDef, hooksSchema, type PipelineDef, pipelineProblems, pipelineSchema } from './pipeline-schema.js';
@@ -35,6 +35,15 @@ export interface Environment {
   requireDigest?: boolean;
   /** Steps added to the verbs when they release this environment. */
   hooks?: HooksDef;
+  /** kustomize build options (absent: kustomize's defaults). */
+  build?: BuildOptions;
+  /** The env's registry (host[:port][/path]): promote moves image names from the source's registry to it. */
+  registry?: string;
+}
+
+export interface BuildOptions {
+  enableHelm?: boolean;
+  loadRestrictor?: 'LoadRestrictionsRootOnly' | 'LoadRestrictionsNone';
 }
 
 export interface ResolvedConfig {
@@ -62,6 +71,8 @@ export interface ResolvedConfig {
   pipelines: Record<string, PipelineDef>;
   /** Steps added to the verbs in every environment. */
   hooks: HooksDef;
+  /** Folders under the overlays directory that are not environments, and why (doctor and status say so). */
+  ignoredFolders: { folder: string; reason: string }[];
 }
 
 /** Parses and validates gitops-flow.yaml text; throws one exit-2 error listing every problem. */
@@ -158,11 +169,22 @@ function valueAt(data: unknown, path: PropertyKey[]): unknown {
  * Resolves the effective config. `overlayFolders` are the folder names found under the overlays dir,
  * used when the config does not list environments.
  */
-export function resolveConfig(config: Config | undefined, overlayFolders: string[]): ResolvedConfig {
+export function resolveConfig(
+  config: Config | undefined,
+  overlayFolders: string[],
+  ignored: { folder: string; reason: string }[] = [],
+): ResolvedConfig {
   const c = config ?? {};
   const overlaysDir = c.overlaysDir ?? DEFAULT_OVERLAYS_DIR;
   const declared = c.environments ?? {};
-  const names = Object.keys(declared).length > 0 ? Object.keys(declared) : overlayFolders;
+  const ignoredFolders = [...ignored];
+  // Folders follow the rule config keys follow; one that does not is skipped (and reported), not fatal.
+  const folders = overlayFolders.filter((f) => {
+    if (ENV_NAME.test(f)) return true;
+    ignoredFolders.push({ folder: f, reason: `not an environment name: ${ENV_NAME_RULE}` });
+    return false;
+  });
+  const names = Object.keys(declared).length > 0 ? Object.keys(declared) : folders;
   const order = c.order ?? (Object.keys(declared).length > 0 ? names : conventionalOrder(names));
   const problems: string[] = [];
   for (const name of order)
@@ -199,6 +221,8 @@ export function resolveConfig(config: Config | undefined, overlayFolders: string
       ...(e.minSoak && { minSoakMs: parseDuration(e.minSoak) }),
       ...(e.requireDigest && { requireDigest: true }),
       ...(e.hooks && { hooks: e.hooks }),
+      ...((c.build || e.build) && { build: { ...c.build, ...e.build } }),
+      ...(e.registry && { registry: e.registry }),
     });
     if (e.minSoak && !e.requireVerified)
       problems.push(
@@ -235,6 +259,7 @@ export function resolveConfig(config: Config | undefined, overlayFolders: string
     fromFile: config !== undefined,
     pipelines: c.pipelines ?? {},
     hooks: c.hooks ?? {},
+    ignoredFolders: Object.keys(declared).length > 0 ? [] : ignoredFolders,
   };
 }
 

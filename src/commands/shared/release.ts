@@ -31,12 +31,12 @@ export async function renderEnv(
 ): Promise<string> {
   const tool = { env: ctx.io.env, log: ctx.log };
   try {
-    if (p.ref === undefined) return await build(confine(p.root, p.env.overlay, 'overlay'), tool);
+    if (p.ref === undefined) return await build(confine(p.root, p.env.overlay, 'overlay'), tool, p.env.build);
     const sha = await resolveRef(p.ref, gitContext(ctx, p.root));
     const tmp = await mkdtemp(join(tmpdir(), 'gitops-flow-render-'));
     try {
       await exportTree(sha, tmp, gitContext(ctx, p.root));
-      return await build(confine(tmp, p.env.overlay, 'overlay'), tool);
+      return await build(confine(tmp, p.env.overlay, 'overlay'), tool, p.env.build);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }

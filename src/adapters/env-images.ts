@@ -1,0 +1,205 @@
+/**
+ * The images an environment runs, from its render. kustomize runs once per distinct *pre-render*: the
+ * overlay without the fields that cannot change which image a container gets (its own `images:`,
+ * namespace, name prefix/suffix, labels, annotations, replicas) over exactly the files it reads. The
+ * overlay's `images:` are then applied by the model of kustomize's transformer (core/image-transform),
+ * so a thousand releases that only bump tags cost one render. Pre-renders are cached by the git blob
+ * ids of their inputs, in memory and under the user's cache directory. An overlay whose own fields act
+ * after `images:` (replacements, transformers, vars, configurations) is rendered whole instead.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, posix } from 'node:path';
+import { stringify } from 'yaml';
+import type { BuildOptions } from '../core/config.js';
+import { failed, type GitopsError, quote } from '../core/errors.js';
+import { type ContainerImage, containerImages } from '../core/image-transform.js';
+import type { Logger } from '../core/io.js';
+import { type KustomizeImage, readImages } from '../core/kustomization.js';
+import { type Dependencies, dependencies } from '../core/kustomize-deps.js';
+import { attachSources, fromPreRender, fromRender, type RenderedImage } from '../core/rendered-images.js';
+import { parseManifest } from '../core/workloads.js';
+import { ExecError } from './exec.js';
+import { build } from './kustomize.js';
+import type { Tree } from './trees.js';
+
+/** Fields of the overlay that cannot change a container's image (dropped from the pre-render). */
+const NEUTRAL = [
+  'images',
+  'namespace',
+  'namePrefix',
+  'nameSuffix',
+  'commonLabels',
+  'labels',
+  'commonAnnotations',
+  'replicas',
+];
+/** Fields of the overlay that act after (or around) its `images:`: we render those overlays whole. */
+const AFTER_IMAGES = ['replacements', 'transformers', 'vars', 'configurations'];
+const VERSION = 1;
+
+export interface EnvImages {
+  images: RenderedImage[];
+  deps: Dependencies;
+  /** `model`: one shared pre-render and the overlay's images; `render`: the overlay rendered whole. */
+  method: 'model' | 'render';
+  /** The overlay's own `images:` entries. */
+  entries: KustomizeImage[];
+}
+
+export interface ImagesContext {
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+}
+
+const memory = new Map<string, Promise<ContainerImage[]>>();
+
+/** The images `overlay` renders with, read from `tree`; `sources` also finds where each is set. */
+export async function envImages(
+  p: { tree: Tree; overlay: string; envName: string; build?: BuildOptions; sources?: boolean },
+  ctx: ImagesContext,
+): Promise<EnvImages> {
+  const deps = await dependencies(p.tree, p.overlay);
+  const overlay = deps.kustomizations[0];
+  if (!overlay) {
+    throw failed(
+      'OVERLAY_MISSING',
+      `Environment ${quote(p.envName)} has no kustomization in ${quote(p.overlay)}.`,
+      'Create kustomization.yaml in the overlay, or fix the overlay path in gitops-flow.yaml.',
+    );
+  }
+  const entries = readImages(overlay.doc, overlay.file);
+  const fields = Object.keys((overlay.doc.toJS() ?? {}) as object);
+  const modelled = !fields.some((f) => AFTER_IMAGES.includes(f));
+  const text = modelled ? preRenderText(overlay.doc.toJS() as Record<string, unknown>) : overlay.text;
+  const key = await cacheKey(p.tree, deps, overlay.file, text, p.build);
+  let pending = memory.get(key);
+  if (!pending) {
+    pending = cached(key, ctx.env, () => renderContainers(p.tree, deps, overlay.file, text, p, ctx));
+    memory.set(key, pending);
+    pending.catch(() => memory.delete(key));
+  }
+  const containers = await pending;
+  const images = modelled ? fromPreRender(containers, entries) : fromRender(containers, entries);
+  if (p.sources) await attachSources(images, deps, p.tree);
+  return { images, deps, method: modelled ? 'model' : 'render', entries };
+}
+
+function preRenderText(k: Record<string, unknown>): string {
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(k ?? {})) if (!NEUTRAL.includes(key)) rest[key] = value;
+  return stringify(rest);
+}
+
+/** A key over what the render reads: paths relative to the overlay (siblings share), and content ids. */
+async function cacheKey(
+  tree: Tree,
+  deps: Dependencies,
+  overlayFile: string,
+  text: string,
+  options: BuildOptions | undefined,
+): Promise<string> {
+  const dir = posix.dirname(overlayFile);
+  const inputs: [string, string][] = [];
+  for (const f of deps.files) {
+    if (f === overlayFile) continue;
+    inputs.push([posix.relative(dir, f), (await tree.blobId(f)) ?? '-']);
+  }
+  const material = JSON.stringify({
+    v: VERSION,
+    file: posix.basename(overlayFile),
+    text,
+    inputs,
+    options: options ?? {},
+  });
+  return createHash('sha256').update(material).digest('hex');
+}
+
+/** The on-disk cache: ${GITOPS_FLOW_CACHE:-~/.cache/gitops-flow}/renders (none without a home). */
+function cacheDir(env: NodeJS.ProcessEnv): string | undefined {
+  const root = env.GITOPS_FLOW_CACHE ?? (env.HOME ? join(env.HOME, '.cache', 'gitops-flow') : undefined);
+  return root ? join(root, 'renders') : undefined;
+}
+
+async function cached(
+  key: string,
+  env: NodeJS.ProcessEnv,
+  compute: () => Promise<ContainerImage[]>,
+): Promise<ContainerImage[]> {
+  const dir = cacheDir(env);
+  const file = dir ? join(dir, key.slice(0, 2), `${key}.json`) : undefined;
+  if (file) {
+    try {
+      const parsed = JSON.parse(await readFile(file, 'utf8')) as { containers?: ContainerImage[] };
+      if (Array.isArray(parsed.containers)) return parsed.containers;
+    } catch {
+      // Not cached yet (or unreadable): render.
+    }
+  }
+  const containers = await compute();
+  if (file) {
+    try {
+      await mkdir(dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify({ containers }));
+      await rename(tmp, file);
+    } catch {
+      // A cache that cannot be written only costs the next run a render.
+    }
+  }
+  return containers;
+}
+
+/** Writes the files the render reads (the overlay as `text`) into a scratch dir and builds it. */
+async function renderContainers(
+  tree: Tree,
+  deps: Dependencies,
+  overlayFile: string,
+  text: string,
+  p: { overlay: string; envName: string; build?: BuildOptions },
+  ctx: ImagesContext,
+): Promise<ContainerImage[]> {
+  const tmp = await mkdtemp(join(tmpdir(), 'gitops-flow-images-'));
+  try {
+    const write = async (files: string[]) => {
+      for (const f of files) {
+        const content = f === overlayFile ? text : await tree.read(f);
+        if (content === undefined) continue;
+        await mkdir(dirname(join(tmp, f)), { recursive: true });
+        await writeFile(join(tmp, f), content);
+      }
+    };
+    await write(deps.files);
+    const dir = join(tmp, posix.normalize(p.overlay));
+    let out: string;
+    try {
+      out = await build(dir, { env: ctx.env, log: ctx.log }, p.build);
+    } catch (e) {
+      if (!(e instanceof ExecError)) throw e;
+      // A file our walk did not know kustomize reads: render over the whole tree once more.
+      ctx.log.debug(`render of ${p.envName} over its known inputs failed; retrying over the whole tree`);
+      await write((await tree.list('.')).filter((f) => !deps.files.includes(f)));
+      try {
+        out = await build(dir, { env: ctx.env, log: ctx.log }, p.build);
+      } catch (again) {
+        if (!(again instanceof ExecError)) throw again;
+        throw renderFailed(p.envName, p.overlay, again);
+      }
+    }
+    return containerImages(parseManifest(out));
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+function renderFailed(env: string, overlay: string, e: ExecError): GitopsError {
+  const lines = e.stderr.trim().split('\n').slice(-10);
+  return failed(
+    'RENDER_FAILED',
+    `kustomize build of ${quote(overlay)} (env ${env}) failed: ${lines.at(-1) ?? ''}`,
+    'Run `gitops-flow render --env <env>` (kustomize build) and fix what it reports.',
+    lines,
+    e,
+  );
+}

@@ -1,0 +1,192 @@
+/**
+ * The images an env really runs, from its render: each keyed by the name `--image` takes to change it
+ * (the overlay's `images:` entry that sets it, else the image's own name), with the workloads running
+ * it and where it is set — the overlay's `images:`, a component's or a base's `images:`, a patch, a
+ * replacement, a helm chart, or the resource itself.
+ */
+import { applyImages, type ContainerImage, isImageMatched, splitImage } from './image-transform.js';
+import { type KustomizeImage, readImages } from './kustomization.js';
+import type { Dependencies, KustomizationNode, TreeReader } from './kustomize-deps.js';
+import { lineOf } from './yaml-text.js';
+
+export type SourceKind = 'images' | 'component' | 'base-images' | 'patch' | 'replacement' | 'helm' | 'resource';
+
+export interface ImageSource {
+  kind: SourceKind;
+  file: string;
+  line?: number;
+}
+
+export interface RenderedImage {
+  /** What `--image <name>=…` must name to change it in this env. */
+  name: string;
+  reference: string;
+  /** `Kind/name container` of every container running it. */
+  workloads: string[];
+  source?: ImageSource;
+}
+
+const where = (c: ContainerImage) => `${c.kind}/${c.name} ${c.container}`;
+
+/** The model: the overlay's `images:` applied to the containers of its render without them. */
+export function fromPreRender(pre: ContainerImage[], entries: KustomizeImage[]): RenderedImage[] {
+  return group(
+    pre.map((c) => {
+      const first = entries.find((e) => isImageMatched(c.image, e.name));
+      return { key: first ? first.name : splitImage(c.image).name, image: applyImages(c.image, entries), c };
+    }),
+  );
+}
+
+/** From a full render: an image that an overlay entry produces is keyed by that entry's name. */
+export function fromRender(containers: ContainerImage[], entries: KustomizeImage[]): RenderedImage[] {
+  return group(
+    containers.map((c) => {
+      const { name, tag, digest } = splitImage(c.image);
+      const entry = entries.find(
+        (e) =>
+          (e.newName ?? e.name) === name &&
+          (e.newTag === undefined || e.newTag === tag) &&
+          (e.digest === undefined || e.digest === digest),
+      );
+      return { key: entry ? entry.name : name, image: c.image, c };
+    }),
+  );
+}
+
+function group(rows: { key: string; image: string; c: ContainerImage }[]): RenderedImage[] {
+  const out = new Map<string, RenderedImage>();
+  for (const { key, image, c } of rows) {
+    // Two different references under one name (e.g. two bases pin two tags): keep both apart.
+    const id = out.has(key) && out.get(key)?.reference !== image ? `${key} (${where(c)})` : key;
+    const entry = out.get(id) ?? { name: key, reference: image, workloads: [] };
+    entry.workloads.push(where(c));
+    out.set(id, entry);
+  }
+  return [...out.values()];
+}
+
+/** `{ name: reference }`, the status and history shape. */
+export function imageReferences(images: RenderedImage[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const i of images) if (!(i.name in out)) out[i.name] = i.reference;
+  return out;
+}
+
+/** Fills in where each image is set, looking through the kustomizations and files the render reads. */
+export async function attachSources(
+  images: RenderedImage[],
+  deps: Dependencies,
+  tree: TreeReader,
+): Promise<RenderedImage[]> {
+  const overlay = deps.kustomizations.find((k) => k.role === 'overlay');
+  const texts = new Map<string, string | undefined>();
+  const text = async (f: string) => {
+    if (!texts.has(f)) texts.set(f, await tree.read(f));
+    return texts.get(f);
+  };
+  for (const image of images) {
+    const name = splitImage(image.reference).name;
+    image.source =
+      (overlay && entryIn(overlay, image.name, 'images')) ??
+      firstOf(deps.kustomizations, (k) => (k.role === 'component' ? entryIn(k, image.name, 'component') : undefined)) ??
+      firstOf(deps.kustomizations, (k) =>
+        k.role === 'resource' ? (entryIn(k, image.name, 'base-images') ?? entryIn(k, name, 'base-images')) : undefined,
+      ) ??
+      firstOf(deps.kustomizations, (k) => replacementIn(k)) ??
+      (await patchOrResource(deps, image.reference, text));
+  }
+  return images;
+}
+
+function firstOf<T>(list: KustomizationNode[], f: (k: KustomizationNode) => T | undefined): T | undefined {
+  for (const k of list) {
+    const found = f(k);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** The `images:` entry of `k` named `name` (or renaming to it), with its line. */
+function entryIn(k: KustomizationNode, name: string, kind: SourceKind): ImageSource | undefined {
+  let entries: KustomizeImage[];
+  try {
+    entries = readImages(k.doc, k.file);
+  } catch {
+    return undefined;
+  }
+  const i = entries.findIndex((e) => e.name === name || e.newName === name);
+  if (i < 0) return undefined;
+  const node = (k.doc.get('images', true) as { items?: { range?: number[] }[] } | undefined)?.items?.[i];
+  const line = node?.range ? lineOf(k.text, node.range[0] as number) : undefined;
+  return { kind, file: k.file, ...(line && { line }) };
+}
+
+/** A replacement that writes an `image` field (it runs after `images:`, so it wins). */
+function replacementIn(k: KustomizationNode): ImageSource | undefined {
+  const at = k.text.search(/^replacements\s*:/m);
+  if (at < 0 || !/fieldPaths?:[^\n]*image|-\s*[^\n]*\.image\b/.test(k.text.slice(at))) return undefined;
+  return { kind: 'replacement', file: k.file, line: lineOf(k.text, at) };
+}
+
+const IMAGE_LINE = /^\s*(?:-\s+)?(?:image|value):\s*["']?([^\s"'#]+)/;
+
+/**
+ * A patch (a file or inline), else a resource, that writes this image: first one naming the exact
+ * reference the render runs, else one naming the image.
+ */
+async function patchOrResource(
+  deps: Dependencies,
+  reference: string,
+  text: (f: string) => Promise<string | undefined>,
+): Promise<ImageSource | undefined> {
+  const kustomizationFiles = new Set(deps.kustomizations.map((k) => k.file));
+  const patchFiles = new Set<string>();
+  for (const k of deps.kustomizations) {
+    const js = (k.doc.toJS() ?? {}) as { patches?: { path?: string }[]; patchesStrategicMerge?: string[] };
+    for (const p of js.patches ?? []) if (typeof p?.path === 'string') patchFiles.add(joinTo(k.dir, p.path));
+    for (const p of js.patchesStrategicMerge ?? []) if (!p.includes('\n')) patchFiles.add(joinTo(k.dir, p));
+  }
+  const resources = deps.files.filter(
+    (f) => !kustomizationFiles.has(f) && !patchFiles.has(f) && /\.(ya?ml|json)$/.test(f),
+  );
+  for (const exact of [true, false]) {
+    const match = (v: string) => (exact ? v === reference : splitImage(v).name === splitImage(reference).name);
+    for (const k of deps.kustomizations) {
+      // Inline patches live in the kustomization itself.
+      const line = findImageLine(k.text, match, /^\s*(patch|patches|patchesStrategicMerge)\s*:/m);
+      if (line) return { kind: 'patch', file: k.file, line };
+    }
+    for (const f of patchFiles) {
+      const line = findImageLine((await text(f)) ?? '', match);
+      if (line) return { kind: 'patch', file: f, line };
+    }
+    for (const f of resources) {
+      const line = findImageLine((await text(f)) ?? '', match);
+      if (line) return { kind: /(^|\/)charts\//.test(f) ? 'helm' : 'resource', file: f, line };
+    }
+  }
+  return undefined;
+}
+
+function joinTo(dir: string, p: string): string {
+  const parts: string[] = [];
+  for (const s of `${dir}/${p}`.split('/')) {
+    if (s === '..') parts.pop();
+    else if (s !== '.' && s !== '') parts.push(s);
+  }
+  return parts.join('/');
+}
+
+/** 1-based line of an `image:` (or a JSON patch's `value:`) that `match`es (after `after`, when given). */
+function findImageLine(text: string, match: (v: string) => boolean, after?: RegExp): number | undefined {
+  const start = after ? text.search(after) : 0;
+  if (start < 0) return undefined;
+  const lines = text.slice(start).split('\n');
+  const offset = text.slice(0, start).split('\n').length - 1;
+  for (let i = 0; i < lines.length; i++) {
+    const m = IMAGE_LINE.exec(lines[i] as string);
+    if (m && match(m[1] as string)) return offset + i + 1;
+  }
+  return undefined;
+}
