@@ -8,11 +8,11 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { replicasOf } from '../../src/commands/shared/progress.js';
-import { verify } from '../../src/commands/shared/release.js';
 import type { CommandContext } from '../../src/core/io.js';
 import { createLogger, type Io } from '../../src/core/io.js';
 import type { Workload } from '../../src/core/workloads.js';
+import { replicasOf } from '../../src/steps/deploy/progress.js';
+import { verify } from '../../src/steps/deploy/release.js';
 import { tempDir } from '../helpers/git-fixtures.js';
 
 const web: Workload = {

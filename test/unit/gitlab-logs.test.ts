@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { DOTENV_MAX_BYTES, deployEnvText, writeDeployEnv } from '../../src/commands/shared/dotenv.js';
+import { DOTENV_MAX_BYTES, deployEnvText, writeDeployEnv } from '../../src/adapters/deploy-env.js';
 import { GitopsError, invalid } from '../../src/core/errors.js';
 import { colorEnabled, createLogger, type Io } from '../../src/core/io.js';
 import { type EngineStep, emptyScope, runPipeline } from '../../src/steps/engine/engine.js';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { pushWasRaced } from '../../src/adapters/git.js';
-import { backoffMs, PUSH_ATTEMPTS } from '../../src/commands/shared/publish.js';
+import { backoffMs, PUSH_ATTEMPTS } from '../../src/steps/git/push.js';
 
 const RACED: [string, string][] = [
   [

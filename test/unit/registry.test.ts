@@ -8,8 +8,8 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseChallenge } from '../../src/adapters/registry/auth.js';
 import { credentialsFor } from '../../src/adapters/registry/credentials.js';
+import { renderedImages } from '../../src/adapters/registry/digests.js';
 import { locate, MANIFEST_TYPES, RegistryClient } from '../../src/adapters/registry/oci.js';
-import { renderedImages } from '../../src/adapters/registry/pin.js';
 import { createLogger } from '../../src/core/io.js';
 import { tempDir, writeFiles } from '../helpers/git-fixtures.js';
 

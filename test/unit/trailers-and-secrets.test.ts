@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs } from '../../src/commands/shared/publish.js';
 import { pushOptions, suggestBranch } from '../../src/commands/suggest/push-options.js';
 import { validateRemoteUrl } from '../../src/commands/suggest/remote-url.js';
 import { resolveConfig } from '../../src/core/config.js';
 import { Scrubber } from '../../src/core/scrub.js';
 import { parseTrailers, releaseMessage, TRAILER } from '../../src/core/trailers.js';
+import { backoffMs } from '../../src/steps/git/push.js';
 
 describe('release messages', () => {
   it('end with trailers that round-trip, and keep hostile upstream text out of them', () => {

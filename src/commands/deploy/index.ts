@@ -3,19 +3,15 @@
 import { withDeployComment } from '../../adapters/forges/index.js';
 import { gitContext, hasOrigin, resolveRef, revParse, showFile } from '../../adapters/git.js';
 import { uncommittedChanges } from '../../adapters/git-tree.js';
+import { overlayFile } from '../../adapters/overlay.js';
 import { loadConfig, repoDir } from '../../adapters/repo.js';
+import { withRepoLock } from '../../adapters/repo-lock.js';
 import { clampTimeout } from '../../core/bounds.js';
 import { getEnvironment } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { GitopsError, invalid } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
 import { parseKustomization, readImages } from '../../core/kustomization.js';
-import type { EngineStep } from '../../steps/engine/engine.js';
-import { runPipeline } from '../../steps/engine/engine.js';
-import { initialScope, verbSteps } from '../../steps/engine/resolve.js';
-import { withRepoLock } from '../shared/lock.js';
-import { overlayFile } from '../shared/overlay.js';
-import { recordRelease } from '../shared/record.js';
 import {
   type Applied,
   type DeployResult,
@@ -24,7 +20,11 @@ import {
   renderPath,
   restoreLastGood,
   restoreReason,
-} from '../shared/release.js';
+} from '../../steps/deploy/release.js';
+import type { EngineStep } from '../../steps/engine/engine.js';
+import { runPipeline } from '../../steps/engine/engine.js';
+import { initialScope, verbSteps } from '../../steps/engine/resolve.js';
+import { recordRelease } from '../../steps/record/verified.js';
 
 export interface DeployOptions {
   repoDir?: string;

@@ -5,7 +5,9 @@
 
 import { gitContext, revParse } from '../../adapters/git.js';
 import { fetchVerified, readVerified } from '../../adapters/git-notes.js';
-import { requireDigestEntries } from '../../adapters/registry/pin.js';
+import { overlayFile, readOverlayImages, setOverlayImages } from '../../adapters/overlay.js';
+import { refuseIfPinned, removePin } from '../../adapters/pin-file.js';
+import { requireDigestEntries } from '../../adapters/registry/digests.js';
 import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { clampTimeout } from '../../core/bounds.js';
 import { type Environment, getEnvironment } from '../../core/config.js';
@@ -14,9 +16,7 @@ import { invalid, quote } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
 import { imageMap, type KustomizeImage } from '../../core/kustomization.js';
 import { releaseMessage } from '../../core/trailers.js';
-import { overlayFile, readOverlayImages, setOverlayImages } from '../shared/overlay.js';
-import { refuseIfPinned, removePin } from '../shared/pin.js';
-import { runRelease } from '../shared/release-flow.js';
+import { runRelease } from '../../steps/engine/release.js';
 
 export interface PromoteOptions {
   repoDir?: string;

@@ -4,7 +4,7 @@ import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { getEnvironment } from '../../core/config.js';
 import type { CommandContext } from '../../core/io.js';
 import { objectsOf, parseManifest, workloadsOf } from '../../core/workloads.js';
-import { renderEnv, renderPath, writeRender } from '../shared/release.js';
+import { renderEnv, renderPath, writeRender } from '../../steps/deploy/release.js';
 
 export interface RenderOptions {
   repoDir?: string;

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { type GitContext, gitContext, resolveRef, showFile } from '../../adapters/git.js';
 import { commitAtOrBefore, exportTree } from '../../adapters/git-history.js';
 import { restorePaths } from '../../adapters/git-tree.js';
+import { readOverlayImages } from '../../adapters/overlay.js';
+import { referencedPaths } from '../../adapters/overlay-references.js';
 import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { clampTimeout } from '../../core/bounds.js';
 import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
@@ -17,10 +19,8 @@ import { failed, invalid, quote } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
 import { imageMap } from '../../core/kustomization.js';
 import { releaseMessage } from '../../core/trailers.js';
-import { readOverlayImages } from '../shared/overlay.js';
-import { referencedPaths } from '../shared/references.js';
-import { renderEnv } from '../shared/release.js';
-import { type ReleaseResult, runRelease } from '../shared/release-flow.js';
+import { renderEnv } from '../../steps/deploy/release.js';
+import { type ReleaseResult, runRelease } from '../../steps/engine/release.js';
 
 export interface RestoreOptions {
   repoDir?: string;

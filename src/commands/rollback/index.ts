@@ -6,6 +6,8 @@
 import { gitContext, resolveRef, revParse } from '../../adapters/git.js';
 import { lastCommitTouching } from '../../adapters/git-history.js';
 import { restorePaths } from '../../adapters/git-tree.js';
+import { readOverlayImages } from '../../adapters/overlay.js';
+import { PIN_FILE, writePin } from '../../adapters/pin-file.js';
 import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { clampTimeout } from '../../core/bounds.js';
 import { getEnvironment } from '../../core/config.js';
@@ -14,9 +16,7 @@ import { invalid } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
 import { imageMap } from '../../core/kustomization.js';
 import { releaseMessage } from '../../core/trailers.js';
-import { readOverlayImages } from '../shared/overlay.js';
-import { PIN_FILE, writePin } from '../shared/pin.js';
-import { type ReleaseResult, runRelease } from '../shared/release-flow.js';
+import { type ReleaseResult, runRelease } from '../../steps/engine/release.js';
 
 export interface RollbackOptions {
   repoDir?: string;

@@ -7,10 +7,10 @@ import type { ResolvedConfig } from '../../core/config.js';
 import { getEnvironment } from '../../core/config.js';
 import { GitopsError, invalid, quote } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
+import type { Applied } from '../../steps/deploy/release.js';
+import { renderEnv, renderPath, restoreLastGood, restoreReason, writeRender } from '../../steps/deploy/release.js';
 import type { RunState } from '../../steps/engine/engine.js';
 import type { UsesRunner } from '../../steps/engine/resolve.js';
-import type { Applied } from '../shared/release.js';
-import { renderEnv, renderPath, restoreLastGood, restoreReason, writeRender } from '../shared/release.js';
 
 /** A boolean input of a built-in: 'true' or 'false' (after interpolation everything is text). */
 function flag(inputs: Record<string, string>, name: string, step: string, fallback: boolean): boolean {

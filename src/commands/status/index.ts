@@ -8,14 +8,14 @@ import { gitContext } from '../../adapters/git.js';
 import { lastChanges } from '../../adapters/git-history.js';
 import { readVerified, type Verification } from '../../adapters/git-notes.js';
 import { getJson } from '../../adapters/kubectl.js';
+import { readOverlayImages } from '../../adapters/overlay.js';
+import { readPin } from '../../adapters/pin-file.js';
 import { loadConfig, repoDir } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
 import { type Colors, type CommandContext, colorEnabled } from '../../core/io.js';
 import { imageMap } from '../../core/kustomization.js';
 import { parseManifest, workloadsOf } from '../../core/workloads.js';
-import { readOverlayImages } from '../shared/overlay.js';
-import { readPin } from '../shared/pin.js';
-import { renderEnv, resolveTarget } from '../shared/release.js';
+import { renderEnv, resolveTarget } from '../../steps/deploy/release.js';
 
 export interface EnvStatus {
   images: Record<string, string>;

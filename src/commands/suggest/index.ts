@@ -21,6 +21,8 @@ import {
   resetToRemote,
   showFile,
 } from '../../adapters/git.js';
+import { overlayFile, readOverlayText, setOverlayImages } from '../../adapters/overlay.js';
+import { refuseIfPinned, removePin } from '../../adapters/pin-file.js';
 import { loadConfig } from '../../adapters/repo.js';
 import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
 import { failed, invalid, quote } from '../../core/errors.js';
@@ -35,9 +37,7 @@ import {
 import { releaseMessage, traceFromGitlabEnv, type UpstreamTrace } from '../../core/trailers.js';
 import { type EngineStep, runPipeline } from '../../steps/engine/engine.js';
 import { initialScope, verbSteps } from '../../steps/engine/resolve.js';
-import { overlayFile, readOverlayText, setOverlayImages } from '../shared/overlay.js';
-import { refuseIfPinned, removePin } from '../shared/pin.js';
-import { identity, pushWithReplay } from '../shared/publish.js';
+import { identity, pushWithReplay } from '../../steps/git/push.js';
 import { pinSuggestion } from './pin-digest.js';
 import { pushOptions, suggestBranch } from './push-options.js';
 import { validateRemoteUrl } from './remote-url.js';

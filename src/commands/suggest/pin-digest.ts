@@ -1,11 +1,11 @@
 /** suggest's `images/pin-digest` step: resolve each tag to its digest with --pin-digest or a requireDigest env. */
 
+import { readOverlayImages } from '../../adapters/overlay.js';
+import { pinDigests } from '../../adapters/registry/digests.js';
 import { RegistryClient } from '../../adapters/registry/oci.js';
-import { pinDigests } from '../../adapters/registry/pin.js';
 import { getEnvironment, type ResolvedConfig } from '../../core/config.js';
 import type { CommandContext } from '../../core/io.js';
 import type { KustomizeImage } from '../../core/kustomization.js';
-import { readOverlayImages } from '../shared/overlay.js';
 
 /** The images with digests, or undefined when this suggestion is not pinned (the step is skipped). */
 export async function pinSuggestion(

@@ -1,13 +1,13 @@
 /** `unpin --env <e>`: release a rollback's hold, so promote and suggest may change the env again. */
 
+import { readOverlayImages } from '../../adapters/overlay.js';
+import { removePin } from '../../adapters/pin-file.js';
 import { loadConfig, repoDir } from '../../adapters/repo.js';
 import { getEnvironment } from '../../core/config.js';
 import type { CommandContext } from '../../core/io.js';
 import { imageMap } from '../../core/kustomization.js';
 import { releaseMessage } from '../../core/trailers.js';
-import { readOverlayImages } from '../shared/overlay.js';
-import { removePin } from '../shared/pin.js';
-import { type ReleaseResult, runRelease } from '../shared/release-flow.js';
+import { type ReleaseResult, runRelease } from '../../steps/engine/release.js';
 
 export async function unpin(
   o: { repoDir?: string; env: string; push?: boolean },

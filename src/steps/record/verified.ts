@@ -3,13 +3,13 @@
  * write `.gitops-flow/deploy.env` for GitLab's `artifacts:reports:dotenv`.
  */
 import { join } from 'node:path';
+import { writeDeployEnv } from '../../adapters/deploy-env.js';
 import { gitContext } from '../../adapters/git.js';
 import { pushVerified, recordVerified, verification } from '../../adapters/git-notes.js';
 import { confine } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
 import type { CommandContext } from '../../core/io.js';
 import type { KustomizeImage } from '../../core/kustomization.js';
-import { writeDeployEnv } from './dotenv.js';
 
 export async function recordRelease(
   p: { root: string; tree: string; env: Environment; commit: string; entries: KustomizeImage[]; push: boolean },

@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { KUSTOMIZATION_FILES } from '../../core/kustomization.js';
+import { KUSTOMIZATION_FILES } from '../core/kustomization.js';
 
 type Kustomization = Record<string, unknown>;
 

@@ -16,7 +16,7 @@ import {
   unreachableReason,
 } from '../../adapters/kubectl.js';
 import { build } from '../../adapters/kustomize.js';
-import { requireDigests } from '../../adapters/registry/pin.js';
+import { requireDigests } from '../../adapters/registry/digests.js';
 import { confine } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
 import { failed, GitopsError, quote } from '../../core/errors.js';

@@ -9,10 +9,10 @@ import { existsSync } from 'node:fs';
 import { link, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { gitContext, gitDir, refNames } from '../../adapters/git.js';
-import { parseDuration } from '../../core/duration.js';
-import { failed } from '../../core/errors.js';
-import type { CommandContext } from '../../core/io.js';
+import { parseDuration } from '../core/duration.js';
+import { failed } from '../core/errors.js';
+import type { CommandContext } from '../core/io.js';
+import { gitContext, gitDir, refNames } from './git.js';
 
 export const LOCK_FILE = 'gitops-flow.lock';
 /** How long a second run waits for the first; GITOPS_FLOW_LOCK_WAIT overrides it (e.g. `5m`). */

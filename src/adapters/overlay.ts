@@ -1,11 +1,11 @@
 /** Reading and editing an environment's overlay in a working tree. */
 import { rename, writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { kustomizationFile, readRepoFile } from '../../adapters/repo.js';
-import { MAX_YAML_BYTES } from '../../core/bounds.js';
-import type { Environment } from '../../core/config.js';
-import { type KustomizeImage, parseKustomization, readImages } from '../../core/kustomization.js';
-import { editImages } from '../../core/kustomization-edit.js';
+import { MAX_YAML_BYTES } from '../core/bounds.js';
+import type { Environment } from '../core/config.js';
+import { type KustomizeImage, parseKustomization, readImages } from '../core/kustomization.js';
+import { editImages } from '../core/kustomization-edit.js';
+import { kustomizationFile, readRepoFile } from './repo.js';
 
 /** The overlay's kustomization file: absolute path and path relative to the repo root. */
 export function overlayFile(root: string, env: Environment): { abs: string; rel: string } {

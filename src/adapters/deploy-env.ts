@@ -7,7 +7,7 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { failed, invalid, quote } from '../../core/errors.js';
+import { failed, invalid, quote } from '../core/errors.js';
 
 export interface DeployEnv {
   /** Where to write the file (absolute; the caller confines it to the repo). */

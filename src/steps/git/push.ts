@@ -5,9 +5,9 @@
 import { isAbsolute, relative } from 'node:path';
 import { configuredEmail, type GitContext, push, resetToRemote, revParse } from '../../adapters/git.js';
 import { changedSince } from '../../adapters/git-history.js';
+import { PIN_FILE } from '../../adapters/pin-file.js';
 import type { ResolvedConfig } from '../../core/config.js';
 import { failed, GitopsError, quote } from '../../core/errors.js';
-import { PIN_FILE } from './pin.js';
 
 /**
  * 20 writers at once on one branch needed up to 8 attempts (test/integration/concurrent-writers.test.ts,

@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
-import { confine, readRepoFile } from '../../adapters/repo.js';
-import { MAX_YAML_BYTES } from '../../core/bounds.js';
-import type { Environment } from '../../core/config.js';
-import { invalid } from '../../core/errors.js';
+import { MAX_YAML_BYTES } from '../core/bounds.js';
+import type { Environment } from '../core/config.js';
+import { invalid } from '../core/errors.js';
+import { confine, readRepoFile } from './repo.js';
 
 export const PIN_FILE = 'gitops-flow-pin.yaml';
 

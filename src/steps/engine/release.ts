@@ -19,18 +19,13 @@ import {
   revParse,
 } from '../../adapters/git.js';
 import { addWorktree, removeWorktree, resetKeep } from '../../adapters/git-tree.js';
+import { readOverlayImages } from '../../adapters/overlay.js';
+import { type RepoLock, withRepoLock } from '../../adapters/repo-lock.js';
 import type { Verb } from '../../core/builtin-steps.js';
 import type { Environment, ResolvedConfig } from '../../core/config.js';
 import { GitopsError, invalid } from '../../core/errors.js';
 import type { Value } from '../../core/expressions.js';
 import type { CommandContext } from '../../core/io.js';
-import { type EngineStep, runPipeline } from '../../steps/engine/engine.js';
-import { initialScope, verbSteps } from '../../steps/engine/resolve.js';
-import { discardHalfMadeChange } from './crash-recovery.js';
-import { type RepoLock, withRepoLock } from './lock.js';
-import { readOverlayImages } from './overlay.js';
-import { identity, pushWithReplay } from './publish.js';
-import { recordRelease } from './record.js';
 import {
   type Applied,
   deployManifest,
@@ -39,8 +34,13 @@ import {
   renderPath,
   restoreLastGood,
   restoreReason,
-} from './release.js';
-import { checkWorkingCopy } from './sync.js';
+} from '../deploy/release.js';
+import { identity, pushWithReplay } from '../git/push.js';
+import { recordRelease } from '../record/verified.js';
+import { discardHalfMadeChange } from './crash-recovery.js';
+import { type EngineStep, runPipeline } from './engine.js';
+import { initialScope, verbSteps } from './resolve.js';
+import { checkWorkingCopy } from './working-copy.js';
 
 export interface ReleasePlan {
   /** The env repo working copy. */
