@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ClusterSet, startClusters } from '../src/cluster/cluster.js';
-import { toolDir } from '../src/cluster/tools.js';
+import { clusterBinaries, toolDir } from '../src/cluster/tools.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'gitops-flow-demo-'));
@@ -39,7 +39,8 @@ function gitopsFlow(args: string[], env: NodeJS.ProcessEnv): void {
 
 async function main(): Promise<void> {
   say('Pinned tools (ci/tools.json): building into ~/.cache/gitops-flow on first use');
-  const toolPath = [await toolDir('kustomize'), await toolDir('kubectl')].join(':');
+  // gitops-flow finds kustomize and kubectl in that cache by itself: nothing is added to PATH.
+  const [binaries] = await Promise.all([clusterBinaries(), toolDir('kustomize')]);
 
   say(`A local env repo from examples/env-repo, pushed to a bare remote (in ${work})`);
   const seed = join(work, 'seed');
@@ -70,8 +71,8 @@ async function main(): Promise<void> {
   say('Starting two local Kubernetes control planes, dev and uat (etcd, kube-apiserver, controllers, kwok)');
   let clusters: ClusterSet | undefined;
   try {
-    clusters = await startClusters(['dev', 'uat'], join(work, 'clusters'));
-    const env = { ...process.env, PATH: `${toolPath}:${process.env.PATH}`, KUBECONFIG: clusters.kubeconfig };
+    clusters = await startClusters(['dev', 'uat'], join(work, 'clusters'), { binaries });
+    const env = { ...process.env, KUBECONFIG: clusters.kubeconfig };
     process.stderr.write(`kubeconfig: ${clusters.kubeconfig}\n`);
 
     say(
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
 
     say('The uat cluster runs the promoted image:');
     execFileSync(
-      'kubectl',
+      binaries.kubectl,
       ['--context', 'uat', '-n', 'pick-manager-uat', 'get', 'deployment', 'pick-manager', '-o', 'wide'],
       { stdio: 'inherit', env },
     );

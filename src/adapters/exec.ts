@@ -7,6 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { clampTimeout } from '../core/bounds.js';
 import { GitopsError } from '../core/errors.js';
 import type { Logger } from '../core/io.js';
+import { isRunTool, useTool } from './tools/check.js';
+import { locateTool } from './tools/locate.js';
 
 export interface ExecOptions {
   cwd: string;
@@ -23,6 +25,8 @@ export interface ExecOptions {
   allowFailure?: boolean;
   /** Write stdout to this stream instead of buffering it. */
   stdoutTo?: NodeJS.WritableStream;
+  /** Also called with each line of stderr as it comes (progress of a long build). */
+  onStderrLine?: (line: string) => void;
 }
 
 export interface ExecResult {
@@ -54,10 +58,18 @@ export function exec(argv: string[], opts: ExecOptions): Promise<ExecResult> {
     opts.log.info(`[dry-run] ${shown}`);
     return Promise.resolve({ stdout: '', stderr: '', exitCode: 0 });
   }
-  opts.log.debug(shown);
+  const cmd = argv[0] as string;
+  // kubectl and kustomize: the binary tool discovery picks (GITOPS_FLOW_TOOLS_DIR, the cache, PATH).
+  if (isRunTool(cmd)) return useTool(cmd, opts).then((file) => spawnAndCollect(file, argv, opts));
+  return spawnAndCollect(cmd, argv, opts);
+}
+
+/** Runs `file` with argv[1..] (argv as the caller wrote it, for messages). */
+function spawnAndCollect(file: string, argv: string[], opts: ExecOptions): Promise<ExecResult> {
+  const [cmd, ...args] = argv as [string, ...string[]];
+  opts.log.debug(`$ ${argv.map(showArg).join(' ')}`);
   return new Promise((resolve, reject) => {
-    const [cmd, ...args] = argv as [string, ...string[]];
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
@@ -70,6 +82,7 @@ export function exec(argv: string[], opts: ExecOptions): Promise<ExecResult> {
     if (opts.stdoutTo) child.stdout.pipe(opts.stdoutTo);
     else child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
+    if (opts.onStderrLine) forEachLine(child.stderr, opts.onStderrLine);
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
       if (e.code === 'ENOENT') {
@@ -78,7 +91,7 @@ export function exec(argv: string[], opts: ExecOptions): Promise<ExecResult> {
             code: 'TOOL_MISSING',
             message: `${cmd} is not on PATH.`,
             value: cmd,
-            remediation: `Install ${cmd} and put it on PATH (the pinned kubectl and kustomize: bash ci/tools/build.sh), then run gitops-flow doctor.`,
+            remediation: `Install ${cmd} and put it on PATH, then run gitops-flow doctor.`,
           }),
         );
         return;
@@ -97,6 +110,17 @@ export function exec(argv: string[], opts: ExecOptions): Promise<ExecResult> {
     child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/** Calls `onLine` with each complete line of a stream, and with the last one at its end. */
+function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let rest = '';
+  stream.on('data', (b: Buffer) => {
+    const lines = (rest + b.toString('utf8')).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  });
+  stream.on('end', () => rest && onLine(rest));
 }
 
 /**
@@ -167,7 +191,8 @@ export function execLines(
 ): StreamHandle {
   opts.log.debug(`$ ${argv.map(showArg).join(' ')}`);
   const [cmd, ...args] = argv as [string, ...string[]];
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const file = isRunTool(cmd) ? (locateTool(cmd, opts.env).path ?? cmd) : cmd;
+  const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let rest = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {

@@ -2,7 +2,7 @@
  * init, doctor and completion (and the hidden `__complete-envs`), registered on the program by main.
  * Kept apart from main.ts so these commands can grow without touching the release commands.
  */
-import type { Command } from 'commander';
+import { Argument, type Command, Option } from 'commander';
 import type { CompletionModel } from '../commands/completion/index.js';
 import type { CommandContext } from '../core/io.js';
 import { declareVerb } from './declare.js';
@@ -64,6 +64,35 @@ export function registerExtraCommands(
       context(),
     );
   });
+
+  const tools = program
+    .command('tools')
+    .description('the pinned kubectl and kustomize: where gitops-flow finds them, and installing them');
+  tools
+    .command('list', { isDefault: true })
+    .description('which kubectl and kustomize gitops-flow runs, from where, at which version (the default)')
+    .action(async () => {
+      const ctx = context();
+      const rows = await (await import('../commands/tools/index.js')).toolsList({}, ctx);
+      if (ctx.opts.json) ctx.log.result(JSON.stringify({ tools: rows }, null, 2));
+    });
+  tools
+    .command('install')
+    .description('install the pinned kubectl and kustomize into the tools cache (official binaries, checksum verified)')
+    .addArgument(new Argument('[tool...]', 'kubectl, kustomize (default: both)').choices(['kubectl', 'kustomize']))
+    .addOption(
+      new Option('--from <source>', 'download (official binary), build (Go module proxy) or auto: download, else build')
+        .choices(['auto', 'download', 'build'])
+        .default('auto'),
+    )
+    .action(async (names: ('kubectl' | 'kustomize')[], o: { from: 'auto' | 'download' | 'build' }) => {
+      const ctx = context();
+      const results = await (await import('../commands/tools/index.js')).toolsInstall(
+        { tools: names, from: o.from },
+        ctx,
+      );
+      if (ctx.opts.json) ctx.log.result(JSON.stringify({ installed: results }, null, 2));
+    });
 
   program
     .command('__complete-envs', { hidden: true })

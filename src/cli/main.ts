@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, type Option } from 'commander';
 import pc from 'picocolors';
 import { ExecError } from '../adapters/exec.js';
+import { withPinnedTools } from '../adapters/tools/locate.js';
 import { GitopsError, quote } from '../core/errors.js';
 import type { CommandContext } from '../core/io.js';
 import { type Colors, colorEnabled, createLogger, type Io } from '../core/io.js';
@@ -49,6 +50,15 @@ class CliCommand extends Command {
   }
 }
 
+/** `env` with the pinned tools first on PATH; as it is when ci/tools.json cannot be read (doctor says why). */
+function pinnedToolsEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  try {
+    return withPinnedTools(env);
+  } catch {
+    return env;
+  }
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], io: Io): Promise<number> {
   const program = new CliCommand('gitops-flow');
@@ -56,7 +66,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const context = (): CommandContext => {
     const g = program.opts<GlobalOptions>();
     ctx ??= {
-      io,
+      // The pinned tools found in GITOPS_FLOW_TOOLS_DIR or the tools cache go first on PATH, for every child.
+      io: { ...io, env: pinnedToolsEnv(io.env) },
       log: createLogger(io, { verbose: Boolean(g.verbose) }),
       opts: { dryRun: Boolean(g.dryRun), verbose: Boolean(g.verbose), json: Boolean(g.json) },
     };

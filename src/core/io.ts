@@ -19,6 +19,8 @@ export interface Logger {
   info(line: string): void;
   /** Only with --verbose (stderr). */
   debug(line: string): void;
+  /** True with --verbose: worth spending a process on what only debug() would show. */
+  readonly verbose?: boolean;
   warn(line: string): void;
   /** Machine output (stdout). */
   result(text: string): void;
@@ -104,6 +106,7 @@ export function createLogger(io: Io, opts: { verbose: boolean; quiet?: boolean; 
   return {
     info: (line) => !opts.quiet && err(line),
     debug: (line) => opts.verbose && err(line),
+    verbose: opts.verbose,
     warn: (line) => err(`warning: ${line}`),
     result: (text) => io.stdout.write(scrubber.scrub(text.endsWith('\n') ? text : `${text}\n`)),
     // Undefined outside GitLab CI, so callers can tell a section would not collapse (and skip its content).

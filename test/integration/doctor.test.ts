@@ -89,10 +89,12 @@ describe('doctor', () => {
     const r = await doctor(bin({ git: GIT, kubectl: stubKubectl('v1.30.0'), kustomize: KUSTOMIZE }));
     expect(r.code).toBe(1);
     expect(r.check('kubectl')).toMatchObject({ ok: false, required: true });
-    expect(r.check('kubectl').detail).toMatch(new RegExp(`^v1\\.30\\.0 at \\S+/kubectl, pinned ${manifest.kubectl}$`));
+    expect(r.check('kubectl').detail).toMatch(
+      new RegExp(`^v1\\.30\\.0 at \\S+/kubectl, from PATH, pinned ${manifest.kubectl}$`),
+    );
     expect(r.check('kubectl').fix).toContain(`Install kubectl ${manifest.kubectl} and put it first on PATH`);
     expect(r.stderr).toMatch(/^✗ kubectl +v1\.30\.0 at /m);
-    expect(r.stderr).toMatch(/^ +fix: Install kubectl/m);
+    expect(r.stderr).toMatch(/^ +fix: Run `gitops-flow tools install kubectl`.* Or: Install kubectl/m);
     expect(r.stderr).toContain('error[DOCTOR_FAILED]: 1 required check(s) failed.');
     // doctor() parsed stdout as one JSON document: the error went to stderr only.
     expect(r.stdout).not.toContain('"error"');
@@ -110,10 +112,10 @@ describe('doctor', () => {
     expect(r.check('kustomize')).toMatchObject({
       ok: false,
       required: true,
-      detail: `not found on PATH (pinned ${manifest.kustomize})`,
+      detail: `not found in GITOPS_FLOW_TOOLS_DIR, the tools cache or on PATH (pinned ${manifest.kustomize})`,
     });
     expect(r.check('kubectl').ok).toBe(true);
-    expect(r.stderr).toMatch(/^✗ kustomize +not found on PATH/m);
+    expect(r.stderr).toMatch(/^✗ kustomize +not found in GITOPS_FLOW_TOOLS_DIR, the tools cache or on PATH/m);
   });
 
   it('stub gcloud: required once an environment uses GKE, and checked against the pinned version', async () => {

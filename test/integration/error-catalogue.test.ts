@@ -34,6 +34,7 @@ import {
 import { serveGitHttp } from '../helpers/http-git.js';
 import { racedEnv } from '../helpers/push-race.js';
 import { freePort, type Registry, serveStubRegistry, startRegistry, startTokenServer } from '../helpers/registry.js';
+import { startMirror } from '../helpers/tools-mirror.js';
 
 const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
 const PROD = 'kustomizations/overlays/prod/kustomization.yaml';
@@ -113,6 +114,16 @@ function quietContext(): CommandContext {
 const repo = (overrides: Record<string, string | null> = {}) => makeRepo(exampleFiles(overrides));
 const clone = (overrides: Record<string, string | null> = {}) => cloneRemote(makeRemote(exampleFiles(overrides)));
 const cli = (dir: string, argv: string[], env?: NodeJS.ProcessEnv) => runCli(['-C', dir, ...argv], env ? { env } : {});
+
+/** Runs `fn` with a tools download mirror on loopback serving `files` (official URL → bytes), and a fresh cache. */
+async function withMirror(files: Record<string, Buffer>, fn: (env: NodeJS.ProcessEnv) => Promise<CliResult>) {
+  const mirror = await startMirror(files);
+  try {
+    return await fn(cleanEnv({ GITOPS_FLOW_CACHE: tempDir(), GITOPS_FLOW_TOOLS_MIRROR: mirror.url }));
+  } finally {
+    await mirror.close();
+  }
+}
 
 /** `suggest --pin-digest` of `image` into dev of a fresh remote (a loopback registry is plain http). */
 const pinDigest = (image: string, env: NodeJS.ProcessEnv = {}) =>
@@ -436,6 +447,23 @@ const CLI_CASES: CliCase[] = [
     value: 'kustomize',
     hint: 'gitops-flow doctor',
     run: () => cli(repo(), ['render', '--env', 'dev'], { ...cleanEnv(), PATH: '/usr/bin/nonexistent-dir:/bin' }),
+  },
+  {
+    code: 'TOOL_CHECKSUM_MISMATCH',
+    exit: 1,
+    value: 'ebbd080e7c2e275093b55915722043257eb24004363e20acb3c4d71919f88336',
+    hint: '--from build',
+    run: () =>
+      withMirror({ 'https://dl.k8s.io/release/v1.36.3/bin/linux/amd64/kubectl': Buffer.from('not kubectl\n') }, (env) =>
+        cli(tempDir(), ['tools', 'install', 'kubectl'], env),
+      ),
+  },
+  {
+    code: 'TOOL_INSTALL_FAILED',
+    exit: 1,
+    value: 'HTTP 404',
+    hint: 'GITOPS_FLOW_TOOLS_MIRROR',
+    run: () => withMirror({}, (env) => cli(tempDir(), ['tools', 'install', 'kustomize', '--from', 'download'], env)),
   },
   {
     code: 'RENDER_INVALID',

@@ -1,9 +1,14 @@
-/** doctor's tool checks: each tool found on PATH, and its version compared with ci/tools.json. */
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+/**
+ * doctor's tool checks: git and gcloud on PATH; kubectl and kustomize where gitops-flow finds them
+ * (GITOPS_FLOW_TOOLS_DIR, the tools cache, PATH), each with its path and version, compared with
+ * ci/tools.json.
+ */
 import { exec } from '../../adapters/exec.js';
+import { findOnPath, locateTool, type ToolSource } from '../../adapters/tools/locate.js';
 import type { Logger } from '../../core/io.js';
-import type { ToolsManifest } from './manifest.js';
+import type { ToolsManifest } from '../../core/tools-manifest.js';
+
+export { findOnPath };
 
 export interface Check {
   name: string;
@@ -24,20 +29,6 @@ export interface ToolEnv {
 
 const VERSION_TIMEOUT_MS = 30_000;
 
-/** The first executable `name` on the PATH of `env`, as the exec wrapper (spawn) would find it. */
-export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const file = join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      if (statSync(file).isFile()) return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 interface ToolSpec {
   name: string;
   required: boolean;
@@ -47,28 +38,38 @@ interface ToolSpec {
   parse(stdout: string): string | undefined;
   /** Why the tool is optional, shown when it is. */
   optionalWhy?: string;
+  /** kubectl and kustomize: found by tool discovery, not only on PATH. */
+  discovered?: boolean;
 }
 
-const INSTALL_HINT =
-  'the gitops-flow Dagger toolbox has it; from a gitops-flow checkout `bash ci/tools/build.sh <tool>` builds it';
+const SOURCE_NAMES: Record<ToolSource, string> = {
+  GITOPS_FLOW_TOOLS_DIR: 'from GITOPS_FLOW_TOOLS_DIR',
+  'tools cache': 'from the tools cache',
+  PATH: 'from PATH',
+};
 
-/** Checks one tool: present on PATH, and (when pinned) exactly the pinned version. */
+/** Checks one tool: present, and (when pinned) exactly the pinned version. */
 async function checkTool(t: ToolSpec, e: ToolEnv): Promise<Check> {
-  const path = findOnPath(t.name, e.env);
+  const located = t.discovered ? locateTool(t.name as 'kubectl' | 'kustomize', e.env) : undefined;
+  const path = located ? located.path : findOnPath(t.name, e.env);
+  const from = located?.source ? `, ${SOURCE_NAMES[located.source]}` : '';
   const pinned = t.want ? `pinned ${t.want}` : 'not pinned';
-  const install = t.want
-    ? `Install ${t.name} ${t.want} and put it first on PATH (${INSTALL_HINT.replace('<tool>', t.name)}).`
-    : `Install ${t.name} and put it on PATH.`;
+  const install = !t.want
+    ? `Install ${t.name} and put it on PATH.`
+    : t.discovered
+      ? `Run \`gitops-flow tools install ${t.name}\` (the pinned ${t.name} into the tools cache, which gitops-flow uses before PATH). Or: Install ${t.name} ${t.want} and put it first on PATH.`
+      : `Install ${t.name} ${t.want} and put it first on PATH (the gitops-flow Dagger toolbox has it).`;
   if (!path) {
+    const where = t.discovered ? 'not found in GITOPS_FLOW_TOOLS_DIR, the tools cache or on PATH' : 'not found on PATH';
     if (!t.required)
       return {
         name: t.name,
         ok: null,
         required: false,
-        detail: `not found on PATH (${t.optionalWhy ?? 'optional'})`,
+        detail: `${where} (${t.optionalWhy ?? 'optional'})`,
         fix: null,
       };
-    return { name: t.name, ok: false, required: t.required, detail: `not found on PATH (${pinned})`, fix: install };
+    return { name: t.name, ok: false, required: t.required, detail: `${where} (${pinned})`, fix: install };
   }
   const r = await exec([path, ...t.argv.slice(1)], {
     cwd: e.cwd,
@@ -84,14 +85,20 @@ async function checkTool(t: ToolSpec, e: ToolEnv): Promise<Check> {
       name: t.name,
       ok: false,
       required: t.required,
-      detail: `${path}: cannot read its version (${t.argv.join(' ')}: ${why})`,
+      detail: `${path}${from}: cannot read its version (${t.argv.join(' ')}: ${why})`,
       fix: install,
     };
   }
   if (t.want && normalize(version) !== normalize(t.want)) {
-    return { name: t.name, ok: false, required: t.required, detail: `${version} at ${path}, ${pinned}`, fix: install };
+    return {
+      name: t.name,
+      ok: false,
+      required: t.required,
+      detail: `${version} at ${path}${from}, ${pinned}`,
+      fix: install,
+    };
   }
-  return { name: t.name, ok: true, required: t.required, detail: `${version} (${path})`, fix: null };
+  return { name: t.name, ok: true, required: t.required, detail: `${version} (${path}${from})`, fix: null };
 }
 
 const normalize = (v: string) => v.replace(/^v/, '');
@@ -104,6 +111,7 @@ export function checkTools(m: ToolsManifest, needGcloud: boolean, e: ToolEnv): P
       name: 'kubectl',
       required: true,
       want: m.kubectl,
+      discovered: true,
       argv: ['kubectl', 'version', '--client', '-o', 'json'],
       parse: (s) => {
         try {
@@ -117,6 +125,7 @@ export function checkTools(m: ToolsManifest, needGcloud: boolean, e: ToolEnv): P
       name: 'kustomize',
       required: true,
       want: m.kustomize,
+      discovered: true,
       argv: ['kustomize', 'version'],
       parse: (s) => /v\d+\.\d+\.\d+\S*/.exec(s)?.[0],
     },
