@@ -6,29 +6,24 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExecError, exec } from './exec.js';
+import { exec } from './exec.js';
 import { type GitContext, git, gitEnv } from './git.js';
 
-/** Writes the tree of `ref` into `dir` (git archive piped to tar, no shell). */
+/**
+ * Writes the tree of `ref` into `dir` as a checkout would (symlinks as symlinks, the attributes a
+ * working tree applies), through a scratch index: never `git archive`, whose export-subst and
+ * export-ignore attributes would make a render of a ref differ from a working-tree render at it.
+ * Submodules are not checked out.
+ */
 export async function exportTree(ref: string, dir: string, ctx: GitContext): Promise<void> {
-  ctx.log.debug(`$ git archive ${ref} | tar -x -C ${dir}`);
-  const archive = spawn('git', ['archive', '--format=tar', ref], {
-    cwd: ctx.cwd,
-    env: gitEnv(ctx.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const tar = spawn('tar', ['-x', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'] });
-  let err = '';
-  archive.stderr.on('data', (b: Buffer) => (err += b.toString()));
-  tar.stderr.on('data', (b: Buffer) => (err += b.toString()));
-  archive.stdout.pipe(tar.stdin);
-  const exited = (c: ReturnType<typeof spawn>) =>
-    new Promise<number>((resolve) => {
-      c.on('error', () => resolve(127));
-      c.on('close', (code) => resolve(code ?? 1));
-    });
-  const [a, t] = await Promise.all([exited(archive), exited(tar)]);
-  if (a !== 0 || t !== 0) throw new ExecError(['git', 'archive', ref], a || t, err, '');
+  const scratch = await mkdtemp(join(tmpdir(), 'gitops-flow-index-'));
+  try {
+    const g = { ...ctx, env: { ...ctx.env, GIT_INDEX_FILE: join(scratch, 'index') }, dryRun: false };
+    await git(['read-tree', '--', `${ref}^{tree}`], g);
+    await git(['checkout-index', '--all', '--force', `--prefix=${dir.endsWith('/') ? dir : `${dir}/`}`], g);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 /** Reads many `<rev>:<path>` blobs in one `git cat-file --batch` process; undefined where missing. */

@@ -90,6 +90,12 @@ const environment = z.strictObject({
     .optional()
     .describe('promote into this env only images verified by a deploy of the source env (git notes record)'),
   minSoak: duration.optional().describe('with requireVerified: images must have been verified at least this long ago'),
+  remoteResources: z
+    .array(z.string().min(1))
+    .optional()
+    .describe(
+      'remote resources (exact entries of resources:, components: or helmCharts repo:) a render of this overlay may fetch; default none: a render reads the commit alone',
+    ),
   requireDigest: z
     .boolean()
     .optional()

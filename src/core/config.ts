@@ -39,6 +39,8 @@ export interface Environment {
   build?: BuildOptions;
   /** The env's registry (host[:port][/path]): promote moves image names from the source's registry to it. */
   registry?: string;
+  /** Remote resources a render may fetch (exact entries); none by default. */
+  remoteResources?: string[];
 }
 
 export interface BuildOptions {
@@ -223,6 +225,7 @@ export function resolveConfig(
       ...(e.hooks && { hooks: e.hooks }),
       ...((c.build || e.build) && { build: { ...c.build, ...e.build } }),
       ...(e.registry && { registry: e.registry }),
+      ...(e.remoteResources && { remoteResources: e.remoteResources }),
     });
     if (e.minSoak && !e.requireVerified)
       problems.push(

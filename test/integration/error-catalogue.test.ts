@@ -368,6 +368,18 @@ const CLI_CASES: CliCase[] = [
     run: () => cli(repo(), ['render', '--env', 'dev', '--out', '../outside.yaml']),
   },
   {
+    code: 'REMOTE_RESOURCE_REFUSED',
+    exit: 2,
+    value: 'https://example.com/app.yaml',
+    hint: 'remoteResources:',
+    run: () =>
+      cli(repo({ 'kustomizations/base/kustomization.yaml': 'resources: [https://example.com/app.yaml]\n' }), [
+        'render',
+        '--env',
+        'dev',
+      ]),
+  },
+  {
     code: 'OVERLAY_MISSING',
     exit: 2,
     value: 'kustomizations/overlays/qa',

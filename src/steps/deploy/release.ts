@@ -17,6 +17,7 @@ import {
 } from '../../adapters/kubectl.js';
 import { build } from '../../adapters/kustomize.js';
 import { requireDigests } from '../../adapters/registry/digests.js';
+import { checkRenderInputs } from '../../adapters/render-inputs.js';
 import { confine } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
 import { failed, GitopsError, quote } from '../../core/errors.js';
@@ -31,11 +32,15 @@ export async function renderEnv(
 ): Promise<string> {
   const tool = { env: ctx.io.env, log: ctx.log };
   try {
-    if (p.ref === undefined) return await build(confine(p.root, p.env.overlay, 'overlay'), tool, p.env.build);
+    if (p.ref === undefined) {
+      await checkRenderInputs(p.root, p.env.overlay, p.env.remoteResources);
+      return await build(confine(p.root, p.env.overlay, 'overlay'), tool, p.env.build);
+    }
     const sha = await resolveRef(p.ref, gitContext(ctx, p.root));
     const tmp = await mkdtemp(join(tmpdir(), 'gitops-flow-render-'));
     try {
       await exportTree(sha, tmp, gitContext(ctx, p.root));
+      await checkRenderInputs(tmp, p.env.overlay, p.env.remoteResources);
       return await build(confine(tmp, p.env.overlay, 'overlay'), tool, p.env.build);
     } finally {
       await rm(tmp, { recursive: true, force: true });

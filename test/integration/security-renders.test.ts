@@ -1,0 +1,113 @@
+/**
+ * Issue 16, reproduction 9: a render depends on the commit alone. A remote resource is not fetched
+ * (it was: SSRF from the CI job), a base outside the repo (`../`, a committed directory link) is not
+ * read, and `render --ref X` equals a working-tree render at X (git archive applied export-subst and
+ * export-ignore).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, cleanEnv, runCli } from '../helpers/cli.js';
+import { commitFiles, exampleFiles, makeRepo, tempDir } from '../helpers/git-fixtures.js';
+import { hostileRepo } from '../helpers/hostile-repo.js';
+
+const BASE = 'kustomizations/base/kustomization.yaml';
+const CONFIGMAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: remote\ndata:\n  from: remote\n';
+const render = (dir: string, extra: string[] = []): Promise<CliResult> =>
+  runCli(['-C', dir, 'render', '--env', 'dev', ...extra], { env: cleanEnv() });
+
+describe('remote resources are not fetched', () => {
+  let url = '';
+  const hits: string[] = [];
+  const server = createServer((req, res) => {
+    hits.push(req.url ?? '');
+    res.writeHead(200, { 'content-type': 'application/yaml' }).end(CONFIGMAP);
+  });
+  beforeAll(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/configmap.yaml`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const withRemote = (config?: string) =>
+    makeRepo(
+      exampleFiles({
+        [BASE]: `${exampleFiles()[BASE]}  - ${url}\n`,
+        ...(config && { 'gitops-flow.yaml': config }),
+      }),
+    );
+
+  it.each([[[]], [['--ref', 'HEAD']]])('render %j: exit 2 REMOTE_RESOURCE_REFUSED, no request made', async (extra) => {
+    const before = hits.length;
+    const r = await render(withRemote(), extra);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('error[REMOTE_RESOURCE_REFUSED]');
+    expect(r.stderr).toContain(url);
+    expect(hits.length).toBe(before);
+  });
+
+  it('an environment that names the exact entry in remoteResources: may fetch it', async () => {
+    const before = hits.length;
+    const r = await render(
+      withRemote(`environments:\n  dev:\n    remoteResources: ["${url}"]\n  uat: {}\n  prod: {}\n`),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('from: remote');
+    expect(hits.length).toBe(before + 1);
+  });
+});
+
+describe('nothing outside the repo is rendered', () => {
+  /** A kustomization directory outside every repo. */
+  function outsideBase(): string {
+    const dir = join(tempDir('gitops-flow-outside-'), 'base');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [secret.yaml]\n');
+    writeFileSync(join(dir, 'secret.yaml'), CONFIGMAP.replace('remote', 'outside'));
+    return dir;
+  }
+
+  it.each([[[]], [['--ref', 'HEAD']]])('a base through ../ (render %j): PATH_OUTSIDE_REPO', async (extra) => {
+    const base = outsideBase();
+    const dev = 'kustomizations/overlays/dev/kustomization.yaml';
+    const dir = makeRepo(exampleFiles());
+    const rel = relative(join(dir, 'kustomizations/overlays/dev'), base);
+    commitFiles(dir, { [dev]: (exampleFiles()[dev] as string).replace('- ../../base', `- ${rel}`) }, 'outside base');
+    const r = await render(dir, extra);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('error[PATH_OUTSIDE_REPO]');
+    expect(r.stdout).not.toContain('outside');
+  });
+
+  it.each([[[]], [['--ref', 'HEAD']]])(
+    'a committed directory link as the base (render %j): PATH_OUTSIDE_REPO',
+    async (extra) => {
+      const dir = hostileRepo({ 'kustomizations/base': outsideBase() });
+      const r = await render(dir, extra);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('error[PATH_OUTSIDE_REPO]');
+      expect(r.stderr).toContain('kustomizations/base');
+    },
+  );
+});
+
+describe('render --ref X equals a working-tree render at X', () => {
+  it('export-subst and export-ignore in .gitattributes change nothing', async () => {
+    const dir = makeRepo(
+      exampleFiles({
+        '.gitattributes': 'kustomizations/base/commit.yaml export-subst\nkustomizations/base/hpa.yaml export-ignore\n',
+        'kustomizations/base/commit.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: commit\ndata:\n  commit: "$Format:%H$"\n',
+        [BASE]: `${exampleFiles()[BASE]}  - commit.yaml\n`,
+      }),
+    );
+    const tree = await render(dir);
+    const atRef = await render(dir, ['--ref', 'HEAD']);
+    expect(tree.code, tree.stderr).toBe(0);
+    expect(atRef.code, atRef.stderr).toBe(0);
+    expect(tree.stdout).toContain('$Format:%H$');
+    expect(atRef.stdout).toBe(tree.stdout);
+  });
+});
