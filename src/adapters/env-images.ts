@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { stringify } from 'yaml';
 import type { BuildOptions } from '../core/config.js';
-import { failed, type GitopsError, quote } from '../core/errors.js';
+import { failed, GitopsError, inEnv, invalid, quote } from '../core/errors.js';
 import { type ContainerImage, containerImages } from '../core/image-transform.js';
 import type { Logger } from '../core/io.js';
 import { type KustomizeImage, readImages } from '../core/kustomization.js';
@@ -60,13 +60,25 @@ export async function envImages(
   p: { tree: Tree; overlay: string; envName: string; build?: BuildOptions; sources?: boolean },
   ctx: ImagesContext,
 ): Promise<EnvImages> {
+  try {
+    return await imagesOf(p, ctx);
+  } catch (e) {
+    throw e instanceof GitopsError ? inEnv(e, p.envName) : e;
+  }
+}
+
+async function imagesOf(
+  p: { tree: Tree; overlay: string; envName: string; build?: BuildOptions; sources?: boolean },
+  ctx: ImagesContext,
+): Promise<EnvImages> {
   const deps = await dependencies(p.tree, p.overlay);
   const overlay = deps.kustomizations[0];
   if (!overlay) {
-    throw failed(
+    throw invalid(
       'OVERLAY_MISSING',
       `Environment ${quote(p.envName)} has no kustomization in ${quote(p.overlay)}.`,
       'Create kustomization.yaml in the overlay, or fix the overlay path in gitops-flow.yaml.',
+      p.overlay,
     );
   }
   const entries = readImages(overlay.doc, overlay.file);
@@ -197,7 +209,7 @@ function renderFailed(env: string, overlay: string, e: ExecError): GitopsError {
   const lines = e.stderr.trim().split('\n').slice(-10);
   return failed(
     'RENDER_FAILED',
-    `kustomize build of ${quote(overlay)} (env ${env}) failed: ${lines.at(-1) ?? ''}`,
+    `kustomize build of ${quote(overlay)} failed: ${lines.at(-1) ?? ''} (env ${env})`,
     'Run `gitops-flow render --env <env>` (kustomize build) and fix what it reports.',
     lines,
     e,

@@ -3,6 +3,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { MAX_YAML_BYTES } from '../core/bounds.js';
 import type { Environment } from '../core/config.js';
+import { GitopsError, inEnv } from '../core/errors.js';
 import { type KustomizeImage, parseKustomization, readImages } from '../core/kustomization.js';
 import { editImages } from '../core/kustomization-edit.js';
 import { kustomizationFile, readRepoFile } from './repo.js';
@@ -21,8 +22,19 @@ export async function readOverlayText(root: string, env: Environment): Promise<s
 
 /** The `images:` entries of the env's overlay in the working tree. */
 export async function readOverlayImages(root: string, env: Environment): Promise<KustomizeImage[]> {
-  const { rel } = overlayFile(root, env);
-  return readImages(parseKustomization(await readOverlayText(root, env), rel), rel);
+  return named(env, async () => {
+    const { rel } = overlayFile(root, env);
+    return readImages(parseKustomization(await readOverlayText(root, env), rel), rel);
+  });
+}
+
+/** Errors about the kustomization name the env too. */
+async function named<T>(env: Environment, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw e instanceof GitopsError ? inEnv(e, env.name) : e;
+  }
 }
 
 /**
@@ -31,7 +43,7 @@ export async function readOverlayImages(root: string, env: Environment): Promise
  */
 export async function setOverlayImages(root: string, env: Environment, images: KustomizeImage[]): Promise<boolean> {
   const { abs, rel } = overlayFile(root, env);
-  const edit = editImages(await readOverlayText(root, env), rel, images);
+  const edit = await named(env, async () => editImages(await readOverlayText(root, env), rel, images));
   if (!edit.changed) return false;
   const tmp = `${abs}.gitops-flow.tmp`;
   await writeFile(tmp, edit.text);

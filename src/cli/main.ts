@@ -285,7 +285,8 @@ function report(e: unknown, io: Io, ctx: CommandContext): number {
   if (err.remediation) lines.push(`${c.cyan('hint:')} ${err.remediation}`);
   if (ctx.opts.verbose && e instanceof Error && e.stack && !(e instanceof GitopsError)) lines.push(e.stack);
   io.stderr.write(`${scrub(lines.join('\n'))}\n`);
-  if (ctx.opts.json) {
+  // One JSON document on stdout: a command that wrote its result already exits with the code alone.
+  if (ctx.opts.json && !err.resultPrinted) {
     io.stdout.write(
       // Scrubbed before encoding (a secret JSON escapes differently), and after, for URL credentials.
       `${scrub(JSON.stringify(ctx.log.scrubber.scrubValue({ error: { code: err.code, message: err.message, value: err.value ?? null, remediation: err.remediation ?? null, details: err.details } })))}\n`,

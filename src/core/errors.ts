@@ -15,6 +15,8 @@ export interface ErrorDetails {
   /** Extra lines (e.g. every validation problem, pod events) shown under the message. */
   details?: string[];
   cause?: unknown;
+  /** The command already wrote its --json result (e.g. status with an env that does not render). */
+  resultPrinted?: boolean;
 }
 
 export class GitopsError extends Error {
@@ -23,6 +25,7 @@ export class GitopsError extends Error {
   readonly value: string | undefined;
   readonly exitCode: ExitCode;
   readonly details: string[];
+  readonly resultPrinted: boolean;
 
   constructor(d: ErrorDetails) {
     super(d.message, d.cause === undefined ? undefined : { cause: d.cause });
@@ -32,6 +35,7 @@ export class GitopsError extends Error {
     this.value = d.value;
     this.exitCode = d.exitCode ?? 1;
     this.details = d.details ?? [];
+    this.resultPrinted = d.resultPrinted ?? false;
   }
 }
 
@@ -61,4 +65,19 @@ export function failed(
 export function quote(value: string): string {
   const json = JSON.stringify(value);
   return json.length > 200 ? `${json.slice(0, 197)}..."` : json;
+}
+
+/** The same error, its message naming the environment it is about (when it does not already). */
+export function inEnv(e: GitopsError, env: string): GitopsError {
+  if (e.message.includes(`(env ${env})`)) return e;
+  const message = e.message.endsWith('.') ? `${e.message.slice(0, -1)} (env ${env}).` : `${e.message} (env ${env})`;
+  return new GitopsError({
+    code: e.code,
+    message,
+    remediation: e.remediation,
+    value: e.value,
+    exitCode: e.exitCode,
+    details: e.details,
+    cause: e,
+  });
 }

@@ -105,6 +105,7 @@ export function parseKustomization(text: string, file: string): Document {
       doc.errors.map((e) => e.message),
     );
   }
+  sources.set(doc, text);
   if (doc.contents !== null && !isMap(doc.contents)) {
     throw invalid(
       'KUSTOMIZATION_INVALID',
@@ -116,22 +117,38 @@ export function parseKustomization(text: string, file: string): Document {
   return doc;
 }
 
-/** Reads the `images:` entries of a kustomization document (`file` names it in errors). */
+/** The text each parsed kustomization came from, to name lines in errors. */
+const sources = new WeakMap<Document, string>();
+
+/** `file:line: ` of a node (or `file: ` when the line is unknown). */
+function locate(doc: Document, file: string | undefined, node: unknown): string {
+  if (!file) return '';
+  const text = sources.get(doc);
+  const pos = (node as { range?: number[] } | undefined)?.range?.[0];
+  if (text === undefined || pos === undefined) return `${file}: `;
+  return `${file}:${text.slice(0, pos).split('\n').length}: `;
+}
+
+/** Reads the `images:` entries of a kustomization document (`file` names it, and the line, in errors). */
 export function readImages(doc: Document, file?: string): KustomizeImage[] {
-  const seq = doc.get('images');
-  if (seq === undefined || seq === null) return [];
-  const where = file ? `${file}: ` : '';
+  const seq = doc.get('images', true);
+  if (seq === undefined || seq === null || (isScalar(seq) && seq.value === null)) return [];
   if (!isSeq(seq))
     throw invalid(
       'KUSTOMIZATION_INVALID',
-      `${where}\`images:\` is not a list.`,
+      `${locate(doc, file, seq)}\`images:\` is not a list.`,
       'Make `images:` a list of {name, newName, newTag, digest}.',
       file,
     );
-  return seq.items.map((item) => toImage(item, where, file));
+  return seq.items.map((item) => toImage(item, locate(doc, file, item), file, (n) => locate(doc, file, n)));
 }
 
-function toImage(item: unknown, where: string, file: string | undefined): KustomizeImage {
+function toImage(
+  item: unknown,
+  where: string,
+  file: string | undefined,
+  at: (node: unknown) => string,
+): KustomizeImage {
   if (!isMap(item))
     throw invalid(
       'KUSTOMIZATION_INVALID',
@@ -150,7 +167,8 @@ function toImage(item: unknown, where: string, file: string | undefined): Kustom
   }
   const image: KustomizeImage = { name };
   for (const field of FIELDS) {
-    const v = scalarText(item.get(field, true), `${name}.${field}`);
+    const node = item.get(field, true);
+    const v = scalarText(node, `${name}.${field}`, at(node));
     if (v !== undefined && v !== '') image[field] = v;
   }
   return image;
@@ -160,14 +178,14 @@ function toImage(item: unknown, where: string, file: string | undefined): Kustom
  * A field's text. kustomize refuses a plain number or boolean where it wants a string (`newTag: 1.10`
  * is the number 1.1 to YAML), so we refuse it too, saying how to quote it.
  */
-function scalarText(node: unknown, where: string): string | undefined {
+function scalarText(node: unknown, where: string, at: string): string | undefined {
   if (typeof node === 'string') return node;
   if (!isScalar(node) || node.value === null || node.value === undefined) return undefined;
   if (typeof node.value !== 'string') {
     const written = typeof node.source === 'string' ? node.source : String(node.value);
     throw invalid(
       'KUSTOMIZATION_INVALID',
-      `images entry ${quote(where)} is the ${typeof node.value} ${written}, not a string.`,
+      `${at}images entry ${quote(where)} is the ${typeof node.value} ${written}, not a string.`,
       `Quote it: ${where.split('.').pop()}: "${written}" (kustomize refuses it unquoted too).`,
       written,
     );

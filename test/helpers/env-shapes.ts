@@ -257,7 +257,7 @@ const registries: Shape = {
   },
 };
 
-export const SHAPES: Record<string, Shape> = {
+export const SHAPES = {
   compact,
   components,
   patches,
@@ -267,4 +267,6 @@ export const SHAPES: Record<string, Shape> = {
   sharedBase,
   fileNames,
   registries,
-};
+} satisfies Record<string, Shape>;
+
+export type ShapeName = keyof typeof SHAPES;

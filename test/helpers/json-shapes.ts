@@ -23,6 +23,15 @@ export const shapes = {
       z.string(),
       z.strictObject({
         images,
+        sources: z.record(
+          z.string(),
+          z.strictObject({
+            kind: z.enum(['images', 'component', 'base-images', 'patch', 'replacement', 'helm', 'resource']),
+            file: z.string(),
+            line: z.number().int().optional(),
+          }),
+        ),
+        error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
         commit: sha,
         updatedAt: time,
         verification: z.strictObject({

@@ -12,7 +12,7 @@ import { commitTree, worktree } from '../../src/adapters/trees.js';
 import { containerImages } from '../../src/core/image-transform.js';
 import { parseManifest } from '../../src/core/workloads.js';
 import { cleanEnv } from '../helpers/cli.js';
-import { SHAPES } from '../helpers/env-shapes.js';
+import { SHAPES, type ShapeName } from '../helpers/env-shapes.js';
 import { makeRepo } from '../helpers/git-fixtures.js';
 
 const quiet = { info() {}, debug() {}, warn() {}, result() {} } as never;
@@ -21,7 +21,7 @@ const envsOf = async (root: string) => [...(await loadConfig(root)).environments
 
 describe('images from the render equal kustomize build, on every shape', () => {
   it.each(Object.keys(SHAPES))('%s', async (shape) => {
-    const root = makeRepo((SHAPES[shape] as { files: Record<string, string> }).files);
+    const root = makeRepo(SHAPES[shape as ShapeName].files);
     const env = cleanEnv();
     for (const e of await envsOf(root)) {
       const tree = worktree(root);
@@ -49,7 +49,7 @@ describe('images from the render equal kustomize build, on every shape', () => {
   it('says where each image is set', async () => {
     const env = cleanEnv();
     const sourceOf = async (shape: string, envName: string, name: string) => {
-      const root = makeRepo((SHAPES[shape] as { files: Record<string, string> }).files);
+      const root = makeRepo(SHAPES[shape as ShapeName].files);
       const e = (await envsOf(root)).find((x) => x.name === envName);
       const got = await envImages(
         { tree: worktree(root), overlay: e?.overlay as string, envName, sources: true },
