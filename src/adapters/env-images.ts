@@ -22,6 +22,7 @@ import { attachSources, fromPreRender, fromRender, type RenderedImage } from '..
 import { parseManifest } from '../core/workloads.js';
 import { ExecError } from './exec.js';
 import { build } from './kustomize.js';
+import { checkRenderInputs } from './render-inputs.js';
 import type { Tree } from './trees.js';
 
 /** Fields of the overlay that cannot change a container's image (dropped from the pre-render). */
@@ -48,6 +49,17 @@ export interface EnvImages {
   entries: KustomizeImage[];
 }
 
+export interface EnvImagesInput {
+  tree: Tree;
+  overlay: string;
+  envName: string;
+  build?: BuildOptions;
+  /** Remote resources the env allows (security: anything else is refused before kustomize runs). */
+  remoteResources?: string[];
+  /** Also find where each image is set. */
+  sources?: boolean;
+}
+
 export interface ImagesContext {
   env: NodeJS.ProcessEnv;
   log: Logger;
@@ -56,10 +68,7 @@ export interface ImagesContext {
 const memory = new Map<string, Promise<ContainerImage[]>>();
 
 /** The images `overlay` renders with, read from `tree`; `sources` also finds where each is set. */
-export async function envImages(
-  p: { tree: Tree; overlay: string; envName: string; build?: BuildOptions; sources?: boolean },
-  ctx: ImagesContext,
-): Promise<EnvImages> {
+export async function envImages(p: EnvImagesInput, ctx: ImagesContext): Promise<EnvImages> {
   try {
     return await imagesOf(p, ctx);
   } catch (e) {
@@ -67,10 +76,7 @@ export async function envImages(
   }
 }
 
-async function imagesOf(
-  p: { tree: Tree; overlay: string; envName: string; build?: BuildOptions; sources?: boolean },
-  ctx: ImagesContext,
-): Promise<EnvImages> {
+async function imagesOf(p: EnvImagesInput, ctx: ImagesContext): Promise<EnvImages> {
   const deps = await dependencies(p.tree, p.overlay);
   const overlay = deps.kustomizations[0];
   if (!overlay) {
@@ -169,7 +175,7 @@ async function renderContainers(
   deps: Dependencies,
   overlayFile: string,
   text: string,
-  p: { overlay: string; envName: string; build?: BuildOptions },
+  p: EnvImagesInput,
   ctx: ImagesContext,
 ): Promise<ContainerImage[]> {
   const tmp = await mkdtemp(join(tmpdir(), 'gitops-flow-images-'));
@@ -183,6 +189,8 @@ async function renderContainers(
       }
     };
     await write(deps.files);
+    // The same rule as every render: nothing outside the tree, no remote resource the env did not allow.
+    await checkRenderInputs(tmp, p.overlay, p.remoteResources);
     const dir = join(tmp, posix.normalize(p.overlay));
     let out: string;
     try {

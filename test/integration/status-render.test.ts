@@ -73,4 +73,18 @@ describe('status shows the images the render runs, with their source', () => {
     expect(human.stdout).toMatch(/^uat +ERROR +KUSTOMIZATION_INVALID/m);
     expect(human.stdout).toMatch(/^prod .*application-image/m);
   });
+
+  it('an env whose render would fetch a remote resource is refused on its row, as every render is', async () => {
+    const dir = makeRepo(
+      exampleFiles({
+        'kustomizations/overlays/uat/kustomization.yaml':
+          'resources:\n- ../../base\n- https://example.com/remote.yaml\n',
+      }),
+    );
+    const r = await runCli(['-C', dir, '--json', 'status', '--no-cluster']);
+    expect(r.code).toBe(2);
+    const s = expectShape(r, 'status');
+    expect(s.environments.uat?.error?.code).toBe('REMOTE_RESOURCE_REFUSED');
+    expect(s.environments.dev?.error).toBeUndefined();
+  });
 });

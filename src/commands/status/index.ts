@@ -53,7 +53,14 @@ export async function status(
           return [
             name,
             await envImages(
-              { tree, overlay: env.overlay, envName: name, build: env.build, sources: true },
+              {
+                tree,
+                overlay: env.overlay,
+                envName: name,
+                build: env.build,
+                remoteResources: env.remoteResources,
+                sources: true,
+              },
               { env: ctx.io.env, log: ctx.log },
             ),
           ] as const;
