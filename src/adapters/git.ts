@@ -226,3 +226,10 @@ export async function refNames(g: GitContext): Promise<string[]> {
   const refs = await git(['for-each-ref', '--format=%(refname)'], g, { allowFailure: true });
   return refs.stdout.split('\n').filter(Boolean);
 }
+
+/** Does HEAD have commits the remote `branch` (as last fetched) does not? True when there is no such branch. */
+export async function aheadOfRemote(branch: string, g: GitContext): Promise<boolean> {
+  const remote = await revParse(`refs/remotes/origin/${branch}`, g);
+  if (!remote) return true;
+  return (await countCommits(`${remote}..HEAD`, g)) > 0;
+}

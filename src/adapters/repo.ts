@@ -12,6 +12,7 @@ import { invalid, quote } from '../core/errors.js';
 import type { CommandContext } from '../core/io.js';
 import { KUSTOMIZATION_FILES } from '../core/kustomization.js';
 import { nonEnvironmentFolders } from '../core/kustomize-deps.js';
+import type { StepCatalogue } from '../core/pipeline-schema.js';
 
 /** The env repo working copy given by `-C` (default: cwd), absolute. */
 export function repoDir(ctx: CommandContext, dir: string | undefined): string {
@@ -28,14 +29,17 @@ export function repoDir(ctx: CommandContext, dir: string | undefined): string {
 }
 
 /** Reads gitops-flow.yaml (confined, size-capped) and parses it; undefined when there is none. */
-export async function readConfigFile(root: string): Promise<Config | undefined> {
+export async function readConfigFile(root: string, steps: StepCatalogue): Promise<Config | undefined> {
   const text = await readRepoFile(root, CONFIG_FILE, CONFIG_FILE, MAX_YAML_BYTES, 'CONFIG_INVALID');
-  return text === undefined ? undefined : parseConfig(text);
+  return text === undefined ? undefined : parseConfig(text, steps);
 }
 
-/** Loads gitops-flow.yaml (optional) and the overlay folders from a working tree. */
-export async function loadConfig(root: string): Promise<ResolvedConfig> {
-  const config = await readConfigFile(root);
+/**
+ * Loads gitops-flow.yaml (optional) and the overlay folders from a working tree; `steps` are the
+ * built-in steps its pipelines may use (src/steps/registry.ts).
+ */
+export async function loadConfig(root: string, steps: StepCatalogue): Promise<ResolvedConfig> {
+  const config = await readConfigFile(root, steps);
   const overlaysDir = confine(root, config?.overlaysDir ?? DEFAULT_OVERLAYS_DIR, 'overlaysDir');
   const folders = existsSync(overlaysDir)
     ? (await readdir(overlaysDir, { withFileTypes: true }))

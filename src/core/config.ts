@@ -8,7 +8,14 @@ import { checkYamlBounds, clampTimeout, own, protoKeys } from './bounds.js';
 import { type Config, configSchema, ENV_NAME, ENV_NAME_RULE } from './config-schema.js';
 import { parseDuration } from './duration.js';
 import { invalid, quote } from './errors.js';
-import { type HooksDef, hooksSchema, type PipelineDef, pipelineProblems, pipelineSchema } from './pipeline-schema.js';
+import {
+  type HooksDef,
+  hooksSchema,
+  type PipelineDef,
+  pipelineProblems,
+  pipelineSchema,
+  type StepCatalogue,
+} from './pipeline-schema.js';
 import { anchorsOf } from './verb-pipelines.js';
 
 export const CONFIG_FILE = 'gitops-flow.yaml';
@@ -77,8 +84,11 @@ export interface ResolvedConfig {
   ignoredFolders: { folder: string; reason: string }[];
 }
 
-/** Parses and validates gitops-flow.yaml text; throws one exit-2 error listing every problem. */
-export function parseConfig(text: string): Config {
+/**
+ * Parses and validates gitops-flow.yaml text against the schema and the built-in steps (`steps`, the
+ * registry of src/steps); throws one exit-2 error listing every problem.
+ */
+export function parseConfig(text: string, steps: StepCatalogue): Config {
   checkYamlBounds(text, CONFIG_FILE, 'CONFIG_INVALID');
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -113,7 +123,7 @@ export function parseConfig(text: string): Config {
     );
   }
   const result = configSchema.safeParse(data);
-  if (!result.success || pipelinesOf(data).length > 0) {
+  if (!result.success || pipelinesOf(data, steps).length > 0) {
     const problems = (result.error?.issues ?? []).map((i) => {
       const at = i.path.length ? i.path.join('.') : '(top level)';
       const value = valueAt(data, i.path);
@@ -125,7 +135,7 @@ export function parseConfig(text: string): Config {
             : undefined;
       return `${at}: ${i.message}${shown === undefined ? '' : ` (got ${shown})`}`;
     });
-    problems.push(...pipelinesOf(data));
+    problems.push(...pipelinesOf(data, steps));
     throw invalid(
       'CONFIG_INVALID',
       `${CONFIG_FILE} has ${problems.length} problem(s).`,
@@ -141,7 +151,7 @@ export function parseConfig(text: string): Config {
  * What the schema cannot check in pipelines and hooks (unknown steps and inputs, expressions, cycles):
  * checked on every part that parses, so these come with the schema's own problems, all at once.
  */
-function pipelinesOf(data: unknown): string[] {
+function pipelinesOf(data: unknown, steps: StepCatalogue): string[] {
   const d = (data ?? {}) as Record<string, unknown>;
   const pipelines = z.record(z.string(), pipelineSchema).safeParse(d.pipelines ?? {});
   const hooks: { at: string; hooks: HooksDef }[] = [];
@@ -155,7 +165,7 @@ function pipelinesOf(data: unknown): string[] {
     const h = hooksSchema.safeParse((env as Record<string, unknown> | null)?.hooks ?? {});
     if (h.success) hooks.push({ at: `environments.${name}.hooks`, hooks: h.data });
   }
-  return pipelineProblems(pipelines.success ? pipelines.data : undefined, hooks, anchorsOf);
+  return pipelineProblems(pipelines.success ? pipelines.data : undefined, hooks, anchorsOf, steps);
 }
 
 function valueAt(data: unknown, path: PropertyKey[]): unknown {

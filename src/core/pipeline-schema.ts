@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import { own } from './bounds.js';
-import { BUILTINS, HOOK_VERBS, type HookVerb, PIPELINE_PREFIX, VERBS, type Verb } from './builtin-steps.js';
 import { quote } from './errors.js';
 import { type Expr, ExpressionError, parseCondition, templateExpressions, walk } from './expressions.js';
+import { HOOK_VERBS, type HookVerb, PIPELINE_PREFIX, VERBS, type Verb } from './verb-pipelines.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 const duration = z.string().regex(/^(\d+(ms|s|m|h))+$/, 'a duration like 90s, 5m or 1h30m');
@@ -94,14 +94,33 @@ interface Located {
   step: StepDef;
 }
 
+export interface InputSpec {
+  description: string;
+  required?: boolean;
+  default?: string;
+}
+
+/** What validation knows of a built-in step (src/steps/registry.ts is the list). */
+export interface StepSpec {
+  name: string;
+  inputs: Record<string, InputSpec>;
+  /** Usable with `uses:` in a pipeline of gitops-flow.yaml. */
+  standalone: boolean;
+}
+
+/** The built-in steps by name, in the order `pipelines list` shows them. */
+export type StepCatalogue = ReadonlyMap<string, StepSpec>;
+
 /**
  * Every problem of the pipelines and hooks of a parsed config, each naming the field. `anchors(verb)`
- * are the step names a hook may attach to (from ./verb-pipelines.ts, passed in to avoid an import cycle).
+ * are the step names a hook may attach to (from ./verb-pipelines.ts, passed in to avoid an import cycle);
+ * `catalogue` the built-in steps (from src/steps, which core does not import).
  */
 export function pipelineProblems(
   pipelines: Record<string, PipelineDef> | undefined,
   hooks: { at: string; hooks: HooksDef }[],
   anchors: (verb: Verb) => string[],
+  catalogue: StepCatalogue,
 ): string[] {
   const problems: string[] = [];
   for (const [name, p] of Object.entries(pipelines ?? {})) {
@@ -116,7 +135,7 @@ export function pipelineProblems(
     problems.push(
       ...stepsProblems(
         p.steps.map((step, i) => ({ at: `pipelines.${name}.steps.${i}`, step })),
-        { inputs, pipelines },
+        { inputs, pipelines, catalogue },
       ),
     );
   }
@@ -134,7 +153,7 @@ export function pipelineProblems(
           problems.push(
             ...stepsProblems(
               steps.map((step, i) => ({ at: `${where}.${i}`, step })),
-              { inputs: ['env', 'from', 'to', 'ref'], pipelines, hook: true },
+              { inputs: ['env', 'from', 'to', 'ref'], pipelines, catalogue, hook: true },
             ),
           );
           steps.forEach((step, i) => {
@@ -159,7 +178,7 @@ export function pipelineProblems(
 
 function stepsProblems(
   steps: Located[],
-  c: { inputs: string[]; pipelines: Record<string, PipelineDef> | undefined; hook?: boolean },
+  c: { inputs: string[]; pipelines: Record<string, PipelineDef> | undefined; catalogue: StepCatalogue; hook?: boolean },
 ): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -206,7 +225,7 @@ function stepsProblems(
 function usesProblems(
   at: string,
   step: StepDef,
-  c: { pipelines: Record<string, PipelineDef> | undefined; hook?: boolean },
+  c: { pipelines: Record<string, PipelineDef> | undefined; catalogue: StepCatalogue; hook?: boolean },
 ): string[] {
   const uses = step.uses as string;
   const given = Object.keys(step.with ?? {});
@@ -228,8 +247,8 @@ function usesProblems(
         .map(([k]) => `${at}.with.${k}: ${uses} requires input ${JSON.stringify(k)}`),
     ];
   }
-  const builtin = BUILTINS.get(uses);
-  const standalone = [...BUILTINS.values()].filter((b) => b.standalone).map((b) => b.name);
+  const builtin = c.catalogue.get(uses);
+  const standalone = [...c.catalogue.values()].filter((b) => b.standalone).map((b) => b.name);
   if (!builtin)
     return [`${at}.uses: unknown step ${JSON.stringify(uses)} (have: ${standalone.join(', ')}, pipeline/<name>)`];
   if (!builtin.standalone)

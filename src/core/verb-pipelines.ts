@@ -3,8 +3,16 @@
  * order of their steps (the verbs run exactly these, through the engine) and what `pipelines show
  * <verb>` prints. Hooks attach `before:`/`after:` any of these step names.
  */
-import type { Verb } from './builtin-steps.js';
 import type { PipelineDef } from './pipeline-schema.js';
+
+export const VERBS = ['suggest', 'deploy', 'promote', 'rollback', 'restore', 'unpin'] as const;
+export type Verb = (typeof VERBS)[number];
+/** Verbs that take hooks: all but suggest, which runs in a fresh clone of a repo it has not read yet. */
+export const HOOK_VERBS = ['deploy', 'promote', 'rollback', 'restore', 'unpin'] as const;
+export type HookVerb = (typeof HOOK_VERBS)[number];
+
+/** `uses: pipeline/<name>` runs another pipeline of gitops-flow.yaml, `with:` being its inputs. */
+export const PIPELINE_PREFIX = 'pipeline/';
 
 const RELEASE_INPUTS = { env: { description: 'environment released', required: true } };
 

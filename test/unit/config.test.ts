@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, resolveConfig } from '../../src/core/config.js';
+import { resolveConfig } from '../../src/core/config.js';
 import { jsonSchema } from '../../src/core/config-schema.js';
 import type { GitopsError } from '../../src/core/errors.js';
+import { parseConfig } from '../../src/steps/config.js';
 
 describe('config: convention first', () => {
   it('with no file, environments are the overlay folders in the usual promotion order, any source allowed', () => {

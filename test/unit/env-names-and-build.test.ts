@@ -1,8 +1,9 @@
 /** One rule for env names (config keys and folders), folders that are not envs, build options and registries. */
 import { describe, expect, it } from 'vitest';
 import { buildFlags } from '../../src/adapters/kustomize.js';
-import { parseConfig, resolveConfig } from '../../src/core/config.js';
+import { resolveConfig } from '../../src/core/config.js';
 import { nonEnvironmentFolders } from '../../src/core/kustomize-deps.js';
+import { parseConfig } from '../../src/steps/config.js';
 
 describe('environment names: one rule for config keys and folders', () => {
   it.each(['prod_eu', 'prod-eu', 'dev', 'e2'])('%s is a name both ways', (name) => {

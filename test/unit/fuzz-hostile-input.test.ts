@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { confine } from '../../src/adapters/repo.js';
-import { getEnvironment, parseConfig, resolveConfig } from '../../src/core/config.js';
+import { getEnvironment, resolveConfig } from '../../src/core/config.js';
 import { GitopsError } from '../../src/core/errors.js';
 import { ExpressionError, parseCondition } from '../../src/core/expressions.js';
 import { formatRef, parseImageRef } from '../../src/core/image-ref.js';
 import { parseImageArg, parseKustomization, readImages } from '../../src/core/kustomization.js';
 import { parseTrailers, releaseMessage } from '../../src/core/trailers.js';
+import { parseConfig } from '../../src/steps/config.js';
 import { recordFigures } from '../helpers/figures.js';
 import { seededRandom } from '../helpers/random.js';
 

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { gitlabCi, scaffoldFiles, schemaHasRequireVerified } from '../../src/commands/init/templates.js';
-import { parseConfig, resolveConfig } from '../../src/core/config.js';
+import { resolveConfig } from '../../src/core/config.js';
+import { parseConfig } from '../../src/steps/config.js';
 
 describe('init templates', () => {
   it('.gitlab-ci.yml deploys the first env in MR pipelines and promotes each later env from the one before', () => {

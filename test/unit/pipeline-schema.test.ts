@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/core/config.js';
 import type { GitopsError } from '../../src/core/errors.js';
 import { DEFAULT_PIPELINES } from '../../src/core/verb-pipelines.js';
+import { parseConfig } from '../../src/steps/config.js';
 import { parseOutputs, stepEnvironment } from '../../src/steps/engine/run-step.js';
 import { REPO_ROOT } from '../helpers/git-fixtures.js';
 

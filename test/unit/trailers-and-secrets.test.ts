@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { pushOptions, suggestBranch } from '../../src/commands/suggest/push-options.js';
 import { validateRemoteUrl } from '../../src/commands/suggest/remote-url.js';
 import { resolveConfig } from '../../src/core/config.js';
+import { pushOptions, suggestBranch } from '../../src/core/merge-request.js';
 import { Scrubber } from '../../src/core/scrub.js';
 import { parseTrailers, releaseMessage, TRAILER } from '../../src/core/trailers.js';
 import { backoffMs } from '../../src/steps/git/push.js';

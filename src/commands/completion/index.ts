@@ -4,9 +4,10 @@
  * CompletionModel, so the scripts always match the program.
  */
 
-import { loadConfig, repoDir } from '../../adapters/repo.js';
+import { repoDir } from '../../adapters/repo.js';
 import { invalid, quote } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
+import { loadConfig } from '../../steps/config.js';
 import { bashScript, fishScript, zshScript } from './scripts.js';
 
 export interface CompletionCommand {

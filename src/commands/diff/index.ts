@@ -7,11 +7,12 @@ import { gitContext, resolveRef, revParse, showFile } from '../../adapters/git.j
 import { lastCommitTouching, unifiedDiff } from '../../adapters/git-history.js';
 import { kubectl } from '../../adapters/kubectl.js';
 import { overlayFile } from '../../adapters/overlay.js';
-import { loadConfig, repoDir } from '../../adapters/repo.js';
+import { repoDir } from '../../adapters/repo.js';
 import { getEnvironment } from '../../core/config.js';
 import { failed } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
 import { imageMap, parseKustomization, readImages } from '../../core/kustomization.js';
+import { loadConfig } from '../../steps/config.js';
 import { renderEnv, renderPath, resolveTarget, writeRender } from '../../steps/deploy/release.js';
 
 export interface DiffOptions {

@@ -4,10 +4,11 @@
  * probes only: it changes nothing.
  */
 
-import { loadConfig, repoDir } from '../../adapters/repo.js';
+import { repoDir } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
 import { GitopsError } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
+import { loadConfig } from '../../steps/config.js';
 import { checkClusters } from './clusters.js';
 import { readManifest, type ToolsManifest } from './manifest.js';
 import { type Check, checkTools, findOnPath, type ToolEnv } from './tools.js';

@@ -1,9 +1,10 @@
 /** `history [--env <e>] [--since <t>] [--limit <n>] [--json]`: every release, newest first, from git. */
 
 import { gitContext } from '../../adapters/git.js';
-import { loadConfig, repoDir } from '../../adapters/repo.js';
+import { repoDir } from '../../adapters/repo.js';
 import { getEnvironment } from '../../core/config.js';
 import type { CommandContext } from '../../core/io.js';
+import { loadConfig } from '../../steps/config.js';
 import { type Release, readReleases } from './releases.js';
 
 export interface HistoryOptions {

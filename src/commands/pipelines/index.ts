@@ -3,15 +3,23 @@
  * built-in verbs (their default pipelines, with the hooks of gitops-flow.yaml in place), as YAML.
  */
 import { stringify } from 'yaml';
-import { readConfigFile, repoDir } from '../../adapters/repo.js';
+import { repoDir } from '../../adapters/repo.js';
 import { own } from '../../core/bounds.js';
-import { BUILTINS, type BuiltinStep, HOOK_VERBS, type HookVerb, VERBS, type Verb } from '../../core/builtin-steps.js';
 import { CONFIG_FILE } from '../../core/config.js';
 import type { Config } from '../../core/config-schema.js';
 import { invalid, quote } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
 import type { PipelineDef, StepDef } from '../../core/pipeline-schema.js';
-import { ANCHOR_ALIASES, DEFAULT_PIPELINES } from '../../core/verb-pipelines.js';
+import {
+  ANCHOR_ALIASES,
+  DEFAULT_PIPELINES,
+  HOOK_VERBS,
+  type HookVerb,
+  VERBS,
+  type Verb,
+} from '../../core/verb-pipelines.js';
+import { readConfigFile } from '../../steps/config.js';
+import { describeSteps } from '../../steps/registry.js';
 
 interface Listed {
   name: string;
@@ -26,7 +34,7 @@ async function readConfig(root: string): Promise<Config> {
 export async function listPipelines(
   o: { repoDir?: string },
   ctx: CommandContext,
-): Promise<{ pipelines: Listed[]; steps: BuiltinStep[] }> {
+): Promise<{ pipelines: Listed[]; steps: ReturnType<typeof describeSteps> }> {
   const config = await readConfig(repoDir(ctx, o.repoDir));
   const pipelines: Listed[] = [
     ...Object.entries(config.pipelines ?? {}).map(([name, p]) => ({
@@ -36,7 +44,7 @@ export async function listPipelines(
     })),
     ...VERBS.map((name) => ({ name, kind: 'verb' as const, description: DEFAULT_PIPELINES[name].description ?? null })),
   ];
-  const steps = [...BUILTINS.values()];
+  const steps = describeSteps();
   if (ctx.opts.json) {
     ctx.log.result(JSON.stringify({ pipelines, steps }, null, 2));
   } else {

@@ -1,9 +1,10 @@
 /** `render --env <e> [--ref <r>] [--out <f>]`: kustomize build with the pinned tool. */
 
-import { loadConfig, repoDir } from '../../adapters/repo.js';
+import { repoDir } from '../../adapters/repo.js';
 import { getEnvironment } from '../../core/config.js';
 import type { CommandContext } from '../../core/io.js';
 import { objectsOf, parseManifest, workloadsOf } from '../../core/workloads.js';
+import { loadConfig } from '../../steps/config.js';
 import { renderEnv, renderPath, writeRender } from '../../steps/deploy/release.js';
 
 export interface RenderOptions {

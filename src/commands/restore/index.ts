@@ -1,26 +1,19 @@
 /**
  * `restore --env <e> | --all-envs --at <ref | ISO-8601 time>`: disaster recovery. Bring the env back as
- * git had it then — the overlay and everything it references — apply it, verify, and record the state
- * as a new commit so git and cluster agree again.
+ * git had it then — the overlay and everything it references (overlay/restore) — apply it, verify, and
+ * record the state as a new commit so git and cluster agree again.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type GitContext, gitContext, resolveRef, showFile } from '../../adapters/git.js';
-import { commitAtOrBefore, exportTree } from '../../adapters/git-history.js';
-import { restorePaths } from '../../adapters/git-tree.js';
-import { readOverlayImages } from '../../adapters/overlay.js';
-import { referencedPaths } from '../../adapters/overlay-references.js';
-import { loadConfig, repoDir } from '../../adapters/repo.js';
+import { repoDir } from '../../adapters/repo.js';
 import { clampTimeout } from '../../core/bounds.js';
 import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
-import { failed, invalid, quote } from '../../core/errors.js';
+import { invalid, quote } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
-import { imageMap } from '../../core/kustomization.js';
-import { releaseMessage } from '../../core/trailers.js';
-import { renderEnv } from '../../steps/deploy/release.js';
-import { type ReleaseResult, runRelease } from '../../steps/engine/release.js';
+import { isTime } from '../../core/plans.js';
+import { loadConfig } from '../../steps/config.js';
+import { resultOf, runRelease } from '../../steps/engine/release.js';
+import { STEPS } from '../../steps/registry.js';
+import type { ReleaseResult } from '../../steps/types.js';
 
 export interface RestoreOptions {
   repoDir?: string;
@@ -65,8 +58,6 @@ export async function restore(o: RestoreOptions, ctx: CommandContext): Promise<R
   return results;
 }
 
-const isTime = (at: string) => /^\d{4}-\d{2}-\d{2}/.test(at);
-
 async function restoreEnv(
   env: Environment,
   config: ResolvedConfig,
@@ -75,88 +66,27 @@ async function restoreEnv(
   timeoutMs: number | undefined,
   ctx: CommandContext,
 ): Promise<RestoreResult> {
-  let target = '';
-  let paths: string[] = [];
-  let images: Record<string, string> = {};
-  const result = await runRelease(
+  const rc = await runRelease(
     {
       root,
       config,
       env,
-      verb: 'restore',
-      editStep: 'overlay/restore',
+      plan: { verb: 'restore', at: o.at },
       deploy: o.deploy !== false,
       alwaysDeploy: true,
       push: o.push !== false,
       ...(timeoutMs && { timeoutMs }),
-      edit: async (tree) => {
-        const g = gitContext(ctx, tree);
-        target ||= await resolveAt(o.at, g);
-        paths = await referencesAt(target, env, g);
-        const changed = await restorePaths(target, paths, g);
-        images = imageMap(await readOverlayImages(tree, env));
-        await checkReproduced(tree, env, target, ctx);
-        return changed;
-      },
-      message: () => releaseMessage({ action: 'restore', env: env.name, images, restoredFrom: target }),
     },
     ctx,
+    STEPS,
   );
+  const result = resultOf(rc);
+  const target = rc.change.target ?? '';
+  const paths = rc.change.referenced ?? [];
   ctx.log.info(
     result.changed || result.deployed
       ? `Restored ${env.name} as of ${target.slice(0, 12)} (${paths.join(', ')})${result.deployed ? ', verified' : ''}${result.pushed ? ', pushed' : ''}.`
       : `No change: ${env.name} already equals its state at ${target.slice(0, 12)}.`,
   );
-  return { env: env.name, at: target, images, paths, ...result };
-}
-
-/** A commit, or the last commit of the branch at or before an ISO-8601 time. */
-async function resolveAt(at: string, g: GitContext): Promise<string> {
-  if (!isTime(at)) return resolveRef(at, g);
-  const sha = await commitAtOrBefore(new Date(at), g);
-  if (!sha)
-    throw invalid(
-      'NOTHING_AT_TIME',
-      `The branch has no commit at or before ${at}.`,
-      'Pick a later time; `gitops-flow history` lists every release with its time.',
-      at,
-    );
-  return sha;
-}
-
-/** The repo paths the env's overlay referenced at `commit` (read from that commit's tree). */
-async function referencesAt(commit: string, env: Environment, g: GitContext): Promise<string[]> {
-  if (
-    (await showFile(commit, `${env.overlay}/kustomization.yaml`, g)) === undefined &&
-    (await showFile(commit, `${env.overlay}/kustomization.yml`, g)) === undefined
-  ) {
-    throw invalid(
-      'ENV_ABSENT_AT',
-      `${env.name} had no overlay (${env.overlay}) at ${commit.slice(0, 12)}.`,
-      'Pick a later commit or time.',
-      commit,
-    );
-  }
-  const tmp = await mkdtemp(join(tmpdir(), 'gitops-flow-refs-'));
-  try {
-    await exportTree(commit, tmp, g);
-    return await referencedPaths(tmp, env.overlay);
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-}
-
-/** The restored tree must render exactly as the commit did; anything else is refused, not recorded. */
-async function checkReproduced(tree: string, env: Environment, commit: string, ctx: CommandContext): Promise<void> {
-  const [now, then] = await Promise.all([
-    renderEnv({ root: tree, env }, ctx),
-    renderEnv({ root: tree, env, ref: commit }, ctx),
-  ]);
-  if (now !== then) {
-    throw failed(
-      'RESTORE_NOT_REPRODUCIBLE',
-      `Restoring ${env.name} as of ${commit.slice(0, 12)} does not render as that commit did.`,
-      'The overlay depends on something a restore cannot bring back (a remote base, or a symlink to a folder it does not reference). Render both with `gitops-flow diff` and restore by hand.',
-    );
-  }
+  return { env: env.name, at: target, images: rc.change.images, paths, ...result };
 }

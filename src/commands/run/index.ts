@@ -3,16 +3,25 @@
  * prints the resolved plan (steps, conditions, inputs) and runs nothing.
  */
 
-import { loadConfig, repoDir } from '../../adapters/repo.js';
+import { repoDir } from '../../adapters/repo.js';
 import { own } from '../../core/bounds.js';
 import { type Environment, getEnvironment, type ResolvedConfig } from '../../core/config.js';
 import { invalid, quote } from '../../core/errors.js';
 import { interpolate, type Value } from '../../core/expressions.js';
 import type { CommandContext } from '../../core/io.js';
 import type { PipelineDef } from '../../core/pipeline-schema.js';
+import { loadConfig } from '../../steps/config.js';
 import type { StepReport } from '../../steps/engine/engine.js';
-import { coerceInput, initialScope, runNamedPipeline, type StepContext, stepName } from '../../steps/engine/resolve.js';
-import { builtinSteps } from './builtin-steps.js';
+import {
+  coerceInput,
+  initialScope,
+  runNamedPipeline,
+  type StepContext,
+  stepName,
+  type UsesRunner,
+} from '../../steps/engine/resolve.js';
+import { STEPS } from '../../steps/registry.js';
+import type { PipelineRun } from '../../steps/types.js';
 
 export interface RunOptions {
   repoDir?: string;
@@ -61,7 +70,7 @@ export async function run(o: RunOptions, ctx: CommandContext): Promise<RunResult
     root,
     config,
     ...(environment && { environment }),
-    uses: builtinSteps(root, config, ctx),
+    uses: standaloneSteps({ cmd: ctx, root, config, steps: STEPS }),
   };
   const planned = def.steps.map(
     (s): PlannedStep => ({
@@ -171,4 +180,14 @@ function pipelineEnvironment(
     status: 'success',
   });
   return getEnvironment(config, name);
+}
+
+/** Runs the standalone built-in steps of one pipeline run; they share what the last deploy applied. */
+function standaloneSteps(p: PipelineRun): UsesRunner {
+  return (uses, inputs, state) => {
+    const step = p.steps.get(uses);
+    // The config's validation admits only standalone built-ins; reaching this is a bug.
+    if (!step?.use) throw new Error(`${uses} is not a standalone step`);
+    return step.use(p, inputs, state);
+  };
 }

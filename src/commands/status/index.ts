@@ -12,7 +12,7 @@ import { lastChangeOfGroups } from '../../adapters/git-history.js';
 import { readVerified, type Verification } from '../../adapters/git-notes.js';
 import { getJson } from '../../adapters/kubectl.js';
 import { readPin } from '../../adapters/pin-file.js';
-import { loadConfig, repoDir } from '../../adapters/repo.js';
+import { repoDir } from '../../adapters/repo.js';
 import { worktree } from '../../adapters/trees.js';
 import type { Environment } from '../../core/config.js';
 import { GitopsError } from '../../core/errors.js';
@@ -20,6 +20,7 @@ import { type Colors, type CommandContext, colorEnabled } from '../../core/io.js
 import { imageMap } from '../../core/kustomization.js';
 import { type ImageSource, imageReferences } from '../../core/rendered-images.js';
 import { parseManifest, workloadsOf } from '../../core/workloads.js';
+import { loadConfig } from '../../steps/config.js';
 import { renderEnv, resolveTarget } from '../../steps/deploy/release.js';
 
 export interface EnvStatus {

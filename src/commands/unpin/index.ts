@@ -1,13 +1,11 @@
 /** `unpin --env <e>`: release a rollback's hold, so promote and suggest may change the env again. */
-
-import { readOverlayImages } from '../../adapters/overlay.js';
-import { removePin } from '../../adapters/pin-file.js';
-import { loadConfig, repoDir } from '../../adapters/repo.js';
+import { repoDir } from '../../adapters/repo.js';
 import { getEnvironment } from '../../core/config.js';
 import type { CommandContext } from '../../core/io.js';
-import { imageMap } from '../../core/kustomization.js';
-import { releaseMessage } from '../../core/trailers.js';
-import { type ReleaseResult, runRelease } from '../../steps/engine/release.js';
+import { loadConfig } from '../../steps/config.js';
+import { resultOf, runRelease } from '../../steps/engine/release.js';
+import { STEPS } from '../../steps/registry.js';
+import type { ReleaseResult } from '../../steps/types.js';
 
 export async function unpin(
   o: { repoDir?: string; env: string; push?: boolean },
@@ -16,27 +14,14 @@ export async function unpin(
   const root = repoDir(ctx, o.repoDir);
   const config = await loadConfig(root);
   const env = getEnvironment(config, o.env);
-  let images: Record<string, string> = {};
-  const r = await runRelease(
-    {
-      root,
-      config,
-      env,
-      verb: 'unpin',
-      editStep: 'pin/remove',
-      deploy: false,
-      push: o.push !== false,
-      edit: async (tree) => {
-        images = imageMap(await readOverlayImages(tree, env));
-        const removed = await removePin(tree, env);
-        return removed ? [removed] : [];
-      },
-      message: () => releaseMessage({ action: 'unpin', env: env.name, images }),
-    },
+  const rc = await runRelease(
+    { root, config, env, plan: { verb: 'unpin' }, deploy: false, push: o.push !== false },
     ctx,
+    STEPS,
   );
+  const r = resultOf(rc);
   ctx.log.info(
     r.changed ? `${env.name} is no longer pinned${r.pushed ? ' (pushed)' : ''}.` : `${env.name} was not pinned.`,
   );
-  return { env: env.name, images, ...r };
+  return { env: env.name, images: rc.change.images, ...r };
 }

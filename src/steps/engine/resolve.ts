@@ -5,13 +5,19 @@
  */
 
 import { clampTimeout, own } from '../../core/bounds.js';
-import { type HookVerb, PIPELINE_PREFIX, type Verb } from '../../core/builtin-steps.js';
 import type { Environment, ResolvedConfig } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { type Expr, interpolate, parseCondition, type Scope, type Value } from '../../core/expressions.js';
 import type { CommandContext } from '../../core/io.js';
 import type { HooksDef, StepDef } from '../../core/pipeline-schema.js';
-import { ANCHOR_ALIASES, DEFAULT_PIPELINES } from '../../core/verb-pipelines.js';
+import {
+  ANCHOR_ALIASES,
+  DEFAULT_PIPELINES,
+  type HookVerb,
+  PIPELINE_PREFIX,
+  type Verb,
+} from '../../core/verb-pipelines.js';
+import type { ReleaseContext } from '../types.js';
 import { type EngineStep, type RunState, runPipeline, type StepResult } from './engine.js';
 import { runCommand, stepEnvironment } from './run-step.js';
 
@@ -142,15 +148,17 @@ function hooksOf(verb: HookVerb, c: StepContext, when: 'before' | 'after', ancho
 }
 
 /**
- * A verb's default pipeline with the hooks inserted, each built-in step run by `impl`. An `after:`
- * hook runs only when its step did something (a deploy that had nothing to do has nothing to test).
+ * A verb's default pipeline with the hooks inserted, each built-in step found in `rc.steps` and run on
+ * the release context. An `after:` hook runs only when its step did something (a deploy that had
+ * nothing to do has nothing to test).
  */
-export function verbSteps(verb: Verb, impl: Record<string, EngineStep['run']>, c: StepContext): EngineStep[] {
+export function verbSteps(verb: Verb, rc: ReleaseContext, c: StepContext): EngineStep[] {
   const steps: EngineStep[] = [];
   for (const def of DEFAULT_PIPELINES[verb].steps) {
     const uses = def.uses as string;
-    const run = impl[uses];
-    if (!run) throw new Error(`${verb} does not implement ${uses}`);
+    const step = rc.steps.get(uses);
+    if (!step?.run) throw new Error(`${verb}: no built-in step ${uses} runs in a verb`);
+    const run = step.run.bind(step);
     let did = false;
     const anchors = [uses, ...Object.keys(ANCHOR_ALIASES).filter((a) => ANCHOR_ALIASES[a] === uses)];
     const hooks = (when: 'before' | 'after') =>
@@ -161,14 +169,14 @@ export function verbSteps(verb: Verb, impl: Record<string, EngineStep['run']>, c
       name: uses,
       ...(cond && { condition: cond }),
       run: async (state) => {
-        const r = await run(state);
+        const r = await run(rc, state);
         did = (typeof r === 'string' ? r : r.result) === 'succeeded';
         return r;
       },
     });
     for (const h of hooks('after')) {
-      const step = toEngineStep(h, c);
-      steps.push({ ...step, run: (state) => (did ? step.run(state) : Promise.resolve('skipped')) });
+      const hook = toEngineStep(h, c);
+      steps.push({ ...hook, run: (state) => (did ? hook.run(state) : Promise.resolve('skipped')) });
     }
   }
   return steps;

@@ -1,29 +1,23 @@
 /**
- * Landing a change on the target branch without ever force-pushing: push; when someone pushed first,
- * fetch the new tip, replay the edit on it (re-checking it still applies), and retry with backoff.
+ * `git/push`: lands the change on the target branch without ever force-pushing. When someone pushed
+ * first: fetch the new tip, replay the edit on it (re-checking it still applies), commit, redeploy when
+ * the render changed, and retry with backoff.
  */
 import { isAbsolute, relative } from 'node:path';
-import { configuredEmail, type GitContext, push, resetToRemote, revParse } from '../../adapters/git.js';
+import { aheadOfRemote, type GitContext, push, resetToRemote, revParse } from '../../adapters/git.js';
 import { changedSince } from '../../adapters/git-history.js';
 import { PIN_FILE } from '../../adapters/pin-file.js';
-import type { ResolvedConfig } from '../../core/config.js';
 import { failed, GitopsError, quote } from '../../core/errors.js';
+import { renderEnv } from '../deploy/release.js';
+import { deployHead } from '../deploy.js';
+import { envOf, type ReleaseContext, type Step } from '../types.js';
+import { commitChange } from './commit.js';
 
 /**
  * 20 writers at once on one branch needed up to 8 attempts (test/integration/concurrent-writers.test.ts,
  * 10 trials: 6–8); 12 leaves margin and bounds the wait at about 21 s of backoff in all.
  */
 export const PUSH_ATTEMPTS = 12;
-
-/** The commit identity: config first, then the repo's own, then GitLab's user, then a neutral default. */
-export async function identity(
-  config: ResolvedConfig,
-  g: GitContext,
-): Promise<{ name: string; email: string } | undefined> {
-  if (config.author) return config.author;
-  if (await configuredEmail(g)) return undefined;
-  return { name: g.env.GITLAB_USER_NAME || 'gitops-flow', email: g.env.GITLAB_USER_EMAIL || 'gitops-flow@localhost' };
-}
 
 /**
  * Pushes HEAD to `branch`. On a rejection: resets to the new remote tip and calls `replay`, which
@@ -130,3 +124,50 @@ export function backoffMs(attempt: number, random = Math.random): number {
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** The change again, on the newer tip `pushWithReplay` reset to: false when the tip already has it. */
+async function replay(rc: ReleaseContext, state: Parameters<NonNullable<Step['run']>>[1]): Promise<boolean> {
+  // What the run reports is the first edit's change, not the replay's.
+  const changed = rc.result.changed;
+  for (const edit of rc.edits) await edit.run?.(rc, state);
+  rc.result.changed = changed;
+  if (rc.change.paths.length === 0) return false;
+  await commitChange(rc);
+  if (
+    rc.options.deploy &&
+    (await renderEnv({ root: rc.tree, env: envOf(rc), ref: 'HEAD' }, rc.cmd)) !== rc.deployed.manifest
+  )
+    await deployHead(rc, true);
+  return true;
+}
+
+export const gitPush: Step = {
+  name: 'git/push',
+  summary: 'push to the target branch, replaying the change on a newer tip (never force)',
+  inputs: {},
+  outputs: { pushed: "'true' when it landed", attempts: 'number of push attempts' },
+  async run(rc, state) {
+    // A fresh clone (suggest) pushes its change, also in a dry run where nothing was committed.
+    const due = rc.options.freshClone
+      ? rc.result.changed
+      : rc.options.push && rc.remote && (await aheadOfRemote(rc.branch, rc.git));
+    if (!due) return 'skipped';
+    const r = await pushWithReplay(
+      {
+        branch: rc.branch,
+        ...(rc.options.depth && { depth: rc.options.depth }),
+        onRetry: (n, why) =>
+          rc.cmd.log.info(`  push rejected (${why.trim()}); replaying on the new tip, attempt ${n + 1}`),
+        replay: () => replay(rc, state),
+      },
+      rc.git,
+    );
+    rc.result.landed = r.landed;
+    rc.result.pushAttempts = r.attempts;
+    rc.result.pushed = r.landed && !rc.cmd.opts.dryRun;
+    return {
+      result: r.landed ? 'succeeded' : 'skipped',
+      outputs: { pushed: String(rc.result.pushed), attempts: String(r.attempts) },
+    };
+  },
+};

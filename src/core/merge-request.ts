@@ -1,7 +1,7 @@
 /** The suggest branch name and GitLab's merge request push options. */
 import { createHash } from 'node:crypto';
-import type { ResolvedConfig } from '../../core/config.js';
-import type { KustomizeImage } from '../../core/kustomization.js';
+import type { ResolvedConfig } from './config.js';
+import type { KustomizeImage } from './kustomization.js';
 
 /** A deterministic branch for (env, images): same suggestion, same branch. */
 export function suggestBranch(prefix: string, env: string, images: KustomizeImage[]): string {
