@@ -13,6 +13,11 @@ export interface GitContext {
   env: NodeJS.ProcessEnv;
   log: Logger;
   dryRun?: boolean;
+  /**
+   * The env repo's URL, the only one the token is sent to (suggest: --env-repo). Default: the working
+   * copy's `remote.origin.url`, as the runner's checkout configured it (never a file of the repo's content).
+   */
+  origin?: string;
 }
 
 /** The git context of a command working in `cwd`. */
@@ -23,18 +28,61 @@ export function gitContext(ctx: CommandContext, cwd: string): GitContext {
 /** The token variables, in order of preference. */
 const TOKEN_VARIABLES = ['GITOPS_FLOW_GIT_TOKEN', 'GITLAB_TOKEN'];
 
-/** The child environment for git: no prompts, fixed locale, and the token as an HTTP header. */
-export function gitEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+/**
+ * The child environment for git: no prompts, fixed locale, no redirects followed, no submodules
+ * recursed into, and — when `origin` is an http(s) URL — the token as an HTTP header scoped to that
+ * URL (`http.<url>.extraHeader`): git sends it to the env repo and nowhere else (not to a host a
+ * redirect names, not to a submodule's host, not to another repo on the same host).
+ */
+export function gitEnv(env: NodeJS.ProcessEnv, origin?: string): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' };
+  const config: [string, string][] = [
+    ['http.followRedirects', 'false'],
+    ['submodule.recurse', 'false'],
+    ['fetch.recurseSubmodules', 'false'],
+    ['push.recurseSubmodules', 'no'],
+  ];
   const token = TOKEN_VARIABLES.map((k) => env[k]).find((v) => v);
-  if (token) {
+  const scope = origin && /^https?:\/\/[^\s]+$/i.test(origin) ? origin.replace(/\/+$/, '') : undefined;
+  if (token && scope) {
     const basic = Buffer.from(`oauth2:${token}`).toString('base64');
-    out.GIT_CONFIG_COUNT = '1';
-    out.GIT_CONFIG_KEY_0 = 'http.extraHeader';
-    out.GIT_CONFIG_VALUE_0 = `Authorization: Basic ${basic}`;
+    config.push([`http.${scope}.extraHeader`, `Authorization: Basic ${basic}`]);
   }
+  // After any the caller set (GIT_CONFIG_COUNT is theirs too): ours come last and win.
+  const base = Number.parseInt(env.GIT_CONFIG_COUNT ?? '0', 10) || 0;
+  config.forEach(([k, v], i) => {
+    out[`GIT_CONFIG_KEY_${base + i}`] = k;
+    out[`GIT_CONFIG_VALUE_${base + i}`] = v;
+  });
+  out.GIT_CONFIG_COUNT = String(base + config.length);
   return out;
 }
+
+const origins = new Map<string, Promise<string | undefined>>();
+
+/** The URL the token is scoped to: the context's origin, else the working copy's remote.origin.url. */
+async function originOf(ctx: GitContext): Promise<string | undefined> {
+  if (ctx.origin) return ctx.origin;
+  if (!TOKEN_VARIABLES.some((k) => ctx.env[k])) return undefined;
+  let found = origins.get(ctx.cwd);
+  if (!found) {
+    found = exec(['git', 'config', '--get', 'remote.origin.url'], {
+      cwd: ctx.cwd,
+      env: gitEnv(ctx.env),
+      log: ctx.log,
+      allowFailure: true,
+    })
+      .then((r) => (r.exitCode === 0 ? r.stdout.trim() || undefined : undefined))
+      .catch(() => undefined);
+    origins.set(ctx.cwd, found);
+    // Not known yet (no clone there yet): ask again next time.
+    void found.then((url) => url ?? origins.delete(ctx.cwd));
+  }
+  return found;
+}
+
+/** What git prints when a redirect was not followed (http.followRedirects=false). */
+const REDIRECTED = /returned error: 30[1278]\b|HTTP 30[1278]\b/;
 
 /** What git prints when the server refused the credentials (or none were given and it may not prompt). */
 const AUTH_FAILED =
@@ -49,12 +97,22 @@ export async function git(
   try {
     return await exec(['git', ...args], {
       cwd: ctx.cwd,
-      env: gitEnv(ctx.env),
+      env: gitEnv(ctx.env, await originOf(ctx)),
       log: ctx.log,
       dryRun: ctx.dryRun ?? false,
       ...extra,
     });
   } catch (e) {
+    if (e instanceof ExecError && REDIRECTED.test(e.stderr)) {
+      const url = /unable to access '([^']+)'/.exec(e.stderr)?.[1];
+      throw invalid(
+        'GIT_REDIRECT_REFUSED',
+        `The env repo at ${url ?? 'its URL'} answered with a redirect; gitops-flow follows none (the token would go where the redirect points).`,
+        'Use the URL the env repo lives at now (the one the redirect names, if you trust it) as its remote or --env-repo.',
+        url,
+        e.stderr.trim().split('\n').slice(-3),
+      );
+    }
     if (!(e instanceof ExecError) || !AUTH_FAILED.test(e.stderr)) throw e;
     const url =
       args.find((a) => /^[a-z][a-z0-9+.-]*:\/\//i.test(a)) ?? /(?:for|to access) '([^']+)'/.exec(e.stderr)?.[1];
@@ -82,7 +140,7 @@ export async function clone(
   if (p.depth) args.push(`--depth=${p.depth}`);
   if (p.branch) args.push('--branch', p.branch, '--single-branch');
   args.push('--', p.url, p.dir);
-  await git(args, ctx);
+  await git(args, { ...ctx, origin: p.url });
 }
 
 /** The full sha of `ref`, or undefined when it does not resolve. */

@@ -213,10 +213,10 @@ describe('digest pinning: an open registry', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error[REGISTRY_UNREACHABLE]');
     expect(r.stderr).toContain(`https://${other}`);
-    expect(r.stderr).toContain('registries.insecure');
-    // Allowed in the env repo's gitops-flow.yaml.
+    expect(r.stderr).toContain('GITOPS_FLOW_INSECURE_REGISTRIES');
+    // Listed in the env repo's gitops-flow.yaml alone: ignored (issue 16: the env repo does not decide).
     const configured = makeRemote(exampleFiles({ 'gitops-flow.yaml': `registries:\n  insecure: ["${other}"]\n` }));
-    const ok = await runCli([
+    const argv = [
       'suggest',
       '--pin-digest',
       '--push-to-target',
@@ -226,7 +226,12 @@ describe('digest pinning: an open registry', () => {
       'dev',
       '--image',
       `application-image=${other}/team/pick-manager:1.4.2`,
-    ]);
+    ];
+    const refused = await runCli(argv);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('registries.insecure in gitops-flow.yaml is ignored');
+    // Allowed by the job (the caller).
+    const ok = await runCli(argv, { env: cleanEnv({ GITOPS_FLOW_INSECURE_REGISTRIES: other }) });
     expect(ok.code, ok.stderr).toBe(0);
     expect(show(configured.dir, 'main', DEV)).toContain(`digest: ${pushed}`);
   });

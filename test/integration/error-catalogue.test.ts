@@ -5,6 +5,8 @@
  * src/ and fails when one has no entry. Stubs are shell scripts named "STUB" in their first lines.
  */
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -192,7 +194,7 @@ const REGISTRY_CASES: CliCase[] = [
   {
     code: 'REGISTRY_UNREACHABLE',
     exit: 1,
-    hint: 'registries.insecure',
+    hint: 'GITOPS_FLOW_INSECURE_REGISTRIES',
     run: async () => {
       // A port nothing listens on (bound, then released): connection refused.
       const host = `127.0.0.1:${await freePort()}`;
@@ -1059,6 +1061,63 @@ const CLI_CASES: CliCase[] = [
         return { ...r, value: server.url.replace('127.0.0.1', '0.0.0.0') };
       } finally {
         await server.close();
+      }
+    },
+  },
+  {
+    code: 'FORGE_URL_UNTRUSTED',
+    exit: 2,
+    value: 'https://elsewhere.example.com',
+    hint: 'GITOPS_FLOW_FORGE_URL',
+    run: async () => {
+      const remote = makeRemote(
+        exampleFiles({ 'gitops-flow.yaml': 'git:\n  forgeUrl: https://elsewhere.example.com\n' }),
+      );
+      const server = await serveGitHttp({ root: dirname(remote.dir), token: 'git-token' });
+      try {
+        return await runCli(
+          [
+            'suggest',
+            '--merge-request',
+            'api',
+            '--env-repo',
+            `${server.url}/env.git`,
+            '--env',
+            'dev',
+            '--image',
+            'application-image=registry.example.com/a:1',
+          ],
+          { env: cleanEnv({ GITOPS_FLOW_GIT_TOKEN: 'git-token', GITLAB_TOKEN: 'glpat-catalogue-never-sent' }) },
+        );
+      } finally {
+        await server.close();
+      }
+    },
+  },
+  {
+    code: 'GIT_REDIRECT_REFUSED',
+    exit: 2,
+    value: '/env.git',
+    hint: 'the URL the env repo lives at now',
+    run: async () => {
+      const redirector = createServer((req, res) =>
+        res.writeHead(301, { location: `http://127.0.0.1:1${req.url}` }).end(),
+      );
+      await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+      try {
+        const url = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/env.git`;
+        return await runCli([
+          'suggest',
+          '--env-repo',
+          url,
+          '--env',
+          'dev',
+          '--image',
+          'application-image=registry.example.com/a:1',
+        ]);
+      } finally {
+        redirector.closeAllConnections();
+        await new Promise((r) => redirector.close(r));
       }
     },
   },

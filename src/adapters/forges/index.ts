@@ -193,8 +193,7 @@ export async function withDeployComment<T extends { commit: string; workloads: s
 ): Promise<T> {
   const config =
     ctx.opts.dryRun || !isMergeRequestPipeline(ctx.io.env) ? undefined : await p.config().catch(() => undefined);
-  const target =
-    config && pipelineMergeRequest(ctx.io.env, { ...(config.forge.url && { forgeUrl: config.forge.url }) });
+  const target = config && pipelineMergeRequest(ctx.io.env);
   if (!target || (target.kind === 'gitlab' && config.forge.mode !== 'api')) return run();
   const env = p.env;
   const start = performance.now();

@@ -97,7 +97,13 @@ export function forgeForRemote(
   }
   const kind = forgeKind(remoteUrl, s, env);
   const ciServer = kind === 'gitlab' ? env.CI_SERVER_URL : env.GITHUB_SERVER_URL;
-  const webUrl = noSlash(s.forgeUrl ?? (hostOf(ciServer) === remote.host ? (ciServer as string) : remote.origin));
+  // Where the API token goes: a forge URL the caller gives (GITOPS_FLOW_FORGE_URL), else the env repo's
+  // own host — git.forgeUrl of the env repo's config only adds a path on that same host, never another host.
+  const callerUrl = env.GITOPS_FLOW_FORGE_URL || undefined;
+  const configured = s.forgeUrl && trustedForgeUrl(s.forgeUrl, remote.host);
+  const webUrl = noSlash(
+    callerUrl ?? configured ?? (hostOf(ciServer) === remote.host ? (ciServer as string) : remote.origin),
+  );
   // The API token goes there in a header: never in clear over the network.
   if (new URL(webUrl).protocol === 'http:' && !isLoopback(new URL(webUrl).host)) {
     throw invalid(
@@ -119,6 +125,17 @@ export function forgeForRemote(
     );
   }
   return { kind, webUrl, apiUrl: apiUrlFor(kind, webUrl, env), project };
+}
+
+/** git.forgeUrl from the env repo's config, allowed only on the env repo's own host: else exit 2. */
+function trustedForgeUrl(url: string, remoteHost: string): string {
+  if (hostOf(url) === remoteHost) return url;
+  throw invalid(
+    'FORGE_URL_UNTRUSTED',
+    `git.forgeUrl ${quote(url)} in gitops-flow.yaml names another host than the env repo (${remoteHost}): the API token goes only to the env repo's forge or one the caller names.`,
+    "Remove git.forgeUrl (or make it the env repo's own host, e.g. https://host/gitlab); a forge elsewhere is the caller's choice: set GITOPS_FLOW_FORGE_URL in the job.",
+    url,
+  );
 }
 
 function apiUrlFor(kind: ForgeKind, webUrl: string, env: NodeJS.ProcessEnv): string {
@@ -175,12 +192,12 @@ export function isMergeRequestPipeline(env: NodeJS.ProcessEnv): boolean {
 /** The merge request of a pipeline that runs for one (deploy's comment), from the CI facts; else undefined. */
 export function pipelineMergeRequest(
   env: NodeJS.ProcessEnv,
-  s: ForgeSettings,
+  _settings: ForgeSettings = {},
 ): (Omit<ForgeTarget, 'token' | 'tokenVariable'> & { number: number }) | undefined {
-  if (env.CI_MERGE_REQUEST_IID && (env.CI_API_V4_URL || env.CI_SERVER_URL || s.forgeUrl)) {
-    const webUrl = noSlash(
-      env.CI_SERVER_URL ?? s.forgeUrl ?? (env.CI_API_V4_URL as string).replace(/\/api\/v4\/?$/, ''),
-    );
+  // Only the job's facts (the caller's): the env repo's git.forgeUrl never decides where the token goes.
+  const caller = env.GITOPS_FLOW_FORGE_URL || undefined;
+  if (env.CI_MERGE_REQUEST_IID && (env.CI_API_V4_URL || env.CI_SERVER_URL || caller)) {
+    const webUrl = noSlash(env.CI_SERVER_URL ?? caller ?? (env.CI_API_V4_URL as string).replace(/\/api\/v4\/?$/, ''));
     const apiUrl = env.CI_API_V4_URL ? noSlash(env.CI_API_V4_URL) : `${webUrl}/api/v4`;
     const project =
       env.CI_MERGE_REQUEST_PROJECT_ID ?? env.CI_PROJECT_ID ?? env.CI_MERGE_REQUEST_PROJECT_PATH ?? env.CI_PROJECT_PATH;
@@ -189,7 +206,7 @@ export function pipelineMergeRequest(
   }
   const pr = /^refs\/pull\/(\d+)\/(merge|head)$/.exec(env.GITHUB_REF ?? '');
   if (pr && env.GITHUB_REPOSITORY) {
-    const webUrl = noSlash(env.GITHUB_SERVER_URL ?? s.forgeUrl ?? 'https://github.com');
+    const webUrl = noSlash(env.GITHUB_SERVER_URL ?? caller ?? 'https://github.com');
     return {
       kind: 'github',
       webUrl,

@@ -69,7 +69,7 @@ export async function fetchToken(r: TokenRequest): Promise<string> {
     throw failed(
       'REGISTRY_FAILED',
       `${r.registry} asks for credentials at a plain-http token realm (${url.origin}${url.pathname}); not sent.`,
-      `The registry's token realm must be https; or, if that host is trusted on this network, list ${url.host} in registries.insecure (gitops-flow.yaml).`,
+      `The registry's token realm must be https; or, if that host is trusted on this network, let the job allow it: GITOPS_FLOW_INSECURE_REGISTRIES=${url.host}.`,
     );
   }
   let init: RequestInit;
@@ -149,7 +149,7 @@ export function unreachable(where: string, e: unknown) {
   return failed(
     'REGISTRY_UNREACHABLE',
     `Could not reach the registry at ${where}: ${why}.`,
-    'Check the registry host and your network; a registry serving plain http (other than on localhost) must be listed in registries.insecure (gitops-flow.yaml).',
+    'Check the registry host and your network; a registry serving plain http (other than on localhost) must be allowed by the job: GITOPS_FLOW_INSECURE_REGISTRIES=<host:port> (registries.insecure of the env repo is not enough).',
     undefined,
     e,
   );

@@ -23,7 +23,7 @@ export const MANIFEST_TYPES = [
 export interface RegistryContext {
   env: NodeJS.ProcessEnv;
   log: Logger;
-  /** host[:port] of registries reached over plain http (config registries.insecure). */
+  /** host[:port] of registries reached over plain http (the job's GITOPS_FLOW_INSECURE_REGISTRIES). */
   insecure?: string[];
   fetch?: typeof fetch;
   timeoutMs?: number;
@@ -181,4 +181,22 @@ function checkDigest(digest: string, loc: Location, shown: string): string {
     `The registry ${loc.host} returned the digest ${quote(digest)} for ${shown}; gitops-flow pins sha256 digests only.`,
     'Pin this image by hand (digest: in the overlay) if the registry uses another algorithm.',
   );
+}
+
+/**
+ * Registries reached over plain http: only those the caller allows (GITOPS_FLOW_INSECURE_REGISTRIES,
+ * comma-separated host[:port]). The env repo's registries.insecure may only repeat them: it cannot
+ * downgrade where the caller's registry credentials go (a warning names what it tried).
+ */
+export function insecureRegistries(env: NodeJS.ProcessEnv, configured: string[], log: Logger): string[] {
+  const allowed = (env.GITOPS_FLOW_INSECURE_REGISTRIES ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  const ignored = configured.filter((h) => !allowed.includes(h));
+  if (ignored.length > 0)
+    log.warn(
+      `registries.insecure in gitops-flow.yaml is ignored for ${ignored.join(', ')}: plain http to a registry is the job's choice (GITOPS_FLOW_INSECURE_REGISTRIES).`,
+    );
+  return allowed;
 }

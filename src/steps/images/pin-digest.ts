@@ -1,7 +1,7 @@
 /** `images/pin-digest` (suggest): resolve each tag to its digest, with --pin-digest or in a requireDigest env. */
 import { readOverlayImages } from '../../adapters/overlay.js';
 import { pinDigests } from '../../adapters/registry/digests.js';
-import { RegistryClient } from '../../adapters/registry/oci.js';
+import { insecureRegistries, RegistryClient } from '../../adapters/registry/oci.js';
 import { type Environment, getEnvironment } from '../../core/config.js';
 import { configOf, planOf, type ReleaseContext, type Step } from '../types.js';
 
@@ -23,7 +23,8 @@ export const imagesPinDigest: Step = {
     rc.change.entries = p.images;
     if (!p.pinDigest && !env.requireDigest) return 'skipped';
     const { log, io } = rc.cmd;
-    const client = new RegistryClient({ env: io.env, log, insecure: config.insecureRegistries });
+    const insecure = insecureRegistries(io.env, config.insecureRegistries, log);
+    const client = new RegistryClient({ env: io.env, log, insecure });
     const pinned = await pinDigests(p.images, await readOverlayImages(rc.tree, env), client);
     for (const i of pinned)
       log.info(
