@@ -65,51 +65,6 @@ export async function readBlobEntries(
 }
 
 /**
- * For each path, the newest commit at or before `rev` that changed it, with its committer time — in one
- * `git log` pass that stops as soon as every path is found.
- */
-export function lastChanges(
-  rev: string,
-  paths: string[],
-  ctx: GitContext,
-): Promise<Map<string, { commit: string; time: string }>> {
-  const found = new Map<string, { commit: string; time: string }>();
-  if (paths.length === 0) return Promise.resolve(found);
-  const prefixes = paths.map((p) => `${p.replace(/\/+$/, '')}/`);
-  ctx.log.debug(`$ git log --name-only ${rev} -- (${paths.length} paths)`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      'git',
-      ['log', '--format=%x1e%H %cI', '--name-only', '--no-renames', rev, '--', ...compactPathspecs(paths)],
-      { cwd: ctx.cwd, env: gitEnv(ctx.env), stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    let buf = '';
-    let commit = '';
-    let time = '';
-    const line = (l: string) => {
-      if (l.startsWith('\x1e')) [commit = '', time = ''] = l.slice(1).split(' ');
-      else if (l)
-        prefixes.forEach((p, i) => {
-          const path = paths[i] as string;
-          if (!found.has(path) && l.startsWith(p)) found.set(path, { commit, time });
-        });
-    };
-    child.stdout.on('data', (b: Buffer) => {
-      buf += b.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      lines.forEach(line);
-      if (found.size === paths.length) child.kill();
-    });
-    child.on('error', reject);
-    child.on('close', () => {
-      line(buf);
-      resolve(found);
-    });
-  });
-}
-
-/**
  * For each group of files (e.g. everything an env's render reads), the newest commit at or before
  * `rev` that changed any of them — one `git log` pass that stops once every group is found.
  */

@@ -53,11 +53,6 @@ export async function withRepoLock<T>(
   }
 }
 
-/** Takes the lock at `file`, waiting up to `waitMs`; returns the content written (our token). */
-export async function acquire(file: string, waitMs: number, ctx: CommandContext): Promise<string> {
-  return (await acquireReporting(file, waitMs, ctx)).mine;
-}
-
 /**
  * git's own lock files a run killed mid-command leaves behind (index, HEAD, refs, shallow, config):
  * once we hold the lock of a run that died, a git lock still there after a grace period (a

@@ -101,8 +101,3 @@ export function isValidTag(tag: string): boolean {
 export function isValidDigest(digest: string): boolean {
   return digestRe.test(digest);
 }
-
-/** Formats a reference back: `name[:tag][@digest]`. */
-export function formatRef(r: ImageRef): string {
-  return `${r.name}${r.tag ? `:${r.tag}` : ''}${r.digest ? `@${r.digest}` : ''}`;
-}

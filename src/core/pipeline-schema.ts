@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { own } from './bounds.js';
 import { quote } from './errors.js';
 import { type Expr, ExpressionError, parseCondition, templateExpressions, walk } from './expressions.js';
-import { HOOK_VERBS, type HookVerb, PIPELINE_PREFIX, VERBS, type Verb } from './verb-pipelines.js';
+import { HOOK_VERBS, type HookVerb, PIPELINE_PREFIX, VERBS, type Verb } from './verbs.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 const duration = z.string().regex(/^(\d+(ms|s|m|h))+$/, 'a duration like 90s, 5m or 1h30m');

@@ -4,15 +4,9 @@
  * <verb>` prints. Hooks attach `before:`/`after:` any of these step names.
  */
 import type { PipelineDef } from './pipeline-schema.js';
+import type { Verb } from './verbs.js';
 
-export const VERBS = ['suggest', 'deploy', 'promote', 'rollback', 'restore', 'unpin'] as const;
-export type Verb = (typeof VERBS)[number];
-/** Verbs that take hooks: all but suggest, which runs in a fresh clone of a repo it has not read yet. */
-export const HOOK_VERBS = ['deploy', 'promote', 'rollback', 'restore', 'unpin'] as const;
-export type HookVerb = (typeof HOOK_VERBS)[number];
-
-/** `uses: pipeline/<name>` runs another pipeline of gitops-flow.yaml, `with:` being its inputs. */
-export const PIPELINE_PREFIX = 'pipeline/';
+export { HOOK_VERBS, type HookVerb, PIPELINE_PREFIX, VERBS, type Verb } from './verbs.js';
 
 const RELEASE_INPUTS = { env: { description: 'environment released', required: true } };
 

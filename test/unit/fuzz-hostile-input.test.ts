@@ -10,12 +10,17 @@ import { confine } from '../../src/adapters/repo.js';
 import { getEnvironment, resolveConfig } from '../../src/core/config.js';
 import { GitopsError } from '../../src/core/errors.js';
 import { ExpressionError, parseCondition } from '../../src/core/expressions.js';
-import { formatRef, parseImageRef } from '../../src/core/image-ref.js';
+import { type ImageRef, parseImageRef } from '../../src/core/image-ref.js';
 import { parseImageArg, parseKustomization, readImages } from '../../src/core/kustomization.js';
 import { parseTrailers, releaseMessage } from '../../src/core/trailers.js';
 import { parseConfig } from '../../src/steps/config.js';
 import { recordFigures } from '../helpers/figures.js';
 import { seededRandom } from '../helpers/random.js';
+
+/** A parsed reference written back, `name[:tag][@digest]`: parsing must lose nothing. */
+function formatRef(r: ImageRef): string {
+  return `${r.name}${r.tag ? `:${r.tag}` : ''}${r.digest ? `@${r.digest}` : ''}`;
+}
 
 const CASES = Number(process.env.GITOPS_FLOW_FUZZ_CASES ?? 10_000);
 

@@ -5,8 +5,9 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { DOTENV_MAX_BYTES, deployEnvText, writeDeployEnv } from '../../src/adapters/deploy-env.js';
 import { GitopsError, invalid } from '../../src/core/errors.js';
+import type { Scope } from '../../src/core/expressions.js';
 import { colorEnabled, createLogger, type Io } from '../../src/core/io.js';
-import { type EngineStep, emptyScope, runPipeline } from '../../src/steps/engine/engine.js';
+import { type EngineStep, runPipeline } from '../../src/steps/engine/engine.js';
 import { tempDir } from '../helpers/git-fixtures.js';
 
 function io(env: NodeJS.ProcessEnv, tty = false): Io & { err(): string } {
@@ -16,6 +17,7 @@ function io(env: NodeJS.ProcessEnv, tty = false): Io & { err(): string } {
   return { cwd: '/', env, stdout: new PassThrough(), stderr, err: () => Buffer.concat(chunks).toString() };
 }
 
+const emptyScope = (): Scope => ({ inputs: {}, env: {}, steps: {}, environment: {}, pipeline: {}, status: 'success' });
 const NOW = 1_760_000_000_123;
 const steps: EngineStep[] = [
   { name: 'images/set', run: async () => 'succeeded' },

@@ -8,27 +8,9 @@ import { repoDir } from '../../adapters/repo.js';
 import { invalid, quote } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
 import { loadConfig } from '../../steps/config.js';
-import { bashScript, fishScript, zshScript } from './scripts.js';
+import { bashScript, type CompletionCommand, type CompletionModel, fishScript, zshScript } from './scripts.js';
 
-export interface CompletionCommand {
-  name: string;
-  description: string;
-  /** Every flag, long and short (`--env`, `-h`). */
-  flags: string[];
-  /** Flags that take a value. */
-  valueFlags: string[];
-  /** Flags whose value is an environment name (`--env`, `--from`, `--to <env>`). */
-  envFlags: string[];
-  /** Choices of its positional arguments (e.g. bash, zsh, fish). */
-  choices: string[];
-}
-
-export interface CompletionModel {
-  globalFlags: string[];
-  /** Global flags that take a directory (`-C`, `--repo-dir`). */
-  dirFlags: string[];
-  commands: CompletionCommand[];
-}
+export type { CompletionCommand, CompletionModel };
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];

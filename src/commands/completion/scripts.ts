@@ -3,7 +3,28 @@
  * word (checked by the caller); descriptions are quoted for each shell; environment names reach the
  * shell only as data read line by line, never through `eval` or `compgen -W` (which expands words).
  */
-import type { CompletionCommand, CompletionModel } from './index.js';
+
+/** A command as its completion sees it. */
+export interface CompletionCommand {
+  name: string;
+  description: string;
+  /** Every flag, long and short (`--env`, `-h`). */
+  flags: string[];
+  /** Flags that take a value. */
+  valueFlags: string[];
+  /** Flags whose value is an environment name (`--env`, `--from`, `--to <env>`). */
+  envFlags: string[];
+  /** Choices of its positional arguments (e.g. bash, zsh, fish). */
+  choices: string[];
+}
+
+/** What the CLI tells the scripts about itself: its flags and commands. */
+export interface CompletionModel {
+  globalFlags: string[];
+  /** Global flags that take a directory (`-C`, `--repo-dir`). */
+  dirFlags: string[];
+  commands: CompletionCommand[];
+}
 
 const BIN = 'gitops-flow';
 

@@ -40,10 +40,6 @@ export interface StepReport {
   outputs: Record<string, string>;
 }
 
-export function emptyScope(over: Partial<Scope> = {}): Scope {
-  return { inputs: {}, env: {}, steps: {}, environment: {}, pipeline: {}, status: 'success', ...over };
-}
-
 /** Runs the steps; returns what each did, or throws the first failure once the failure steps ran. */
 export async function runPipeline(steps: EngineStep[], scope: Scope, log: Logger): Promise<StepReport[]> {
   const reports: StepReport[] = [];
