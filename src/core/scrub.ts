@@ -30,10 +30,30 @@ export function isCredentialVariable(name: string, value = ''): boolean {
   return (
     SECRET_VARIABLES.includes(name) ||
     CREDENTIAL_CARRIERS.includes(name) ||
-    /TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|PRIVATE_KEY|API_KEY|ACCESS_KEY|JWT|^GIT_CONFIG_/i.test(name) ||
-    /[a-z][a-z0-9+.-]*:\/\/[^/\s@]+@/i.test(value)
+    CREDENTIAL_NAME.test(name) ||
+    CREDENTIAL_VALUES.some((re) => re.test(value))
   );
 }
+
+/** Names that say they hold a credential (MYSQL_PWD, SMTP_PASS, NPM_AUTH, SSH_KEY, SENTRY_DSN…). */
+const CREDENTIAL_NAME =
+  /TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|PRIVATE_KEY|API_KEY|ACCESS_KEY|JWT|^GIT_CONFIG_|_PWD$|(^|_)PASS$|(^|_)AUTH(_|$)|WEBHOOK|(^|_)KEY$|(^|_)DSN$|COOKIE|SESSION/i;
+
+/** Values that are credentials whatever the variable is called. */
+const CREDENTIAL_VALUES = [
+  // A URL with user info (https://user:pass@…, https://token@…).
+  /[a-z][a-z0-9+.-]*:\/\/[^/\s@]+@/i,
+  // Webhook URLs: the URL is the secret (Slack, Discord, Teams/Office 365, Google Chat).
+  /hooks\.slack\.com\/|discord(app)?\.com\/api\/webhooks\/|\.webhook\.office\.com\/|chat\.googleapis\.com\/v1\/spaces\/[^?]*\?key=/i,
+  // A URL carrying a token in its query.
+  /[?&](access_token|token|api[_-]?key|key|sig|signature|secret|password)=[^&\s]{8,}/i,
+  // Private keys.
+  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/,
+  // Well-known token shapes: GitLab, GitHub, Slack, AWS access key ids, Stripe, npm, JWTs.
+  /\b(glpat-|gldt-|glptt-|ghp_|gho_|ghs_|ghu_|github_pat_|xox[abposr]-|sk_live_|npm_)[A-Za-z0-9_-]{8,}/,
+  /\bAKIA[0-9A-Z]{16}\b/,
+  /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\./,
+];
 
 export class Scrubber {
   private readonly secrets: string[];

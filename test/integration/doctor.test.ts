@@ -63,6 +63,7 @@ describe('doctor', () => {
       'cluster dev',
       'cluster uat',
       'cluster prod',
+      'run: step isolation',
     ]);
     for (const c of r.checks) expect(Object.keys(c)).toEqual(['name', 'ok', 'required', 'detail', 'fix']);
     expect(r.check('kubectl')).toMatchObject({ ok: true, required: true, fix: null });

@@ -3,7 +3,8 @@
  * retries, secrets, hooks into the verbs, each standalone built-in step on its own, the plan of
  * --dry-run, and validation. (The deploy steps against a control plane: test/e2e/pipelines.e2e.test.ts.)
  */
-import { chmodSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from '../helpers/cli.js';
@@ -145,7 +146,7 @@ pipelines:
   slow:
     steps:
       - name: hangs
-        run: [sh, -c, 'sleep 20 >/dev/null 2>&1 & echo $! > grandchild.pid; wait']
+        run: [sh, -c, 'sleep 20.4242 >/dev/null 2>&1 & wait']
         timeout: 500ms
   flaky:
     steps:
@@ -163,7 +164,7 @@ pipelines:
     expect(slow.stderr).toContain('error[STEP_FAILED]: Step "hangs" timed out after 500 ms.');
     // The whole process tree is gone, the script's own child too (not left running, holding its output).
     // (A killed process nobody reaps stays a zombie, state Z, until its parent does: dead all the same.)
-    const grandchild = readFileSync(join(dir, 'grandchild.pid'), 'utf8').trim();
+    // Found by its command line from this side: the step runs in its own PID namespace, where its pids differ.
     const running = (pid: string) => {
       try {
         return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
@@ -171,7 +172,21 @@ pipelines:
         return false;
       }
     };
-    expect(running(grandchild)).toBe(false);
+    const cmdline = (pid: string) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    const sleeping = (arg: string) =>
+      readdirSync('/proc').filter((p) => /^\d+$/.test(p) && cmdline(p) === `sleep\u0000${arg}\u0000` && running(p));
+    expect(sleeping('20.4242')).toEqual([]);
+    // Control: the same search does find a sleep that runs.
+    const control = spawn('sleep', ['20.4243']);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sleeping('20.4243')).toHaveLength(1);
+    control.kill('SIGKILL');
     expect(running(String(process.pid))).toBe(true);
     const flaky = await runCli(['-C', dir, '--json', 'run', 'flaky']);
     expect(flaky.code).toBe(0);

@@ -4,6 +4,7 @@
  * probes only: it changes nothing.
  */
 
+import { isolationPrefix, UNISOLATED } from '../../adapters/isolate.js';
 import { repoDir } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
 import { GitopsError } from '../../core/errors.js';
@@ -57,9 +58,25 @@ export async function doctor(o: DoctorOptions, ctx: CommandContext): Promise<Doc
   else
     checks.push({ name: 'clusters', ok: null, required: false, detail: 'skipped: the config did not load', fix: null });
 
+  checks.push(await checkIsolation(ctx));
+
   const result = { ok: checks.every((c) => c.ok !== false || !c.required), checks };
   printTable(result, ctx);
   return result;
+}
+
+/** Can run: steps be put in their own PID namespace here (docs/security.md)? Not required: reported. */
+async function checkIsolation(ctx: CommandContext): Promise<Check> {
+  const prefix = await isolationPrefix(ctx.io.env, ctx.log);
+  return {
+    name: 'run: step isolation',
+    ok: prefix !== undefined,
+    required: false,
+    detail: prefix ? `each step in its own PID namespace and /proc (${prefix.slice(0, -1).join(' ')})` : UNISOLATED,
+    fix: prefix
+      ? null
+      : 'Install util-linux (unshare) and allow user namespaces (sysctl kernel.unprivileged_userns_clone=1; in a container, a seccomp profile that permits unshare).',
+  };
 }
 
 async function checkConfig(o: DoctorOptions, ctx: CommandContext): Promise<{ check: Check; envs?: Environment[] }> {

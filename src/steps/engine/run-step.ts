@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exec } from '../../adapters/exec.js';
+import { isolationPrefix, UNISOLATED } from '../../adapters/isolate.js';
 import { confine } from '../../adapters/repo.js';
 import type { CommandContext, Logger } from '../../core/io.js';
 import { isCredentialVariable, Scrubber } from '../../core/scrub.js';
@@ -43,6 +44,8 @@ export function stepEnvironment(
   return { ...env, ...extra };
 }
 
+let warned = false;
+
 /** Runs the command; resolves with its outputs, throws STEP_FAILED on a non-zero exit or a timeout. */
 export async function runCommand(c: RunCommand, ctx: CommandContext): Promise<Record<string, string>> {
   const [first = '', ...args] = c.argv;
@@ -58,7 +61,13 @@ export async function runCommand(c: RunCommand, ctx: CommandContext): Promise<Re
   const outputFile = join(dir, 'output');
   try {
     const env = stepEnvironment(ctx.io.env, c.secrets, { ...c.facts, ...c.env, [OUTPUT_VARIABLE]: outputFile });
-    const r = await exec([cmd, ...args], {
+    // Its own PID namespace and /proc: the step cannot read gitops-flow's environment (its tokens).
+    const isolate = ctx.opts.dryRun ? [] : await isolationPrefix(env, ctx.log);
+    if (!isolate && !warned) {
+      warned = true;
+      ctx.log.warn(UNISOLATED);
+    }
+    const r = await exec([...(isolate ?? []), cmd, ...args], {
       cwd: c.root,
       env,
       log,
