@@ -45,7 +45,7 @@ function apiError(message: string, status: number | undefined, unreachable: bool
 /** Connects to the env's cluster as kubectl would (`env` carries KUBECONFIG and HOME). */
 export async function connectKube(target: ClusterTarget, env: NodeJS.ProcessEnv): Promise<KubeApi> {
   // Loaded on first use: only deploys pay for the client library.
-  const { KubeConfig } = await import('@kubernetes/client-node');
+  const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
   const kc = new KubeConfig();
   const files = (env.KUBECONFIG ?? '').split(':').filter(Boolean);
   if (files.length === 0 && env.HOME) files.push(`${env.HOME}/.kube/config`);

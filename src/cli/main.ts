@@ -124,7 +124,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
   declareVerb(program, 'deploy').action(async (o) => {
     await (await import('../commands/deploy/index.js')).deploy(
-      { repoDir: repo(), env: o.env, ref: o.ref, timeout: o.timeout, out: o.out, lastGood: o.lastGood },
+      {
+        repoDir: repo(),
+        env: o.env,
+        ref: o.ref,
+        timeout: o.timeout,
+        out: o.out,
+        lastGood: o.lastGood,
+        failFast: o.failFast,
+        jsonEvents: o.jsonEvents,
+      },
       context(),
     );
   });
@@ -140,6 +149,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         push: o.push,
         timeout: o.timeout,
         force: o.force,
+        failFast: o.failFast,
+        jsonEvents: o.jsonEvents,
       },
       context(),
     );

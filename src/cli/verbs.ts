@@ -63,6 +63,16 @@ const noDeploy: OptionSpec = {
   kind: 'boolean',
   description: 'commit (and push) without deploying',
 };
+const noFailFast: OptionSpec = {
+  flags: '--no-fail-fast',
+  kind: 'boolean',
+  description: 'wait to the deadline even when a pod cannot become ready (crash loop, image pull, …)',
+};
+const jsonEvents: OptionSpec = {
+  flags: '--json-events',
+  kind: 'boolean',
+  description: 'report verification as one JSON event per line on stderr',
+};
 const noPush: OptionSpec = { flags: '--no-push', kind: 'boolean', description: 'commit and deploy without pushing' };
 
 /** Options every command takes, before the verb (as in git). */
@@ -155,7 +165,7 @@ export const VERBS = {
     },
   },
   deploy: {
-    description: 'render, server-side apply, wait for every workload; restore the last good render on failure',
+    description: 'render, server-side apply, verify every object, prune; restore the last good render on failure',
     options: [
       { flags: '--env <env>', required: true, description: 'environment' },
       { flags: '--ref <ref>', description: 'commit to deploy (default HEAD)' },
@@ -169,6 +179,8 @@ export const VERBS = {
         flags: '--last-good <ref>',
         description: 'commit re-applied when the rollout fails (default: the parent of --ref)',
       },
+      noFailFast,
+      jsonEvents,
     ],
     dagger: {
       description:
@@ -193,6 +205,8 @@ export const VERBS = {
       noPush,
       timeout,
       { flags: '--force', kind: 'boolean', description: 'promote into a pinned environment (and unpin it)' },
+      noFailFast,
+      jsonEvents,
     ],
     dagger: {
       description:

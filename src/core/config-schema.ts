@@ -35,6 +35,8 @@ const relPath = z
     message: 'must be a relative path inside the repository (no "..", not absolute)',
   });
 
+const conditionMatcher = /^[A-Za-z][A-Za-z0-9_.-]*(=(True|False|Unknown))?$/;
+
 const duration = z.string().regex(/^(\d+(ms|s|m|h))+$/, 'a duration like 90s, 5m or 1h30m');
 
 const gke = z.strictObject({
@@ -82,9 +84,77 @@ const environment = z.strictObject({
       workloads: z
         .array(z.string().regex(/^[A-Za-z]+\/[a-z0-9.-]+$/, 'Kind/name, e.g. Deployment/web'))
         .optional()
-        .describe('only wait for these; default: every Deployment, StatefulSet and DaemonSet in the render'),
+        .describe('only wait for these; default: every object of the render that has a status to wait for'),
+      rules: z
+        .array(
+          z.strictObject({
+            kind: z
+              .string()
+              .regex(
+                /^([a-z0-9.-]+\/)?[A-Z][A-Za-z0-9]*$/,
+                'Kind or group/Kind, e.g. Certificate or cert-manager.io/Certificate',
+              )
+              .describe('the kind the rule is for'),
+            ready: z
+              .array(z.string().regex(conditionMatcher, 'a condition: Type or Type=Status, e.g. Ready or Synced=True'))
+              .optional()
+              .describe(
+                'conditions that must all hold for the object to be ready (default [Ready]); Type means Type=True',
+              ),
+            failed: z
+              .array(
+                z.string().regex(conditionMatcher, 'a condition: Type or Type=Status, e.g. Degraded or Ready=False'),
+              )
+              .optional()
+              .describe('conditions any of which fails the deploy'),
+          }),
+        )
+        .optional()
+        .describe(
+          'which conditions mean ready or failed for a kind (custom resources); a rule overrides the built-in one',
+        ),
+      skip: z
+        .array(z.string().regex(/^([a-z0-9.-]+\/)?[A-Z][A-Za-z0-9]*(\/[a-z0-9.-]+)?$/, 'Kind, group/Kind or Kind/name'))
+        .optional()
+        .describe('objects not waited for: a Kind, group/Kind or Kind/name'),
+      failFast: z
+        .union([
+          z.boolean(),
+          z.strictObject({
+            restarts: z
+              .number()
+              .int()
+              .min(1)
+              .max(100)
+              .optional()
+              .describe('restarts of a crash-looping container (default 2)'),
+            unschedulable: duration.optional().describe('how long a pod may stay Unschedulable (default 30s)'),
+          }),
+        ])
+        .optional()
+        .describe('end the wait as soon as a pod cannot become ready (crash loop, image pull, …); default true'),
     })
     .optional(),
+  prune: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        namespaces: z.boolean().optional().describe('also delete Namespaces the render no longer has (default false)'),
+        customResourceDefinitions: z
+          .boolean()
+          .optional()
+          .describe('also delete CustomResourceDefinitions the render no longer has (default false)'),
+        inventoryNamespace: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a Kubernetes namespace name')
+          .optional()
+          .describe(
+            "where the inventory ConfigMap lives; default: the env's namespace, else the render's one namespace",
+          ),
+      }),
+    ])
+    .optional()
+    .describe('delete what an earlier deploy of this env applied and the render no longer has (default true)'),
   requireVerified: z
     .boolean()
     .optional()

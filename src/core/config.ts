@@ -34,6 +34,16 @@ export interface Environment {
   promoteFrom?: string[];
   timeoutMs: number;
   workloads?: string[];
+  /** How objects are verified (verify.rules, verify.skip, verify.failFast). */
+  verify: {
+    rules: { kind: string; ready?: string[]; failed?: string[] }[];
+    skip: string[];
+    failFast: false | { restarts: number; unschedulableMs: number };
+    /** `json` (--json-events): the live report as one JSON event per line on stderr. */
+    events?: 'json';
+  };
+  /** What prune may delete; false: nothing. */
+  prune: false | { namespaces: boolean; customResourceDefinitions: boolean; inventoryNamespace?: string };
   /** Promote into this env only verified images of the source env. */
   requireVerified: boolean;
   /** Minimum age of the source's verification, ms. */
@@ -229,6 +239,29 @@ export function resolveConfig(
       ...(promoteFrom && { promoteFrom }),
       timeoutMs: e.verify?.timeout ? clampTimeout(parseDuration(e.verify.timeout)) : DEFAULT_TIMEOUT_MS,
       ...(e.verify?.workloads && { workloads: e.verify.workloads }),
+      verify: {
+        rules: e.verify?.rules ?? [],
+        skip: e.verify?.skip ?? [],
+        failFast:
+          e.verify?.failFast === false
+            ? false
+            : {
+                restarts: (typeof e.verify?.failFast === 'object' && e.verify.failFast.restarts) || 2,
+                unschedulableMs:
+                  typeof e.verify?.failFast === 'object' && e.verify.failFast.unschedulable
+                    ? parseDuration(e.verify.failFast.unschedulable)
+                    : 30_000,
+              },
+      },
+      prune:
+        e.prune === false
+          ? false
+          : {
+              namespaces: typeof e.prune === 'object' && e.prune.namespaces === true,
+              customResourceDefinitions: typeof e.prune === 'object' && e.prune.customResourceDefinitions === true,
+              ...(typeof e.prune === 'object' &&
+                e.prune.inventoryNamespace && { inventoryNamespace: e.prune.inventoryNamespace }),
+            },
       requireVerified: e.requireVerified ?? false,
       ...(e.minSoak && { minSoakMs: parseDuration(e.minSoak) }),
       ...(e.requireDigest && { requireDigest: true }),
@@ -311,4 +344,16 @@ export function getEnvironment(config: ResolvedConfig, name: string): Environmen
     );
   }
   return env;
+}
+
+/** The environment with the verify flags of the command line: --no-fail-fast, --json-events. */
+export function withVerifyFlags(env: Environment, o: { failFast?: boolean; jsonEvents?: boolean }): Environment {
+  return {
+    ...env,
+    verify: {
+      ...env.verify,
+      ...(o.failFast === false && { failFast: false as const }),
+      ...(o.jsonEvents && { events: 'json' as const }),
+    },
+  };
 }

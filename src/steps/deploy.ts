@@ -10,7 +10,7 @@ import { uncommittedChanges } from '../adapters/git-tree.js';
 import { loadConfig } from '../adapters/repo.js';
 import { withRepoLock } from '../adapters/repo-lock.js';
 import { clampTimeout } from '../core/bounds.js';
-import { getEnvironment } from '../core/config.js';
+import { getEnvironment, withVerifyFlags } from '../core/config.js';
 import { parseDuration } from '../core/duration.js';
 import { invalid } from '../core/errors.js';
 import type { CommandContext } from '../core/io.js';
@@ -82,6 +82,10 @@ export interface DeployOptions {
   out?: string;
   /** The ref whose render is re-applied when the rollout fails; default: the parent of `ref`. */
   lastGood?: string;
+  /** false (--no-fail-fast): wait to the deadline whatever the pods do. */
+  failFast?: boolean;
+  /** --json-events: the live report as JSON events on stderr. */
+  jsonEvents?: boolean;
 }
 
 /** The deploy verb's release: its pipeline on the env at `ref`, under the lock, commented on its merge request. */
@@ -107,7 +111,7 @@ async function deployLocked(
 ): Promise<ReleaseContext> {
   const timeoutMs = o.timeout ? clampTimeout(parseDuration(o.timeout, '--timeout')) : undefined;
   const config = await loadConfig(root, catalogueOf(steps));
-  const env = getEnvironment(config, o.env);
+  const env = withVerifyFlags(getEnvironment(config, o.env), o);
   const g = gitContext(ctx, root);
   if (!o.ref) {
     const dirty = await uncommittedChanges(g);

@@ -5,6 +5,7 @@
  */
 import { loadConfig } from '../adapters/repo.js';
 import { clampTimeout } from '../core/bounds.js';
+import { withVerifyFlags } from '../core/config.js';
 import { parseDuration } from '../core/duration.js';
 import { invalid, quote } from '../core/errors.js';
 import type { CommandContext } from '../core/io.js';
@@ -24,6 +25,10 @@ export interface PromoteOptions {
   timeout?: string;
   /** Promote into a pinned env (and unpin it). */
   force?: boolean;
+  /** false (--no-fail-fast): wait to the deadline whatever the pods do. */
+  failFast?: boolean;
+  /** --json-events: the live report as JSON events on stderr. */
+  jsonEvents?: boolean;
 }
 
 export interface PromoteResult extends ReleaseResult {
@@ -47,7 +52,7 @@ export async function promoteRelease(
     {
       root: o.root,
       config,
-      env: to,
+      env: withVerifyFlags(to, o),
       plan: { verb: 'promote', from, ...(o.images && { only: o.images }), force: Boolean(o.force) },
       inputs: { from: from.name, to: to.name },
       deploy: o.deploy !== false,

@@ -13,6 +13,8 @@ describe('config: convention first', () => {
       overlay: 'kustomizations/overlays/uat',
       timeoutMs: 300_000,
       requireVerified: false,
+      verify: { rules: [], skip: [], failFast: { restarts: 2, unschedulableMs: 30_000 } },
+      prune: { namespaces: false, customResourceDefinitions: false },
     });
     expect(c.targetBranch).toBe('main');
     expect(c.autoMerge).toBe('auto_merge');

@@ -12,7 +12,9 @@ import { getEnvironment } from '../../core/config.js';
 import { failed } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
 import { imageMap, parseKustomization, readImages } from '../../core/kustomization.js';
+import { parseManifest } from '../../core/workloads.js';
 import { loadConfig } from '../../steps/config.js';
+import { listPrune } from '../../steps/deploy/prune-step.js';
 import { renderEnv, renderPath, resolveTarget, writeRender } from '../../steps/deploy/release.js';
 
 export interface DiffOptions {
@@ -58,6 +60,8 @@ export async function diff(o: DiffOptions, ctx: CommandContext): Promise<DiffRes
         r.stderr.trim().split('\n').slice(-8),
       );
     result = { env: env.name, from: 'cluster', to, images: {}, changed: r.exitCode === 1, diff: r.stdout };
+    // kubectl diff shows changes to objects of the render; what a deploy would prune is ours to say.
+    await listPrune(parseManifest(toManifest), env, target, ctx);
   } else {
     const from = o.from ? await resolveRef(o.from, g) : await previousState(env.overlay, to, g);
     const fromManifest = await renderEnv({ root, env, ref: from }, ctx);

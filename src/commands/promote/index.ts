@@ -18,6 +18,10 @@ export interface PromoteOptions {
   timeout?: string;
   /** Promote into a pinned env (and unpin it). */
   force?: boolean;
+  /** false (--no-fail-fast): wait to the deadline whatever the pods do. */
+  failFast?: boolean;
+  /** --json-events: the live report as JSON events on stderr. */
+  jsonEvents?: boolean;
 }
 
 export async function promote(o: PromoteOptions, ctx: CommandContext): Promise<PromoteResult> {

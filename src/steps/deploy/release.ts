@@ -6,15 +6,7 @@ import { ExecError } from '../../adapters/exec.js';
 import { getCredentials } from '../../adapters/gcloud.js';
 import { gitContext, resolveRef } from '../../adapters/git.js';
 import { exportTree } from '../../adapters/git-history.js';
-import {
-  apply,
-  type ClusterTarget,
-  getJson,
-  isUnreachable,
-  kubectl,
-  rolloutStatus,
-  unreachableReason,
-} from '../../adapters/kubectl.js';
+import { apply, type ClusterTarget, isUnreachable, kubectl, unreachableReason } from '../../adapters/kubectl.js';
 import { build } from '../../adapters/kustomize.js';
 import { requireDigests } from '../../adapters/registry/digests.js';
 import { checkRenderInputs } from '../../adapters/render-inputs.js';
@@ -22,8 +14,10 @@ import { confine } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
 import { failed, GitopsError, quote } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
-import { describeRef, objectsOf, parseManifest, type Workload, workloadsOf } from '../../core/workloads.js';
-import { trackRollouts } from './progress.js';
+import { objectsOf, parseManifest, type Workload, workloadsOf } from '../../core/workloads.js';
+import { applyDefinitionsFirst } from './definitions.js';
+import { listPrune, pruneToRender, trackApplied } from './prune-step.js';
+import { connectEarly, verifyObjects } from './verify-step.js';
 
 /** Renders the env's overlay with the pinned kustomize, from the working tree or as it was at `ref`. */
 export async function renderEnv(
@@ -138,9 +132,14 @@ export async function applyManifest(
   } catch (e) {
     if (!(e instanceof ExecError)) throw e;
     // A server dry-run cannot see objects inside a Namespace the same render would create.
-    const missing = /namespaces? "([^"]+)" not found/.exec(e.stderr);
+    // ...nor custom resources of a CRD the same render would create.
+    const missing =
+      /namespaces? "([^"]+)" not found/.exec(e.stderr) ??
+      /no matches for kind "([^"]+)".*\n?.*ensure CRDs are installed first/.exec(e.stderr);
     if (ctx.opts.dryRun && missing) {
-      ctx.log.warn(`namespace ${missing[1]} does not exist yet, so the dry run validates client-side only`);
+      ctx.log.warn(
+        `${missing[0].startsWith('no matches') ? `kind ${missing[1]}` : `namespace ${missing[1]}`} does not exist yet, so the dry run validates client-side only`,
+      );
       return apply(file, target, kube(ctx, root), 'client');
     }
     throw applyError(e);
@@ -168,132 +167,15 @@ function applyError(e: ExecError): GitopsError {
   );
 }
 
-/** Waits for every workload concurrently within one deadline; returns the failures, explained. */
+/** Verifies every object of the render within one deadline; returns the failures, explained. */
 export async function verify(
-  workloads: Workload[],
+  manifest: Record<string, unknown>[],
+  env: Environment,
   timeoutMs: number,
   target: ClusterTarget,
   ctx: CommandContext,
-  root: string,
 ): Promise<string[]> {
-  return (await verifyAll(workloads, timeoutMs, target, ctx, root)).problems;
-}
-
-/** Can the API server be reached right now? */
-async function reachable(target: ClusterTarget, ctx: CommandContext, root: string): Promise<boolean> {
-  const r = await kubectl(['get', '--raw', '/readyz'], target, kube(ctx, root), {
-    allowFailure: true,
-    timeoutMs: 10_000,
-  });
-  return r.exitCode === 0;
-}
-
-/**
- * verify, telling apart workloads not ready from workloads whose state could not be read because the
- * API server was unreachable: a wait cut short by an outage is resumed (with backoff) while time is
- * left; `unreachable` are those still cut off at the deadline.
- */
-async function verifyAll(
-  workloads: Workload[],
-  timeoutMs: number,
-  target: ClusterTarget,
-  ctx: CommandContext,
-  root: string,
-): Promise<{ problems: string[]; unreachable: Workload[] }> {
-  const k = kube(ctx, root);
-  const deadline = Date.now() + timeoutMs;
-  const progress = trackRollouts(workloads, timeoutMs, target, k, ctx);
-  const waitFor = async (w: Workload) => {
-    for (let attempt = 1; ; attempt++) {
-      const r = await rolloutStatus(w, Math.max(1_000, deadline - Date.now()), target, k);
-      if (r.ok || !r.unreachable) return r;
-      // The wait saw the API server go away; a rollout that timed out after it came back is a rollout failure.
-      const up = await reachable(target, ctx, root);
-      const wait = Math.min(5_000, 1_000 * 2 ** (attempt - 1));
-      if (Date.now() + wait >= deadline) return { ...r, unreachable: !up };
-      ctx.log.info(
-        `The API server is unreachable while waiting for ${describeRef(w)} (${r.message}); resuming the wait in ${wait / 1000} s (${Math.round((deadline - Date.now()) / 1000)} s left).`,
-      );
-      await sleep(wait);
-    }
-  };
-  let results: ({ w: Workload } & Awaited<ReturnType<typeof rolloutStatus>>)[];
-  try {
-    results = await Promise.all(
-      workloads.map(async (w) => {
-        const r = await waitFor(w);
-        await progress.finish(w, r.ok);
-        return { w, ...r };
-      }),
-    );
-  } finally {
-    await progress.close();
-  }
-  const unreachable = results.filter((r) => !r.ok && r.unreachable).map((r) => r.w);
-  if (unreachable.length > 0)
-    return {
-      problems: unreachable.map((w) => `${describeRef(w)}: not verified, the API server was unreachable`),
-      unreachable,
-    };
-  const problems: string[] = [];
-  for (const r of results.filter((x) => !x.ok)) {
-    problems.push(`${describeRef(r.w)}: ${r.message || 'not ready before the timeout'}`);
-    problems.push(...(await explainPods(r.w, target, ctx, root)).map((l) => `  ${l}`));
-  }
-  return { problems, unreachable: [] };
-}
-
-interface PodList {
-  items: {
-    metadata: { name: string; namespace: string };
-    status?: {
-      phase?: string;
-      conditions?: { type: string; status: string; reason?: string; message?: string }[];
-      containerStatuses?: {
-        name: string;
-        ready: boolean;
-        state?: Record<string, { reason?: string; message?: string; exitCode?: number }>;
-      }[];
-    };
-  }[];
-}
-
-/** Names each pod of the workload that is not ready: container, reason, and its latest events. */
-async function explainPods(w: Workload, target: ClusterTarget, ctx: CommandContext, root: string): Promise<string[]> {
-  const selector = Object.entries(w.selector)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  if (!selector) return [];
-  const k = kube(ctx, root);
-  try {
-    const pods = await getJson<PodList>(['pods', '-l', selector], target, k, w.namespace);
-    const lines: string[] = [];
-    for (const pod of pods.items) {
-      const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
-      if (ready?.status === 'True') continue;
-      const containers = (pod.status?.containerStatuses ?? []).filter((c) => !c.ready);
-      const why = containers.map((c) => {
-        const [state, info] = Object.entries(c.state ?? {})[0] ?? ['unknown', {}];
-        return `container ${c.name} ${state}${info.reason ? ` (${info.reason}${info.message ? `: ${info.message}` : ''})` : ''}`;
-      });
-      const cond = ready
-        ? `Ready=${ready.status}${ready.reason ? ` (${ready.reason})` : ''}`
-        : `phase ${pod.status?.phase ?? 'Pending'}`;
-      lines.push(`pod ${pod.metadata.name}: ${[cond, ...why].join('; ')}`);
-      const events = await getJson<{ items: { reason?: string; message?: string; type?: string }[] }>(
-        ['events', '--field-selector', `involvedObject.name=${pod.metadata.name}`],
-        target,
-        k,
-        pod.metadata.namespace,
-      );
-      for (const ev of events.items.slice(-3))
-        lines.push(`  event ${ev.type ?? ''} ${ev.reason ?? ''}: ${ev.message ?? ''}`.trimEnd());
-      if (lines.length > 30) break;
-    }
-    return lines;
-  } catch {
-    return ['(could not list its pods)'];
-  }
+  return (await verifyObjects(manifest, env, timeoutMs, target, ctx)).problems;
 }
 
 /**
@@ -378,9 +260,22 @@ export async function deployManifest(
   );
   // One deadline for the whole deploy: an unreachable API server is waited for within it.
   const deadline = Date.now() + p.timeoutMs;
+  const objects = parseManifest(p.manifest);
+  const connection = ctx.opts.dryRun ? undefined : connectEarly(target, ctx);
   if (!ctx.opts.dryRun) await ensureNamespaces(parseManifest(p.manifest), target, ctx, p.root, deadline);
+  await applyDefinitionsFirst(objects, {
+    manifestPath: p.manifestPath,
+    dryRun: ctx.opts.dryRun,
+    log: ctx.log,
+    apply: (file) => applyManifest(file, target, ctx, p.root, ctx.opts.dryRun ? 0 : deadline),
+    verify: (crds) => verify(crds, p.env, Math.max(1_000, deadline - Date.now()), target, ctx),
+  });
   const applied = await applyManifest(p.manifestPath, target, ctx, p.root, ctx.opts.dryRun ? 0 : deadline);
-  if (ctx.opts.dryRun) return { manifestPath: p.manifestPath, applied, workloads };
+  if (ctx.opts.dryRun) {
+    await listPrune(objects, p.env, target, ctx);
+    return { manifestPath: p.manifestPath, applied, workloads };
+  }
+  const tracked = await trackApplied(objects, p.env, target, ctx);
   onApplied?.({
     root: p.root,
     env: p.env,
@@ -389,19 +284,20 @@ export async function deployManifest(
     target,
     ...(p.lastGood && { lastGood: p.lastGood }),
   });
-  ctx.log.info(
-    `Waiting for ${workloads.length} workload(s): ${workloads.map((w) => `${w.kind}/${w.name}`).join(', ') || 'none'}`,
-  );
-  const { problems, unreachable } = await verifyAll(
-    workloads,
+  const { problems, unreachable } = await verifyObjects(
+    objects,
+    p.env,
     Math.max(1_000, deadline - Date.now()),
     target,
     ctx,
-    p.root,
+    connection,
   );
-  if (problems.length === 0) return { manifestPath: p.manifestPath, applied, workloads };
+  if (problems.length === 0) {
+    if (tracked) await pruneToRender(tracked, p.env, target, ctx);
+    return { manifestPath: p.manifestPath, applied, workloads };
+  }
   const appliedLine = `applied (${applied.length}): ${applied.join(', ')}`;
-  if (unreachable.length > 0) {
+  if (unreachable) {
     // Nothing can be restored through an API server that does not answer: say exactly what state it may be in.
     throw failed(
       'CLUSTER_UNREACHABLE',
@@ -412,7 +308,7 @@ export async function deployManifest(
   }
   throw failed(
     'ROLLOUT_FAILED',
-    `Rollout of ${p.env.name} failed: ${problems.filter((l) => !l.startsWith(' ')).length} workload(s) not ready.`,
+    `Rollout of ${p.env.name} failed: ${problems.filter((l) => !l.startsWith(' ')).length} object(s) not ready.`,
     'Fix the cause named below and deploy again; the env repo was not changed.',
     [appliedLine, ...problems],
   );
@@ -431,8 +327,11 @@ export async function restoreLastGood(a: Applied, why: string, ctx: CommandConte
     await writeRender(goodPath, goodManifest);
     // After an outage that outlasted the deploy, one attempt: waiting a second timeout would not help.
     await applyManifest(goodPath, a.target, ctx, a.root, why === UNREACHABLE ? 0 : Date.now() + a.timeoutMs);
-    const goodWorkloads = workloadsOf(parseManifest(goodManifest), a.env.workloads);
-    const after = await verify(goodWorkloads, a.timeoutMs, a.target, ctx, a.root);
+    const good = parseManifest(goodManifest);
+    const tracked = await trackApplied(good, a.env, a.target, ctx);
+    const after = await verify(good, a.env, a.timeoutMs, a.target, ctx);
+    // What the failed deploy added is pruned once the last good render is back.
+    if (after.length === 0 && tracked) await pruneToRender(tracked, a.env, a.target, ctx);
     return [
       after.length === 0
         ? `The cluster is back at ${a.lastGood.ref.slice(0, 12)} (last good render).`

@@ -1,7 +1,7 @@
 /**
  * The live report of a verification, kapp-style: "waiting on 3 of 7: Deployment/web 1/2 ready, …".
  * On a terminal it is redrawn in place; in CI and pipes a timestamped line is printed when what is
- * awaited changes (at most once a second), inside a collapsible section on GitLab; with --json each
+ * awaited changes (at most once a second), inside a collapsible section on GitLab; with --json-events each
  * change is one JSON event per line on stderr (stdout keeps the command's result alone).
  */
 
@@ -20,16 +20,21 @@ export interface Reporter {
   close(all: readonly Tracked[]): void;
 }
 
-export function createReporter(ctx: CommandContext, title: string, now: () => number = Date.now): Reporter {
+export function createReporter(
+  ctx: CommandContext,
+  title: string,
+  o: { json?: boolean } = {},
+  now: () => number = Date.now,
+): Reporter {
   const started = now();
   const elapsed = () => now() - started;
-  if (ctx.opts.json) return jsonReporter(ctx, elapsed);
+  if (o.json) return jsonReporter(ctx, elapsed);
   const c = ctx.log.color;
   const region: LiveRegion | undefined = ctx.log.live?.();
   const closeSection = region ? undefined : ctx.log.section?.('verify', title);
   if (!closeSection) ctx.log.info(title);
   let lastLine = '';
-  let lastPrinted = 0;
+  let lastPrinted = Number.NEGATIVE_INFINITY;
   let pending: string | undefined;
   const draw = (all: readonly Tracked[]) => {
     const line = waitingLine(all, elapsed());

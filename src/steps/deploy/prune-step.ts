@@ -1,0 +1,120 @@
+/**
+ * The prune step around a deploy: widen the env's inventory with what is being applied (before the
+ * verification, so a restore knows it), then — once the render is verified, or restored — delete what
+ * the inventory has and the render has not, and narrow the inventory to the render. A prune that
+ * fails is a warning: the inventory keeps the objects, and the next deploy tries again.
+ */
+
+import { connectKube, type KubeApi } from '../../adapters/kube-api.js';
+import type { ClusterTarget } from '../../adapters/kubectl.js';
+import type { Environment } from '../../core/config.js';
+import type { CommandContext } from '../../core/io.js';
+import { describeRef, type ObjectRef, objectsOf } from '../../core/workloads.js';
+import { deleteObjects, inventoryLocation, normalize, readInventory, toPrune, writeInventory } from './prune.js';
+
+/** What the inventory said before this deploy, and where it lives. */
+export interface Tracked {
+  at: { namespace: string; name: string };
+  /** undefined: this env had no inventory yet (first deploy with prune, or an empty cluster). */
+  before?: ObjectRef[];
+  render: ObjectRef[];
+}
+
+async function withApi<T>(target: ClusterTarget, ctx: CommandContext, f: (api: KubeApi) => Promise<T>): Promise<T> {
+  const api = await connectKube(target, ctx.io.env);
+  try {
+    return await f(api);
+  } finally {
+    api.close();
+  }
+}
+
+function refsOf(manifest: Record<string, unknown>[]): ObjectRef[] {
+  return objectsOf(manifest).filter((r) => r.kind && r.name);
+}
+
+/** Adds the render's objects to the env's inventory (after the apply, before the verification). */
+export async function trackApplied(
+  manifest: Record<string, unknown>[],
+  env: Environment,
+  target: ClusterTarget,
+  ctx: CommandContext,
+): Promise<Tracked | undefined> {
+  if (env.prune === false) return undefined;
+  try {
+    return await withApi(target, ctx, async (api) => {
+      const render = await normalize(api, refsOf(manifest));
+      const at = inventoryLocation(env, render, api);
+      const before = await readInventory(api, at);
+      await writeInventory(api, at, env.name, [...(before ?? []), ...render]);
+      return { at, render, ...(before && { before }) };
+    });
+  } catch (e) {
+    ctx.log.warn(
+      `prune: could not record what was applied (${(e as Error).message}); nothing will be pruned this time`,
+    );
+    return undefined;
+  }
+}
+
+/** Deletes what the inventory has and the render has not; the inventory becomes the render. */
+export async function pruneToRender(
+  t: Tracked,
+  env: Environment,
+  target: ClusterTarget,
+  ctx: CommandContext,
+): Promise<string[]> {
+  try {
+    return await withApi(target, ctx, async (api) => {
+      const inventory = (await readInventory(api, t.at)) ?? t.before ?? [];
+      const { prune, kept } = toPrune(inventory, t.render, env);
+      const lines: string[] = [];
+      if (prune.length > 0) {
+        ctx.log.info(`Pruning ${prune.length} object(s) no longer in the render of ${env.name}`);
+        for (const r of await deleteObjects(api, prune)) {
+          const line = `${r.outcome === 'deleted' ? 'pruned' : 'not pruned'} ${describeRef(r.ref)}${r.outcome === 'deleted' ? '' : ` (${r.outcome})`}`;
+          ctx.log.info(`  ${line}`);
+          lines.push(line);
+        }
+      }
+      for (const r of kept)
+        ctx.log.info(`  kept ${describeRef(r)} (not pruned: see prune.namespaces / prune.customResourceDefinitions)`);
+      // Kept Namespaces and CRDs stay in the inventory, so a later config change can still prune them.
+      await writeInventory(api, t.at, env.name, [...t.render, ...kept]);
+      return lines;
+    });
+  } catch (e) {
+    ctx.log.warn(`prune: ${(e as Error).message}; the inventory keeps the objects, the next deploy tries again`);
+    return [];
+  }
+}
+
+/** What a deploy of `manifest` would prune (dry-run, diff --cluster); [] when nothing or no inventory. */
+export async function wouldPrune(
+  manifest: Record<string, unknown>[],
+  env: Environment,
+  target: ClusterTarget,
+  ctx: CommandContext,
+): Promise<ObjectRef[]> {
+  if (env.prune === false) return [];
+  return withApi(target, ctx, async (api) => {
+    const render = await normalize(api, refsOf(manifest));
+    const inventory = await readInventory(api, inventoryLocation(env, render, api));
+    return inventory ? toPrune(inventory, render, env).prune : [];
+  });
+}
+
+/** Dry-run: names what a deploy would prune (an unreachable cluster or no inventory: nothing to say). */
+export async function listPrune(
+  objects: Record<string, unknown>[],
+  env: Environment,
+  target: ClusterTarget,
+  ctx: CommandContext,
+): Promise<void> {
+  try {
+    const gone = await wouldPrune(objects, env, target, ctx);
+    for (const r of gone) ctx.log.info(`  would prune ${describeRef(r)}`);
+  } catch (e) {
+    ctx.log.debug(`prune: could not read the inventory (${(e as Error).message})`);
+  }
+}
