@@ -90,7 +90,12 @@ export async function connectKube(target: ClusterTarget, env: NodeJS.ProcessEnv)
         {
           method,
           agent,
-          headers: { ...h, ...(body !== undefined && { 'Content-Type': contentType }) },
+          // Content-Length always: Node does not chunk a DELETE's body, and an unframed body would be
+          // read by the server as the start of the next request on this keep-alive connection.
+          headers: {
+            ...h,
+            ...(body !== undefined && { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) }),
+          },
         },
         (res) => resolve({ status: res.statusCode ?? 0, res }),
       );

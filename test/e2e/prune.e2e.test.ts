@@ -68,11 +68,11 @@ describe('prune', () => {
     const r = await gitopsFlow(['deploy', '--env', 'dev', '--timeout', '60s'], dir);
     expect(r.stderr).not.toContain('error[');
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`pruned Deployment/old-worker (namespace ${ns('dev')})`);
-    expect(r.stderr).toContain(`pruned ConfigMap/old-settings (namespace ${ns('dev')})`);
+    expect(r.stderr).toContain(`  pruned Deployment/old-worker (namespace ${ns('dev')})`);
+    expect(r.stderr).toContain(`  pruned ConfigMap/old-settings (namespace ${ns('dev')})`);
     expect(kube('dev', ['-n', ns('dev'), 'get', 'deployments', '-o', 'name'])).toBe('deployment.apps/pick-manager');
     const configMaps = kube('dev', ['-n', ns('dev'), 'get', 'configmaps', '-o', 'name']);
-    expect(configMaps).not.toContain('old-settings');
+    expect(configMaps, r.stderr).not.toContain('old-settings');
     expect(configMaps).toContain('someone-elses');
     // Run again: nothing left to prune.
     const again = await gitopsFlow(['deploy', '--env', 'dev', '--timeout', '60s'], dir);

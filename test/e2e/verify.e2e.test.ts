@@ -61,13 +61,14 @@ spec:
     - name: v1
       served: true
       storage: true
-      subresources: { status: {} }
       schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
 ---
+# No status subresource: the manifest says Ready=False, as a controller would at first.
 apiVersion: e2e.example.com/v1
 kind: Widget
 metadata: { name: w }
 spec: { size: 1 }
+status: { conditions: [{ type: Ready, status: "False", reason: Provisioning }] }
 ---
 apiVersion: apps/v1
 kind: StatefulSet
@@ -148,7 +149,7 @@ metadata: { name: settings }
 data: { a: "1" }
 `);
     const dir = makeRepo(files);
-    const run = gitopsFlow(['--verbose', 'deploy', '--env', 'dev', '--timeout', '120s'], dir);
+    const run = gitopsFlow(['--verbose', 'deploy', '--env', 'dev', '--timeout', '120s', '--json-events'], dir);
     // What no controller does here, the test does: an address for the Service and the Ingress, Ready on the Widget.
     const status = (ref: string, patch: string) =>
       kube('dev', ['-n', ns('dev'), 'patch', ref, '--subresource=status', '--type=merge', '-p', patch]);
@@ -156,11 +157,24 @@ data: { a: "1" }
     await new Promise((r) => setTimeout(r, 1500)); // the deploy is waiting on them now
     status('service/public', '{"status":{"loadBalancer":{"ingress":[{"ip":"203.0.113.7"}]}}}');
     status('ingress/web', '{"status":{"loadBalancer":{"ingress":[{"hostname":"web.example.com"}]}}}');
-    status('widget/w', '{"status":{"conditions":[{"type":"Ready","status":"True","reason":"Provisioned"}]}}');
+    kube('dev', [
+      '-n',
+      ns('dev'),
+      'patch',
+      'widget/w',
+      '--type=merge',
+      '-p',
+      '{"status":{"conditions":[{"type":"Ready","status":"True","reason":"Provisioned"}]}}',
+    ]);
     const r = await run;
     expect(r.stderr).not.toContain('error[');
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('Applying the 1 CustomResourceDefinition(s) of the render first');
+    const events = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{"event"'))
+      .map((l) => JSON.parse(l) as { event: string; object?: string; status?: string; message?: string });
+    const at = (ref: string) => `${ref} (namespace ${ns('dev')})`;
     for (const [ref, msg] of [
       ['Deployment/pick-manager', '2/2 ready'],
       ['StatefulSet/db', '2/2 ready'],
@@ -172,13 +186,19 @@ data: { a: "1" }
       ['Service/public', 'address 203.0.113.7'],
       ['Ingress/web', 'address web.example.com'],
       ['Widget/w', 'Ready'],
-    ])
-      expect(r.stderr).toContain(`✓ ${ref} (namespace ${ns('dev')}) ready: ${msg}`);
-    expect(r.stderr).toContain('✓ CustomResourceDefinition/widgets.e2e.example.com ready: established');
-    // The Service and Ingress waited for their address: they were not ready before the test gave one.
-    expect(r.stderr).toMatch(
-      /waiting on \d+ of \d+: .*Service\/public \(namespace [^)]+\) waiting for a load balancer address/,
-    );
+    ] as const)
+      expect(events).toContainEqual({ event: 'ready', object: at(ref), message: msg, elapsedMs: expect.any(Number) });
+    // The Service, the Ingress and the Widget were awaited: in progress until the test made them ready.
+    for (const [ref, msg] of [
+      ['Service/public', 'waiting for a load balancer address'],
+      ['Ingress/web', 'waiting for an address'],
+      ['Widget/w', 'Ready=False: Provisioning'],
+    ] as const) {
+      const waiting = events.findIndex((e) => e.object === at(ref) && e.status === 'InProgress' && e.message === msg);
+      expect(waiting, `${ref} was awaited`).toBeGreaterThanOrEqual(0);
+      expect(events.findIndex((e) => e.object === at(ref) && e.event === 'ready')).toBeGreaterThan(waiting);
+    }
+    expect(events.at(-1)).toMatchObject({ event: 'summary', ready: 12, total: 12 });
     // One watch connection per kind and namespace, not per object; the ConfigMap is not watched.
     expect(r.stderr).toMatch(/verified 12 object\(s\) over 14 watch connection\(s\)/);
   });

@@ -113,7 +113,7 @@ export function toPrune(
 export async function deleteObjects(api: KubeApi, refs: ObjectRef[]): Promise<{ ref: ObjectRef; outcome: string }[]> {
   const out: { ref: ObjectRef; outcome: string }[] = [];
   for (const ref of refs) {
-    const res = await api.resourceOf(ref.apiVersion, ref.kind).catch(() => undefined);
+    const res = await api.resourceOf(ref.apiVersion, ref.kind);
     if (!res) {
       out.push({ ref, outcome: 'kind no longer served: nothing to delete' });
       continue;
