@@ -84,7 +84,10 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
     const kubeconfig = path.join(dir, 'kubeconfig');
     await writeFile(kubeconfig, await kubeconfigYaml(name, server, pki), { mode: 0o600 });
     const stages = path.join(dir, 'stages.yaml');
-    await writeFile(stages, await stagesYaml(opts.podReadyDelayMs ?? 1000));
+    // Container logs served by kwok's kubelet API (ClusterLogs): every container "wrote" crash.log.
+    const crashLog = path.join(dir, 'crash.log');
+    await writeFile(crashLog, CRASH_LOG);
+    await writeFile(stages, (await stagesYaml(opts.podReadyDelayMs ?? 1000)) + clusterLogsYaml(crashLog));
     const k = (args: readonly string[], input?: string) =>
       kubectl(bin, kubeconfig, name, args, { input, timeoutMs: 30_000 });
 
@@ -136,6 +139,8 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
       '--allow-privileged=true',
       '--enable-priority-and-fairness=false',
       '--profiling=false',
+      // Fake nodes answer as kubelets on their InternalIP (kwok's server): logs of pods work.
+      '--kubelet-preferred-address-types=InternalIP',
     ]);
     daemons.push(apiserver);
     await waitFor(
@@ -181,6 +186,11 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
         '--manage-all-nodes=true',
         '--node-lease-duration-seconds=40',
         `--server-address=127.0.0.1:${kwokPort}`,
+        // The nodes' kubelet endpoint is kwok's server (TLS), so the API server's pod log requests reach it.
+        '--node-ip=127.0.0.1',
+        `--node-port=${kwokPort}`,
+        `--tls-cert-file=${pki.serverCert}`,
+        `--tls-private-key-file=${pki.serverKey}`,
         '--cidr=10.244.0.1/16',
       ],
       // kwok also reads ~/.kwok/kwok.yaml when it exists: keep it hermetic.
@@ -203,7 +213,7 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
       waitFor(
         'kwok /healthz',
         kwok,
-        async () => (await httpGet(`http://127.0.0.1:${kwokPort}/healthz`)).trim() === 'ok',
+        async () => (await httpsGet(`https://127.0.0.1:${kwokPort}/healthz`)).trim() === 'ok',
         timeoutMs,
       ),
     ]);
@@ -322,3 +332,27 @@ function errorMessage(e: unknown): string {
 }
 
 export { mergeKubeconfigs, stagesYaml };
+
+/** What a crashed container's log says (CRI log format, as kubelets keep them). */
+const CRASH_LOG = [
+  '2026-01-01T00:00:00.000000000Z stdout F starting app',
+  '2026-01-01T00:00:00.100000000Z stderr F error: config key "database.url" is missing',
+  '2026-01-01T00:00:00.200000000Z stderr F exiting with code 1',
+  '',
+].join('\n');
+
+/** kwok's ClusterLogs for every pod: the current and previous instance of each container log `file`. */
+function clusterLogsYaml(file: string): string {
+  return `
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: gitops-flow-logs
+spec:
+  logs:
+  - logsFile: ${JSON.stringify(file)}
+    previousLogsFile: ${JSON.stringify(file)}
+    follow: false
+`;
+}

@@ -342,6 +342,11 @@ describe('fail fast', () => {
       );
       expect(r.stderr).toMatch(detail);
       if (reason !== 'Unschedulable') expect(r.stderr).toMatch(/pod api-[a-z0-9]+-[a-z0-9]+ container main/);
+      // The crashed container's last log lines (kwok serves them through its ClusterLogs).
+      if (reason === 'CrashLoopBackOff') {
+        expect(r.stderr).toContain('last log lines of main:');
+        expect(r.stderr).toContain('error: config key "database.url" is missing');
+      }
       expect(r.stderr).toMatch(/event (Normal|Warning) \w+:/);
       expect(r.stderr).toContain('The cluster is back at');
       expect(liveImages('dev', ns('dev'), 'api').main).toBe('registry.example.com/team/app:1');

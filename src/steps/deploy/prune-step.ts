@@ -20,13 +20,29 @@ export interface Tracked {
   render: ObjectRef[];
 }
 
-async function withApi<T>(target: ClusterTarget, ctx: CommandContext, f: (api: KubeApi) => Promise<T>): Promise<T> {
+/** Runs `f` on the deploy's connection when there is one (its owner closes it), else on a new one. */
+async function withApi<T>(
+  target: ClusterTarget,
+  ctx: CommandContext,
+  f: (api: KubeApi) => Promise<T>,
+  shared?: Promise<KubeApi>,
+): Promise<T> {
+  if (shared) return f(await shared);
   const api = await connectKube(target, ctx.io.env);
   try {
     return await f(api);
   } finally {
     api.close();
   }
+}
+
+const idOf = (r: ObjectRef) =>
+  `${r.apiVersion.split('/').slice(0, -1).join('/')}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
+
+/** Does `list` hold every object of `refs` (any version of its group)? */
+function covers(list: ObjectRef[], refs: ObjectRef[]): boolean {
+  const have = new Set(list.map(idOf));
+  return refs.every((r) => have.has(idOf(r)));
 }
 
 function refsOf(manifest: Record<string, unknown>[]): ObjectRef[] {
@@ -39,16 +55,23 @@ export async function trackApplied(
   env: Environment,
   target: ClusterTarget,
   ctx: CommandContext,
+  shared?: Promise<KubeApi>,
 ): Promise<Tracked | undefined> {
   if (env.prune === false) return undefined;
   try {
-    return await withApi(target, ctx, async (api) => {
-      const render = await normalize(api, refsOf(manifest));
-      const at = inventoryLocation(env, render, api);
-      const before = await readInventory(api, at);
-      await writeInventory(api, at, env.name, [...(before ?? []), ...render]);
-      return { at, render, ...(before && { before }) };
-    });
+    return await withApi(
+      target,
+      ctx,
+      async (api) => {
+        const render = await normalize(api, refsOf(manifest));
+        const at = inventoryLocation(env, render, api);
+        const before = await readInventory(api, at);
+        // The common release changes images, not the set of objects: nothing to record then.
+        if (!before || !covers(before, render)) await writeInventory(api, at, env.name, [...(before ?? []), ...render]);
+        return { at, render, ...(before && { before }) };
+      },
+      shared,
+    );
   } catch (e) {
     ctx.log.warn(
       `prune: could not record what was applied (${(e as Error).message}); nothing will be pruned this time`,
@@ -63,26 +86,33 @@ export async function pruneToRender(
   env: Environment,
   target: ClusterTarget,
   ctx: CommandContext,
+  shared?: Promise<KubeApi>,
 ): Promise<string[]> {
   try {
-    return await withApi(target, ctx, async (api) => {
-      const inventory = (await readInventory(api, t.at)) ?? t.before ?? [];
-      const { prune, kept } = toPrune(inventory, t.render, env);
-      const lines: string[] = [];
-      if (prune.length > 0) {
-        ctx.log.info(`Pruning ${prune.length} object(s) no longer in the render of ${env.name}`);
-        for (const r of await deleteObjects(api, prune)) {
-          const line = `${r.outcome === 'deleted' ? 'pruned' : 'not pruned'} ${describeRef(r.ref)}${r.outcome === 'deleted' ? '' : ` (${r.outcome})`}`;
-          ctx.log.info(`  ${line}`);
-          lines.push(line);
+    return await withApi(
+      target,
+      ctx,
+      async (api) => {
+        const inventory = (await readInventory(api, t.at)) ?? t.before ?? [];
+        const { prune, kept } = toPrune(inventory, t.render, env);
+        const lines: string[] = [];
+        if (prune.length > 0) {
+          ctx.log.info(`Pruning ${prune.length} object(s) no longer in the render of ${env.name}`);
+          for (const r of await deleteObjects(api, prune)) {
+            const line = `${r.outcome === 'deleted' ? 'pruned' : 'not pruned'} ${describeRef(r.ref)}${r.outcome === 'deleted' ? '' : ` (${r.outcome})`}`;
+            ctx.log.info(`  ${line}`);
+            lines.push(line);
+          }
         }
-      }
-      for (const r of kept)
-        ctx.log.info(`  kept ${describeRef(r)} (not pruned: see prune.namespaces / prune.customResourceDefinitions)`);
-      // Kept Namespaces and CRDs stay in the inventory, so a later config change can still prune them.
-      await writeInventory(api, t.at, env.name, [...t.render, ...kept]);
-      return lines;
-    });
+        for (const r of kept)
+          ctx.log.info(`  kept ${describeRef(r)} (not pruned: see prune.namespaces / prune.customResourceDefinitions)`);
+        // Kept Namespaces and CRDs stay in the inventory, so a later config change can still prune them.
+        const next = [...t.render, ...kept];
+        if (!(covers(next, inventory) && covers(inventory, next))) await writeInventory(api, t.at, env.name, next);
+        return lines;
+      },
+      shared,
+    );
   } catch (e) {
     ctx.log.warn(`prune: ${(e as Error).message}; the inventory keeps the objects, the next deploy tries again`);
     return [];

@@ -6,6 +6,7 @@ import { ExecError } from '../../adapters/exec.js';
 import { getCredentials } from '../../adapters/gcloud.js';
 import { gitContext, resolveRef } from '../../adapters/git.js';
 import { exportTree } from '../../adapters/git-history.js';
+import type { KubeApi } from '../../adapters/kube-api.js';
 import { apply, type ClusterTarget, isUnreachable, kubectl, unreachableReason } from '../../adapters/kubectl.js';
 import { build } from '../../adapters/kustomize.js';
 import { requireDigests } from '../../adapters/registry/digests.js';
@@ -275,7 +276,28 @@ export async function deployManifest(
     await listPrune(objects, p.env, target, ctx);
     return { manifestPath: p.manifestPath, applied, workloads };
   }
-  const tracked = await trackApplied(objects, p.env, target, ctx);
+  try {
+    return await verifyAndPrune(objects, applied, workloads, p, target, ctx, deadline, connection, onApplied);
+  } finally {
+    connection?.then(
+      (api) => api.close(),
+      () => undefined,
+    );
+  }
+}
+
+async function verifyAndPrune(
+  objects: Record<string, unknown>[],
+  applied: string[],
+  workloads: Workload[],
+  p: { root: string; env: Environment; manifestPath: string; timeoutMs: number; lastGood?: LastGood },
+  target: ClusterTarget,
+  ctx: CommandContext,
+  deadline: number,
+  connection: Promise<KubeApi> | undefined,
+  onApplied?: (a: Applied) => void,
+): Promise<DeployResult> {
+  const tracked = await trackApplied(objects, p.env, target, ctx, connection);
   onApplied?.({
     root: p.root,
     env: p.env,
@@ -293,7 +315,7 @@ export async function deployManifest(
     connection,
   );
   if (problems.length === 0) {
-    if (tracked) await pruneToRender(tracked, p.env, target, ctx);
+    if (tracked) await pruneToRender(tracked, p.env, target, ctx, connection);
     return { manifestPath: p.manifestPath, applied, workloads };
   }
   const appliedLine = `applied (${applied.length}): ${applied.join(', ')}`;

@@ -52,7 +52,8 @@ export async function verifyObjects(
     ctx.log.debug(`verified ${result.verified} object(s) over ${result.connections} watch connection(s)`);
     return result;
   } finally {
-    api.close();
+    // A shared connection is closed by the deploy that opened it.
+    if (!connection) api.close();
   }
 }
 
