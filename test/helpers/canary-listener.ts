@@ -32,7 +32,13 @@ export interface CanaryListener {
 export type Serve = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** `name` names its log; `host` defaults to 127.0.0.1 (127.0.0.2 is another host to git and to us). */
-export async function startCanaryListener(o: { host?: string; name: string; serve?: Serve }): Promise<CanaryListener> {
+export async function startCanaryListener(o: {
+  host?: string;
+  name: string;
+  serve?: Serve;
+  /** false: a host the caller chose on purpose (its requests are not logged for the canary scan). */
+  scanned?: boolean;
+}): Promise<CanaryListener> {
   const root = process.env.GITOPS_FLOW_CANARY_ROOT ?? tempDir('gitops-flow-listener-');
   const dir = join(root, 'listeners');
   mkdirSync(dir, { recursive: true });
@@ -48,7 +54,7 @@ export async function startCanaryListener(o: { host?: string; name: string; serv
     });
     const r = { method: req.method ?? 'GET', url: req.url ?? '/', secrets, credentials };
     requests.push(r);
-    appendFileSync(log, `${JSON.stringify(r)}\n`);
+    if (o.scanned !== false) appendFileSync(log, `${JSON.stringify(r)}\n`);
     if (o.serve) o.serve(req, res);
     else res.writeHead(404).end();
   });

@@ -15,8 +15,14 @@ import { cleanEnv, runCli } from '../helpers/cli.js';
 import { stubPerTest } from '../helpers/forge-stub.js';
 import { commitFiles, exampleFiles, gitSync, makeRemote, makeRepo, tempDir } from '../helpers/git-fixtures.js';
 import { cgi, type GitHttpServer, serveGitHttp } from '../helpers/http-git.js';
+import { canaryFor, canaryOn } from '../setup/canary.js';
 
-const TOKEN = 'glpat-CANARY-credentials-5c1d';
+// In canary mode the job's tokens are the run's canaries, so one that reached a listener fails the scan too.
+const TOKEN = canaryOn() ? canaryFor('GITOPS_FLOW_GIT_TOKEN') : 'glpat-CANARY-credentials-5c1d';
+const jobEnv = (extra: NodeJS.ProcessEnv = {}) =>
+  canaryOn()
+    ? cleanEnv(extra)
+    : cleanEnv({ GITOPS_FLOW_GIT_TOKEN: TOKEN, GITLAB_TOKEN: TOKEN, GITHUB_TOKEN: TOKEN, ...extra });
 const IMAGE = 'application-image=registry.example.com/team/pick-manager:7.7.7';
 const gitAsync = (cwd: string, args: string[]) =>
   promisify(execFile)('git', args, {
@@ -27,8 +33,8 @@ const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const s of open.splice(0)) await s.close();
 });
-async function listener(name: string, serve?: Serve) {
-  const l = await startCanaryListener({ host: '127.0.0.2', name, ...(serve && { serve }) });
+async function listener(name: string, serve?: Serve, scanned = true) {
+  const l = await startCanaryListener({ host: '127.0.0.2', name, scanned, ...(serve && { serve }) });
   open.push(l);
   return l;
 }
@@ -36,29 +42,26 @@ async function listener(name: string, serve?: Serve) {
 describe('the forge token goes to the env repo forge, not where its config points', () => {
   const setup = stubPerTest({ kind: 'gitlab', project: 'group/env', token: TOKEN });
   it.each([
-    ['git.forgeUrl', (u: string) => `git:\n  forgeUrl: ${u}\n  mergeRequest: { mode: api }\n`, 'GITLAB_TOKEN'],
-    ['git.forge: github + forgeUrl', (u: string) => `git:\n  forge: github\n  forgeUrl: ${u}\n`, 'GITHUB_TOKEN'],
-  ])(
-    '%s on another host: exit 2 FORGE_URL_UNTRUSTED, nothing sent there, nothing pushed',
-    async (_, config, tokenVar) => {
-      const other = await listener('forge-elsewhere');
-      const { remote, stub } = await setup(config(other.url));
-      const before = remote.pushes().length;
-      const r = await runCli(['suggest', '--env-repo', stub.repoUrl, '--env', 'dev', '--image', IMAGE], {
-        env: cleanEnv({ GITOPS_FLOW_GIT_TOKEN: TOKEN, [tokenVar]: TOKEN }),
-      });
-      expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toContain('error[FORGE_URL_UNTRUSTED]');
-      expect(other.requests).toEqual([]);
-      expect(remote.pushes()).toHaveLength(before);
-    },
-  );
+    ['git.forgeUrl (GITLAB_TOKEN)', (u: string) => `git:\n  forgeUrl: ${u}\n  mergeRequest: { mode: api }\n`],
+    ['git.forge: github + forgeUrl (GITHUB_TOKEN)', (u: string) => `git:\n  forge: github\n  forgeUrl: ${u}\n`],
+  ])('%s on another host: exit 2 FORGE_URL_UNTRUSTED, nothing sent there, nothing pushed', async (_, config) => {
+    const other = await listener('forge-elsewhere');
+    const { remote, stub } = await setup(config(other.url));
+    const before = remote.pushes().length;
+    const r = await runCli(['suggest', '--env-repo', stub.repoUrl, '--env', 'dev', '--image', IMAGE], {
+      env: jobEnv(),
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('error[FORGE_URL_UNTRUSTED]');
+    expect(other.requests).toEqual([]);
+    expect(remote.pushes()).toHaveLength(before);
+  });
 
   it('a forge URL the caller gives (GITOPS_FLOW_FORGE_URL) is where the token goes', async () => {
-    const other = await listener('forge-by-caller');
+    const other = await listener('forge-by-caller', undefined, false);
     const { stub } = await setup('git:\n  mergeRequest: { mode: api }\n');
     const r = await runCli(['suggest', '--env-repo', stub.repoUrl, '--env', 'dev', '--image', IMAGE], {
-      env: cleanEnv({ GITOPS_FLOW_GIT_TOKEN: TOKEN, GITOPS_FLOW_FORGE_URL: other.url }),
+      env: jobEnv({ GITOPS_FLOW_FORGE_URL: other.url }),
     });
     // The listener is no forge (404): what matters is that the caller's choice was followed.
     expect(r.code).not.toBe(0);
@@ -79,12 +82,14 @@ describe('the git token goes to the env repo origin only', () => {
     const other = await listener('redirect-target', (req, res) => cgi(req, res, dirname(elsewhere.dir)));
     const redirector = await startCanaryListener({
       name: 'redirector',
+      // The env repo's own host: the token may go there (it is what the caller named).
+      scanned: false,
       serve: (req, res) => res.writeHead(302, { location: `${other.url}${req.url}` }).end(),
     });
     open.push(redirector);
     const r = await runCli(
       ['suggest', '--env-repo', `${redirector.url}/env.git`, '--env', 'dev', '--push-to-target', '--image', IMAGE],
-      { env: cleanEnv({ GITOPS_FLOW_GIT_TOKEN: TOKEN }) },
+      { env: jobEnv() },
     );
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('error[GIT_REDIRECT_REFUSED]');
@@ -124,9 +129,7 @@ describe('the git token goes to the env repo origin only', () => {
     gitSync(seed, ['push', '--quiet', remoteDir, 'main']);
     const before = libHost.requests.length;
     writeFileSync(join(work, '.git', 'info', 'exclude'), '.gitops-flow/\n');
-    const r = await runCli(['-C', work, 'restore', '--env', 'dev', '--at', 'HEAD', '--no-deploy'], {
-      env: cleanEnv({ GITOPS_FLOW_GIT_TOKEN: TOKEN }),
-    });
+    const r = await runCli(['-C', work, 'restore', '--env', 'dev', '--at', 'HEAD', '--no-deploy'], { env: jobEnv() });
     expect(r.stderr).not.toContain('INTERNAL');
     expect(server.counts.served).toBeGreaterThan(0);
     expect(libHost.requests.slice(before)).toEqual([]);
