@@ -8,6 +8,7 @@
  * The manifest is read from the module's own source at run time, so there is one copy of every pin.
  */
 import { type Container, type Directory, dag } from '@dagger.io/dagger';
+import type { Shared } from './session.js';
 
 /** What the toolbox reads from ci/tools.json. */
 export interface ToolsManifest {
@@ -15,6 +16,8 @@ export interface ToolsManifest {
   kustomize: string;
   gcloud: { version: string; url: string; components: string[]; sha256: Record<string, string | null> };
   images: { node: string; golang: string; toolbox: string };
+  /** The toolbox image the project's release job published for this version, by digest (null before the first). */
+  published: { toolbox: string | null };
 }
 
 /** A reference pinned by digest: `name[:tag]@sha256:<64 hex>`. */
@@ -22,14 +25,25 @@ export const PINNED_IMAGE = /^[a-z0-9][a-z0-9._/-]*(:[\w.-]+)?@sha256:[0-9a-f]{6
 
 const TOOLBOX_PATH = '/opt/google-cloud-sdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** Parses ci/tools.json and refuses any image that is not pinned by digest. */
-export function parseManifest(text: string): ToolsManifest {
+/**
+ * Parses ci/tools.json, with `mirrors` (`name=reference`: node, golang, toolbox, published) in place of
+ * its images, and refuses any image that is not pinned by digest: a mirror too must name the bytes.
+ */
+export function parseManifest(text: string, mirrors: string[] = []): ToolsManifest {
   const m = JSON.parse(text) as ToolsManifest;
-  for (const [key, ref] of Object.entries(m.images)) {
-    if (!PINNED_IMAGE.test(ref))
-      throw new Error(`ci/tools.json images.${key} is "${ref}": pin it by digest (name:tag@sha256:…)`);
+  const images: Record<string, string | null> = { ...m.images, published: m.published?.toolbox ?? null };
+  for (const entry of mirrors) {
+    const [name = '', ref = ''] = entry.split(/=(.*)/s);
+    if (!(name in images))
+      throw new Error(`--mirrors ${entry}: no image ${name} (known: ${Object.keys(images).join(', ')})`);
+    images[name] = ref;
   }
-  return m;
+  for (const [key, ref] of Object.entries(images)) {
+    if (ref !== null && !PINNED_IMAGE.test(ref))
+      throw new Error(`the ${key} image is "${ref}": pin it by digest (name:tag@sha256:…)`);
+  }
+  const { published, ...pinned } = images;
+  return { ...m, images: pinned as ToolsManifest['images'], published: { toolbox: published ?? null } };
 }
 
 /** gcloud's archive name for an engine platform (`linux/amd64` → `linux-x86_64`). */
@@ -107,9 +121,22 @@ function gcloud(m: ToolsManifest, platform: string): Container {
     .withExec(['rm', '-rf', '/opt/google-cloud-sdk/.install/.backup']);
 }
 
+/**
+ * The toolbox a call runs in: the one given (--toolbox), else built from source when asked
+ * (--build-toolbox), else the one published for this version (ci/tools.json `published.toolbox`, by digest).
+ */
+export async function resolveToolbox(s: Shared): Promise<Container> {
+  if (s.toolboxImage) return s.toolboxImage;
+  const m = parseManifest(await s.source.file('ci/tools.json').contents(), s.mirrors);
+  if (s.buildToolbox) return buildToolbox(s.source, m);
+  if (m.published.toolbox) return dag.container().from(m.published.toolbox);
+  throw new Error(
+    'No toolbox is published for this version yet (ci/tools.json published.toolbox is null): pass --toolbox <image address>, or --build-toolbox to build it from source.',
+  );
+}
+
 /** Builds the toolbox from the module's own source tree (`source` is the gitops-flow repository root). */
-export async function toolbox(source: Directory): Promise<Container> {
-  const m = parseManifest(await source.file('ci/tools.json').contents());
+async function buildToolbox(source: Directory, m: ToolsManifest): Promise<Container> {
   const platform = String(await dag.defaultPlatform());
   const tools = goTools(source, m);
   return base(m)

@@ -290,6 +290,12 @@ export const VERBS = {
       { flags: '--env <env>', required: true, description: 'environment' },
       { flags: '--no-push', kind: 'boolean', description: 'commit without pushing' },
     ],
+    dagger: {
+      description: 'Release the pin a rollback put on an environment. Returns the changed repo.',
+      returns: 'repo',
+      sideEffects: true,
+      dryRun: true,
+    },
   },
   diff: {
     description: 'rendered diff of an env between two commits (images first), or against the cluster',
@@ -301,13 +307,25 @@ export const VERBS = {
         flags: '--cluster',
         kind: 'boolean',
         description: 'diff the render of --to against the live cluster (kubectl diff --server-side)',
+        dagger: {
+          name: 'live',
+          description: 'Diff the render of --to against the live cluster (kubectl diff --server-side).',
+        },
       },
       {
         flags: '--exit-code',
         kind: 'boolean',
         description: 'exit 1 when there are differences, like git diff --exit-code',
+        dagger: false,
       },
     ],
+    dagger: {
+      description:
+        'Rendered diff of an environment between two commits (images first), or against the live cluster (--live).',
+      returns: 'stdout',
+      // --live reads a cluster that changes under it.
+      sideEffects: true,
+    },
   },
   init: {
     description: 'scaffold an env repo: base Deployment + HPA, an overlay per env, gitops-flow.yaml, .gitlab-ci.yml',

@@ -61,12 +61,16 @@ export function secretMisuses(chain: Chain): string[] {
   return bad;
 }
 
-/** A path matches a plain pattern (`dir`, `dir/**`, `file`), the only kinds the module's filters use. */
+// A path matches a plain pattern (dir, dir/**, **/dir, file): the only kinds the module's filters use.
 function matches(path: string, pattern: string): boolean {
-  if (/[*?[]/.test(pattern.replace(/\/\*\*$/, '')))
+  const anywhere = pattern.startsWith('**/');
+  const p = pattern.replace(/^\*\*\//, '').replace(/\/\*\*$/, '');
+  if (/[*?[]/.test(p))
     throw new Error(`replay: pattern ${pattern} is not a plain path; teach test/helpers/dagger-recipe.ts its meaning`);
-  const p = pattern.replace(/\/\*\*$/, '');
-  return path === p || path.startsWith(`${p}/`);
+  const under = (q: string) => q === p || q.startsWith(`${p}/`);
+  if (!anywhere) return under(path);
+  const parts = path.split('/');
+  return parts.some((_, i) => under(parts.slice(i).join('/')));
 }
 
 /** Copies the files of `from` that pass the filters into `to` (Dagger's include, then exclude). */

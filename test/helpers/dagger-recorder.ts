@@ -73,6 +73,10 @@ export const hostDir = (path: string): Chain => [
   { field: 'host', args: {} },
   { field: 'directory', args: { path } },
 ];
+export const hostFile = (path: string): Chain => [
+  { field: 'host', args: {} },
+  { field: 'file', args: { path } },
+];
 export const secret = (name: string): Chain => [{ field: 'secret', args: { uri: `env://${name}` } }];
 export const service = (address: string): Chain => [
   { field: 'host', args: {} },

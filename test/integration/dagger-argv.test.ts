@@ -81,6 +81,13 @@ describe("contract: the Dagger functions' argv run through the real CLI", () => 
     );
     expect(restoreUat.code, restoreUat.stderr).toBe(0);
     expect(readFileSync(join(dir, UAT), 'utf8')).toContain('1.4.2');
+
+    // The rollback pinned uat: unpin releases it (and pushes, as the function does by default).
+    const unpin = await runCli(verbArgv('unpin', { env: 'uat' }, { repoDir: dir }));
+    expect(unpin.code, unpin.stderr).toBe(0);
+    const diff = await runCli(verbArgv('diff', { env: 'uat', from: first, to: 'HEAD' }, { repoDir: dir }));
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stdout).toContain('1.4.2');
   });
 
   it('contract: run executes a pipeline of gitops-flow.yaml with its inputs and environment', async () => {

@@ -1,0 +1,125 @@
+/**
+ * One function call of the module: the toolbox, with the env repo, the credentials and the CI context of
+ * the module's shared arguments (its constructor), then the CLI with the verb's argv. The generated
+ * functions (index.ts) all come here, so what every call shares is written once.
+ */
+import {
+  type Container,
+  type Directory,
+  type File,
+  ReturnType,
+  type Secret,
+  type Service,
+  type Socket,
+} from '@dagger.io/dagger';
+import { CI_VARIABLES, type DaggerSpec, type DaggerVerb, VERBS } from '../../src/cli/verbs.js';
+import { cloneArgv, REPO_DIR, type Values, verbArgv } from './argv.js';
+import { cliExec } from './preflight.js';
+import { resolveToolbox } from './toolbox.js';
+
+/** Where secrets and host resources are mounted: files the CLI reads, never environment values. */
+const KUBECONFIG_PATH = '/run/secrets/kubeconfig';
+const DOCKER_CONFIG_DIR = '/run/secrets/docker';
+const GCP_KEY_PATH = '/run/secrets/gcp-key.json';
+const KNOWN_HOSTS_PATH = '/run/gitops-flow/known_hosts';
+const SSH_AUTH_SOCK = '/run/gitops-flow/ssh-agent.sock';
+
+/** The module's shared arguments, as its object keeps them (the CI variables by their camelCase names too). */
+export interface Shared {
+  source: Directory;
+  toolboxImage?: Container;
+  buildToolbox: boolean;
+  mirrors: string[];
+  downloadMirror?: string;
+  repo?: Directory;
+  repoUrl?: string;
+  branch: string;
+  gitToken?: Secret;
+  kubeconfig?: Secret;
+  gcpKey?: Secret;
+  dockerConfig?: Secret;
+  cluster?: Service;
+  sshAuthSocket?: Socket;
+  knownHosts?: File;
+  secretNames: string[];
+  secretValues: Secret[];
+  verbose: boolean;
+}
+
+/** `CI_PROJECT_PATH` → `ciProjectPath`: the argument that carries a CI variable. */
+export const ciArgument = (name: string): string =>
+  name.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** A value that differs on every call: side effects must run again, not come from the engine's cache. */
+function invocationId(): string {
+  return `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+/** The CI context: plain facts as environment variables, credentials as secret variables. */
+function withCi(c: Container, s: Shared): Container {
+  const state = s as unknown as Record<string, string | Secret | undefined>;
+  let out = c;
+  for (const v of CI_VARIABLES) {
+    const value = state[ciArgument(v.name)];
+    if (v.secret) {
+      if (value) out = out.withSecretVariable(v.name, value as Secret);
+    } else if (typeof value === 'string' && value !== '') out = out.withEnvVariable(v.name, value);
+  }
+  return out;
+}
+
+/** The toolbox with everything a call of `spec` needs, the env repo at REPO_DIR (unless the CLI clones it). */
+export async function prepare(s: Shared, spec: DaggerSpec): Promise<Container> {
+  let c = await resolveToolbox(s);
+  if (s.kubeconfig)
+    c = c.withMountedSecret(KUBECONFIG_PATH, s.kubeconfig).withEnvVariable('KUBECONFIG', KUBECONFIG_PATH);
+  if (s.gitToken) c = c.withSecretVariable('GITOPS_FLOW_GIT_TOKEN', s.gitToken);
+  if (s.dockerConfig)
+    c = c
+      .withMountedSecret(`${DOCKER_CONFIG_DIR}/config.json`, s.dockerConfig)
+      .withEnvVariable('DOCKER_CONFIG', DOCKER_CONFIG_DIR);
+  if (s.gcpKey)
+    c = c
+      .withMountedSecret(GCP_KEY_PATH, s.gcpKey)
+      .withEnvVariable('GOOGLE_APPLICATION_CREDENTIALS', GCP_KEY_PATH)
+      .withEnvVariable('CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE', GCP_KEY_PATH);
+  // The kubeconfig's loopback servers are reached through the bound service (see preflight.ts).
+  if (s.cluster) c = c.withServiceBinding('cluster', s.cluster).withEnvVariable('GITOPS_FLOW_CLUSTER', 'cluster');
+  if (s.sshAuthSocket)
+    c = c.withUnixSocket(SSH_AUTH_SOCK, s.sshAuthSocket).withEnvVariable('SSH_AUTH_SOCK', SSH_AUTH_SOCK);
+  // Host keys are checked: only the ones given are known (without them an SSH remote is refused by ssh).
+  if (s.knownHosts)
+    c = c
+      .withMountedFile(KNOWN_HOSTS_PATH, s.knownHosts)
+      .withEnvVariable('GIT_SSH_COMMAND', `ssh -o UserKnownHostsFile=${KNOWN_HOSTS_PATH} -o StrictHostKeyChecking=yes`);
+  if (s.secretNames.length !== s.secretValues.length)
+    throw new Error('Pass one --secret-values per --secret-names, in the same order.');
+  for (const [i, name] of s.secretNames.entries()) c = c.withSecretVariable(name, s.secretValues[i] as Secret);
+  c = withCi(c, s);
+  // A clone reads a remote that changes under it: never from the engine's cache, even for render/history.
+  if (spec.sideEffects || (s.repoUrl && !s.repo)) c = c.withEnvVariable('GITOPS_FLOW_INVOCATION', invocationId());
+  if (spec.clones) return c.withWorkdir('/tmp');
+  if (s.repo) return c.withDirectory(REPO_DIR, s.repo).withWorkdir(REPO_DIR);
+  if (s.repoUrl) return c.withExec(cloneArgv(s.repoUrl, s.branch, REPO_DIR)).withWorkdir(REPO_DIR);
+  throw new Error(
+    'Pass the env repo: --repo <dir> (a working copy) or --repo-url <clone URL>, before the function name.',
+  );
+}
+
+/** Runs `verb` with `values` in the prepared toolbox; the container after the CLI ran. */
+async function runVerb(s: Shared, verb: DaggerVerb, values: Values, dryRun: boolean): Promise<Container> {
+  const spec: DaggerSpec = VERBS[verb].dagger;
+  const argv = verbArgv(verb, values, { repoDir: spec.clones ? undefined : REPO_DIR, dryRun, verbose: s.verbose });
+  const c = await prepare(s, spec);
+  return c.withExec(cliExec(argv), spec.anyExitCode ? { expect: ReturnType.Any } : {});
+}
+
+/** A verb that returns the env repo after the run (export it: `export --path .`). */
+export async function runForRepo(s: Shared, verb: DaggerVerb, values: Values, dryRun = false): Promise<Directory> {
+  return (await runVerb(s, verb, values, dryRun)).directory(REPO_DIR);
+}
+
+/** A verb that returns what the CLI printed on stdout. */
+export async function runForOutput(s: Shared, verb: DaggerVerb, values: Values, dryRun = false): Promise<string> {
+  return (await runVerb(s, verb, values, dryRun)).stdout();
+}
