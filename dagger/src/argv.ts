@@ -55,13 +55,15 @@ export function verbArgv(verb: DaggerVerb, values: Values, g: Globals = {}): str
 /**
  * The shell script that clones the env repo when a function gets a URL instead of a Directory:
  * `sh -c CLONE_SCRIPT clone <url> <branch> <dir>`. The token (GITOPS_FLOW_GIT_TOKEN, a secret variable)
- * reaches git the way the CLI passes it: an http.extraHeader in git's environment, never argv or config.
+ * reaches git the way the CLI passes it: an HTTP header in git's environment (never argv or config),
+ * scoped to that URL, with redirects refused, so it goes nowhere else.
  */
 export const CLONE_SCRIPT = [
   'set -eu',
+  'export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=http.followRedirects GIT_CONFIG_VALUE_0=false',
   'if [ -n "${GITOPS_FLOW_GIT_TOKEN:-}" ]; then',
-  '  GIT_CONFIG_VALUE_0="Authorization: Basic $(printf \'oauth2:%s\' "$GITOPS_FLOW_GIT_TOKEN" | base64 | tr -d \'\\n\')"',
-  '  export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=http.extraHeader GIT_CONFIG_VALUE_0',
+  '  GIT_CONFIG_VALUE_1="Authorization: Basic $(printf \'oauth2:%s\' "$GITOPS_FLOW_GIT_TOKEN" | base64 | tr -d \'\\n\')"',
+  '  export GIT_CONFIG_COUNT=2 GIT_CONFIG_KEY_1="http.$1.extraHeader" GIT_CONFIG_VALUE_1',
   'fi',
   'git clone --quiet --no-tags --branch "$2" -- "$1" "$3"',
 ].join('\n');

@@ -136,7 +136,12 @@ describe("contract: the Dagger functions' argv run through the real CLI", () => 
     ]);
     execFileSync(sh, args, { env: { PATH: `${bin}:/usr/bin:/bin`, HOME: tempDir(), GITOPS_FLOW_GIT_TOKEN: TOKEN } });
     const basic = Buffer.from(`oauth2:${TOKEN}`).toString('base64');
-    expect(readFileSync(join(bin, 'env'), 'utf8')).toContain(`GIT_CONFIG_VALUE_0=Authorization: Basic ${basic}`);
+    const env = readFileSync(join(bin, 'env'), 'utf8');
+    expect(env).toContain(`GIT_CONFIG_VALUE_1=Authorization: Basic ${basic}`);
+    // Scoped to the env repo's URL, redirects refused: the token goes nowhere else.
+    expect(env).toContain(`GIT_CONFIG_KEY_1=http.${remote.url}.extraHeader`);
+    expect(env).toContain('GIT_CONFIG_KEY_0=http.followRedirects\n');
+    expect(env).toContain('GIT_CONFIG_VALUE_0=false\n');
     expect(readFileSync(join(bin, 'argv'), 'utf8')).not.toContain(TOKEN);
     expect(readFileSync(join(bin, 'argv'), 'utf8')).not.toContain(basic);
     expect(readFileSync(join(dir, '.git/config'), 'utf8')).not.toContain(basic);
