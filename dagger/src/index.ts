@@ -267,10 +267,14 @@ export class GitopsFlow implements Shared {
     timeout?: string,
     /** Commit re-applied when the rollout fails (default: the parent of --ref). */
     lastGood?: string,
+    /** Wait to the deadline even when a pod cannot become ready (crash loop, image pull, …). */
+    noFailFast = false,
+    /** Report verification as one JSON event per line on stderr. */
+    jsonEvents = false,
     /** Change nothing: no commit, no push; applies are server dry-runs. */
     dryRun = false,
   ): Promise<Directory> {
-    return runForRepo(this, 'deploy', { env, ref, timeout, lastGood }, dryRun);
+    return runForRepo(this, 'deploy', { env, ref, timeout, lastGood, noFailFast, jsonEvents }, dryRun);
   }
 
   /** Copy images from one environment to the next, commit, deploy, verify, push. Returns the changed repo. */
@@ -290,10 +294,19 @@ export class GitopsFlow implements Shared {
     timeout?: string,
     /** Promote into a pinned environment (and unpin it). */
     force = false,
+    /** Wait to the deadline even when a pod cannot become ready (crash loop, image pull, …). */
+    noFailFast = false,
+    /** Report verification as one JSON event per line on stderr. */
+    jsonEvents = false,
     /** Change nothing: no commit, no push; applies are server dry-runs. */
     dryRun = false,
   ): Promise<Directory> {
-    return runForRepo(this, 'promote', { from, to, images, noDeploy, noPush, timeout, force }, dryRun);
+    return runForRepo(
+      this,
+      'promote',
+      { from, to, images, noDeploy, noPush, timeout, force, noFailFast, jsonEvents },
+      dryRun,
+    );
   }
 
   /** What runs where, since when, verified or pending, and drift against the clusters (JSON). */
