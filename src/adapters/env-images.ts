@@ -11,34 +11,21 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
-import { stringify } from 'yaml';
 import type { BuildOptions } from '../core/config.js';
 import { failed, GitopsError, inEnv, invalid, quote } from '../core/errors.js';
 import { type ContainerImage, containerImages } from '../core/image-transform.js';
 import type { Logger } from '../core/io.js';
-import { type KustomizeImage, readImages } from '../core/kustomization.js';
-import { type Dependencies, dependencies } from '../core/kustomize-deps.js';
+import { type KustomizeImage, parseKustomization } from '../core/kustomization.js';
+import { type Dependencies, dependencies, type TreeReader } from '../core/kustomize-deps.js';
+import { type OverlayScan, preRenderText, scanOverlay } from '../core/overlay-text.js';
 import { attachSources, fromPreRender, fromRender, type RenderedImage } from '../core/rendered-images.js';
 import { parseManifest } from '../core/workloads.js';
 import { ExecError } from './exec.js';
 import { build } from './kustomize.js';
 import { checkRenderInputs } from './render-inputs.js';
-import type { Tree } from './trees.js';
+import { hashBlob, type Tree } from './trees.js';
 
-/** Fields of the overlay that cannot change a container's image (dropped from the pre-render). */
-const NEUTRAL = [
-  'images',
-  'namespace',
-  'namePrefix',
-  'nameSuffix',
-  'commonLabels',
-  'labels',
-  'commonAnnotations',
-  'replicas',
-];
-/** Fields of the overlay that act after (or around) its `images:`: we render those overlays whole. */
-const AFTER_IMAGES = ['replacements', 'transformers', 'vars', 'configurations'];
-const VERSION = 1;
+const VERSION = 2;
 
 export interface EnvImages {
   images: RenderedImage[];
@@ -87,51 +74,66 @@ async function imagesOf(p: EnvImagesInput, ctx: ImagesContext): Promise<EnvImage
       p.overlay,
     );
   }
-  const entries = readImages(overlay.doc, overlay.file);
-  const fields = Object.keys((overlay.doc.toJS() ?? {}) as object);
-  const modelled = !fields.some((f) => AFTER_IMAGES.includes(f));
-  const text = modelled ? preRenderText(overlay.doc.toJS() as Record<string, unknown>) : overlay.text;
-  const key = await cacheKey(p.tree, deps, overlay.file, text, p.build);
+  const scan = scanOverlay(overlay.text, overlay.file);
+  const inputs: [string, string][] = [];
+  for (const f of deps.files) if (f !== overlay.file) inputs.push([f, (await p.tree.blobId(f)) ?? '-']);
+  const key = renderKey({ overlayFile: overlay.file, overlayText: overlay.text, scan, inputs, build: p.build });
+  const containers = await containersFor(key, ctx, () =>
+    renderContainers(p.tree, deps.files, overlay.file, renderText(overlay.text, overlay.file, scan), p, ctx),
+  );
+  const images = scan.unmodelled ? fromRender(containers, scan.entries) : fromPreRender(containers, scan.entries);
+  if (p.sources) await attachSources(images, deps, p.tree);
+  return { images, deps, method: scan.unmodelled ? 'render' : 'model', entries: scan.entries };
+}
+
+/** The kustomization kustomize renders for the key: the pre-render's, or the overlay itself. */
+export function renderText(text: string, file: string, scan: OverlayScan): string {
+  return scan.unmodelled
+    ? text
+    : preRenderText((parseKustomization(text, file).toJS() ?? {}) as Record<string, unknown>);
+}
+
+/**
+ * A key over what the render reads: the overlay's pre-render identity (its whole text when it is
+ * rendered whole), the other inputs by path relative to the overlay (siblings share) and git blob id.
+ */
+export function renderKey(p: {
+  overlayFile: string;
+  overlayText?: string;
+  scan: OverlayScan;
+  inputs: [string, string][];
+  build?: BuildOptions;
+}): string {
+  const dir = posix.dirname(p.overlayFile);
+  const identity = p.scan.unmodelled ? `whole:${hashBlob(p.overlayText ?? '')}` : p.scan.preHash;
+  const material = JSON.stringify({
+    v: VERSION,
+    file: posix.basename(p.overlayFile),
+    identity,
+    inputs: p.inputs.map(([f, id]) => [posix.relative(dir, f), id]).sort(),
+    options: p.build ?? {},
+  });
+  return createHash('sha256').update(material).digest('hex');
+}
+
+/** The containers of the render with this key: from memory, the disk cache, or `render`. */
+export function containersFor(
+  key: string,
+  ctx: ImagesContext,
+  render: () => Promise<ContainerImage[]>,
+): Promise<ContainerImage[]> {
   let pending = memory.get(key);
   if (!pending) {
-    pending = cached(key, ctx.env, () => renderContainers(p.tree, deps, overlay.file, text, p, ctx));
+    pending = cached(key, ctx.env, render);
     memory.set(key, pending);
     pending.catch(() => memory.delete(key));
   }
-  const containers = await pending;
-  const images = modelled ? fromPreRender(containers, entries) : fromRender(containers, entries);
-  if (p.sources) await attachSources(images, deps, p.tree);
-  return { images, deps, method: modelled ? 'model' : 'render', entries };
+  return pending;
 }
 
-function preRenderText(k: Record<string, unknown>): string {
-  const rest: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(k ?? {})) if (!NEUTRAL.includes(key)) rest[key] = value;
-  return stringify(rest);
-}
-
-/** A key over what the render reads: paths relative to the overlay (siblings share), and content ids. */
-async function cacheKey(
-  tree: Tree,
-  deps: Dependencies,
-  overlayFile: string,
-  text: string,
-  options: BuildOptions | undefined,
-): Promise<string> {
-  const dir = posix.dirname(overlayFile);
-  const inputs: [string, string][] = [];
-  for (const f of deps.files) {
-    if (f === overlayFile) continue;
-    inputs.push([posix.relative(dir, f), (await tree.blobId(f)) ?? '-']);
-  }
-  const material = JSON.stringify({
-    v: VERSION,
-    file: posix.basename(overlayFile),
-    text,
-    inputs,
-    options: options ?? {},
-  });
-  return createHash('sha256').update(material).digest('hex');
+/** The images a render with these containers and overlay entries runs. */
+export function imagesFrom(containers: ContainerImage[], scan: OverlayScan): RenderedImage[] {
+  return scan.unmodelled ? fromRender(containers, scan.entries) : fromPreRender(containers, scan.entries);
 }
 
 /** The on-disk cache: ${GITOPS_FLOW_CACHE:-~/.cache/gitops-flow}/renders (none without a home). */
@@ -170,12 +172,12 @@ async function cached(
 }
 
 /** Writes the files the render reads (the overlay as `text`) into a scratch dir and builds it. */
-async function renderContainers(
-  tree: Tree,
-  deps: Dependencies,
+export async function renderContainers(
+  tree: TreeReader,
+  files: string[],
   overlayFile: string,
   text: string,
-  p: EnvImagesInput,
+  p: { overlay: string; envName: string; build?: BuildOptions; remoteResources?: string[] },
   ctx: ImagesContext,
 ): Promise<ContainerImage[]> {
   const tmp = await mkdtemp(join(tmpdir(), 'gitops-flow-images-'));
@@ -188,7 +190,7 @@ async function renderContainers(
         await writeFile(join(tmp, f), content);
       }
     };
-    await write(deps.files);
+    await write(files);
     // The same rule as every render: nothing outside the tree, no remote resource the env did not allow.
     await checkRenderInputs(tmp, p.overlay, p.remoteResources);
     const dir = join(tmp, posix.normalize(p.overlay));
@@ -199,7 +201,7 @@ async function renderContainers(
       if (!(e instanceof ExecError)) throw e;
       // A file our walk did not know kustomize reads: render over the whole tree once more.
       ctx.log.debug(`render of ${p.envName} over its known inputs failed; retrying over the whole tree`);
-      await write((await tree.list('.')).filter((f) => !deps.files.includes(f)));
+      await write((await tree.list('.')).filter((f) => !files.includes(f)));
       try {
         out = await build(dir, { env: ctx.env, log: ctx.log }, p.build);
       } catch (again) {

@@ -28,12 +28,18 @@ export function hashBlob(content: Buffer | string): string {
 /** The working tree at `root`; a path that is, or leads through a symlink, outside the repo reads as absent. */
 export function worktree(root: string): Tree {
   const realRoot = realpathSync(root);
+  const resolved = new Map<string, string | undefined>();
   const inside = (p: string) => {
+    if (resolved.has(p)) return resolved.get(p);
     const abs = join(root, p);
-    if (!existsSync(abs)) return undefined;
-    const real = realpathSync(abs);
-    const rel = relative(realRoot, real);
-    return rel.startsWith('..') || isAbsolute(rel) ? undefined : real;
+    let real: string | undefined;
+    if (existsSync(abs)) {
+      real = realpathSync(abs);
+      const rel = relative(realRoot, real);
+      if (rel.startsWith('..') || isAbsolute(rel)) real = undefined;
+    }
+    resolved.set(p, real);
+    return real;
   };
   const ids = new Map<string, string | undefined>();
   const reader: Tree = {
@@ -118,7 +124,8 @@ export function fromListing(files: Map<string, string>, dirs: Set<string>, g: Gi
 /** Blob contents by id through one `git cat-file --batch`, memoized. */
 export class BlobReader {
   private child: ChildProcessWithoutNullStreams | undefined;
-  private buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private buffered = 0;
   private queue: { id: string; resolve: (t: string | undefined) => void }[] = [];
   private cache = new Map<string, Promise<string | undefined>>();
 
@@ -146,7 +153,8 @@ export class BlobReader {
     this.g.log.debug('$ git cat-file --batch');
     const child = spawn('git', ['cat-file', '--batch'], { cwd: this.g.cwd, env: gitEnv(this.g.env) });
     child.stdout.on('data', (b: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, b]);
+      this.chunks.push(b);
+      this.buffered += b.length;
       this.drain();
     });
     const fail = () => {
@@ -158,25 +166,34 @@ export class BlobReader {
     return child;
   }
 
+  /** Parses whole answers off the front of what arrived (chunks joined only when an answer is complete). */
   private drain(): void {
     for (;;) {
       const head = this.queue[0];
-      const nl = this.buffer.indexOf(10);
-      if (!head || nl < 0) return;
-      const header = this.buffer.subarray(0, nl).toString();
-      const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
-      if (!m) {
-        this.buffer = this.buffer.subarray(nl + 1);
-        this.queue.shift();
-        head.resolve(undefined);
-        continue;
+      if (!head || this.buffered === 0) return;
+      const first = this.chunks[0] as Buffer;
+      let nl = first.indexOf(10);
+      let buf = first;
+      if (nl < 0) {
+        buf = Buffer.concat(this.chunks);
+        this.chunks = [buf];
+        nl = buf.indexOf(10);
+        if (nl < 0) return;
       }
-      const size = Number(m[2]);
-      if (this.buffer.length < nl + 1 + size + 1) return;
-      const body = this.buffer.subarray(nl + 1, nl + 1 + size).toString('utf8');
-      this.buffer = this.buffer.subarray(nl + 2 + size);
+      const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(buf.subarray(0, nl).toString());
+      const size = m ? Number(m[2]) : 0;
+      const need = m ? nl + 1 + size + 1 : nl + 1;
+      if (this.buffered < need) return;
+      if (buf.length < need) {
+        buf = Buffer.concat(this.chunks);
+        this.chunks = [buf];
+      }
+      const body = m?.[1] === 'blob' ? buf.subarray(nl + 1, nl + 1 + size).toString('utf8') : undefined;
+      const rest = buf.subarray(need);
+      this.chunks = rest.length > 0 ? [rest, ...this.chunks.slice(1)] : this.chunks.slice(1);
+      this.buffered -= need;
       this.queue.shift();
-      head.resolve(m[1] === 'blob' ? body : undefined);
+      head.resolve(body);
     }
   }
 }

@@ -97,3 +97,39 @@ function walk(node: unknown, found: (list: unknown[]) => void): void {
     if ((key === 'containers' || key === 'initContainers') && Array.isArray(value)) found(value);
   }
 }
+
+/**
+ * A kustomization's `images:` prepared for many containers: entries by exact name, plus those whose
+ * name holds a `.` (kustomize's unescaped pattern lets it match any character there). `apply` gives
+ * the same result as `applyImages`, and the name of the first entry that matched (the name `--image`
+ * takes for it), in time proportional to the entries that can match, not to all of them.
+ */
+export class EntryIndex {
+  private readonly exact = new Map<string, number[]>();
+  private readonly dotted: number[] = [];
+
+  constructor(readonly entries: KustomizeImage[]) {
+    entries.forEach((e, i) => {
+      if (e.name.includes('.')) this.dotted.push(i);
+      else this.exact.set(e.name, [...(this.exact.get(e.name) ?? []), i]);
+    });
+  }
+
+  apply(image: string): { image: string; matched?: string } {
+    let out = image;
+    let matched: string | undefined;
+    let after = -1;
+    for (;;) {
+      const name = splitImage(out).name;
+      let next = Number.POSITIVE_INFINITY;
+      for (const i of this.exact.get(name) ?? []) if (i > after && i < next && isImageMatched(out, name)) next = i;
+      for (const i of this.dotted)
+        if (i > after && i < next && isImageMatched(out, (this.entries[i] as KustomizeImage).name)) next = i;
+      if (next === Number.POSITIVE_INFINITY) return { image: out, ...(matched !== undefined && { matched }) };
+      const entry = this.entries[next] as KustomizeImage;
+      matched ??= entry.name;
+      out = applyEntry(out, entry);
+      after = next;
+    }
+  }
+}

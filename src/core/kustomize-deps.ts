@@ -54,8 +54,15 @@ export async function findKustomization(tree: TreeReader, dir: string): Promise<
   return undefined;
 }
 
-/** Walks the kustomizations from `overlay` (a repo-relative directory). */
-export async function dependencies(tree: TreeReader, overlay: string): Promise<Dependencies> {
+/**
+ * Walks the kustomizations from `overlay` (a repo-relative directory). `parsed` memoizes parses by
+ * file and text across walks (history walks the same base for hundreds of envs).
+ */
+export async function dependencies(
+  tree: TreeReader,
+  overlay: string,
+  parsed: Map<string, Document> = new Map(),
+): Promise<Dependencies> {
   const out: Dependencies = { kustomizations: [], files: [], remote: [], outside: [], missing: [], unmodelled: [] };
   const files = new Set<string>();
   const seen = new Set<string>();
@@ -68,7 +75,9 @@ export async function dependencies(tree: TreeReader, overlay: string): Promise<D
       return;
     }
     const text = (await tree.read(file)) ?? '';
-    const doc = parseKustomization(text, file);
+    const memo = `${file}\0${text}`;
+    const doc = parsed.get(memo) ?? parseKustomization(text, file);
+    parsed.set(memo, doc);
     files.add(file);
     out.kustomizations.push({ dir, file, role, text, doc });
     const k = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;

@@ -4,7 +4,7 @@
  * it and where it is set — the overlay's `images:`, a component's or a base's `images:`, a patch, a
  * replacement, a helm chart, or the resource itself.
  */
-import { applyImages, type ContainerImage, isImageMatched, splitImage } from './image-transform.js';
+import { type ContainerImage, EntryIndex, splitImage } from './image-transform.js';
 import { type KustomizeImage, readImages } from './kustomization.js';
 import type { Dependencies, KustomizationNode, TreeReader } from './kustomize-deps.js';
 import { lineOf } from './yaml-text.js';
@@ -30,10 +30,11 @@ const where = (c: ContainerImage) => `${c.kind}/${c.name} ${c.container}`;
 
 /** The model: the overlay's `images:` applied to the containers of its render without them. */
 export function fromPreRender(pre: ContainerImage[], entries: KustomizeImage[]): RenderedImage[] {
+  const index = new EntryIndex(entries);
   return group(
     pre.map((c) => {
-      const first = entries.find((e) => isImageMatched(c.image, e.name));
-      return { key: first ? first.name : splitImage(c.image).name, image: applyImages(c.image, entries), c };
+      const { image, matched } = index.apply(c.image);
+      return { key: matched ?? splitImage(c.image).name, image, c };
     }),
   );
 }
@@ -80,11 +81,7 @@ export async function attachSources(
   tree: TreeReader,
 ): Promise<RenderedImage[]> {
   const overlay = deps.kustomizations.find((k) => k.role === 'overlay');
-  const texts = new Map<string, string | undefined>();
-  const text = async (f: string) => {
-    if (!texts.has(f)) texts.set(f, await tree.read(f));
-    return texts.get(f);
-  };
+  let index: Awaited<ReturnType<typeof imageIndex>> | undefined;
   for (const image of images) {
     const name = splitImage(image.reference).name;
     image.source =
@@ -93,8 +90,10 @@ export async function attachSources(
       firstOf(deps.kustomizations, (k) =>
         k.role === 'resource' ? (entryIn(k, image.name, 'base-images') ?? entryIn(k, name, 'base-images')) : undefined,
       ) ??
-      firstOf(deps.kustomizations, (k) => replacementIn(k)) ??
-      (await patchOrResource(deps, image.reference, text));
+      firstOf(deps.kustomizations, (k) => replacementIn(k));
+    if (image.source) continue;
+    index ??= await imageIndex(deps, (f) => tree.read(f));
+    image.source = (index.exact.get(image.reference) ?? index.byName.get(name))?.source;
   }
   return images;
 }
@@ -107,13 +106,18 @@ function firstOf<T>(list: KustomizationNode[], f: (k: KustomizationNode) => T | 
   return undefined;
 }
 
+const entriesOf = new WeakMap<KustomizationNode, KustomizeImage[]>();
+
 /** The `images:` entry of `k` named `name` (or renaming to it), with its line. */
 function entryIn(k: KustomizationNode, name: string, kind: SourceKind): ImageSource | undefined {
-  let entries: KustomizeImage[];
-  try {
-    entries = readImages(k.doc, k.file);
-  } catch {
-    return undefined;
+  let entries = entriesOf.get(k);
+  if (!entries) {
+    try {
+      entries = readImages(k.doc, k.file);
+    } catch {
+      entries = [];
+    }
+    entriesOf.set(k, entries);
   }
   const i = entries.findIndex((e) => e.name === name || e.newName === name);
   if (i < 0) return undefined;
@@ -131,42 +135,49 @@ function replacementIn(k: KustomizationNode): ImageSource | undefined {
 
 const IMAGE_LINE = /^\s*(?:-\s+)?(?:image|value):\s*["']?([^\s"'#]+)/;
 
+interface Found {
+  source: ImageSource;
+}
+
 /**
- * A patch (a file or inline), else a resource, that writes this image: first one naming the exact
- * reference the render runs, else one naming the image.
+ * Every `image:` (or JSON patch `value:`) written in the files the render reads, indexed by exact
+ * reference and by image name; the first wins, in order: inline patches, patch files, resources.
  */
-async function patchOrResource(
+async function imageIndex(
   deps: Dependencies,
-  reference: string,
   text: (f: string) => Promise<string | undefined>,
-): Promise<ImageSource | undefined> {
+): Promise<{ exact: Map<string, Found>; byName: Map<string, Found> }> {
+  const exact = new Map<string, Found>();
+  const byName = new Map<string, Found>();
+  const add = (body: string, kind: SourceKind, file: string, from = 0) => {
+    const lines = body.slice(from).split('\n');
+    const offset = from ? body.slice(0, from).split('\n').length - 1 : 0;
+    for (let i = 0; i < lines.length; i++) {
+      const m = IMAGE_LINE.exec(lines[i] as string);
+      if (!m) continue;
+      const found = { source: { kind, file, line: offset + i + 1 } };
+      const value = m[1] as string;
+      if (!exact.has(value)) exact.set(value, found);
+      const name = splitImage(value).name;
+      if (!byName.has(name)) byName.set(name, found);
+    }
+  };
   const kustomizationFiles = new Set(deps.kustomizations.map((k) => k.file));
   const patchFiles = new Set<string>();
   for (const k of deps.kustomizations) {
     const js = (k.doc.toJS() ?? {}) as { patches?: { path?: string }[]; patchesStrategicMerge?: string[] };
     for (const p of js.patches ?? []) if (typeof p?.path === 'string') patchFiles.add(joinTo(k.dir, p.path));
     for (const p of js.patchesStrategicMerge ?? []) if (!p.includes('\n')) patchFiles.add(joinTo(k.dir, p));
+    // Inline patches live in the kustomization itself.
+    const at = k.text.search(/^\s*(patch|patches|patchesStrategicMerge)\s*:/m);
+    if (at >= 0) add(k.text, 'patch', k.file, at);
   }
-  const resources = deps.files.filter(
-    (f) => !kustomizationFiles.has(f) && !patchFiles.has(f) && /\.(ya?ml|json)$/.test(f),
-  );
-  for (const exact of [true, false]) {
-    const match = (v: string) => (exact ? v === reference : splitImage(v).name === splitImage(reference).name);
-    for (const k of deps.kustomizations) {
-      // Inline patches live in the kustomization itself.
-      const line = findImageLine(k.text, match, /^\s*(patch|patches|patchesStrategicMerge)\s*:/m);
-      if (line) return { kind: 'patch', file: k.file, line };
-    }
-    for (const f of patchFiles) {
-      const line = findImageLine((await text(f)) ?? '', match);
-      if (line) return { kind: 'patch', file: f, line };
-    }
-    for (const f of resources) {
-      const line = findImageLine((await text(f)) ?? '', match);
-      if (line) return { kind: /(^|\/)charts\//.test(f) ? 'helm' : 'resource', file: f, line };
-    }
+  for (const f of patchFiles) add((await text(f)) ?? '', 'patch', f);
+  for (const f of deps.files) {
+    if (kustomizationFiles.has(f) || patchFiles.has(f) || !/\.(ya?ml|json)$/.test(f)) continue;
+    add((await text(f)) ?? '', /(^|\/)charts\//.test(f) ? 'helm' : 'resource', f);
   }
-  return undefined;
+  return { exact, byName };
 }
 
 function joinTo(dir: string, p: string): string {
@@ -176,17 +187,4 @@ function joinTo(dir: string, p: string): string {
     else if (s !== '.' && s !== '') parts.push(s);
   }
   return parts.join('/');
-}
-
-/** 1-based line of an `image:` (or a JSON patch's `value:`) that `match`es (after `after`, when given). */
-function findImageLine(text: string, match: (v: string) => boolean, after?: RegExp): number | undefined {
-  const start = after ? text.search(after) : 0;
-  if (start < 0) return undefined;
-  const lines = text.slice(start).split('\n');
-  const offset = text.slice(0, start).split('\n').length - 1;
-  for (let i = 0; i < lines.length; i++) {
-    const m = IMAGE_LINE.exec(lines[i] as string);
-    if (m && match(m[1] as string)) return offset + i + 1;
-  }
-  return undefined;
 }

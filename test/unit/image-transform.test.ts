@@ -3,6 +3,7 @@ import {
   applyEntry,
   applyImages,
   containerImages,
+  EntryIndex,
   isImageMatched,
   splitImage,
 } from '../../src/core/image-transform.js';
@@ -66,5 +67,20 @@ describe("kustomize's image transformer, modelled", () => {
       { kind: 'CronJob', name: 'backup', namespace: 'ops', container: 'b', image: 'b:1' },
       { kind: 'Pod', name: 'p', container: 'i', image: 'i:1' },
     ]);
+  });
+});
+
+describe('EntryIndex applies like applyImages, faster', () => {
+  const entries = [
+    { name: 'a', newName: 'b' },
+    { name: 'b', newTag: '9' },
+    { name: 'reg.io/x', newTag: '2' },
+    { name: 'c', digest: D },
+    { name: 'a', newTag: 'never' },
+  ];
+  it.each(['a:1', 'b:1', 'regXio/x:1', 'reg.io/x', `c:1@${D}`, 'd:1', 'a'])('%s', (image) => {
+    const got = new EntryIndex(entries).apply(image);
+    expect(got.image).toBe(applyImages(image, entries));
+    expect(got.matched).toBe(entries.find((e) => isImageMatched(image, e.name))?.name);
   });
 });

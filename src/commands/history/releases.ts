@@ -1,10 +1,12 @@
-/** The release record, read from git: every commit that changed an overlay, as one entry per env. */
-import { posix } from 'node:path';
-import type { GitContext } from '../../adapters/git.js';
-import { compactPathspecs, logWithFiles, readBlobEntries } from '../../adapters/git-history.js';
+/**
+ * The release record, read from git: every first-parent commit that changed a file an env's render
+ * reads, as one entry per env (a shared base's change is a release of every env built on it), with the
+ * images that env's render runs before and after. A merge is shown as the branch commit it brought in.
+ */
+import { type GitContext, git } from '../../adapters/git.js';
+import type { LogCommit } from '../../adapters/git-log-parse.js';
+import { walkReleases } from '../../adapters/release-walk.js';
 import type { ResolvedConfig } from '../../core/config.js';
-import { imagesOfText } from '../../core/images-scan.js';
-import { imageMap } from '../../core/kustomization.js';
 import { type Action, parseTrailers } from '../../core/trailers.js';
 
 export interface Release {
@@ -19,8 +21,6 @@ export interface Release {
   source: Record<string, string>;
 }
 
-const KUSTOMIZATION = 'kustomization.yaml';
-
 /** Releases newest first, optionally for one env, since a time, at most `limit`. */
 export async function readReleases(
   config: ResolvedConfig,
@@ -28,80 +28,61 @@ export async function readReleases(
   o: { env?: string; since?: string; limit?: number; rev?: string },
 ): Promise<Release[]> {
   const envs = [...config.environments.values()].filter((e) => !o.env || e.name === o.env);
-  const log = await logWithFiles(
-    {
-      format: '%x1e%H%x00%cI%x00%P%x00%an%x00%s%x00%(trailers:unfold,only,separator=%x1f)%x00',
-      rev: o.rev ?? 'HEAD',
-      ...(o.since && { since: o.since }),
-      paths: compactPathspecs(envs.map((e) => e.overlay)),
-    },
+  const walked = await walkReleases(
+    { envs, rev: o.rev ?? 'HEAD', ...(o.since && { since: o.since }), ...(o.limit && { limit: o.limit }) },
+    g,
+    { env: g.env, log: g.log },
+  );
+  const merged = await branchTips(
+    walked.flatMap((w) => (w.log.parents.length > 1 ? [w.log.parents[1] as string] : [])),
     g,
   );
-  if (log === undefined) return [];
-  const pending: { base: Omit<Release, 'images' | 'previousImages'>; file: string; hasParent: boolean }[] = [];
-  for (const record of log.split('\x1e').slice(1)) {
-    const [commit, time, parents, author, subject, trailerText, files] = record.split('\x00') as string[];
-    const changed = (files ?? '').split('\n').filter(Boolean);
-    const t = parseTrailers((trailerText ?? '').split('\x1f'));
-    for (const env of envs) {
-      const prefix = `${posix.normalize(env.overlay)}/`;
-      if (!changed.some((f) => f.startsWith(prefix))) continue;
-      const source: Record<string, string> = {};
-      for (const [k, v] of Object.entries(t.upstream ?? {})) if (v) source[k] = v;
-      if (t.fromEnv) source.fromEnv = t.fromEnv;
-      if (t.fromCommit) source.fromCommit = t.fromCommit;
-      pending.push({
-        base: {
-          commit: commit as string,
-          time: time as string,
-          env: env.name,
-          action: t.env === env.name && t.action ? t.action : subject?.startsWith('Revert "') ? 'revert' : 'manual',
-          subject: subject ?? '',
-          author: author ?? '',
-          source,
-        },
-        file: `${prefix}${KUSTOMIZATION}`,
-        hasParent: (parents ?? '').trim() !== '',
-      });
-      if (o.limit && pending.length >= o.limit) break;
-    }
-    if (o.limit && pending.length >= o.limit) break;
-  }
-  const blobs = await readBlobEntries(
-    pending.flatMap((p) => [
-      `${p.base.commit}:${p.file}`,
-      p.hasParent ? `${p.base.commit}^:${p.file}` : `${p.base.commit}:/dev/null`,
-    ]),
-    g,
-  );
-  const cache = new Map<string, Record<string, string>>();
-  return pending.map((p, i) => {
-    const after = imagesOf(blobs[2 * i], cache);
-    const before = imagesOf(blobs[2 * i + 1], cache);
-    // The images this release changed (all of them for an env's first commit), before and after.
-    const changed = Object.keys({ ...before, ...after }).filter((k) => before[k] !== after[k]);
+  return walked.map((w) => {
+    const c = (w.log.parents.length > 1 && merged.get(w.log.parents[1] as string)) || w.log;
+    const t = parseTrailers(c.trailers);
+    const source: Record<string, string> = {};
+    for (const [k, v] of Object.entries(t.upstream ?? {})) if (v) source[k] = v;
+    if (t.fromEnv) source.fromEnv = t.fromEnv;
+    if (t.fromCommit) source.fromCommit = t.fromCommit;
     return {
-      ...p.base,
-      images: Object.fromEntries(changed.filter((k) => k in after).map((k) => [k, after[k] as string])),
-      previousImages: Object.fromEntries(changed.filter((k) => k in before).map((k) => [k, before[k] as string])),
+      commit: c.commit,
+      time: c.time,
+      env: w.env,
+      action: t.env === w.env && t.action ? t.action : c.subject.startsWith('Revert "') ? 'revert' : 'manual',
+      images: w.images,
+      previousImages: w.previousImages,
+      subject: c.subject,
+      author: c.author,
+      source,
     };
   });
 }
 
-/** The images of an overlay blob; parsed once per distinct content (a parent is its child's previous). */
-function imagesOf(
-  blob: { id: string; text: string } | undefined,
-  cache: Map<string, Record<string, string>>,
-): Record<string, string> {
-  if (blob === undefined) return {};
-  let images = cache.get(blob.id);
-  if (!images) {
-    try {
-      images = imageMap(imagesOfText(blob.text, KUSTOMIZATION));
-    } catch {
-      images = {};
-    }
-    cache.set(blob.id, images);
+/** The commits merged in (second parents), with their messages: one `git show` for all of them. */
+async function branchTips(shas: string[], g: GitContext): Promise<Map<string, LogCommit>> {
+  const out = new Map<string, LogCommit>();
+  if (shas.length === 0) return out;
+  const r = await git(
+    [
+      'show',
+      '-s',
+      '--format=%x1e%H%x00%cI%x00%P%x00%an%x00%s%x00%(trailers:unfold,only,separator=%x1f)%x00',
+      ...new Set(shas),
+    ],
+    g,
+    { allowFailure: true },
+  );
+  for (const record of r.stdout.split('\x1e').slice(1)) {
+    const [commit, time, parents, author, subject, trailers] = record.split('\x00') as string[];
+    out.set(commit as string, {
+      commit: commit as string,
+      time: time as string,
+      parents: (parents ?? '').split(' ').filter(Boolean),
+      author: author ?? '',
+      subject: subject ?? '',
+      trailers: (trailers ?? '').split('\x1f').filter(Boolean),
+      changes: [],
+    });
   }
-  return images;
+  return out;
 }

@@ -1,0 +1,338 @@
+/**
+ * The release record from git, attributed by render: walking the branch's first-parent commits newest
+ * first, a commit is a release of every env whose render reads a file it changed (the overlay, a shared
+ * base, a component, a patch…), not of the folder it sits in; each release carries the images that
+ * env's render runs before and after. The walk keeps one tree listing current (undoing each commit's
+ * changes), replays the overlays' zero-context diffs so a tag bump re-reads only its entry, and renders
+ * only distinct pre-renders (cached by the blob ids of their inputs).
+ */
+import { posix } from 'node:path';
+import type { Document } from 'yaml';
+import type { Environment } from '../core/config.js';
+import { GitopsError } from '../core/errors.js';
+import { applyEntry, type ContainerImage, splitImage } from '../core/image-transform.js';
+import { type Dependencies, dependencies } from '../core/kustomize-deps.js';
+import { type Hunk, type OverlayScan, reverseHunks, reverseScan, scanOverlay } from '../core/overlay-text.js';
+import { imageReferences } from '../core/rendered-images.js';
+import {
+  containersFor,
+  type ImagesContext,
+  imagesFrom,
+  renderContainers,
+  renderKey,
+  renderText,
+} from './env-images.js';
+import { type GitContext, git } from './git.js';
+import { ABSENT, type LogCommit, overlayDiffs, rawLog } from './git-log-parse.js';
+import { BlobReader, fromListing } from './trees.js';
+
+export interface WalkedRelease {
+  log: LogCommit;
+  env: string;
+  images: Record<string, string>;
+  previousImages: Record<string, string>;
+  /** The files of the commit the env's render reads. */
+  files: string[];
+}
+
+interface EnvState {
+  env: Environment;
+  deps?: Dependencies;
+  overlayFile?: string;
+  lines?: string[];
+  scan?: OverlayScan;
+  images: Record<string, string>;
+  /** Inputs other than the overlay: path → blob id. */
+  inputs: Map<string, string>;
+  /** Set when the env cannot be followed further back (its overlay did not exist, or did not render). */
+  done?: boolean;
+  /** The render key of the current state (recomputed only when the pre-render's inputs change). */
+  key?: string;
+  /** The pre-render's containers for `key`, and their indexes by image name. */
+  containers?: ContainerImage[];
+  byName?: Map<string, number[]>;
+  /** Set by an incremental step: the image names it changed, with their values after and before. */
+  delta?: Map<string, [string | undefined, string | undefined]>;
+}
+
+/** Releases newest first (at most `limit`), for `envs`, of the first-parent history of `rev`. */
+export async function walkReleases(
+  p: { envs: Environment[]; rev: string; since?: string; limit?: number },
+  g: GitContext,
+  ctx: ImagesContext,
+): Promise<WalkedRelease[]> {
+  const head = (
+    await git(['rev-parse', '--verify', '--quiet', `${p.rev}^{commit}`], g, { allowFailure: true })
+  ).stdout.trim();
+  if (!head) return [];
+  const files = await listing(head, g);
+  const blobs = new BlobReader(g);
+  const parsed = new Map<string, Document>();
+  try {
+    const states: EnvState[] = [];
+    for (const env of p.envs) states.push(await stateAt(env, files, blobs, g, parsed, ctx));
+    const overlays = [...new Set(states.flatMap((s) => (s.overlayFile ? [s.overlayFile] : [])))];
+    const [log, diffs] = await Promise.all([rawLog(head, p.since, g), overlayDiffs(head, p.since, overlays, g)]);
+    const readers = readerIndex(states);
+    const out: WalkedRelease[] = [];
+    for (const commit of log) {
+      const changed = new Map(commit.changes.map((c) => [c.path, c]));
+      const touchedEnvs = new Set<EnvState>();
+      for (const path of changed.keys()) for (const s of readers.get(path) ?? []) if (!s.done) touchedEnvs.add(s);
+      // The tree before this commit (computed once, only when an env needs more than its overlay's diff).
+      let before: Map<string, string> | undefined;
+      const beforeFiles = () => {
+        if (!before) {
+          before = new Map(files);
+          for (const c of commit.changes) {
+            if (ABSENT.test(c.old)) before.delete(c.path);
+            else before.set(c.path, c.old);
+          }
+        }
+        return before;
+      };
+      let restructured = false;
+      for (const s of states) {
+        if (!touchedEnvs.has(s)) continue;
+        const after = s.images;
+        const paths = [...changed.keys()].filter((f) => s.deps?.files.includes(f));
+        const overlayHunks = diffs.get(commit.commit)?.get(s.overlayFile ?? '');
+        if (await stepBack(s, commit, overlayHunks, beforeFiles, blobs, g, parsed, ctx)) restructured = true;
+        const images: Record<string, string> = {};
+        const previousImages: Record<string, string> = {};
+        if (s.delta) {
+          // An incremental step changed s.images in place: its delta holds both sides.
+          for (const [k, [a, b]] of s.delta) {
+            if (a !== undefined) images[k] = a;
+            if (b !== undefined) previousImages[k] = b;
+          }
+        } else {
+          for (const k of new Set([...Object.keys(after), ...Object.keys(s.images)])) {
+            if (after[k] === s.images[k]) continue;
+            if (k in after) images[k] = after[k] as string;
+            if (k in s.images) previousImages[k] = s.images[k] as string;
+          }
+        }
+        out.push({ log: commit, env: s.env.name, images, previousImages, files: paths });
+        if (p.limit && out.length >= p.limit) return out;
+      }
+      if (restructured) {
+        readers.clear();
+        for (const [k, v] of readerIndex(states)) readers.set(k, v);
+      }
+      for (const c of commit.changes) {
+        if (ABSENT.test(c.old)) files.delete(c.path);
+        else files.set(c.path, c.old);
+      }
+    }
+    return out;
+  } finally {
+    blobs.close();
+  }
+}
+
+/** Every file of `commit`: path → blob id (symlinks left out, as renders from a commit do). */
+async function listing(commit: string, g: GitContext): Promise<Map<string, string>> {
+  const r = await git(['ls-tree', '-r', '-z', '--full-tree', commit], g);
+  const files = new Map<string, string>();
+  for (const entry of r.stdout.split('\0')) {
+    const m = /^(\d+) blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
+    if (m && m[1] !== '120000') files.set(m[3] as string, m[2] as string);
+  }
+  return files;
+}
+
+function dirsOf(files: Map<string, string>): Set<string> {
+  const dirs = new Set<string>(['.']);
+  for (const path of files.keys())
+    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) dirs.add(path.slice(0, i));
+  return dirs;
+}
+
+/** Which envs read each file. */
+function readerIndex(states: EnvState[]): Map<string, EnvState[]> {
+  const index = new Map<string, EnvState[]>();
+  for (const s of states) for (const f of s.deps?.files ?? []) index.set(f, [...(index.get(f) ?? []), s]);
+  return index;
+}
+
+/** An env's state in the tree `files`: what its render reads and the images it runs. */
+async function stateAt(
+  env: Environment,
+  files: Map<string, string>,
+  blobs: BlobReader,
+  g: GitContext,
+  parsed: Map<string, Document>,
+  ctx: ImagesContext,
+): Promise<EnvState> {
+  const s: EnvState = { env, images: {}, inputs: new Map() };
+  await resolve(s, files, blobs, parsed);
+  if (s.deps) await refresh(s, () => files, blobs, g, ctx, true);
+  return s;
+}
+
+/** Reads the env's dependencies and overlay text in `files`; marks it done when its overlay is absent. */
+async function resolve(s: EnvState, files: Map<string, string>, blobs: BlobReader, parsed: Map<string, Document>) {
+  const tree = fromListingShared(files, blobs);
+  try {
+    const deps = await dependencies(tree, posix.normalize(s.env.overlay).replace(/\/+$/, ''), parsed);
+    const overlay = deps.kustomizations[0];
+    if (!overlay) throw new Error('no overlay');
+    s.deps = deps;
+    s.overlayFile = overlay.file;
+    s.lines = overlay.text.split('\n');
+    s.scan = scanOverlay(overlay.text, overlay.file);
+    s.inputs = new Map(deps.files.filter((f) => f !== overlay.file).map((f) => [f, files.get(f) ?? '-']));
+  } catch {
+    // Absent or unreadable here: nothing earlier can be attributed to it from this state.
+    s.deps = undefined;
+    s.done = true;
+    s.images = {};
+  }
+}
+
+/** Computes the env's images from its current overlay scan and inputs (one render per distinct key). */
+async function refresh(
+  s: EnvState,
+  files: () => Map<string, string>,
+  blobs: BlobReader,
+  g: GitContext,
+  ctx: ImagesContext,
+  inputsChanged: boolean,
+  previous?: OverlayScan,
+) {
+  s.delta = undefined;
+  if (!s.deps || !s.scan || !s.overlayFile || !s.lines) return;
+  const scan = s.scan;
+  const overlayFile = s.overlayFile;
+  const lines = s.lines;
+  const text = () => lines.join('\n');
+  if (!inputsChanged && s.key && previous && !scan.unmodelled && incremental(s, previous)) return;
+  if (inputsChanged || !s.key || scan.unmodelled)
+    s.key = renderKey({
+      overlayFile,
+      overlayText: scan.unmodelled ? text() : '',
+      scan,
+      inputs: [...s.inputs],
+      build: s.env.build,
+    });
+  const key = s.key;
+  const deps = s.deps;
+  try {
+    const containers = await containersFor(key, ctx, () =>
+      renderContainers(
+        fromListingShared(files(), blobs),
+        deps.files,
+        overlayFile,
+        renderText(text(), overlayFile, scan),
+        { overlay: s.env.overlay, envName: s.env.name, build: s.env.build, remoteResources: s.env.remoteResources },
+        ctx,
+      ),
+    );
+    if (s.containers !== containers) {
+      const byName = new Map<string, number[]>();
+      containers.forEach((c, i) => {
+        const name = splitImage(c.image).name;
+        byName.set(name, [...(byName.get(name) ?? []), i]);
+      });
+      s.containers = containers;
+      s.byName = byName;
+    }
+    s.images = imageReferences(imagesFrom(containers, scan));
+  } catch (e) {
+    if (!(e instanceof GitopsError)) throw e;
+    // A state that did not render: shown without images (history is a record, not a gate).
+    g.log.debug(`history: ${s.env.name} does not render at a past commit: ${e.message}`);
+    s.images = {};
+    s.containers = undefined;
+  }
+}
+
+/**
+ * Same pre-render, entries re-read in place: only the images of those entries change. Applies when
+ * each re-read entry keeps its name, no entry renames to another's name (no chains) and no name holds a
+ * `.` (kustomize's pattern would let it match others); otherwise the caller recomputes everything.
+ */
+function incremental(s: EnvState, previous: OverlayScan): boolean {
+  const scan = s.scan as OverlayScan;
+  if (!scan.touched || !s.containers || !s.byName) return false;
+  const names = new Set(scan.entries.map((e) => e.name));
+  if (names.size !== scan.entries.length || [...names].some((n) => n.includes('.'))) return false;
+  const delta = new Map<string, [string | undefined, string | undefined]>();
+  for (const k of scan.touched) {
+    const before = scan.entries[k];
+    const after = previous.entries[k];
+    if (!before || !after || before.name !== after.name) return false;
+    for (const n of [before.newName, after.newName]) if (n && names.has(n)) return false;
+    const first = (s.byName.get(before.name) ?? [])[0];
+    if (first === undefined) continue;
+    const value = applyEntry((s.containers[first] as ContainerImage).image, before);
+    const was = s.images[before.name];
+    if (value !== was) delta.set(before.name, [was, value]);
+  }
+  for (const [name, [, value]] of delta) s.images[name] = value as string;
+  s.delta = delta;
+  return true;
+}
+
+/** Moves an env's state to before `commit`. */
+async function stepBack(
+  s: EnvState,
+  commit: LogCommit,
+  hunks: Hunk[] | 'opaque' | undefined,
+  beforeFiles: () => Map<string, string>,
+  blobs: BlobReader,
+  g: GitContext,
+  parsed: Map<string, Document>,
+  ctx: ImagesContext,
+): Promise<boolean> {
+  s.delta = undefined;
+  const overlayChange = commit.changes.find((c) => c.path === s.overlayFile);
+  const others = commit.changes.filter((c) => c.path !== s.overlayFile && s.deps?.files.includes(c.path));
+  const kustomizations = new Set(s.deps?.kustomizations.map((k) => k.file));
+  if (overlayChange && ABSENT.test(overlayChange.old)) {
+    s.done = true;
+    s.images = {};
+    return true;
+  }
+  let structural = others.some((c) => kustomizations.has(c.path) || ABSENT.test(c.old) || ABSENT.test(c.new));
+  let previous: OverlayScan | undefined;
+  if (overlayChange && s.lines && s.scan) {
+    let oldLines: string[] | undefined;
+    let oldScan: OverlayScan | undefined;
+    if (Array.isArray(hunks)) {
+      oldLines = reverseHunks(s.lines, hunks);
+      oldScan = reverseScan(s.scan, s.lines, oldLines, hunks);
+    } else {
+      oldLines = ((await blobs.read(overlayChange.old)) ?? '').split('\n');
+    }
+    try {
+      oldScan ??= scanOverlay(oldLines.join('\n'), s.overlayFile as string);
+    } catch {
+      s.done = true;
+      s.images = {};
+      return true;
+    }
+    if (oldScan.preHash !== s.scan.preHash || oldScan.unmodelled !== s.scan.unmodelled) structural = true;
+    previous = s.scan;
+    s.lines = oldLines;
+    s.scan = oldScan;
+  }
+  if (structural) {
+    await resolve(s, beforeFiles(), blobs, parsed);
+  } else {
+    for (const c of others) s.inputs.set(c.path, c.old);
+  }
+  if (!s.done) await refresh(s, beforeFiles, blobs, g, ctx, structural || others.length > 0, previous);
+  return structural;
+}
+
+/** A tree over a listing that shares the walk's blob reader. */
+function fromListingShared(files: Map<string, string>, blobs: BlobReader) {
+  const tree = fromListing(files, dirsOf(files), { cwd: '', env: {}, log: undefined as never });
+  tree.read = async (p: string) => {
+    const id = files.get(p);
+    return id === undefined ? undefined : blobs.read(id);
+  };
+  return tree;
+}
