@@ -6,11 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { envImages } from '../../src/adapters/env-images.js';
-import { loadConfig } from '../../src/adapters/repo.js';
 import { commitTree } from '../../src/adapters/trees.js';
 import { parseImageArg } from '../../src/core/kustomization.js';
 import { editImages } from '../../src/core/kustomization-edit.js';
 import { imageReferences } from '../../src/core/rendered-images.js';
+import { loadConfig } from '../../src/steps/config.js';
 import { cleanEnv, runCli } from '../helpers/cli.js';
 import { SHAPES, type ShapeName } from '../helpers/env-shapes.js';
 import { commitFiles, gitSync, makeRepo } from '../helpers/git-fixtures.js';
