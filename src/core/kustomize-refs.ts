@@ -43,8 +43,14 @@ export function kustomizationPaths(k: Kustomization): { local: string[]; remote:
     }
   }
   if (k.openapi && typeof k.openapi === 'object') str((k.openapi as { path?: unknown }).path);
-  // Helm charts pulled from a repository at render time (kustomize --enable-helm).
+  // Helm (kustomize --enable-helm): charts pulled from a repository at render time are remote; the
+  // chart home and values files are local paths like any other.
   if (Array.isArray(k.helmCharts))
-    for (const c of k.helmCharts as { repo?: unknown }[]) if (typeof c?.repo === 'string') remote.push(c.repo);
+    for (const c of k.helmCharts as { repo?: unknown; valuesFile?: unknown; additionalValuesFiles?: unknown }[]) {
+      if (typeof c?.repo === 'string') remote.push(c.repo);
+      str(c?.valuesFile);
+      list(c?.additionalValuesFiles);
+    }
+  if (k.helmGlobals && typeof k.helmGlobals === 'object') str((k.helmGlobals as { chartHome?: unknown }).chartHome);
   return { local, remote };
 }
