@@ -59,7 +59,7 @@ export function sharedParams(ignore: string[]): Param[] {
       name: 'mirrors',
       type: 'string[]',
       init: '[]',
-      doc: "Images to use instead of ci/tools.json's, each name=reference (node, golang, toolbox, published), e.g. node=registry.internal/library/node@sha256:<digest>.",
+      doc: "Images to use instead of ci/tools.json's, each name=reference (node, toolbox, published), e.g. node=registry.internal/library/node@sha256:<digest>.",
     },
     {
       name: 'downloadMirror',

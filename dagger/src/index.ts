@@ -71,7 +71,7 @@ export class GitopsFlow implements Shared {
     toolbox?: Container,
     /** Build the toolbox from this module's source and ci/tools.json's pins instead of using the published one. */
     buildToolbox = false,
-    /** Images to use instead of ci/tools.json's, each name=reference (node, golang, toolbox, published), e.g. node=registry.internal/library/node@sha256:<digest>. */
+    /** Images to use instead of ci/tools.json's, each name=reference (node, toolbox, published), e.g. node=registry.internal/library/node@sha256:<digest>. */
     mirrors: string[] = [],
     /** A base URL that serves the toolbox build's downloads as <base>/<host>/<path> (air-gapped networks); checksums are still verified. */
     downloadMirror?: string,

@@ -1,79 +1,41 @@
 /**
- * The toolbox container, built only from what ci/tools.json pins:
- * - base images by digest (`images.node`, `images.golang`, `images.toolbox`);
- * - kubectl and kustomize built by ci/tools/build.sh from the committed go.mod/go.sum the test harness
- *   builds from, so laptop, CI and tests run the same sources;
- * - gcloud and gke-gcloud-auth-plugin at `gcloud.version` (checksum-verified when the manifest has one);
- * - the gitops-flow CLI built from this repository with `npm ci` (package-lock.json integrity hashes).
- * The manifest is read from the module's own source at run time, so there is one copy of every pin.
+ * The toolbox every function runs in. By default the image the project's release job published for
+ * this version (ci/tools.json `published.toolbox`, by digest): pulled, not built, so a cold CI job
+ * reaches gitops-flow in the time of one image pull. Built from source only when asked (--build-toolbox),
+ * and then only from what ci/tools.json pins:
+ * - the Debian base image by digest, its packages from snapshot.debian.org at one date;
+ * - kubectl and kustomize, the official release binaries verified by sha256 (`downloads`);
+ * - gcloud from its versioned archive verified by sha256, gke-gcloud-auth-plugin from the component
+ *   snapshot of exactly that release (fixed_sdk_version; gcloud checks each component's checksum);
+ * - node by digest, and the gitops-flow CLI built from this repository (`npm ci` from the lockfile).
+ * Every image can be replaced by a mirror (--mirrors), every download fetched from a mirror (--download-mirror).
  */
 import { type Container, type Directory, dag } from '@dagger.io/dagger';
+import {
+  aptSources,
+  gcloudArchive,
+  gcloudSnapshot,
+  mirrored,
+  parseManifest,
+  type ToolsManifest,
+  toolDownload,
+} from './manifest.js';
 import type { Shared } from './session.js';
-
-/** What the toolbox reads from ci/tools.json. */
-export interface ToolsManifest {
-  kubectl: string;
-  kustomize: string;
-  gcloud: { version: string; url: string; components: string[]; sha256: Record<string, string | null> };
-  images: { node: string; golang: string; toolbox: string };
-  /** The toolbox image the project's release job published for this version, by digest (null before the first). */
-  published: { toolbox: string | null };
-}
-
-/** A reference pinned by digest: `name[:tag]@sha256:<64 hex>`. */
-export const PINNED_IMAGE = /^[a-z0-9][a-z0-9._/-]*(:[\w.-]+)?@sha256:[0-9a-f]{64}$/;
 
 const TOOLBOX_PATH = '/opt/google-cloud-sdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
- * Parses ci/tools.json, with `mirrors` (`name=reference`: node, golang, toolbox, published) in place of
- * its images, and refuses any image that is not pinned by digest: a mirror too must name the bytes.
+ * The toolbox a call runs in: the one given (--toolbox), else built from source when asked
+ * (--build-toolbox), else the one published for this version (ci/tools.json `published.toolbox`, by digest).
  */
-export function parseManifest(text: string, mirrors: string[] = []): ToolsManifest {
-  const m = JSON.parse(text) as ToolsManifest;
-  const images: Record<string, string | null> = { ...m.images, published: m.published?.toolbox ?? null };
-  for (const entry of mirrors) {
-    const [name = '', ref = ''] = entry.split(/=(.*)/s);
-    if (!(name in images))
-      throw new Error(`--mirrors ${entry}: no image ${name} (known: ${Object.keys(images).join(', ')})`);
-    images[name] = ref;
-  }
-  for (const [key, ref] of Object.entries(images)) {
-    if (ref !== null && !PINNED_IMAGE.test(ref))
-      throw new Error(`the ${key} image is "${ref}": pin it by digest (name:tag@sha256:…)`);
-  }
-  const { published, ...pinned } = images;
-  return { ...m, images: pinned as ToolsManifest['images'], published: { toolbox: published ?? null } };
-}
-
-/** gcloud's archive name for an engine platform (`linux/amd64` → `linux-x86_64`). */
-export function gcloudPlatform(platform: string): string {
-  const names: Record<string, string> = { 'linux/amd64': 'linux-x86_64', 'linux/arm64': 'linux-arm' };
-  const name = names[platform.split('/').slice(0, 2).join('/')];
-  if (!name) throw new Error(`no gcloud archive for platform ${platform} (known: ${Object.keys(names).join(', ')})`);
-  return name;
-}
-
-/** The download URL of the pinned gcloud archive and its checksum option (when the manifest has one). */
-export function gcloudArchive(m: ToolsManifest, platform: string): { url: string; checksum?: string } {
-  const name = gcloudPlatform(platform);
-  const url = m.gcloud.url.replace('{version}', m.gcloud.version).replace('{platform}', name);
-  const sha = m.gcloud.sha256[name];
-  return sha ? { url, checksum: `sha256:${sha}` } : { url };
-}
-
-/** kubectl and kustomize, built by ci/tools/build.sh (it reads the manifest with node, copied in by digest). */
-function goTools(source: Directory, m: ToolsManifest): Container {
-  return dag
-    .container()
-    .from(m.images.golang)
-    .withFile('/usr/local/bin/node', dag.container().from(m.images.node).file('/usr/local/bin/node'))
-    .withMountedCache('/go/pkg/mod', dag.cacheVolume('gitops-flow-go-mod'))
-    .withMountedCache('/root/.cache/go-build', dag.cacheVolume('gitops-flow-go-build'))
-    .withDirectory('/src/ci', source.directory('ci'))
-    .withWorkdir('/src')
-    .withEnvVariable('GITOPS_FLOW_CACHE', '/out')
-    .withExec(['bash', 'ci/tools/build.sh', 'kustomize', 'kubectl']);
+export async function resolveToolbox(s: Shared): Promise<Container> {
+  if (s.toolboxImage) return s.toolboxImage;
+  const m = parseManifest(await s.source.file('ci/tools.json').contents(), s.mirrors);
+  if (s.buildToolbox) return buildToolbox(s.source, m, s.downloadMirror);
+  if (m.published.toolbox) return dag.container().from(m.published.toolbox);
+  throw new Error(
+    'No toolbox is published for this version yet (ci/tools.json published.toolbox is null): pass --toolbox <image address>, or --build-toolbox to build it from source.',
+  );
 }
 
 /**
@@ -100,50 +62,54 @@ async function cli(source: Directory, m: ToolsManifest): Promise<Directory> {
   return dag.directory().withDirectory('.', built.directory('/app'), { include: shipped });
 }
 
-/** Debian's git, CA certificates and the Python gcloud runs on (see docs/ci-and-dagger.md for what apt does not pin). */
-function base(m: ToolsManifest): Container {
-  return dag
-    .container()
-    .from(m.images.toolbox)
-    .withExec(['apt-get', 'update', '-qq'])
-    .withExec(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'git', 'ca-certificates', 'python3'])
-    .withExec(['rm', '-rf', '/var/lib/apt/lists']);
-}
-
-/** gcloud at the pinned version, with its pinned components (gke-gcloud-auth-plugin) from the same release. */
-function gcloud(m: ToolsManifest, platform: string): Container {
-  const archive = gcloudArchive(m, platform);
-  const file = dag.http(archive.url, archive.checksum ? { checksum: archive.checksum } : {});
-  return base(m)
-    .withFile('/tmp/gcloud.tar.gz', file)
-    .withExec(['tar', '-xzf', '/tmp/gcloud.tar.gz', '-C', '/opt'])
-    .withExec(['/opt/google-cloud-sdk/bin/gcloud', 'components', 'install', ...m.gcloud.components, '--quiet'])
-    .withExec(['rm', '-rf', '/opt/google-cloud-sdk/.install/.backup']);
-}
-
-/**
- * The toolbox a call runs in: the one given (--toolbox), else built from source when asked
- * (--build-toolbox), else the one published for this version (ci/tools.json `published.toolbox`, by digest).
- */
-export async function resolveToolbox(s: Shared): Promise<Container> {
-  if (s.toolboxImage) return s.toolboxImage;
-  const m = parseManifest(await s.source.file('ci/tools.json').contents(), s.mirrors);
-  if (s.buildToolbox) return buildToolbox(s.source, m);
-  if (m.published.toolbox) return dag.container().from(m.published.toolbox);
-  throw new Error(
-    'No toolbox is published for this version yet (ci/tools.json published.toolbox is null): pass --toolbox <image address>, or --build-toolbox to build it from source.',
+/** Debian's git, ssh, CA certificates and the Python gcloud runs on, at the snapshot date. */
+function base(m: ToolsManifest, mirror?: string): Container {
+  return (
+    dag
+      .container()
+      .from(m.images.toolbox)
+      .withNewFile('/etc/apt/sources.list.d/debian.sources', aptSources(m, mirror))
+      .withExec(['rm', '-f', '/etc/apt/sources.list'])
+      // A snapshot's Release files are past their Valid-Until by design; their signatures are still checked.
+      .withExec(['apt-get', '-o', 'Acquire::Check-Valid-Until=false', 'update', '-qq'])
+      .withExec(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...m.apt.packages])
+      .withExec(['rm', '-rf', '/var/lib/apt/lists'])
   );
 }
 
+/** gcloud at the pinned version, with its pinned components from the same release's snapshot. */
+function gcloud(m: ToolsManifest, platform: string, mirror?: string): Directory {
+  const archive = gcloudArchive(m, platform);
+  const bin = '/opt/google-cloud-sdk/bin/gcloud';
+  // With a mirror, the release's snapshot comes from it (component URLs are relative to the snapshot).
+  const pin = mirror
+    ? ['component_manager/snapshot_url', mirrored(gcloudSnapshot(m), mirror)]
+    : ['component_manager/fixed_sdk_version', m.gcloud.version];
+  return base(m, mirror)
+    .withMountedFile('/tmp/gcloud.tar.gz', dag.http(mirrored(archive.url, mirror), { checksum: archive.checksum }))
+    .withExec(['tar', '-xzf', '/tmp/gcloud.tar.gz', '-C', '/opt'])
+    .withExec([bin, 'config', 'set', ...pin, '--installation', '--quiet'])
+    .withExec([bin, 'components', 'install', ...m.gcloud.components, '--quiet'])
+    .withExec(['rm', '-rf', '/opt/google-cloud-sdk/.install/.backup'])
+    .directory('/opt/google-cloud-sdk');
+}
+
 /** Builds the toolbox from the module's own source tree (`source` is the gitops-flow repository root). */
-async function buildToolbox(source: Directory, m: ToolsManifest): Promise<Container> {
+async function buildToolbox(source: Directory, m: ToolsManifest, mirror?: string): Promise<Container> {
   const platform = String(await dag.defaultPlatform());
-  const tools = goTools(source, m);
-  return base(m)
+  const kubectl = toolDownload(m, 'kubectl', platform);
+  const kustomize = toolDownload(m, 'kustomize', platform);
+  const fetch = (d: { url: string; sha256: string }) =>
+    dag.http(mirrored(d.url, mirror), { checksum: `sha256:${d.sha256}`, permissions: 0o755 });
+  const kustomizeBin = kustomize.extract
+    ? ['tar', '-xzf', '/tmp/kustomize.tar.gz', '-C', '/usr/local/bin', kustomize.extract]
+    : ['cp', '/tmp/kustomize.tar.gz', '/usr/local/bin/kustomize'];
+  return base(m, mirror)
     .withFile('/usr/local/bin/node', dag.container().from(m.images.node).file('/usr/local/bin/node'))
-    .withFile('/usr/local/bin/kustomize', tools.file(`/out/bin/kustomize-${m.kustomize}/kustomize`))
-    .withFile('/usr/local/bin/kubectl', tools.file(`/out/bin/kubectl-${m.kubectl}/kubectl`))
-    .withDirectory('/opt/google-cloud-sdk', gcloud(m, platform).directory('/opt/google-cloud-sdk'))
+    .withFile('/usr/local/bin/kubectl', fetch(kubectl))
+    .withMountedFile('/tmp/kustomize.tar.gz', fetch(kustomize))
+    .withExec(kustomizeBin)
+    .withDirectory('/opt/google-cloud-sdk', gcloud(m, platform, mirror))
     .withDirectory('/opt/gitops-flow', await cli(source, m))
     .withExec(['ln', '-s', '/opt/gitops-flow/bin/gitops-flow.js', '/usr/local/bin/gitops-flow'])
     .withEnvVariable('PATH', TOOLBOX_PATH)

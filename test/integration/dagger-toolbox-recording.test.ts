@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { aptSources, gcloudArchive, parseManifest, toolDownload } from '../../dagger/src/manifest.js';
 import { call, construct, constructorArgs, ids, recipe, register } from '../helpers/dagger-calls.js';
 import { allSteps, replay, replayInclude, secretMisuses, stepsNamed } from '../helpers/dagger-recipe.js';
 import { address, type Chain, hostDir } from '../helpers/dagger-recorder.js';
@@ -61,8 +62,62 @@ describe('recording: the toolbox built from source (--build-toolbox)', () => {
 
   it('recording: every image is one of ci/tools.json by digest, or the mirror given for it', () => {
     const froms = new Set(stepsNamed(built, 'from').map((s) => s.args.address));
-    expect(froms).toEqual(new Set([MIRROR, manifest.images.golang, manifest.images.toolbox]));
+    expect(froms).toEqual(new Set([MIRROR, manifest.images.toolbox]));
     expect(secretMisuses(built)).toEqual([]);
+  });
+
+  it('recording: kubectl, kustomize and gcloud are downloads checked by sha256, apt from the dated snapshot, gcloud components from its own release', () => {
+    const m = parseManifest(readFileSync(join(REPO_ROOT, 'ci/tools.json'), 'utf8'));
+    const http = stepsNamed(built, 'http').map((s) => [s.args.url, s.args.checksum]);
+    const kubectl = toolDownload(m, 'kubectl', 'linux/amd64');
+    const kustomize = toolDownload(m, 'kustomize', 'linux/amd64');
+    const gcloud = gcloudArchive(m, 'linux/amd64');
+    expect(new Set(http.map(String))).toEqual(
+      new Set(
+        [
+          [kubectl.url, `sha256:${kubectl.sha256}`],
+          [kustomize.url, `sha256:${kustomize.sha256}`],
+          [gcloud.url, gcloud.checksum],
+        ].map(String),
+      ),
+    );
+    const sources = stepsNamed(built, 'withNewFile').find(
+      (s) => s.args.path === '/etc/apt/sources.list.d/debian.sources',
+    );
+    expect(sources?.args.contents).toBe(aptSources(m));
+    const execs = stepsNamed(built, 'withExec').map((s) => (s.args.args as string[]).join(' '));
+    expect(execs).toContain(`apt-get install -y -qq --no-install-recommends ${m.apt.packages.join(' ')}`);
+    expect(execs).toContain(
+      `/opt/google-cloud-sdk/bin/gcloud config set component_manager/fixed_sdk_version ${m.gcloud.version} --installation --quiet`,
+    );
+    expect(execs).toContain('/opt/google-cloud-sdk/bin/gcloud components install gke-gcloud-auth-plugin --quiet');
+  });
+
+  it('recording: with --download-mirror every download, apt and the gcloud snapshot come from the mirror, still checked', async () => {
+    const parent = await construct({
+      source: source(),
+      buildToolbox: true,
+      downloadMirror: 'https://mirror.internal/dl',
+    });
+    const chain = recipe(await call(parent, 'toolbox', {}));
+    const urls = stepsNamed(chain, 'http').map((s) => [s.args.url, s.args.checksum] as [string, string]);
+    expect(urls).toHaveLength(3);
+    for (const [url, checksum] of urls) {
+      expect(url).toMatch(/^https:\/\/mirror\.internal\/dl\/(dl\.k8s\.io|github\.com|dl\.google\.com)\//);
+      expect(checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
+    }
+    const sources = stepsNamed(chain, 'withNewFile')
+      .map((s) => String(s.args.contents))
+      .join('');
+    expect(sources).toContain('URIs: https://mirror.internal/dl/snapshot.debian.org/archive/debian/');
+    const execs = stepsNamed(chain, 'withExec').map((s) => (s.args.args as string[]).join(' '));
+    expect(
+      execs.some((e) =>
+        e.includes(
+          'component_manager/snapshot_url https://mirror.internal/dl/dl.google.com/dl/cloudsdk/channels/rapid/components-v',
+        ),
+      ),
+    ).toBe(true);
   });
 
   it("recording: the CLI's build context builds it (replayed on the host), and what ships runs", () => {

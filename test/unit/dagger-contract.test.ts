@@ -11,9 +11,19 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { verbArgv } from '../../dagger/src/argv.js';
-import { gcloudArchive, gcloudPlatform, PINNED_IMAGE, parseManifest } from '../../dagger/src/toolbox.js';
+import {
+  aptSources,
+  gcloudArchive,
+  gcloudPlatform,
+  gcloudSnapshot,
+  mirrored,
+  PINNED_IMAGE,
+  parseManifest,
+  toolDownload,
+} from '../../dagger/src/manifest.js';
 import { moduleSource, sharedParams, sourceIgnore } from '../../scripts/dagger-module.js';
 import { formattedModule } from '../../scripts/gen-dagger.js';
+import { mirrored as cliMirrored } from '../../src/adapters/tools/download.js';
 import { CI_VARIABLES, type DaggerVerb, daggerName, type OptionSpec, VERBS } from '../../src/cli/verbs.js';
 import { runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/git-fixtures.js';
@@ -103,7 +113,7 @@ describe('contract: the SDK and the generated module', () => {
 
 describe('contract: the toolbox pins', () => {
   it('contract: every image is pinned by digest; mirrors replace them only by digest, and only known ones', () => {
-    expect(Object.keys(manifest.images).sort()).toEqual(['golang', 'node', 'toolbox']);
+    expect(Object.keys(manifest.images).sort()).toEqual(['node', 'toolbox']);
     for (const ref of Object.values(manifest.images)) expect(ref).toMatch(PINNED_IMAGE);
     expect(parseManifest(TOOLS).images).toEqual(manifest.images);
     const mirror = `registry.internal/library/node:20@sha256:${'b'.repeat(64)}`;
@@ -113,26 +123,59 @@ describe('contract: the toolbox pins', () => {
       /node image .*pin it by digest/,
     );
     expect(() => parseManifest(TOOLS, [`python=${mirror}`])).toThrow(
-      /no image python \(known: node, golang, toolbox, published\)/,
+      /no image python \(known: node, toolbox, published\)/,
     );
     expect(() => parseManifest(TOOLS.replace(manifest.images.node as string, 'node:20-bookworm-slim'))).toThrow(
       /node image .*pin it by digest/,
     );
   });
 
-  it('contract: gcloud comes from its versioned archive for the platform, with the checksum the manifest has', () => {
+  it('contract: kubectl, kustomize and gcloud are release downloads of the pinned versions with a sha256; a platform without one is refused', () => {
+    const m = parseManifest(TOOLS);
+    for (const tool of ['kubectl', 'kustomize'] as const) {
+      const d = toolDownload(m, tool, 'linux/amd64');
+      expect(d.url).toContain(m[tool]);
+      expect(d.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(() => toolDownload(m, tool, 'linux/s390x')).toThrow(
+        `ci/tools.json has no download of ${tool} for linux-s390x`,
+      );
+    }
     expect(gcloudPlatform('linux/amd64')).toBe('linux-x86_64');
     expect(gcloudPlatform('linux/arm64/v8')).toBe('linux-arm');
     expect(() => gcloudPlatform('windows/amd64')).toThrow(/no gcloud archive/);
-    const m = parseManifest(TOOLS);
-    const a = gcloudArchive(m, 'linux/amd64');
-    expect(a.url).toBe(
-      `https://dl.google.com/dl/cloudsdk/channels/rapid/downloads/google-cloud-cli-${manifest.gcloud.version}-linux-x86_64.tar.gz`,
-    );
-    expect(a.checksum).toBe(
-      manifest.gcloud.sha256['linux-x86_64'] ? `sha256:${manifest.gcloud.sha256['linux-x86_64']}` : undefined,
+    expect(gcloudArchive(m, 'linux/amd64')).toEqual({
+      url: `https://dl.google.com/dl/cloudsdk/channels/rapid/downloads/google-cloud-cli-${manifest.gcloud.version}-linux-x86_64.tar.gz`,
+      checksum: `sha256:${manifest.gcloud.sha256['linux-x86_64']}`,
+    });
+    expect(manifest.gcloud.sha256['linux-x86_64']).toMatch(/^[0-9a-f]{64}$/);
+    // No checksum, no download: never fetched unchecked.
+    if (!manifest.gcloud.sha256['linux-arm'])
+      expect(() => gcloudArchive(m, 'linux/arm64')).toThrow(
+        /no sha256 of gcloud .* for linux-arm: add one to gcloud.sha256/,
+      );
+    expect(gcloudSnapshot(m)).toBe(
+      `https://dl.google.com/dl/cloudsdk/channels/rapid/components-v${manifest.gcloud.version}.json`,
     );
     expect(manifest.gcloud.components).toEqual(['gke-gcloud-auth-plugin']);
+  });
+
+  it('contract: downloads and apt follow one mirror, laid out as the CLI lays out GITOPS_FLOW_TOOLS_MIRROR', () => {
+    const m = parseManifest(TOOLS);
+    for (const url of [toolDownload(m, 'kustomize', 'linux/amd64').url, gcloudArchive(m, 'linux/amd64').url]) {
+      expect(mirrored(url, 'https://mirror.internal/dl/')).toBe(cliMirrored(url, 'https://mirror.internal/dl/'));
+      expect(mirrored(url, undefined)).toBe(url);
+    }
+    const apt = aptSources(m);
+    expect(apt).toContain(
+      `URIs: http://snapshot.debian.org/archive/debian/${m.apt.snapshot}\nSuites: bookworm bookworm-updates`,
+    );
+    expect(apt).toContain(
+      `URIs: http://snapshot.debian.org/archive/debian-security/${m.apt.snapshot}\nSuites: bookworm-security`,
+    );
+    expect(aptSources(m, 'https://mirror.internal')).toContain(
+      `URIs: https://mirror.internal/snapshot.debian.org/archive/debian/${m.apt.snapshot}`,
+    );
+    expect(m.apt.snapshot).toMatch(/^\d{8}T\d{6}Z$/);
   });
 });
 
