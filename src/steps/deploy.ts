@@ -14,9 +14,9 @@ import { getEnvironment, withVerifyFlags } from '../core/config.js';
 import { parseDuration } from '../core/duration.js';
 import { invalid } from '../core/errors.js';
 import type { CommandContext } from '../core/io.js';
+import { releaseContext } from './context.js';
 import { type DeployResult, deployManifest, deployOrRestore, renderEnv, renderPath } from './deploy/release.js';
 import { runPipeline } from './engine/engine.js';
-import { releaseContext } from './engine/release.js';
 import { initialScope, verbSteps } from './engine/resolve.js';
 import { catalogueOf, configOf, envOf, type ReleaseContext, type Step } from './types.js';
 
@@ -25,7 +25,7 @@ import { catalogueOf, configOf, envOf, type ReleaseContext, type Step } from './
  * replay (on a newer tip, inside git/push) restores a failed rollout on its own; any other failure is
  * left to restore-last-good, which runs after every step that could fail before the push lands.
  */
-export async function deployHead(rc: ReleaseContext, replay: boolean): Promise<void> {
+async function deployHead(rc: ReleaseContext, replay: boolean): Promise<void> {
   const { cmd } = rc;
   const env = envOf(rc);
   // In dry-run nothing is committed, so the working tree holds the change.
@@ -179,6 +179,14 @@ export const deploy: Step = {
     workloads: 'the workloads verified, comma-separated',
   },
   async run(rc) {
+    if (rc.replaying) {
+      // git/push replayed the change on a newer tip: deploy again only when that changed the render.
+      if (!rc.options.deploy) return 'skipped';
+      const now = await renderEnv({ root: rc.tree, env: envOf(rc), ref: 'HEAD' }, rc.cmd);
+      if (now === rc.deployed.manifest) return 'skipped';
+      await deployHead(rc, true);
+      return 'succeeded';
+    }
     if (rc.deployed.ref !== undefined) {
       await deployRef(rc);
       rc.result.deployed = !rc.cmd.opts.dryRun;

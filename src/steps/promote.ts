@@ -10,7 +10,8 @@ import { parseDuration } from '../core/duration.js';
 import { invalid, quote } from '../core/errors.js';
 import type { CommandContext } from '../core/io.js';
 import { type PromoteSource, promoteSummary, promotionOf } from '../core/plans.js';
-import { resultOf, runRelease } from './engine/release.js';
+import { resultOf } from './context.js';
+import { runRelease } from './engine/release.js';
 import { catalogueOf, type ReleaseResult, type Step } from './types.js';
 
 export interface PromoteOptions {

@@ -10,7 +10,8 @@ import { getEnvironment } from '../core/config.js';
 import { parseDuration } from '../core/duration.js';
 import type { CommandContext } from '../core/io.js';
 import { rollbackSummary } from '../core/plans.js';
-import { resultOf, runRelease } from './engine/release.js';
+import { resultOf } from './context.js';
+import { runRelease } from './engine/release.js';
 import { flag, given } from './promote.js';
 import { catalogueOf, type ReleaseResult, type Step } from './types.js';
 

@@ -93,6 +93,8 @@ export interface ReleaseContext {
   steps: ReadonlyMap<string, Step>;
   /** The verb's edit steps, in order: git/push runs them again when it replays the change on a newer tip. */
   edits: Step[];
+  /** git/push is replaying the change on a newer tip (the deploy step then restores a failed rollout itself). */
+  replaying?: boolean;
 }
 
 export interface Suggestion {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { startCluster } from '../../src/cluster/cluster.js';
 import { cloneRemote, commitFiles, gitSync, makeRemote } from '../helpers/git-fixtures.js';
+import { racedEnv } from '../helpers/push-race.js';
 import { e2eEnv, gitopsFlow, kube, liveImages, uniqueExample } from './helpers.js';
 
 const overlayKey = (env: string) => `kustomizations/overlays/${env}/kustomization.yaml`;
@@ -156,5 +157,42 @@ describe('drift', () => {
       ],
     });
     expect((await gitopsFlow(['diff', '--env', 'dev', '--cluster', '--exit-code'], dir)).code).toBe(1);
+  });
+});
+
+describe('promote on a cluster, losing a push race', () => {
+  it('replays on the newer tip and deploys its render (changed meanwhile) before the push lands', async () => {
+    const { files, ns } = uniqueExample();
+    files[overlayKey('dev')] = withTag(files, 'dev', '1.4.2');
+    const remote = makeRemote(files);
+    const dir = cloneRemote(remote);
+    expect((await gitopsFlow(['deploy', '--env', 'uat', '--timeout', '60s'], dir)).code).toBe(0);
+    // Someone else changes uat's render (not its images) and will push first.
+    const other = cloneRemote(remote);
+    commitFiles(
+      other,
+      { [overlayKey('uat')]: `${files[overlayKey('uat')]}commonAnnotations:\n  raced: "yes"\n` },
+      'uat: an annotation',
+    );
+    const raced = racedEnv(other);
+    const stubs = (raced.PATH ?? '').split(':')[0] as string;
+    const r = await gitopsFlow(['promote', '--from', 'dev', '--to', 'uat', '--timeout', '60s'], dir, {
+      PATH: `${stubs}:${e2eEnv().PATH}`,
+    });
+    expect(r.stderr).not.toContain('error[');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('replaying on the new tip');
+    expect(liveImages('uat', ns('uat')).app).toBe('registry.example.com/team/pick-manager:1.4.2');
+    const annotations = kube('uat', [
+      '-n',
+      ns('uat'),
+      'get',
+      'deployment',
+      'pick-manager',
+      '-o',
+      'jsonpath={.metadata.annotations.raced}',
+    ]);
+    expect(annotations).toBe('yes');
+    expect(gitSync(remote.dir, ['log', '--format=%s', '-2', 'main']).split('\n')[1]).toBe('uat: an annotation');
   });
 });

@@ -11,7 +11,8 @@ import { invalid, quote } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
 import { isTime } from '../../core/plans.js';
 import { loadConfig } from '../../steps/config.js';
-import { resultOf, runRelease } from '../../steps/engine/release.js';
+import { resultOf } from '../../steps/context.js';
+import { runRelease } from '../../steps/engine/release.js';
 import { STEPS } from '../../steps/registry.js';
 import type { ReleaseResult } from '../../steps/types.js';
 

@@ -3,7 +3,8 @@ import { repoDir } from '../../adapters/repo.js';
 import { getEnvironment } from '../../core/config.js';
 import type { CommandContext } from '../../core/io.js';
 import { loadConfig } from '../../steps/config.js';
-import { resultOf, runRelease } from '../../steps/engine/release.js';
+import { resultOf } from '../../steps/context.js';
+import { runRelease } from '../../steps/engine/release.js';
 import { STEPS } from '../../steps/registry.js';
 import type { ReleaseResult } from '../../steps/types.js';
 

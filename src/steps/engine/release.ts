@@ -14,9 +14,10 @@ import type { Environment, ResolvedConfig } from '../../core/config.js';
 import type { Value } from '../../core/expressions.js';
 import type { CommandContext } from '../../core/io.js';
 import type { Plan } from '../../core/plans.js';
-import { DEFAULT_PIPELINES } from '../../core/verb-pipelines.js';
+import { releaseContext } from '../context.js';
 import { renderPath } from '../deploy/release.js';
-import type { ReleaseContext, ReleaseResult, Step } from '../types.js';
+import type { ReleaseContext, Step } from '../types.js';
+
 import { discardHalfMadeChange } from './crash-recovery.js';
 import { runPipeline } from './engine.js';
 import { initialScope, verbSteps } from './resolve.js';
@@ -37,28 +38,6 @@ export interface ReleaseSpec {
   alwaysDeploy?: boolean;
   push: boolean;
   timeoutMs?: number;
-}
-
-/** The release result without the suggest-only `landed`. */
-export function resultOf(rc: ReleaseContext): ReleaseResult {
-  const { changed, deployed, pushed, pushAttempts, commit } = rc.result;
-  return { changed, deployed, pushed, pushAttempts, commit };
-}
-
-/** A fresh release context for `tree` (the steps fill in the rest). */
-export function releaseContext(
-  p: Omit<ReleaseContext, 'git' | 'change' | 'deployed' | 'result' | 'edits'> & { manifestPath: string },
-): ReleaseContext {
-  const { manifestPath, ...rest } = p;
-  const listed = DEFAULT_PIPELINES[p.verb].steps.map((s) => p.steps.get(s.uses as string));
-  return {
-    ...rest,
-    git: gitContext(p.cmd, p.tree),
-    change: { paths: [], entries: [], images: {} },
-    deployed: { manifestPath },
-    result: { changed: false, deployed: false, pushed: false, pushAttempts: 0, commit: '' },
-    edits: listed.filter((s): s is Step => Boolean(s?.edits)),
-  };
 }
 
 /** Runs the release holding the working copy's lock, so two local runs never interleave. */

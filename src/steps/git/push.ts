@@ -8,9 +8,7 @@ import { aheadOfRemote, type GitContext, push, resetToRemote, revParse } from '.
 import { changedSince } from '../../adapters/git-history.js';
 import { PIN_FILE } from '../../adapters/pin-file.js';
 import { failed, GitopsError, quote } from '../../core/errors.js';
-import { renderEnv } from '../deploy/release.js';
-import { deployHead } from '../deploy.js';
-import { envOf, type ReleaseContext, type Step } from '../types.js';
+import type { ReleaseContext, RunState, Step } from '../types.js';
 import { commitChange } from './commit.js';
 
 /**
@@ -125,19 +123,23 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** The change again, on the newer tip `pushWithReplay` reset to: false when the tip already has it. */
-async function replay(rc: ReleaseContext, state: Parameters<NonNullable<Step['run']>>[1]): Promise<boolean> {
+/**
+ * The change again, on the newer tip `pushWithReplay` reset to — the verb's edit steps, the commit, and
+ * the deploy step (which deploys again only when the render changed): false when the tip already has it.
+ */
+async function replay(rc: ReleaseContext, state: RunState): Promise<boolean> {
   // What the run reports is the first edit's change, not the replay's.
   const changed = rc.result.changed;
   for (const edit of rc.edits) await edit.run?.(rc, state);
   rc.result.changed = changed;
   if (rc.change.paths.length === 0) return false;
   await commitChange(rc);
-  if (
-    rc.options.deploy &&
-    (await renderEnv({ root: rc.tree, env: envOf(rc), ref: 'HEAD' }, rc.cmd)) !== rc.deployed.manifest
-  )
-    await deployHead(rc, true);
+  rc.replaying = true;
+  try {
+    await rc.steps.get('deploy')?.run?.(rc, state);
+  } finally {
+    rc.replaying = false;
+  }
   return true;
 }
 
