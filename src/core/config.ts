@@ -121,6 +121,14 @@ export function parseConfig(text: string, steps: StepCatalogue): Config {
       `Remove the anchors and aliases that expand it (${CONFIG_FILE} needs none).`,
     );
   }
+  // Not a mapping (a list, a scalar — /etc/passwd reads as one long string): say so, never what it holds.
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw invalid(
+      'CONFIG_INVALID',
+      `${CONFIG_FILE} is not a YAML mapping (it is ${Array.isArray(data) ? 'a list' : `a ${data === null ? 'null' : typeof data}`}).`,
+      `${CONFIG_FILE} is a mapping of environments:, git:, pipelines: … (the JSON Schema is schema/gitops-flow.schema.json).`,
+    );
+  }
   // A `__proto__` key would replace the prototype of the record it is copied into (a pipeline named so).
   const reserved = protoKeys(data);
   if (reserved.length > 0) {
