@@ -1,30 +1,76 @@
 #!/usr/bin/env bash
-# Installs what gitops-flow's own tests and demo need on a fresh machine (used by .ci/run and by the
-# jobs of .gitlab-ci.yml): the Debian packages the tests use when missing, npm ci, and the pinned
-# tools of ci/tools.json, built from the Go module proxy when ~/.cache/gitops-flow lacks them.
+# Installs what gitops-flow's own tests and demo need on a fresh machine. `npm test` runs it first (the
+# `pretest` script), so the README's test command needs nothing else, and CI (.ci/run) runs exactly that
+# command; `npm run test:unit`, `test:integration` and `test:e2e` run it for what their tier needs.
+#
+# Usage: ci/setup.sh [--packages] [--npm] [--tools LIST]
+#   --packages    the Debian packages the tests use, when missing: apt-get as root; otherwise it fails
+#                 naming them and the command to run
+#   --npm         npm ci
+#   --tools LIST  the pinned tools of ci/tools.json to build when the cache lacks them (side by side,
+#                 with progress): comma-separated names, `all` or `none`
+#   (no option: all three with every tool, as .gitlab-ci.yml's jobs use it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for cmd in git tar openssl go node npm; do
-  command -v "$cmd" >/dev/null || { echo "ci/setup.sh: $cmd is required but not on PATH" >&2; exit 1; }
+packages=false npm=false tools=none
+if (($# == 0)); then packages=true npm=true tools=all; fi
+while (($#)); do
+  case "$1" in
+    --packages) packages=true ;;
+    --npm) npm=true ;;
+    --tools)
+      tools="${2:?--tools needs a list}"
+      shift
+      ;;
+    -h | --help)
+      sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "ci/setup.sh: unknown option $1 (see ci/setup.sh --help)" >&2
+      exit 2
+      ;;
+  esac
+  shift
 done
 
-# zsh and fish check the completion scripts' syntax; gitlab-ci-local (the CI wrapper tests) needs rsync;
-# the digest-pinning tests run a real registry (docker-registry: the CNCF distribution server), with
-# basic-auth users written by htpasswd (apache2-utils).
-# Tests fail, not skip, without them; only what is missing is installed.
-missing=()
-for cmd in zsh fish rsync docker-registry; do command -v "$cmd" >/dev/null || missing+=("$cmd"); done
-command -v htpasswd >/dev/null || missing+=(apache2-utils)
-if ((${#missing[@]})); then
-  echo "== apt-get install ${missing[*]}"
-  apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+for cmd in git tar openssl go node npm; do
+  command -v "$cmd" >/dev/null || {
+    echo "ci/setup.sh: $cmd is required but not on PATH (the README's Quickstart lists what to install)" >&2
+    exit 1
+  }
+done
+
+if $packages; then
+  # zsh and fish check the completion scripts' syntax; gitlab-ci-local (the CI wrapper tests) needs rsync;
+  # the digest-pinning tests run a real registry (docker-registry: the CNCF distribution server), with
+  # basic-auth users written by htpasswd (apache2-utils). Tests fail, naming the binary, without them.
+  missing=()
+  for cmd in zsh fish rsync docker-registry; do command -v "$cmd" >/dev/null || missing+=("$cmd"); done
+  command -v htpasswd >/dev/null || missing+=(apache2-utils)
+  if ((${#missing[@]})); then
+    if [[ "$(id -u)" != 0 ]]; then
+      echo "ci/setup.sh: the tests need these Debian packages: ${missing[*]}" >&2
+      echo "ci/setup.sh: install them, then run the tests again:  sudo apt-get install -y ${missing[*]}" >&2
+      exit 1
+    fi
+    echo "== ci/setup.sh: apt-get install ${missing[*]} (the tests use them)" >&2
+    start=$SECONDS
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    echo "== ci/setup.sh: packages installed in $((SECONDS - start)) s" >&2
+  fi
 fi
 
-echo "== npm ci"
-npm ci --no-audit --no-fund
+if $npm; then
+  echo "== ci/setup.sh: npm ci" >&2
+  npm ci --no-audit --no-fund
+fi
 
-echo "== pinned tools (ci/tools.json)"
-start=$(date +%s)
-bash ci/tools/build.sh
-echo "tools ready in $(( $(date +%s) - start )) s"
+if [[ "$tools" != none ]]; then
+  list=()
+  [[ "$tools" == all ]] || IFS=, read -ra list <<<"$tools"
+  # build.sh prints nothing when every tool is cached, a line per build and a heartbeat otherwise.
+  bash ci/tools/build.sh "${list[@]}"
+fi

@@ -5,13 +5,20 @@
 #   ${GITOPS_FLOW_CACHE:-$HOME/.cache/gitops-flow}/bin/<tool>-<version>/<binary>
 #
 # Usage:
-#   ci/tools/build.sh [TOOL...]          build the tools (default: all) if missing
+#   ci/tools/build.sh [TOOL...]          build the tools (default: all) if missing,
+#                                        side by side (GITOPS_FLOW_BUILD_JOBS, default 4)
 #   ci/tools/build.sh --print-dir TOOL   build TOOL if missing, print its bin dir
 #   ci/tools/build.sh --sync [TOOL...]   after a version bump in ci/tools.json:
 #                                        repin the wrapper modules (go.mod, go.sum)
 #
 # TOOL is one of: kustomize kubectl kubernetes kwok etcd
 #   kubernetes = kube-apiserver, kube-controller-manager, kube-scheduler
+#
+# kubectl and kubernetes come from one module: asked together, they are one go
+# build (shared packages compiled once, the four links side by side). Every build
+# shares one Go build cache (GOCACHE) and module cache (GOMODCACHE). While builds
+# run, a line every 30 s (GITOPS_FLOW_BUILD_HEARTBEAT) says which and for how long;
+# at the end one line gives each build's time.
 #
 # Each tool is built from a committed wrapper module (ci/tools/<dir>/go.mod and
 # go.sum), so the committed go.sum pins the content of everything built.
@@ -126,24 +133,19 @@ is_built() { # <tool>
   done < <(tool_packages "$1")
 }
 
-build_tool() { # <tool>
-  local tool="$1" version dir mdir pinned tmp pair pkg bin ldflags start lockfd
+# The tools that one go build makes together: kubectl and kubernetes share their
+# module; every other tool is alone.
+group_of() { # <tool>
+  case "$1" in
+    kubectl | kubernetes) echo "kubectl kubernetes" ;;
+    *) echo "$1" ;;
+  esac
+}
+
+check_pinned() { # <tool>
+  local tool="$1" version mdir pinned
   version="$(manifest_version "$tool")"
-  dir="$(bin_dir "$tool")"
   mdir="$HERE/$(tool_dir "$tool")"
-  is_built "$tool" && return 0
-
-  mkdir -p "$BIN_ROOT"
-  # One builder per tool at a time; the others wait and then find it built.
-  exec {lockfd}>"$BIN_ROOT/.$tool.lock"
-  flock "$lockfd"
-  if is_built "$tool"; then
-    exec {lockfd}>&-
-    return 0
-  fi
-  # Holding the lock, any temp dir of this tool is a killed build's leftover.
-  rm -rf "$BIN_ROOT/.tmp-$tool-"*
-
   pinned="$(cd "$mdir" && go list -m -f '{{.Version}}' "$(tool_module "$tool")")"
   if [[ "$tool" == kubernetes || "$tool" == kubectl ]]; then
     [[ "$pinned" == "$version" ]] ||
@@ -152,33 +154,142 @@ build_tool() { # <tool>
     [[ "$pinned" == "$version" ]] ||
       die "ci/tools.json says $tool $version but ci/tools/$(tool_dir "$tool")/go.mod pins $pinned; run ci/tools/build.sh --sync $tool and commit go.mod and go.sum"
   fi
+}
 
-  log "building $tool $version (first use, a few minutes)..."
+# Builds the missing tools among <tool...> (all of one wrapper module) with one
+# go build, each into its own cache dir. Locks each tool (in a fixed order), so a
+# concurrent caller waits and then finds it built.
+build_group() { # <tool...>
+  local tools=() t lockfd start tmp out pkgs=() bins=() pair version mdir ldflags
+  for t in $(printf '%s\n' "$@" | sort -u); do
+    is_built "$t" && continue
+    mkdir -p "$BIN_ROOT"
+    exec {lockfd}>"$BIN_ROOT/.$t.lock"
+    flock "$lockfd"
+    # Built by the holder of the lock meanwhile: nothing to do (the lock is freed at exit).
+    is_built "$t" && continue
+    # Holding the lock, any temp dir of this tool is a killed build's leftover.
+    rm -rf "$BIN_ROOT/.tmp-$t-"*
+    tools+=("$t")
+  done
+  ((${#tools[@]})) || return 0
+  for t in "${tools[@]}"; do check_pinned "$t"; done
+
+  version="$(manifest_version "${tools[0]}")"
+  mdir="$HERE/$(tool_dir "${tools[0]}")"
+  for t in "${tools[@]}"; do
+    while read -r pair; do
+      pkgs+=("${pair%%=*}")
+      bins+=("${pair#*=}")
+    done < <(tool_packages "$t")
+  done
+  log "building ${tools[*]} $version: go build ${bins[*]}"
   start=$SECONDS
-  ldflags="$(tool_ldflags "$tool" "$version" "$mdir")"
-  tmp="$(mktemp -d "$BIN_ROOT/.tmp-$tool-$version.XXXXXX")"
+  ldflags="$(tool_ldflags "${tools[0]}" "$version" "$mdir")"
+  tmp="$(mktemp -d "$BIN_ROOT/.tmp-${tools[0]}-$version.XXXXXX")"
   # shellcheck disable=SC2064
   trap "rm -rf '$tmp'" EXIT
   # On INT/TERM stop the go build too, then exit (which runs the EXIT trap).
   trap '[[ -n "$GO_PID" ]] && kill "$GO_PID" 2>/dev/null; exit 130' INT
   trap '[[ -n "$GO_PID" ]] && kill "$GO_PID" 2>/dev/null; exit 143' TERM
-  while read -r pair; do
-    pkg="${pair%%=*}"
-    bin="${pair#*=}"
-    log "  go build $pkg -> $bin"
-    # In the background so that a signal's trap runs at once (not after the build).
-    (cd "$mdir" && CGO_ENABLED=0 exec go build -mod=readonly -trimpath \
-      -ldflags "-s -w $ldflags" -o "$tmp/$bin" "$pkg" >&2) &
-    GO_PID=$!
-    wait "$GO_PID"
-    GO_PID=""
-  done < <(tool_packages "$tool")
-  chmod 755 "$tmp"
-  rm -rf "$dir"
-  mv -T "$tmp" "$dir"
+  # One package: -o names its binary (etcd's main package is .../server/v3). Several:
+  # -o <dir>/ puts each main package's binary, named after its folder (cmd/<name>), there.
+  local target="$tmp/all/"
+  ((${#pkgs[@]} > 1)) || target="$tmp/all/${bins[0]}"
+  mkdir -p "$tmp/all"
+  # In the background so that a signal's trap runs at once (not after the build).
+  (cd "$mdir" && CGO_ENABLED=0 exec go build -mod=readonly -trimpath \
+    -ldflags "-s -w $ldflags" -o "$target" "${pkgs[@]}" >&2) &
+  GO_PID=$!
+  wait "$GO_PID"
+  GO_PID=""
+  for t in "${tools[@]}"; do
+    out="$tmp/$t"
+    mkdir -p "$out"
+    while read -r pair; do mv "$tmp/all/${pair#*=}" "$out/"; done < <(tool_packages "$t")
+    chmod 755 "$out"
+    rm -rf "$(bin_dir "$t")"
+    mv -T "$out" "$(bin_dir "$t")"
+  done
+  rm -rf "$tmp"
   trap - EXIT INT TERM
-  exec {lockfd}>&-
-  log "built $tool $version in $((SECONDS - start))s: $dir"
+  log "built ${tools[*]} $version in $((SECONDS - start))s: $(for t in "${tools[@]}"; do bin_dir "$t"; done | paste -sd ' ')"
+}
+
+build_tool() { # <tool>
+  build_group "$1"
+}
+
+fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+# Builds <tool...> in groups side by side (at most GITOPS_FLOW_BUILD_JOBS at once),
+# the longest (kubectl and kubernetes) first; a heartbeat line while any runs.
+build_parallel() { # <tool...>
+  local wanted=("$@") groups=() g t m state pids=() names=() rc=0 hb jobs
+  jobs="${GITOPS_FLOW_BUILD_JOBS:-4}"
+  for t in kubectl kubernetes kustomize kwok etcd; do
+    [[ " ${wanted[*]} " == *" $t "* ]] || continue
+    is_built "$t" && continue
+    g="$(group_of "$t")"
+    # Only the group members that were asked for.
+    local members=()
+    for m in $g; do [[ " ${wanted[*]} " == *" $m "* ]] && members+=("$m"); done
+    g="${members[*]}"
+    [[ " ${groups[*]/%/|} " == *" $g|"* ]] || groups+=("$g")
+  done
+  ((${#groups[@]})) || return 0
+  BUILT=true
+  state="$(mktemp -d)"
+  # shellcheck disable=SC2064
+  trap "rm -rf '$state'" EXIT
+  local total_start=$SECONDS
+  log "building ${#groups[@]} group(s) side by side: $(printf '[%s] ' "${groups[@]}")(first use: minutes; later runs reuse $BIN_ROOT)"
+  (
+    while sleep "${GITOPS_FLOW_BUILD_HEARTBEAT:-30}"; do
+      now=$(date +%s) parts=()
+      for f in "$state"/*.running; do
+        [[ -e "$f" ]] || continue
+        parts+=("$(basename "$f" .running | tr _ ' ') $(fmt_secs $((now - $(cat "$f"))))")
+      done
+      ((${#parts[@]})) && log "still building: $(IFS=,; echo "${parts[*]}" | sed 's/,/, /g')"
+    done
+  ) &
+  hb=$!
+  local started=0 waited=0
+  reap() { # waits for the oldest running build
+    if ! wait "${pids[$waited]}"; then
+      log "error: building ${names[$waited]} failed (its output is above)"
+      rc=1
+    fi
+    waited=$((waited + 1))
+  }
+  for g in "${groups[@]}"; do
+    # At most $jobs builds at once: wait for the oldest before starting another.
+    while ((started - waited >= jobs)); do reap; done
+    local key="${g// /_}"
+    date +%s >"$state/$key.running"
+    (
+      s=$SECONDS r=0
+      # shellcheck disable=SC2086 # the group is a list of tool names
+      "$BASH" "${BASH_SOURCE[0]}" --group $g 2> >(sed -u "s/^go: /  [$key] go: /" >&2) || r=$?
+      rm -f "$state/$key.running"
+      echo "$((SECONDS - s))" >"$state/$key.seconds"
+      exit "$r"
+    ) &
+    pids+=($!)
+    names+=("$g")
+    started=$((started + 1))
+  done
+  while ((waited < started)); do reap; done
+  kill "$hb" 2>/dev/null || true
+  wait "$hb" 2>/dev/null || true
+  local summary=()
+  for g in "${groups[@]}"; do
+    local key="${g// /_}"
+    [[ -e "$state/$key.seconds" ]] && summary+=("$g $(fmt_secs "$(cat "$state/$key.seconds")")")
+  done
+  log "tools built in $(fmt_secs $((SECONDS - total_start))) ($(IFS=,; echo "${summary[*]}" | sed 's/,/, /g'))"
+  return "$rc"
 }
 
 # Repins a wrapper module to the manifest's version (a deliberate edit of
@@ -202,7 +313,7 @@ sync_tool() { # <tool>
 }
 
 main() {
-  local print_dir="" sync=false tools=() t
+  local print_dir="" sync=false group=false tools=() t
   while (($#)); do
     case "$1" in
       --print-dir)
@@ -212,6 +323,10 @@ main() {
         ;;
       --sync)
         sync=true
+        shift
+        ;;
+      --group)
+        group=true
         shift
         ;;
       -h | --help)
@@ -253,10 +368,13 @@ main() {
     done
     return 0
   fi
-  for t in "${tools[@]}"; do
-    build_tool "$t"
-    log "$t: $(bin_dir "$t")"
-  done
+  if $group; then
+    build_group "${tools[@]}"
+    return 0
+  fi
+  BUILT=false
+  build_parallel "${tools[@]}"
+  if $BUILT; then for t in "${tools[@]}"; do log "$t: $(bin_dir "$t")"; done; fi
 }
 
 main "$@"

@@ -1,5 +1,5 @@
 // Locates the pinned tool binaries built by ci/tools/build.sh (which builds a
-// tool on first use; its progress goes to our stderr).
+// tool on first use, several side by side; its progress goes to our stderr).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +22,19 @@ export function readToolsManifest(): ToolsManifest {
 }
 
 export type ToolName = 'kubernetes' | 'kubectl' | 'kustomize' | 'kwok' | 'etcd';
+
+/** Builds the tools the cache lacks, side by side: `bash ci/tools/build.sh <tool...>`. */
+export function buildTools(tools: readonly ToolName[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [BUILD_SCRIPT, ...tools], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.once('error', reject);
+    child.once('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`ci/tools/build.sh ${tools.join(' ')} failed (exit ${String(code)}); see its output above`)),
+    );
+  });
+}
 
 /** The bin directory of a tool: `bash ci/tools/build.sh --print-dir <tool>`. */
 export function toolDir(tool: ToolName): Promise<string> {
@@ -53,9 +66,10 @@ export interface ClusterBinaries {
 
 let cached: Promise<ClusterBinaries> | undefined;
 
-/** Paths of every binary a cluster needs; builds missing tools one after another. */
+/** Paths of every binary a cluster needs; builds the missing tools side by side. */
 export function clusterBinaries(): Promise<ClusterBinaries> {
   cached ??= (async () => {
+    await buildTools(['kubectl', 'kubernetes', 'etcd', 'kwok']);
     const kubectl = await toolDir('kubectl');
     const kubernetes = await toolDir('kubernetes');
     const etcd = await toolDir('etcd');

@@ -3,7 +3,7 @@
  * kubectl, and hands their directories to the tests. Tests never fall back to tools on the machine's PATH.
  */
 import type { TestProject } from 'vitest/node';
-import { toolDir } from '../../src/cluster/tools.js';
+import { buildTools, toolDir } from '../../src/cluster/tools.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,6 +12,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<void> {
+  // Only what unit and integration tests run (the e2e setup adds the control plane's).
+  await buildTools(['kustomize', 'kubectl']);
   const dirs = [await toolDir('kustomize'), await toolDir('kubectl')];
   const toolPath = dirs.join(':');
   project.provide('toolPath', toolPath);
