@@ -203,6 +203,8 @@ export class GitopsFlow implements Shared {
     pushToTarget = false,
     /** Suggest into a pinned environment (and unpin it). */
     force = false,
+    /** Set an image even when no workload of the env's render runs it (as set). */
+    allowUnused = false,
     /** Resolve each tag to its manifest digest in the registry and write both (docker config.json credentials). */
     pinDigest = false,
     /** Open the merge request with GitLab push options or the forge API (default: git.mergeRequest.mode; GitHub: api). */
@@ -232,6 +234,7 @@ export class GitopsFlow implements Shared {
         targetBranch,
         pushToTarget,
         force,
+        allowUnused,
         pinDigest,
         mergeRequest,
         upstreamProject,
@@ -294,6 +297,10 @@ export class GitopsFlow implements Shared {
     timeout?: string,
     /** Promote into a pinned environment (and unpin it). */
     force = false,
+    /** Set an image even when no workload of the env's render runs it (as set). */
+    allowUnused = false,
+    /** Also change files other environments read (they are listed; refused without this). */
+    includeShared = false,
     /** Wait to the deadline even when a pod cannot become ready (crash loop, image pull, …). */
     noFailFast = false,
     /** Report verification as one JSON event per line on stderr. */
@@ -304,7 +311,7 @@ export class GitopsFlow implements Shared {
     return runForRepo(
       this,
       'promote',
-      { from, to, images, noDeploy, noPush, timeout, force, noFailFast, jsonEvents },
+      { from, to, images, noDeploy, noPush, timeout, force, allowUnused, includeShared, noFailFast, jsonEvents },
       dryRun,
     );
   }
@@ -340,6 +347,8 @@ export class GitopsFlow implements Shared {
     to?: string,
     /** Why, recorded in the pin. */
     reason?: string,
+    /** Also change files other environments read (they are listed; refused without this). */
+    includeShared = false,
     /** Commit (and push) without deploying. */
     noDeploy = false,
     /** Commit and deploy without pushing. */
@@ -349,7 +358,7 @@ export class GitopsFlow implements Shared {
     /** Change nothing: no commit, no push; applies are server dry-runs. */
     dryRun = false,
   ): Promise<Directory> {
-    return runForRepo(this, 'rollback', { env, to, reason, noDeploy, noPush, timeout }, dryRun);
+    return runForRepo(this, 'rollback', { env, to, reason, includeShared, noDeploy, noPush, timeout }, dryRun);
   }
 
   /** Disaster recovery: re-apply an environment exactly as git had it at a commit or time, and record it as a commit. Returns the changed repo. */
@@ -363,6 +372,8 @@ export class GitopsFlow implements Shared {
     allEnvs = false,
     /** Only record the state in git. */
     noDeploy = false,
+    /** Also change files other environments read (they are listed; refused without this). */
+    includeShared = false,
     /** Commit and deploy without pushing. */
     noPush = false,
     /** How long to wait for workloads, e.g. 5m. */
@@ -370,7 +381,7 @@ export class GitopsFlow implements Shared {
     /** Change nothing: no commit, no push; applies are server dry-runs. */
     dryRun = false,
   ): Promise<Directory> {
-    return runForRepo(this, 'restore', { env, allEnvs, at, noDeploy, noPush, timeout }, dryRun);
+    return runForRepo(this, 'restore', { env, allEnvs, at, noDeploy, includeShared, noPush, timeout }, dryRun);
   }
 
   /** Release the pin a rollback put on an environment. Returns the changed repo. */

@@ -18,12 +18,19 @@ import type { Logger } from '../core/io.js';
 import { type KustomizeImage, parseKustomization } from '../core/kustomization.js';
 import { type Dependencies, dependencies, type TreeReader } from '../core/kustomize-deps.js';
 import { type OverlayScan, preRenderText, scanOverlay } from '../core/overlay-text.js';
-import { attachSources, fromPreRender, fromRender, type RenderedImage } from '../core/rendered-images.js';
+import {
+  attachSources,
+  fromPreRender,
+  fromRender,
+  type ImageSource,
+  imageReferences,
+  type RenderedImage,
+} from '../core/rendered-images.js';
 import { parseManifest } from '../core/workloads.js';
 import { ExecError } from './exec.js';
 import { build } from './kustomize.js';
 import { checkRenderInputs } from './render-inputs.js';
-import { hashBlob, type Tree } from './trees.js';
+import { hashBlob, type Tree, worktree } from './trees.js';
 
 const VERSION = 2;
 
@@ -224,4 +231,64 @@ function renderFailed(env: string, overlay: string, e: ExecError): GitopsError {
     lines,
     e,
   );
+}
+
+/**
+ * The envs (of `envs`) whose render reads any of `files` in `tree`, each with the files it reads: the
+ * environments a change to those files also changes. An env that cannot be walked is left out (its
+ * own commands report it).
+ */
+export async function envsReading(
+  tree: Tree,
+  envs: { name: string; overlay: string }[],
+  files: string[],
+): Promise<{ env: string; files: string[] }[]> {
+  const out: { env: string; files: string[] }[] = [];
+  for (const e of envs) {
+    try {
+      const read = new Set((await dependencies(tree, e.overlay)).files);
+      const hit = files.filter((f) => read.has(f));
+      if (hit.length > 0) out.push({ env: e.name, files: hit });
+    } catch {
+      // Not walkable here: not listed.
+    }
+  }
+  return out;
+}
+
+/** The images an env's render runs in `tree`, with where each is set (for checks and reports). */
+export async function renderedImagesIn(
+  tree: Tree,
+  env: { name: string; overlay: string; build?: BuildOptions; remoteResources?: string[] },
+  ctx: ImagesContext,
+): Promise<{
+  images: Record<string, string>;
+  sources: Record<string, ImageSource | undefined>;
+  entries: KustomizeImage[];
+}> {
+  const r = await envImages(
+    {
+      tree,
+      overlay: env.overlay,
+      envName: env.name,
+      build: env.build,
+      remoteResources: env.remoteResources,
+      sources: true,
+    },
+    ctx,
+  );
+  return {
+    images: imageReferences(r.images),
+    sources: Object.fromEntries(r.images.map((i) => [i.name, i.source])),
+    entries: r.entries,
+  };
+}
+
+/** The same, in a working tree. */
+export function worktreeImages(
+  root: string,
+  env: { name: string; overlay: string; build?: BuildOptions; remoteResources?: string[] },
+  ctx: ImagesContext,
+) {
+  return renderedImagesIn(worktree(root), env, ctx);
 }

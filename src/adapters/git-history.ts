@@ -117,8 +117,14 @@ export function compactPathspecs(paths: string[]): string[] {
 }
 
 /** The newest commit at or before `ref` that changed `path` ('' when none). */
-export async function lastCommitTouching(ref: string, path: string, g: GitContext): Promise<string> {
-  return (await git(['log', '-1', '--format=%H', ref, '--', path], g)).stdout.trim();
+export async function lastCommitTouching(
+  ref: string,
+  path: string,
+  g: GitContext,
+  exclude: string[] = [],
+): Promise<string> {
+  const pathspecs = [path, ...exclude.map((e) => `:(exclude)${e}`)];
+  return (await git(['log', '-1', '--format=%H', ref, '--', ...pathspecs], g)).stdout.trim();
 }
 
 /** The last commit of HEAD's first-parent line at or before `time` ('' when none). */

@@ -74,3 +74,19 @@ export async function restorePaths(
   const changed = (await git(['status', '--porcelain', '--', ...paths], g)).stdout.trim();
   return changed ? paths : [];
 }
+
+/** Tracked files under `paths`: in the index (rev undefined) or in commit `rev`. */
+export async function trackedUnder(rev: string | undefined, paths: string[], g: GitContext): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const r = rev
+    ? await git(['ls-tree', '-r', '--name-only', '--full-tree', rev, '--', ...paths], g)
+    : await git(['ls-files', '--', ...paths], g);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+/** Files under `paths` whose working-tree content differs from commit `rev` (what restoring them changes). */
+export async function differingFrom(rev: string, paths: string[], g: GitContext): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const r = await git(['diff', '--name-only', '--no-renames', rev, '--', ...paths], g);
+  return r.stdout.split('\n').filter(Boolean);
+}

@@ -37,16 +37,30 @@ async function named<T>(env: Environment, f: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The env's overlay with the images set like `kustomize edit set image` (nothing written yet). */
+export async function editOverlayImages(
+  root: string,
+  env: Environment,
+  images: KustomizeImage[],
+): Promise<{ rel: string; abs: string; changed: boolean; text: string }> {
+  const { abs, rel } = overlayFile(root, env);
+  const edit = await named(env, async () => editImages(await readOverlayText(root, env), rel, images));
+  return { rel, abs, changed: edit.changed, text: edit.text };
+}
+
+/** Writes an edited overlay atomically. */
+export async function writeOverlayText(abs: string, text: string): Promise<void> {
+  const tmp = `${abs}.gitops-flow.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, abs);
+}
+
 /**
  * Sets images in the env's overlay like `kustomize edit set image`, changing only the bytes of the
  * images that change. Writes the file atomically and returns true only when something changed.
  */
 export async function setOverlayImages(root: string, env: Environment, images: KustomizeImage[]): Promise<boolean> {
-  const { abs, rel } = overlayFile(root, env);
-  const edit = await named(env, async () => editImages(await readOverlayText(root, env), rel, images));
-  if (!edit.changed) return false;
-  const tmp = `${abs}.gitops-flow.tmp`;
-  await writeFile(tmp, edit.text);
-  await rename(tmp, abs);
-  return true;
+  const edit = await editOverlayImages(root, env, images);
+  if (edit.changed) await writeOverlayText(edit.abs, edit.text);
+  return edit.changed;
 }

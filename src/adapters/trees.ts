@@ -197,3 +197,15 @@ export class BlobReader {
     }
   }
 }
+
+/** `tree` with one file's text replaced (an edit checked before it is written). */
+export function withFile(tree: Tree, path: string, text: string): Tree {
+  return {
+    ...tree,
+    kind: async (p) => (p === path ? 'file' : tree.kind(p)),
+    read: async (p) => (p === path ? text : tree.read(p)),
+    blobId: async (p) => (p === path ? hashBlob(text) : tree.blobId(p)),
+    list: (d) => tree.list(d),
+    close: () => tree.close(),
+  };
+}

@@ -107,6 +107,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         pushToTarget: Boolean(o.pushToTarget),
         force: Boolean(o.force),
         pinDigest: Boolean(o.pinDigest),
+        allowUnused: Boolean(o.allowUnused),
         upstream,
         mergeRequest: o.mergeRequest,
       },
@@ -149,6 +150,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         push: o.push,
         timeout: o.timeout,
         force: o.force,
+        allowUnused: Boolean(o.allowUnused),
+        includeShared: Boolean(o.includeShared),
         failFast: o.failFast,
         jsonEvents: o.jsonEvents,
       },
@@ -169,7 +172,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
   declareVerb(program, 'rollback').action(async (o) => {
     await (await import('../commands/rollback/index.js')).rollback(
-      { repoDir: repo(), env: o.env, to: o.to, reason: o.reason, deploy: o.deploy, push: o.push, timeout: o.timeout },
+      {
+        repoDir: repo(),
+        env: o.env,
+        to: o.to,
+        reason: o.reason,
+        deploy: o.deploy,
+        push: o.push,
+        timeout: o.timeout,
+        includeShared: Boolean(o.includeShared),
+      },
       context(),
     );
   });
@@ -184,6 +196,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         deploy: o.deploy,
         push: o.push,
         timeout: o.timeout,
+        includeShared: Boolean(o.includeShared),
       },
       context(),
     );

@@ -74,6 +74,16 @@ const jsonEvents: OptionSpec = {
   description: 'report verification as one JSON event per line on stderr',
 };
 const noPush: OptionSpec = { flags: '--no-push', kind: 'boolean', description: 'commit and deploy without pushing' };
+const allowUnused: OptionSpec = {
+  flags: '--allow-unused',
+  kind: 'boolean',
+  description: "set an image even when no workload of the env's render runs it (as set)",
+};
+const includeShared: OptionSpec = {
+  flags: '--include-shared',
+  kind: 'boolean',
+  description: 'also change files other environments read (they are listed; refused without this)',
+};
 
 /** Options every command takes, before the verb (as in git). */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
@@ -118,6 +128,7 @@ export const VERBS = {
         description: 'commit straight to the target branch instead of a merge request branch',
       },
       { flags: '--force', kind: 'boolean', description: 'suggest into a pinned environment (and unpin it)' },
+      allowUnused,
       {
         flags: '--pin-digest',
         kind: 'boolean',
@@ -205,6 +216,8 @@ export const VERBS = {
       noPush,
       timeout,
       { flags: '--force', kind: 'boolean', description: 'promote into a pinned environment (and unpin it)' },
+      allowUnused,
+      includeShared,
       noFailFast,
       jsonEvents,
     ],
@@ -250,6 +263,7 @@ export const VERBS = {
       { flags: '--env <env>', required: true, description: 'environment' },
       { flags: '--to <ref>', description: 'commit whose overlay to bring back (default: before the last release)' },
       { flags: '--reason <text>', description: 'why, recorded in the pin' },
+      includeShared,
       noDeploy,
       noPush,
       timeout,
@@ -273,6 +287,7 @@ export const VERBS = {
         description: 'a commit, or an ISO-8601 time (the last commit at or before it)',
       },
       { flags: '--no-deploy', kind: 'boolean', description: 'only record the state in git' },
+      includeShared,
       noPush,
       timeout,
     ],

@@ -18,6 +18,8 @@ export interface SuggestPlan {
   pushToTarget: boolean;
   force: boolean;
   pinDigest: boolean;
+  /** Set images no workload of the render runs (as set). */
+  allowUnused?: boolean;
   upstream: UpstreamTrace;
   mergeRequest?: string;
 }
@@ -28,14 +30,18 @@ export interface PromotePlan {
   /** Only these image names (default: every image of the source overlay). */
   only?: string[];
   force: boolean;
+  /** Set images no workload of the target's render runs (as set). */
+  allowUnused?: boolean;
+  /** Change the target overlay even when other envs' renders read it. */
+  includeShared?: boolean;
 }
 
 export type Plan =
   | SuggestPlan
   | { verb: 'deploy'; ref: string }
   | PromotePlan
-  | { verb: 'rollback'; to?: string; reason?: string }
-  | { verb: 'restore'; at: string }
+  | { verb: 'rollback'; to?: string; reason?: string; includeShared?: boolean }
+  | { verb: 'restore'; at: string; includeShared?: boolean }
   | { verb: 'unpin' };
 
 /** Where promoted images came from: the source overlay at the tip, or its last verified deploy. */

@@ -85,7 +85,7 @@ export async function attachSources(
   for (const image of images) {
     const name = splitImage(image.reference).name;
     image.source =
-      (overlay && entryIn(overlay, image.name, 'images')) ??
+      (overlay && entryIn(overlay, image.name, 'images', image.reference)) ??
       firstOf(deps.kustomizations, (k) => (k.role === 'component' ? entryIn(k, image.name, 'component') : undefined)) ??
       firstOf(deps.kustomizations, (k) =>
         k.role === 'resource' ? (entryIn(k, image.name, 'base-images') ?? entryIn(k, name, 'base-images')) : undefined,
@@ -109,7 +109,7 @@ function firstOf<T>(list: KustomizationNode[], f: (k: KustomizationNode) => T | 
 const entriesOf = new WeakMap<KustomizationNode, KustomizeImage[]>();
 
 /** The `images:` entry of `k` named `name` (or renaming to it), with its line. */
-function entryIn(k: KustomizationNode, name: string, kind: SourceKind): ImageSource | undefined {
+function entryIn(k: KustomizationNode, name: string, kind: SourceKind, runs?: string): ImageSource | undefined {
   let entries = entriesOf.get(k);
   if (!entries) {
     try {
@@ -121,6 +121,13 @@ function entryIn(k: KustomizationNode, name: string, kind: SourceKind): ImageSou
   }
   const i = entries.findIndex((e) => e.name === name || e.newName === name);
   if (i < 0) return undefined;
+  // An entry the render does not run as written (a replacement acts after it) is not where it is set.
+  if (runs !== undefined) {
+    const e = entries[i] as KustomizeImage;
+    const { name: n, tag, digest } = splitImage(runs);
+    if ((e.newName && e.newName !== n) || (e.newTag && e.newTag !== tag) || (e.digest && e.digest !== digest))
+      return undefined;
+  }
   const node = (k.doc.get('images', true) as { items?: { range?: number[] }[] } | undefined)?.items?.[i];
   const line = node?.range ? lineOf(k.text, node.range[0] as number) : undefined;
   return { kind, file: k.file, ...(line && { line }) };

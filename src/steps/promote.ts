@@ -26,6 +26,10 @@ export interface PromoteOptions {
   timeout?: string;
   /** Promote into a pinned env (and unpin it). */
   force?: boolean;
+  /** Set images no workload of the target's render runs. */
+  allowUnused?: boolean;
+  /** Change the target overlay even when other envs' renders read it. */
+  includeShared?: boolean;
   /** false (--no-fail-fast): wait to the deadline whatever the pods do. */
   failFast?: boolean;
   /** --json-events: the live report as JSON events on stderr. */
@@ -54,7 +58,14 @@ export async function promoteRelease(
       root: o.root,
       config,
       env: withVerifyFlags(to, o),
-      plan: { verb: 'promote', from, ...(o.images && { only: o.images }), force: Boolean(o.force) },
+      plan: {
+        verb: 'promote',
+        from,
+        ...(o.images && { only: o.images }),
+        force: Boolean(o.force),
+        allowUnused: Boolean(o.allowUnused),
+        includeShared: Boolean(o.includeShared),
+      },
       inputs: { from: from.name, to: to.name },
       deploy: o.deploy !== false,
       push: o.push !== false,

@@ -24,6 +24,8 @@ export interface RollbackOptions {
   push?: boolean;
   timeout?: string;
   reason?: string;
+  /** Also change files other environments read. */
+  includeShared?: boolean;
 }
 
 export type RollbackResult = ReleaseResult & { env: string; to: string; images: Record<string, string> };
@@ -43,7 +45,12 @@ export async function rollbackRelease(
       root: o.root,
       config,
       env,
-      plan: { verb: 'rollback', ...(o.to && { to: o.to }), ...(o.reason && { reason: o.reason }) },
+      plan: {
+        verb: 'rollback',
+        ...(o.to && { to: o.to }),
+        ...(o.reason && { reason: o.reason }),
+        ...(o.includeShared && { includeShared: true }),
+      },
       deploy: o.deploy !== false,
       push: o.push !== false,
       ...(timeoutMs && { timeoutMs }),

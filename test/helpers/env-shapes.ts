@@ -47,7 +47,8 @@ const compact: Shape = {
 const components: Shape = {
   env: 'dev',
   to: 'prod',
-  image: 'proxy=registry.example.com/mirror/envoy:1.31.0',
+  // The component renamed `proxy`: the overlay sets the image by the name the render runs.
+  image: 'registry.example.com/mirror/envoy:1.31.0',
   files: {
     'kustomize/base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
     'kustomize/base/deployment.yaml': deployment('web', 'registry.example.com/team/web:1.0.0'),
@@ -87,7 +88,7 @@ environments:
 const patches: Shape = {
   env: 'dev',
   to: 'uat',
-  image: 'worker=registry.example.com/team/worker:2.1.0',
+  image: 'registry.example.com/team/worker:2.1.0',
   files: {
     'kustomizations/base/kustomization.yaml': 'resources:\n- web.yaml\n- worker.yaml\n',
     'kustomizations/base/web.yaml': deployment('web', 'registry.example.com/team/web:1.0.0'),

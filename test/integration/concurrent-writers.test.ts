@@ -71,6 +71,8 @@ describe('concurrent writers', () => {
                   '--env',
                   envOf(i),
                   '--push-to-target',
+                  // Each writer adds its own image entry (no workload runs svc-N: allowed on purpose).
+                  '--allow-unused',
                   '--image',
                   `svc-${i}=registry.example.com/team/svc-${i}:1.0.${i}`,
                 ],

@@ -51,6 +51,42 @@ async function doctor(path: string, repo = makeRepo(exampleFiles()), extra: Node
 }
 
 describe('doctor', () => {
+  it('renders every env, one row each: a broken one names its file, line and env; the others pass', async () => {
+    const broken = makeRepo(
+      exampleFiles({
+        'kustomizations/overlays/uat/kustomization.yaml':
+          'resources:\n- ../../base\nimages:\n- name: application-image\n  newTag: 1.10\n',
+      }),
+    );
+    const r = await doctor(bin({ git: GIT, kubectl: KUBECTL, kustomize: KUSTOMIZE }), broken);
+    expect(r.code).not.toBe(0);
+    expect(r.check('render dev').ok).toBe(true);
+    expect(r.check('render prod').ok).toBe(true);
+    expect(r.check('render uat')).toMatchObject({ ok: false, required: true });
+    expect(r.check('render uat').detail).toMatch(
+      /kustomizations\/overlays\/uat\/kustomization.yaml:5: .*1\.10.*\(env uat\)/,
+    );
+    expect(r.check('render uat').fix).toContain('Quote it');
+  });
+
+  it('says which overlay folders are not environments (a base beside them, a bad name)', async () => {
+    const files = exampleFiles();
+    const moved = Object.fromEntries(
+      Object.entries(files).map(([k, v]) => [
+        k.replace('kustomizations/base/', 'kustomizations/overlays/base/'),
+        v.replace('../../base', '../base'),
+      ]),
+    );
+    moved['kustomizations/overlays/Bad Name/kustomization.yaml'] = 'resources:\n- ../base\n';
+    // Environments from the folders (no list of them).
+    delete moved['gitops-flow.yaml'];
+    const r = await doctor(bin({ git: GIT, kubectl: KUBECTL, kustomize: KUSTOMIZE }), makeRepo(moved));
+    expect(r.check('config').detail).toContain('3 environment(s): dev, uat, prod');
+    expect(r.check('overlay folders')).toMatchObject({ ok: false, required: false });
+    expect(r.check('overlay folders').detail).toContain('base (a base: ');
+    expect(r.check('overlay folders').detail).toContain('Bad Name (not an environment name');
+  });
+
   it('passes with the pinned kubectl and kustomize; gcloud optional; clusters skipped without a kubeconfig', async () => {
     const r = await doctor(bin({ git: GIT, kubectl: KUBECTL, kustomize: KUSTOMIZE }));
     expect(r.code, r.stderr).toBe(0);
@@ -60,11 +96,16 @@ describe('doctor', () => {
       'kustomize',
       'gcloud',
       'config',
+      'render dev',
+      'render uat',
+      'render prod',
       'cluster dev',
       'cluster uat',
       'cluster prod',
       'run: step isolation',
     ]);
+    expect(r.check('render dev')).toMatchObject({ ok: true, required: true });
+    expect(r.check('render dev').detail).toContain('application-image=registry.example.com/team/pick-manager');
     for (const c of r.checks) expect(Object.keys(c)).toEqual(['name', 'ok', 'required', 'detail', 'fix']);
     expect(r.check('kubectl')).toMatchObject({ ok: true, required: true, fix: null });
     expect(r.check('kubectl').detail).toContain(manifest.kubectl);

@@ -131,7 +131,24 @@ describe('restore', () => {
       '2026-10-03T10:00:00Z',
     );
     gitSync(dir, ['push', '--quiet', 'origin', 'main']);
-    const r = await runCli(['-C', dir, '--json', 'restore', '--env', 'prod', '--at', c1, '--no-deploy']);
+    // The base is shared: dev and uat read it too, so the restore is refused unless they are included.
+    const refused = await runCli(['-C', dir, 'restore', '--env', 'prod', '--at', c1, '--no-deploy']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('error[SHARED_FILES]');
+    expect(refused.stderr).toContain(`${BASE}: read by dev, uat`);
+    expect(gitSync(dir, ['status', '--porcelain'])).toBe('');
+    const r = await runCli([
+      '-C',
+      dir,
+      '--json',
+      'restore',
+      '--env',
+      'prod',
+      '--at',
+      c1,
+      '--no-deploy',
+      '--include-shared',
+    ]);
     expect(r.stderr).not.toContain('error[');
     expect(r.code).toBe(0);
     const [out] = JSON.parse(r.stdout);

@@ -3,15 +3,17 @@
  * env — images first, then the unified diff of the renders — or between a render and the live cluster.
  */
 
-import { gitContext, resolveRef, revParse, showFile } from '../../adapters/git.js';
-import { lastCommitTouching, unifiedDiff } from '../../adapters/git-history.js';
+import { type GitContext, gitContext, resolveRef, revParse, showFile } from '../../adapters/git.js';
+import { unifiedDiff } from '../../adapters/git-history.js';
 import { kubectl } from '../../adapters/kubectl.js';
-import { overlayFile } from '../../adapters/overlay.js';
+import { walkReleases } from '../../adapters/release-walk.js';
 import { repoDir } from '../../adapters/repo.js';
-import { getEnvironment } from '../../core/config.js';
+import { type Environment, getEnvironment } from '../../core/config.js';
 import { failed } from '../../core/errors.js';
+import { containerImages } from '../../core/image-transform.js';
 import type { CommandContext } from '../../core/io.js';
-import { imageMap, parseKustomization, readImages } from '../../core/kustomization.js';
+import { KUSTOMIZATION_FILES, type KustomizeImage, parseKustomization, readImages } from '../../core/kustomization.js';
+import { fromRender, imageReferences } from '../../core/rendered-images.js';
 import { parseManifest } from '../../core/workloads.js';
 import { loadConfig } from '../../steps/config.js';
 import { listPrune } from '../../steps/deploy/prune-step.js';
@@ -63,12 +65,13 @@ export async function diff(o: DiffOptions, ctx: CommandContext): Promise<DiffRes
     // kubectl diff shows changes to objects of the render; what a deploy would prune is ours to say.
     await listPrune(parseManifest(toManifest), env, target, ctx);
   } else {
-    const from = o.from ? await resolveRef(o.from, g) : await previousState(env.overlay, to, g);
+    const from = o.from ? await resolveRef(o.from, g) : await previousState(env, to, g);
     const fromManifest = await renderEnv({ root, env, ref: from }, ctx);
-    const rel = overlayFile(root, env).rel;
-    const [a, b] = await Promise.all([showFile(from, rel, g), showFile(to, rel, g)]);
-    const imagesA = a === undefined ? {} : imageMap(readImages(parseKustomization(a, rel)));
-    const imagesB = b === undefined ? {} : imageMap(readImages(parseKustomization(b, rel)));
+    // The images each render runs (whatever sets them), keyed by the name --image takes.
+    const [imagesA, imagesB] = await Promise.all([
+      imagesOf(fromManifest, from, env, g),
+      imagesOf(toManifest, to, env, g),
+    ]);
     const images: DiffResult['images'] = {};
     for (const name of new Set([...Object.keys(imagesA), ...Object.keys(imagesB)])) {
       if (imagesA[name] !== imagesB[name]) images[name] = { from: imagesA[name] ?? null, to: imagesB[name] ?? null };
@@ -94,8 +97,30 @@ export async function diff(o: DiffOptions, ctx: CommandContext): Promise<DiffRes
   return result;
 }
 
-/** The env's state before the last change of its overlay at or before `ref`. */
-async function previousState(overlay: string, ref: string, g: ReturnType<typeof gitContext>): Promise<string> {
-  const last = await lastCommitTouching(ref, overlay, g);
-  return (last && (await revParse(`${last}^`, g))) || ref;
+/** The env's state before its last release at or before `ref` (a change to anything its render reads). */
+async function previousState(env: Environment, ref: string, g: GitContext): Promise<string> {
+  const [last] = await walkReleases({ envs: [env], rev: ref, limit: 1 }, g, { env: g.env, log: g.log });
+  const commit = last?.log.commit;
+  return (commit && (await revParse(`${commit}^`, g))) || ref;
+}
+
+/** The images a rendered manifest runs, keyed by the overlay's entries at `ref`. */
+async function imagesOf(
+  manifest: string,
+  ref: string,
+  env: Environment,
+  g: GitContext,
+): Promise<Record<string, string>> {
+  let entries: KustomizeImage[] = [];
+  for (const name of KUSTOMIZATION_FILES) {
+    const text = await showFile(ref, `${env.overlay.replace(/\/+$/, '')}/${name}`, g);
+    if (text === undefined) continue;
+    try {
+      entries = readImages(parseKustomization(text, name), name);
+    } catch {
+      // The render succeeded; an unreadable images: list only loses the names.
+    }
+    break;
+  }
+  return imageReferences(fromRender(containerImages(parseManifest(manifest)), entries));
 }

@@ -1,14 +1,17 @@
 /**
- * `doctor`: are the pinned tools on PATH, does the env repo's config load, can each environment's
- * cluster be reached? Prints a table (✓ ok, ✗ failed, – skipped) with the fix for each ✗. Reads and
+ * `doctor`: are the pinned tools on PATH, does the env repo's config load, does each environment
+ * render (one row each), can each environment's cluster be reached? Prints a table (✓ ok, ✗ failed, – skipped) with the fix for each ✗. Reads and
  * probes only: it changes nothing.
  */
 
+import { envImages } from '../../adapters/env-images.js';
 import { isolationPrefix, UNISOLATED } from '../../adapters/isolate.js';
 import { repoDir } from '../../adapters/repo.js';
+import { worktree } from '../../adapters/trees.js';
 import type { Environment } from '../../core/config.js';
 import { GitopsError } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
+import { imageReferences } from '../../core/rendered-images.js';
 import { loadConfig } from '../../steps/config.js';
 import { checkClusters } from './clusters.js';
 import { readManifest, type ToolsManifest } from './manifest.js';
@@ -54,6 +57,15 @@ export async function doctor(o: DoctorOptions, ctx: CommandContext): Promise<Doc
       )),
     );
   checks.push(config.check);
+  if (config.ignored?.length)
+    checks.push({
+      name: 'overlay folders',
+      ok: false,
+      required: false,
+      detail: `not environments: ${config.ignored.map((i) => `${i.folder} (${i.reason})`).join('; ')}`,
+      fix: 'Rename the folder, or list the environments in gitops-flow.yaml (environments:, overlaysDir:).',
+    });
+  if (config.envs && config.root) checks.push(...(await checkRenders(config.root, envs, ctx)));
   if (config.envs) checks.push(...(await checkClusters(envs, findOnPath('kubectl', e.env), e)));
   else
     checks.push({ name: 'clusters', ok: null, required: false, detail: 'skipped: the config did not load', fix: null });
@@ -79,7 +91,46 @@ async function checkIsolation(ctx: CommandContext): Promise<Check> {
   };
 }
 
-async function checkConfig(o: DoctorOptions, ctx: CommandContext): Promise<{ check: Check; envs?: Environment[] }> {
+/** Each env renders (one row each, so a broken one is named with its file and line, the others still pass). */
+async function checkRenders(root: string, envs: Environment[], ctx: CommandContext): Promise<Check[]> {
+  const tree = worktree(root);
+  return Promise.all(
+    envs.map(async (env): Promise<Check> => {
+      try {
+        const r = await envImages(
+          { tree, overlay: env.overlay, envName: env.name, build: env.build, remoteResources: env.remoteResources },
+          { env: ctx.io.env, log: ctx.log },
+        );
+        const images = imageReferences(r.images);
+        const names = Object.keys(images);
+        return {
+          name: `render ${env.name}`,
+          ok: true,
+          required: true,
+          detail: `${names.length} image(s)${
+            names.length
+              ? `: ${names
+                  .slice(0, 3)
+                  .map((n) => `${n}=${images[n]}`)
+                  .join(', ')}${names.length > 3 ? ', …' : ''}`
+              : ''
+          }`,
+          fix: null,
+        };
+      } catch (err) {
+        const detail = err instanceof GitopsError ? `${err.code}: ${err.message}` : message(err);
+        const fix =
+          err instanceof GitopsError && err.remediation ? err.remediation : 'Run gitops-flow render --env <env>.';
+        return { name: `render ${env.name}`, ok: false, required: true, detail, fix };
+      }
+    }),
+  );
+}
+
+async function checkConfig(
+  o: DoctorOptions,
+  ctx: CommandContext,
+): Promise<{ check: Check; envs?: Environment[]; root?: string; ignored?: { folder: string; reason: string }[] }> {
   try {
     const root = repoDir(ctx, o.repoDir);
     const config = await loadConfig(root);
@@ -94,6 +145,8 @@ async function checkConfig(o: DoctorOptions, ctx: CommandContext): Promise<{ che
         fix: null,
       },
       envs,
+      root,
+      ignored: config.ignoredFolders,
     };
   } catch (err) {
     const detail =

@@ -18,6 +18,10 @@ export interface PromoteOptions {
   timeout?: string;
   /** Promote into a pinned env (and unpin it). */
   force?: boolean;
+  /** Set images no workload of the target's render runs. */
+  allowUnused?: boolean;
+  /** Change the target overlay even when other envs' renders read it. */
+  includeShared?: boolean;
   /** false (--no-fail-fast): wait to the deadline whatever the pods do. */
   failFast?: boolean;
   /** --json-events: the live report as JSON events on stderr. */

@@ -24,6 +24,8 @@ export interface RestoreOptions {
   deploy?: boolean;
   push?: boolean;
   timeout?: string;
+  /** Also change files other environments read (implied by --all-envs: every env is restored). */
+  includeShared?: boolean;
 }
 
 export type RestoreResult = ReleaseResult & {
@@ -72,7 +74,7 @@ async function restoreEnv(
       root,
       config,
       env,
-      plan: { verb: 'restore', at: o.at },
+      plan: { verb: 'restore', at: o.at, ...((o.includeShared || o.allEnvs) && { includeShared: true }) },
       deploy: o.deploy !== false,
       alwaysDeploy: true,
       push: o.push !== false,

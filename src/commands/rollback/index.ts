@@ -16,6 +16,8 @@ export interface RollbackOptions {
   push?: boolean;
   timeout?: string;
   reason?: string;
+  /** Also change files other environments read. */
+  includeShared?: boolean;
 }
 
 export async function rollback(o: RollbackOptions, ctx: CommandContext): Promise<RollbackResult> {

@@ -30,6 +30,8 @@ export interface SuggestOptions {
   force?: boolean;
   /** Resolve each tag to its manifest digest and write both (always on for a requireDigest env). */
   pinDigest?: boolean;
+  /** Set images no workload of the env's render runs. */
+  allowUnused?: boolean;
   upstream?: UpstreamTrace;
   /** `push-options` or `api`; default: git.mergeRequest.mode, push options on GitLab (GitHub: always the API). */
   mergeRequest?: string;
@@ -56,6 +58,7 @@ export async function suggest(o: SuggestOptions, ctx: CommandContext): Promise<S
       pushToTarget: Boolean(o.pushToTarget),
       force: Boolean(o.force),
       pinDigest: Boolean(o.pinDigest),
+      allowUnused: Boolean(o.allowUnused),
       upstream,
       ...(o.mergeRequest && { mergeRequest: o.mergeRequest }),
     },

@@ -2,29 +2,34 @@
  * `images/copy` (promote): set the source env's images in the target overlay — its last *verified*
  * ones when the target requires it (old enough for `minSoak`), else the source overlay at the tip.
  */
+
+import { worktreeImages } from '../../adapters/env-images.js';
 import { gitContext, revParse } from '../../adapters/git.js';
 import { fetchVerified, readVerified } from '../../adapters/git-notes.js';
-import { overlayFile, readOverlayImages, setOverlayImages } from '../../adapters/overlay.js';
+import { editOverlayImages, writeOverlayText } from '../../adapters/overlay.js';
 import { refuseIfPinned, removePin } from '../../adapters/pin-file.js';
 import { requireDigestEntries } from '../../adapters/registry/digests.js';
 import type { Environment } from '../../core/config.js';
 import { invalid } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
-import { imageMap, type KustomizeImage } from '../../core/kustomization.js';
+import { imageMap } from '../../core/kustomization.js';
 import { type PromoteSource, selectImages } from '../../core/plans.js';
+import { planPromotion } from '../../core/promotion.js';
 import { edited, envOf, planOf, type Step } from '../types.js';
+import { checkImageEdit } from './check.js';
 
-/** The images to promote and where they came from. */
+/** The images to promote (name → reference) and where they came from. */
 async function sourceImages(
   tree: string,
   from: Environment,
   to: Environment,
   ctx: CommandContext,
-): Promise<{ images: KustomizeImage[]; source: PromoteSource }> {
+): Promise<{ images: Record<string, string>; source: PromoteSource }> {
   const g = gitContext(ctx, tree);
   if (!to.requireVerified)
     return {
-      images: await readOverlayImages(tree, from),
+      // What the source's render runs, wherever it is set (overlay, base, component, patch…).
+      images: (await worktreeImages(tree, from, { env: ctx.io.env, log: ctx.log })).images,
       source: { kind: 'tip', commit: (await revParse('HEAD', g)) ?? '' },
     };
   await fetchVerified(g);
@@ -47,7 +52,7 @@ async function sourceImages(
       last.time,
     );
   }
-  return { images: last.entries, source: { kind: 'verified', commit: last.commit, verifiedAt: last.time } };
+  return { images: imageMap(last.entries), source: { kind: 'verified', commit: last.commit, verifiedAt: last.time } };
 }
 
 export const imagesCopy: Step = {
@@ -60,10 +65,32 @@ export const imagesCopy: Step = {
     const p = planOf(rc, 'promote');
     const to = envOf(rc);
     await refuseIfPinned(rc.tree, to, 'promote', p.force);
+    const ctx = { env: rc.cmd.io.env, log: rc.cmd.log };
     const { images, source } = await sourceImages(rc.tree, p.from, to, rc.cmd);
+    const names = selectImages(
+      Object.keys(images).map((name) => ({ name })),
+      p.only,
+      p.from.name,
+    ).map((i) => i.name);
+    const target = await worktreeImages(rc.tree, to, ctx);
+    const plan = planPromotion({
+      from: {
+        name: p.from.name,
+        ...(p.from.registry && { registry: p.from.registry }),
+        images: Object.fromEntries(names.map((n) => [n, images[n] as string])),
+      },
+      to: {
+        name: to.name,
+        ...(to.registry && { registry: to.registry }),
+        images: target.images,
+        entries: target.entries,
+      },
+    });
+    for (const line of plan.kept) rc.cmd.log.info(`registry: ${line}`);
+    for (const s of plan.skipped) rc.cmd.log.info(`not promoted: ${s.name} (${s.reason})`);
     rc.change.source = source;
-    rc.change.entries = selectImages(images, p.only, p.from.name);
-    rc.change.images = imageMap(rc.change.entries);
+    rc.change.entries = plan.args;
+    rc.change.images = plan.images;
     requireDigestEntries(to, rc.change.entries, p.from.name);
     rc.change.record = {
       action: 'promote',
@@ -72,11 +99,24 @@ export const imagesCopy: Step = {
       fromCommit: source.commit,
       images: rc.change.images,
     };
-    const changed = await setOverlayImages(rc.tree, to, rc.change.entries);
+    const edit = await editOverlayImages(rc.tree, to, plan.args);
+    if (edit.changed) {
+      await checkImageEdit(
+        {
+          tree: rc.tree,
+          env: to,
+          config: rc.config,
+          edit,
+          set: plan.args,
+          verb: 'promote',
+          allowUnused: p.allowUnused,
+          includeShared: p.includeShared,
+        },
+        rc.cmd,
+      );
+      await writeOverlayText(edit.abs, edit.text);
+    }
     const unpinned = p.force ? await removePin(rc.tree, to) : undefined;
-    return edited(rc, [
-      ...(changed || unpinned ? [overlayFile(rc.tree, to).rel] : []),
-      ...(unpinned ? [unpinned] : []),
-    ]);
+    return edited(rc, [...(edit.changed || unpinned ? [edit.rel] : []), ...(unpinned ? [unpinned] : [])]);
   },
 };

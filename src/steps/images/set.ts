@@ -2,10 +2,11 @@
  * `images/set` (suggest): set the images in the env's overlay as `kustomize edit set image` would. A
  * pinned env (a rollback holds it) refuses unless --force, which also unpins.
  */
-import { overlayFile, readOverlayText, setOverlayImages } from '../../adapters/overlay.js';
+import { editOverlayImages, overlayFile, readOverlayText, writeOverlayText } from '../../adapters/overlay.js';
 import { refuseIfPinned, removePin } from '../../adapters/pin-file.js';
 import { imageMap, parseKustomization, readImages } from '../../core/kustomization.js';
 import { edited, planOf, type Step } from '../types.js';
+import { checkImageEdit } from './check.js';
 import { suggestedEnv } from './pin-digest.js';
 
 export const imagesSet: Step = {
@@ -18,7 +19,16 @@ export const imagesSet: Step = {
     const p = planOf(rc, 'suggest');
     const env = suggestedEnv(rc);
     await refuseIfPinned(rc.tree, env, 'suggest', p.force);
-    const changed = await setOverlayImages(rc.tree, env, rc.change.entries);
+    const edit = await editOverlayImages(rc.tree, env, rc.change.entries);
+    if (edit.changed) {
+      // Refused before anything is written: a name no workload runs (a typo) would be committed and pushed.
+      await checkImageEdit(
+        { tree: rc.tree, env, edit, set: rc.change.entries, verb: 'suggest', allowUnused: p.allowUnused },
+        rc.cmd,
+      );
+      await writeOverlayText(edit.abs, edit.text);
+    }
+    const changed = edit.changed;
     const unpinned = p.force ? await removePin(rc.tree, env) : undefined;
     const rel = overlayFile(rc.tree, env).rel;
     const paths = [...(changed || unpinned ? [rel] : []), ...(unpinned ? [unpinned] : [])];

@@ -13,10 +13,11 @@ import { referencedPaths } from '../../adapters/overlay-references.js';
 import type { Environment } from '../../core/config.js';
 import { failed, invalid } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
-import { imageMap } from '../../core/kustomization.js';
+import { imageMap, KUSTOMIZATION_FILES } from '../../core/kustomization.js';
 import { isTime } from '../../core/plans.js';
 import { renderEnv } from '../deploy/release.js';
 import { edited, envOf, planOf, type Step } from '../types.js';
+import { nestedFiles, nestedOverlays, refuseShared } from './shared.js';
 
 /** A commit, or the last commit of the branch at or before an ISO-8601 time. */
 async function resolveAt(at: string, g: GitContext): Promise<string> {
@@ -34,10 +35,8 @@ async function resolveAt(at: string, g: GitContext): Promise<string> {
 
 /** The repo paths the env's overlay referenced at `commit` (read from that commit's tree). */
 async function referencesAt(commit: string, env: Environment, g: GitContext): Promise<string[]> {
-  if (
-    (await showFile(commit, `${env.overlay}/kustomization.yaml`, g)) === undefined &&
-    (await showFile(commit, `${env.overlay}/kustomization.yml`, g)) === undefined
-  ) {
+  const names = await Promise.all(KUSTOMIZATION_FILES.map((f) => showFile(commit, `${env.overlay}/${f}`, g)));
+  if (names.every((n) => n === undefined)) {
     throw invalid(
       'ENV_ABSENT_AT',
       `${env.name} had no overlay (${env.overlay}) at ${commit.slice(0, 12)}.`,
@@ -80,7 +79,16 @@ export const overlayRestore: Step = {
     rc.change.target ||= await resolveAt(planOf(rc, 'restore').at, rc.git);
     const target = rc.change.target;
     rc.change.referenced = await referencesAt(target, env, rc.git);
-    const changed = await restorePaths(target, rc.change.referenced, rc.git);
+    const nested = nestedOverlays(env, [...(rc.config?.environments.values() ?? [])], rc.change.referenced);
+    const keep = await nestedFiles(rc, nested, target);
+    await refuseShared(rc, env, {
+      target,
+      paths: rc.change.referenced,
+      keep,
+      include: planOf(rc, 'restore').includeShared,
+      verb: 'restore',
+    });
+    const changed = await restorePaths(target, rc.change.referenced, rc.git, keep);
     rc.change.images = imageMap(await readOverlayImages(rc.tree, env));
     await checkReproduced(rc.tree, env, target, rc.cmd);
     rc.change.record = { action: 'restore', env: env.name, images: rc.change.images, restoredFrom: target };

@@ -10,10 +10,14 @@ import { PIN_FILE, writePin } from '../../adapters/pin-file.js';
 import { invalid } from '../../core/errors.js';
 import { imageMap } from '../../core/kustomization.js';
 import { edited, envOf, planOf, type Step } from '../types.js';
+import { nestedFiles, nestedOverlays, refuseShared } from './shared.js';
 
-/** The state before the env's latest release: the parent of the last commit that changed its overlay. */
-async function previousRelease(overlay: string, g: GitContext): Promise<string> {
-  const last = await lastCommitTouching('HEAD', overlay, g);
+/**
+ * The state before the env's latest release: the parent of the last commit that changed its overlay
+ * (other envs' overlays nested inside it excluded).
+ */
+async function previousRelease(overlay: string, nested: string[], g: GitContext): Promise<string> {
+  const last = await lastCommitTouching('HEAD', overlay, g, nested);
   const parent = last ? await revParse(`${last}^`, g) : undefined;
   if (!parent) {
     throw invalid(
@@ -35,10 +39,13 @@ export const overlayRollback: Step = {
   async run(rc) {
     const p = planOf(rc, 'rollback');
     const env = envOf(rc);
-    rc.change.target ||= p.to ? await resolveRef(p.to, rc.git) : await previousRelease(env.overlay, rc.git);
+    const nested = nestedOverlays(env, [...(rc.config?.environments.values() ?? [])], [env.overlay]);
+    rc.change.target ||= p.to ? await resolveRef(p.to, rc.git) : await previousRelease(env.overlay, nested, rc.git);
     const target = rc.change.target;
     const pin = `${env.overlay.replace(/\/$/, '')}/${PIN_FILE}`;
-    const changed = await restorePaths(target, [env.overlay], rc.git, [pin]);
+    const keep = [pin, ...(await nestedFiles(rc, nested, target))];
+    await refuseShared(rc, env, { target, paths: [env.overlay], keep, include: p.includeShared, verb: 'rollback' });
+    const changed = await restorePaths(target, [env.overlay], rc.git, keep);
     rc.change.images = imageMap(await readOverlayImages(rc.tree, env));
     rc.change.record = { action: 'rollback', env: env.name, images: rc.change.images, restoredFrom: target };
     if (changed.length === 0) return edited(rc, []);

@@ -214,7 +214,36 @@ export const RELEASE_CASES: CliCase[] = [
     hint: 'Use one of: application-image',
     run: () => cli(clone(), ['promote', '--from', 'dev', '--to', 'uat', '--no-deploy', '--image', 'nginx']),
   },
+  {
+    code: 'IMAGE_NOT_IN_RENDER',
+    exit: 2,
+    value: 'aplication-image',
+    hint: 'application-image (registry.example.com/team/pick-manager',
+    run: () =>
+      cli(repo(), [
+        'suggest',
+        '--env-repo',
+        makeRemote(exampleFiles()).url,
+        '--env',
+        'dev',
+        '--image',
+        'aplication-image=registry.example.com/team/pick-manager:1.5.0',
+      ]),
+  },
   // rollback and restore.
+  {
+    code: 'SHARED_FILES',
+    exit: 2,
+    value: 'dev,uat',
+    hint: '--include-shared',
+    run: () => {
+      const dir = repo();
+      const then = gitSync(dir, ['rev-parse', 'HEAD']);
+      const base = 'kustomizations/base/deployment.yaml';
+      commitFiles(dir, { [base]: `${readFileSync(join(dir, base), 'utf8')}# changed\n` }, 'base changed');
+      return cli(dir, ['restore', '--env', 'prod', '--at', then, '--no-deploy']);
+    },
+  },
   {
     code: 'NO_PREVIOUS_RELEASE',
     exit: 2,
