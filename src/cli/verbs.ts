@@ -2,60 +2,22 @@
  * The one description of gitops-flow's command line: every verb's options (and the global ones), as data.
  * The CLI (src/cli/main.ts) declares its commander options from it; the Dagger module (dagger/) generates
  * one function per verb from it (scripts/gen-dagger.ts) and builds each call's argv with it, so a new flag
- * is added here, once. Also the CI facts the CLI reads from its environment, which a container running it
- * must be handed. Pure data with no imports: the Dagger module loads this file as it is.
+ * is added here, once. Pure data: it imports only its shape (./verb-spec.ts) and re-exports that and the
+ * CI facts a container running the CLI must be handed (./ci-variables.ts); the Dagger module loads these
+ * three files as they are (dagger.json's include).
  */
 
-/** One option: how commander declares it and how a Dagger function exposes it. */
-export interface OptionSpec {
-  /** As commander takes it: `--env <env>`, `--no-deploy`, `-C, --repo-dir <dir>`. */
-  flags: string;
-  description: string;
-  /** `string` (default), `boolean` (a switch, `--no-x` included), `list` (repeatable), `int` (positive). */
-  kind?: 'string' | 'boolean' | 'list' | 'int';
-  required?: boolean;
-  choices?: readonly string[];
-  /** Default value shown and used by commander. */
-  default?: string;
-  /**
-   * The Dagger argument: its name (default: the long flag in camelCase, `--no-deploy` → noDeploy) and
-   * description (default: the CLI's); `false` when the module leaves the option out (it decides it itself).
-   */
-  dagger?: false | { name?: string; description?: string };
-}
+import type { DaggerSpec, OptionSpec, VerbSpec } from './verb-spec.js';
 
-/** A positional argument (commander `<name>`). */
-export interface ArgumentSpec {
-  name: string;
-  description: string;
-  choices?: readonly string[];
-}
-
-/** How the Dagger module runs a verb. */
-export interface DaggerSpec {
-  /** The function's doc comment (`dagger call <verb> --help`). */
-  description: string;
-  /** `repo`: the env repo after the run (export it); `stdout`: what the CLI printed (JSON with `json`). */
-  returns: 'repo' | 'stdout';
-  /** It changes something outside its inputs, or reads what changes under it: never served from cache. */
-  sideEffects: boolean;
-  /** Pass `--json` (the function returns the CLI's machine output). */
-  json?: boolean;
-  /** The CLI clones the env repo itself (suggest): no working copy. */
-  clones?: boolean;
-  /** Takes global `--dry-run`. */
-  dryRun?: boolean;
-  /** An exit code the function reports rather than fails on (doctor: a failed check is in the report). */
-  anyExitCode?: boolean;
-}
-
-export interface VerbSpec {
-  description: string;
-  arguments?: readonly ArgumentSpec[];
-  options: readonly OptionSpec[];
-  /** Exposed as a Dagger function, and how. */
-  dagger?: DaggerSpec;
-}
+export { CI_VARIABLES } from './ci-variables.js';
+export {
+  type ArgumentSpec,
+  type DaggerSpec,
+  daggerName,
+  longFlag,
+  type OptionSpec,
+  type VerbSpec,
+} from './verb-spec.js';
 
 const timeout: OptionSpec = { flags: '--timeout <duration>', description: 'how long to wait for workloads, e.g. 5m' };
 const noDeploy: OptionSpec = {
@@ -413,52 +375,3 @@ export type Verb = keyof typeof VERBS;
 
 /** The verbs the Dagger module exposes, each a function. */
 export type DaggerVerb = { [V in Verb]: (typeof VERBS)[V] extends { dagger: DaggerSpec } ? V : never }[Verb];
-
-/** The long flag of an option (`--no-deploy` of `--no-deploy`, `--repo-dir` of `-C, --repo-dir <dir>`). */
-export function longFlag(o: OptionSpec): string {
-  const long = /(--[a-z][a-z0-9-]*)/.exec(o.flags)?.[1];
-  if (!long) throw new Error(`option ${o.flags} has no long flag`);
-  return long;
-}
-
-/** The Dagger argument name of an option: its own, or the long flag in camelCase. */
-export function daggerName(o: OptionSpec): string {
-  const own = o.dagger || undefined;
-  if (own?.name) return own.name;
-  return longFlag(o)
-    .slice(2)
-    .replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-/**
- * The CI facts the CLI reads from its environment (commit author, trailers, merge-request comment, log
- * sections, registry credentials), which a container running the CLI must be handed explicitly. `secret`
- * ones travel only as secrets. The Dagger module takes each as an argument named like the variable in
- * camelCase (CI_PROJECT_PATH → ciProjectPath); the Dagger CI/CD components pass them.
- */
-export const CI_VARIABLES: readonly { name: string; description: string; secret?: boolean }[] = [
-  { name: 'GITLAB_CI', description: 'true in GitLab CI: collapsible log sections' },
-  { name: 'GITLAB_USER_NAME', description: 'the commit author (default gitops-flow)' },
-  { name: 'GITLAB_USER_EMAIL', description: "the commit author's email (default gitops-flow@localhost)" },
-  { name: 'CI_SERVER_URL', description: "the GitLab instance's URL (merge-request comments)" },
-  { name: 'CI_API_V4_URL', description: "the GitLab instance's API URL" },
-  { name: 'CI_PROJECT_ID', description: "the pipeline's project id" },
-  { name: 'CI_PROJECT_PATH', description: "the pipeline's project path (Upstream-Project trailer)" },
-  { name: 'CI_COMMIT_SHA', description: "the pipeline's commit (Upstream-Commit trailer)" },
-  { name: 'CI_COMMIT_REF_NAME', description: "the pipeline's branch or tag (Upstream-Ref trailer)" },
-  { name: 'CI_COMMIT_MESSAGE', description: "the pipeline's commit message (Upstream-Message trailer)" },
-  { name: 'CI_PIPELINE_ID', description: 'the pipeline id (Upstream-Pipeline trailer)' },
-  { name: 'CI_PIPELINE_URL', description: "the pipeline's URL (trailers, merge-request comments)" },
-  { name: 'CI_JOB_URL', description: "the job's URL (merge-request comments)" },
-  { name: 'CI_MERGE_REQUEST_IID', description: 'the merge request a deploy comments on' },
-  { name: 'CI_MERGE_REQUEST_PROJECT_ID', description: "the merge request's project id" },
-  { name: 'CI_MERGE_REQUEST_PROJECT_PATH', description: "the merge request's project path" },
-  { name: 'CI_REGISTRY', description: "GitLab's container registry (--pin-digest credentials)" },
-  { name: 'CI_REGISTRY_USER', description: "the job's registry user" },
-  { name: 'CI_REGISTRY_PASSWORD', description: "the job's registry password", secret: true },
-  {
-    name: 'GITOPS_FLOW_GITLAB_TOKEN',
-    description: 'a GitLab token with api scope (merge requests through the API, deploy comments)',
-    secret: true,
-  },
-];

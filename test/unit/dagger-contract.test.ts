@@ -45,8 +45,9 @@ describe('contract: the SDK and the generated module', () => {
       engineVersion: `v${sdk}`,
       source: 'dagger',
       sdk: { source: 'typescript' },
-      // The module imports the one description of the command line, outside its source directory.
-      include: ['src/cli/verbs.ts'],
+      // The module imports the one description of the command line (and its shape and the CI facts),
+      // outside its source directory.
+      include: ['src/cli/verbs.ts', 'src/cli/verb-spec.ts', 'src/cli/ci-variables.ts'],
     });
     const lock = json('dagger/package-lock.json').packages['node_modules/@dagger.io/dagger'];
     expect(lock.version).toBe(sdk);
