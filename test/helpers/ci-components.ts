@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { deploymentTier } from '../../src/commands/init/templates.js';
 import { makeRepo, REPO_ROOT } from './git-fixtures.js';
 
 export const GITLAB_CI_LOCAL = join(REPO_ROOT, 'node_modules', 'gitlab-ci-local', 'src', 'index.js');
@@ -43,10 +44,11 @@ function include(name: string, inputs: Record<string, string>, v: Variant = {}):
  * later one promoted from the one before, every one with rollback and restore jobs.
  */
 export function envRepoPipeline(envs: string[], v: Variant = {}): Record<string, string> {
+  const tier = (env: string) => ({ 'deployment-tier': deploymentTier(env) });
   const includes = [
-    include('deploy', { env: envs[0] as string }, v),
-    ...envs.slice(1).map((to, i) => include('promote', { from: envs[i] as string, to }, v)),
-    ...envs.map((env) => include('recover', { env }, v)),
+    include('deploy', { env: envs[0] as string, ...tier(envs[0] as string) }, v),
+    ...envs.slice(1).map((to, i) => include('promote', { from: envs[i] as string, to, ...tier(to) }, v)),
+    ...envs.map((env) => include('recover', { env, ...tier(env) }, v)),
   ];
   return {
     ...componentFiles(),
@@ -67,9 +69,14 @@ export function appRepoPipeline(
   };
 }
 
-/** gitlab-ci-local's `--preview` of a repo made of `files`: every job with includes and extends resolved. */
-export function preview(files: Record<string, string>): Record<string, unknown> {
+/**
+ * gitlab-ci-local's `--preview` of a repo made of `files`: every job with includes and extends resolved,
+ * after validating the result against GitLab's CI schema. `origin` makes the repo that GitLab project
+ * (so `component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/<name>@$CI_COMMIT_SHA` is its own templates/).
+ */
+export function preview(files: Record<string, string>, o: { origin?: string } = {}): Record<string, unknown> {
   const dir = makeRepo(files);
+  if (o.origin) spawnSync('git', ['remote', 'add', 'origin', o.origin], { cwd: dir });
   const r = spawnSync(process.execPath, [GITLAB_CI_LOCAL, '--preview', '--no-color'], { cwd: dir, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`gitlab-ci-local --preview failed:\n${r.stdout}${r.stderr}`);
   return parse(r.stdout.slice(r.stdout.indexOf('---'))) as Record<string, unknown>;

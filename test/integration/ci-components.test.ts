@@ -6,12 +6,20 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { gitlabCi } from '../../src/commands/init/templates.js';
 import { appRepoPipeline, componentFiles, envRepoPipeline, jobsOf, preview } from '../helpers/ci-components.js';
 import { REPO_ROOT } from '../helpers/git-fixtures.js';
 
 const ENVS = ['dev', 'uat', 'prod'];
+type Job = {
+  artifacts?: Record<string, unknown>;
+  environment?: Record<string, unknown>;
+  rules?: { when?: string; allow_failure?: boolean }[];
+  needs?: unknown[];
+  variables?: Record<string, unknown>;
+  script?: string[];
+};
 type Spec = { spec: { inputs: Record<string, { description?: string; default?: string; regex?: string }> } };
 
 describe('GitLab CI/CD components', () => {
@@ -113,7 +121,81 @@ describe('GitLab CI/CD components', () => {
     };
     expect(job(false).variables.GITOPS_FLOW_PIN_DIGEST).toBe('true');
     expect(job(false).script.join('\n')).toContain('args+=(--pin-digest)');
-    expect(job(true).script.join('\n')).toContain('--pin-digest=true');
+    expect(job(true).variables.GITOPS_FLOW_PIN_DIGEST).toBe('true');
+    expect(job(true).script.join('\n')).toContain('--pin-digest="$GITOPS_FLOW_PIN_DIGEST"');
+  });
+
+  it('every component, CLI and Dagger variant, passes the CI schema; recovery is always playable, artifacts only for Developers', () => {
+    const required: Record<string, Record<string, string>> = {
+      deploy: { env: 'dev' },
+      promote: { from: 'dev', to: 'uat' },
+      recover: { env: 'prod' },
+      suggest: { 'env-repo': 'https://gitlab.example.com/team/env.git', images: 'app=reg/app:1' },
+      render: { env: 'dev' },
+    };
+    for (const file of readdirSync(join(REPO_ROOT, 'templates'))) {
+      const name = file.replace(/^dagger-/, '').replace(/\.yml$/, '');
+      const inputs = {
+        ...required[name],
+        ...(file.startsWith('dagger-') && { module: 'gitlab.example.com/p/gitops-flow@v1' }),
+      };
+      const stages = ['deploy', 'promote', 'recover', 'test'];
+      const jobs = jobsOf(
+        preview({
+          ...componentFiles(),
+          '.gitlab-ci.yml': stringify({ stages, include: [{ local: `gitops-flow-ci/${file}`, inputs }] }),
+        }),
+      ) as Record<string, Job>;
+      expect(Object.keys(jobs).length, file).toBeGreaterThan(0);
+      for (const [id, job] of Object.entries(jobs)) {
+        if (job.artifacts)
+          expect(job.artifacts, `${file} ${id}`).toMatchObject({ expire_in: '1 week', access: 'developer' });
+        if (job.environment) {
+          expect(job.environment, `${file} ${id}`).toMatchObject({
+            url: '$GITOPS_FLOW_ENVIRONMENT_URL',
+            deployment_tier: 'other',
+          });
+        }
+        // A manual job never blocks: recovery can be played whatever waits before it.
+        for (const rule of job.rules ?? [])
+          if (rule.when === 'manual') expect(rule.allow_failure, `${file} ${id}`).toBe(true);
+        if (/^(rollback|restore)-/.test(id)) {
+          expect(job.needs, `${file} ${id}`).toEqual([]);
+          expect(String(job.variables?.GIT_DEPTH), `${file} ${id}`).toBe('0');
+        }
+      }
+    }
+  });
+
+  it("the project's own pipeline includes its components at this commit, on a Node ≥ 20 image by digest, and passes the schema", () => {
+    const tools = JSON.parse(readFileSync(join(REPO_ROOT, 'ci/tools.json'), 'utf8')) as {
+      go: string;
+      images: { node: string };
+    };
+    const own = parse(readFileSync(join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8'), { logLevel: 'error' }) as {
+      include: { component?: string }[];
+      variables: Record<string, string>;
+    };
+    for (const i of own.include)
+      expect(i.component).toMatch(/^\$CI_SERVER_FQDN\/\$CI_PROJECT_PATH\/[a-z-]+@\$CI_COMMIT_SHA$/);
+    expect(own.variables.GITOPS_FLOW_DEV_IMAGE).toBe(tools.images.node);
+    expect(Number(/^node:(\d+)\./.exec(tools.images.node)?.[1])).toBeGreaterThanOrEqual(20);
+    expect(own.variables.GO_VERSION?.startsWith(`${tools.go}.`)).toBe(true);
+    expect(own.variables.GO_SHA256).toMatch(/^[0-9a-f]{64}$/);
+    const files = Object.fromEntries(
+      ['.gitlab-ci.yml', ...readdirSync(join(REPO_ROOT, 'templates')).map((f) => `templates/${f}`)].map((f) => [
+        f,
+        readFileSync(join(REPO_ROOT, f), 'utf8'),
+      ]),
+    );
+    const jobs = jobsOf(preview(files, { origin: 'git@gitlab.example.com:platform/gitops-flow.git' })) as Record<
+      string,
+      Job
+    >;
+    expect(Object.keys(jobs)).toEqual(
+      expect.arrayContaining(['check', 'render-dev', 'render-uat', 'render-prod', 'publish-toolbox']),
+    );
+    expect(jobs['render-dev']?.script?.join('\n')).toContain('render --env dev');
   });
 
   it("a required input left out fails the pipeline with GitLab's message", () => {

@@ -5,7 +5,7 @@
  * has. What the module sends to an engine is checked through the real SDK in
  * test/integration/dagger-recording.test.ts; the argv run through the real CLI in dagger-argv.test.ts.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -23,10 +23,11 @@ import {
 } from '../../dagger/src/manifest.js';
 import { moduleSource, sharedParams, sourceIgnore } from '../../scripts/dagger-module.js';
 import { formattedModule } from '../../scripts/gen-dagger.js';
+import { pin } from '../../scripts/release-pin.js';
 import { mirrored as cliMirrored } from '../../src/adapters/tools/download.js';
 import { CI_VARIABLES, type DaggerVerb, daggerName, type OptionSpec, VERBS } from '../../src/cli/verbs.js';
 import { runCli } from '../helpers/cli.js';
-import { REPO_ROOT } from '../helpers/git-fixtures.js';
+import { REPO_ROOT, tempDir } from '../helpers/git-fixtures.js';
 
 const read = (f: string) => readFileSync(join(REPO_ROOT, f), 'utf8');
 const json = (f: string) => JSON.parse(read(f));
@@ -177,6 +178,71 @@ describe('contract: the toolbox pins', () => {
       `URIs: https://mirror.internal/snapshot.debian.org/archive/debian/${m.apt.snapshot}`,
     );
     expect(m.apt.snapshot).toMatch(/^\d{8}T\d{6}Z$/);
+  });
+});
+
+describe('contract: a release pins its toolbox once for the module and the components', () => {
+  const defaults = (dir: string, input: string) =>
+    Object.fromEntries(
+      readdirSync(join(dir, 'templates')).flatMap((f) => {
+        const spec = parseAllDocuments(readFileSync(join(dir, 'templates', f), 'utf8'))[0]?.toJSON() as {
+          spec: { inputs: Record<string, { default?: string }> };
+        };
+        const v = spec.spec.inputs[input]?.default;
+        return v === undefined ? [] : [[f, v]];
+      }),
+    );
+
+  it('contract: the components default to the toolbox published for this version (until one is, the CI/CD variables)', () => {
+    const published = (json('ci/tools.json') as { published: { toolbox: string | null } }).published.toolbox;
+    const images = defaults(REPO_ROOT, 'image');
+    const modules = defaults(REPO_ROOT, 'module');
+    expect(Object.keys(images).sort()).toEqual([
+      'deploy.yml',
+      'promote.yml',
+      'recover.yml',
+      'render.yml',
+      'suggest.yml',
+    ]);
+    expect(Object.keys(modules).sort()).toEqual([
+      'dagger-deploy.yml',
+      'dagger-promote.yml',
+      'dagger-recover.yml',
+      'dagger-suggest.yml',
+    ]);
+    for (const v of Object.values(images)) expect(v).toBe(published ?? '$GITOPS_FLOW_IMAGE');
+    const version = (json('package.json') as { version: string }).version;
+    for (const v of Object.values(modules)) {
+      if (published) expect(v).toMatch(new RegExp(`@v?${version.replaceAll('.', '\\.')}$`));
+      else expect(v).toBe('$GITOPS_FLOW_DAGGER_MODULE');
+    }
+  });
+
+  it('contract: npm run release:pin writes the published toolbox into ci/tools.json and every component, and nothing else', () => {
+    const root = tempDir('gitops-flow-pin-');
+    mkdirSync(join(root, 'ci'));
+    cpSync(join(REPO_ROOT, 'templates'), join(root, 'templates'), { recursive: true });
+    writeFileSync(join(root, 'ci/tools.json'), TOOLS);
+    const toolbox = `registry.example.com/platform/gitops-flow/toolbox:0.2.0@sha256:${'f'.repeat(64)}`;
+    expect(() => pin(root, 'registry.example.com/platform/gitops-flow/toolbox:0.2.0', 'h/p@v0.2.0')).toThrow(
+      /with its digest/,
+    );
+    pin(root, toolbox, 'gitlab.example.com/platform/gitops-flow@v0.2.0');
+    const m = JSON.parse(readFileSync(join(root, 'ci/tools.json'), 'utf8'));
+    expect(m.published.toolbox).toBe(toolbox);
+    expect({ ...m, published: JSON.parse(TOOLS).published }).toEqual(JSON.parse(TOOLS));
+    for (const v of Object.values(defaults(root, 'image'))) expect(v).toBe(toolbox);
+    for (const v of Object.values(defaults(root, 'module')))
+      expect(v).toBe('gitlab.example.com/platform/gitops-flow@v0.2.0');
+    // Only those lines change.
+    for (const f of readdirSync(join(root, 'templates'))) {
+      const before = read(`templates/${f}`).split('\n');
+      const after = readFileSync(join(root, 'templates', f), 'utf8').split('\n');
+      expect(
+        after.filter((l, i) => l !== before[i]),
+        f,
+      ).toHaveLength(1);
+    }
   });
 });
 

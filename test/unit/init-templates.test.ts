@@ -33,17 +33,27 @@ describe('init templates', () => {
     ]);
   });
 
-  it('every job names its environment and holds its resource group; recovery jobs are manual on the default branch', () => {
+  it('every job names its environment (tier, URL) and holds its resource group; recovery jobs are manual on the default branch, never blocking', () => {
     const ci = parse(gitlabCi(['qa', 'staging', 'live'])) as Record<
       string,
       { environment?: unknown; resource_group?: string; rules?: unknown[]; script?: string[] }
     >;
     for (const [name, job] of Object.entries(ci).filter(([k]) => !k.startsWith('.') && k !== 'stages')) {
       const env = name.slice(name.indexOf('-') + 1);
-      expect(job.environment, name).toEqual({ name: env, action: 'start' });
+      // The tier GitLab would guess from the name, the URL from deploy.env (the dotenv report).
+      const tier = { qa: 'testing', staging: 'staging', live: 'production' }[env];
+      expect(job.environment, name).toEqual({
+        name: env,
+        action: 'start',
+        url: '$GITOPS_FLOW_ENVIRONMENT_URL',
+        deployment_tier: tier,
+      });
       expect(job.resource_group, name).toBe(env);
     }
-    expect(ci['rollback-live']?.rules).toEqual([{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', when: 'manual' }]);
+    // Manual jobs never block (recovery is always playable).
+    expect(ci['rollback-live']?.rules).toEqual([
+      { if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', when: 'manual', allow_failure: true },
+    ]);
     expect(ci['restore-live']?.script?.at(-1)).toBe('gitops-flow restore --env live --at "$GITOPS_FLOW_AT"');
   });
 

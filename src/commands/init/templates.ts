@@ -1,11 +1,14 @@
 /**
  * The files `init` writes: the seed's layout (a base Deployment + HPA, one overlay per environment), a
- * commented gitops-flow.yaml and the env-repo CI wrappers. Pure: names in, `{ path: content }` out.
+ * commented gitops-flow.yaml and the env-repo CI wrappers: names in, `{ path: content }` out (the CI
+ * wrappers read the packaged ci/tools.json for the published toolbox).
  */
 
+import { readFileSync } from 'node:fs';
 import { CONFIG_FILE, DEFAULT_OVERLAYS_DIR } from '../../core/config.js';
 import { configSchema } from '../../core/config-schema.js';
 import type { ImageRef } from '../../core/image-ref.js';
+import { packageFile } from '../../core/package-root.js';
 
 export interface Scaffold {
   app: string;
@@ -212,6 +215,29 @@ function examplePipeline(envs: string[]): string[] {
 }
 
 /**
+ * The toolbox image the components of this version default to: the one its release published (by
+ * digest, ci/tools.json `published.toolbox`), else the CI/CD variable GITOPS_FLOW_IMAGE.
+ */
+function toolboxImage(): string {
+  const m = JSON.parse(readFileSync(packageFile('ci/tools.json'), 'utf8')) as {
+    published?: { toolbox?: string | null };
+  };
+  return m.published?.toolbox ?? '$GITOPS_FLOW_IMAGE';
+}
+
+/**
+ * The GitLab deployment tier GitLab itself would give an environment of this name (its documented
+ * patterns), which init writes where the components take a `deployment-tier` input.
+ */
+export function deploymentTier(env: string): string {
+  if (/^(prod|production|live)/.test(env)) return 'production';
+  if (/^(st(a|)g|model|pre|demo)/.test(env)) return 'staging';
+  if (/^(test|qc|qa)/.test(env)) return 'testing';
+  if (/^(dev|review|trunk)/.test(env)) return 'development';
+  return 'other';
+}
+
+/**
  * The jobs of gitops-flow's GitLab CI/CD components (templates/deploy.yml, promote.yml, recover.yml)
  * written inline, so the env repo needs no access to the component project. For these environments:
  * merge requests deploy the first one; each later one is a manual promotion from the one before; every
@@ -222,18 +248,27 @@ function examplePipeline(envs: string[]): string[] {
 export function gitlabCi(envs: string[]): string {
   const [first, ...rest] = envs;
   const checkout = '    - git checkout -B "$CI_DEFAULT_BRANCH" "origin/$CI_DEFAULT_BRANCH"';
-  const job = (name: string, env: string, stage: string, script: string[], manual: boolean): string[] => [
+  const job = (
+    name: string,
+    env: string,
+    stage: string,
+    script: string[],
+    manual: boolean,
+    recover = false,
+  ): string[] => [
     '',
     `${name}:`,
     '  extends: .gitops-flow',
+    ...(recover ? ['  variables: { GIT_DEPTH: 0 }'] : []),
     `  stage: ${stage}`,
-    `  environment: { name: ${env}, action: start }`,
+    ...(recover ? ['  needs: []'] : []),
+    `  environment: { name: ${env}, action: start, url: $GITOPS_FLOW_ENVIRONMENT_URL, deployment_tier: ${deploymentTier(env)} }`,
     `  resource_group: ${env}`,
     '  script:',
     ...script,
     '  rules:',
     ...(manual
-      ? ['    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', '      when: manual']
+      ? ['    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', '      when: manual', '      allow_failure: true']
       : ['    - if: $CI_PIPELINE_SOURCE == "merge_request_event"']),
   ];
   const out = [
@@ -243,13 +278,16 @@ export function gitlabCi(envs: string[]): string {
     '# GITOPS_FLOW_IMAGE (an image with gitops-flow and the pinned tools), cluster credentials (KUBECONFIG as',
     '# a file variable, or GKE through gcloud) and GITOPS_FLOW_GIT_TOKEN (a token that may push).',
     '# Rollback and restore are manual jobs; run them with the variables GITOPS_FLOW_AT (restore: a commit or',
-    '# an ISO-8601 time), GITOPS_FLOW_TO (rollback: a commit, default the previous release), GITOPS_FLOW_REASON.',
+    '# an ISO-8601 time), GITOPS_FLOW_TO (rollback: a commit, default the previous release), GITOPS_FLOW_REASON;',
+    '# they need no earlier job, so they can always be played. Manual jobs never block the pipeline.',
     'stages: [deploy, promote, recover]',
     '',
     '.gitops-flow:',
-    '  image: $GITOPS_FLOW_IMAGE',
+    `  image: ${toolboxImage()}`,
     '  artifacts:',
     '    when: always',
+    '    expire_in: 1 week',
+    '    access: developer',
     '    paths: [.gitops-flow/rendered/]',
     '    reports:',
     '      dotenv: .gitops-flow/deploy.env',
@@ -283,6 +321,7 @@ export function gitlabCi(envs: string[]): string {
           `    - gitops-flow rollback --env ${env} \${GITOPS_FLOW_TO:+--to "$GITOPS_FLOW_TO"} --reason "\${GITOPS_FLOW_REASON:-pipeline $CI_PIPELINE_ID}"`,
         ],
         true,
+        true,
       ),
     );
   }
@@ -293,6 +332,7 @@ export function gitlabCi(envs: string[]): string {
         env,
         'recover',
         [checkout, `    - gitops-flow restore --env ${env} --at "$GITOPS_FLOW_AT"`],
+        true,
         true,
       ),
     );
