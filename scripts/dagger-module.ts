@@ -94,9 +94,10 @@ export function sharedParams(ignore: string[]): Param[] {
       doc: 'Registry credentials for --pin-digest: a docker config.json (auths only; no credential helpers in the toolbox).',
     },
     {
-      name: 'cluster',
-      type: 'Service',
-      doc: "A cluster on your machine's loopback, e.g. tcp://localhost:6443: the kubeconfig's 127.0.0.1 servers reach it.",
+      name: 'hostServices',
+      type: 'Service[]',
+      init: '[]',
+      doc: "Services on your machine's loopback the CLI must reach, e.g. tcp://localhost:6443 (a local cluster) or tcp://localhost:8080 (a local git server): inside the toolbox, 127.0.0.1:<port> reaches each, so kubeconfigs and remote URLs stay as they are.",
     },
     {
       name: 'sshAuthSocket',

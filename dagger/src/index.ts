@@ -33,7 +33,7 @@ export class GitopsFlow implements Shared {
   kubeconfig?: Secret;
   gcpKey?: Secret;
   dockerConfig?: Secret;
-  cluster?: Service;
+  hostServices: Service[];
   sshAuthSocket?: Socket;
   knownHosts?: File;
   secretNames: string[];
@@ -89,8 +89,8 @@ export class GitopsFlow implements Shared {
     gcpKey?: Secret,
     /** Registry credentials for --pin-digest: a docker config.json (auths only; no credential helpers in the toolbox). */
     dockerConfig?: Secret,
-    /** A cluster on your machine's loopback, e.g. tcp://localhost:6443: the kubeconfig's 127.0.0.1 servers reach it. */
-    cluster?: Service,
+    /** Services on your machine's loopback the CLI must reach, e.g. tcp://localhost:6443 (a local cluster) or tcp://localhost:8080 (a local git server): inside the toolbox, 127.0.0.1:<port> reaches each, so kubeconfigs and remote URLs stay as they are. */
+    hostServices: Service[] = [],
     /** Your SSH agent, for SSH remotes (--ssh-auth-socket $SSH_AUTH_SOCK); host keys come from --known-hosts. */
     sshAuthSocket?: Socket,
     /** The SSH host keys of your remotes (~/.ssh/known_hosts); without them an SSH remote is refused. */
@@ -154,7 +154,7 @@ export class GitopsFlow implements Shared {
     this.kubeconfig = kubeconfig;
     this.gcpKey = gcpKey;
     this.dockerConfig = dockerConfig;
-    this.cluster = cluster;
+    this.hostServices = hostServices;
     this.sshAuthSocket = sshAuthSocket;
     this.knownHosts = knownHosts;
     this.secretNames = secretNames;

@@ -38,7 +38,7 @@ export interface Shared {
   kubeconfig?: Secret;
   gcpKey?: Secret;
   dockerConfig?: Secret;
-  cluster?: Service;
+  hostServices: Service[];
   sshAuthSocket?: Socket;
   knownHosts?: File;
   secretNames: string[];
@@ -83,8 +83,14 @@ export async function prepare(s: Shared, spec: DaggerSpec): Promise<Container> {
       .withMountedSecret(GCP_KEY_PATH, s.gcpKey)
       .withEnvVariable('GOOGLE_APPLICATION_CREDENTIALS', GCP_KEY_PATH)
       .withEnvVariable('CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE', GCP_KEY_PATH);
-  // The kubeconfig's loopback servers are reached through the bound service (see preflight.ts).
-  if (s.cluster) c = c.withServiceBinding('cluster', s.cluster).withEnvVariable('GITOPS_FLOW_CLUSTER', 'cluster');
+  // Services on the caller's loopback (a local cluster, a local git server): bound, and reached inside
+  // at the same 127.0.0.1:<port> through the preflight's forwarders, so URLs and TLS names stay as they are.
+  const forwards: string[] = [];
+  for (const [i, service] of s.hostServices.entries()) {
+    c = c.withServiceBinding(`host-${i}`, service);
+    for (const port of await service.ports()) forwards.push(`${await port.port()}=host-${i}`);
+  }
+  if (forwards.length) c = c.withEnvVariable('GITOPS_FLOW_FORWARDS', forwards.join(' '));
   if (s.sshAuthSocket)
     c = c.withUnixSocket(SSH_AUTH_SOCK, s.sshAuthSocket).withEnvVariable('SSH_AUTH_SOCK', SSH_AUTH_SOCK);
   // Host keys are checked: only the ones given are known (without them an SSH remote is refused by ssh).

@@ -78,10 +78,15 @@ export const hostFile = (path: string): Chain => [
   { field: 'file', args: { path } },
 ];
 export const secret = (name: string): Chain => [{ field: 'secret', args: { uri: `env://${name}` } }];
-export const service = (address: string): Chain => [
-  { field: 'host', args: {} },
-  { field: 'service', args: { address } },
-];
+/** A host service as `dagger call` makes one of tcp://<host>:<port>: host.service(ports, host). */
+export const service = (address: string): Chain => {
+  const { hostname, port } = new URL(address);
+  const ports = [{ frontend: Number(port), backend: Number(port), protocol: 'TCP' }];
+  return [
+    { field: 'host', args: {} },
+    { field: 'service', args: { ports, host: hostname } },
+  ];
+};
 export const socket = (path: string): Chain => [
   { field: 'host', args: {} },
   { field: 'unixSocket', args: { path } },
@@ -107,6 +112,15 @@ function fieldsOf(set: SelectionSetNode | undefined): FieldNode[] {
     s = sel.selectionSet;
   }
   return out;
+}
+
+/** The ports a host service provides, as the engine answers `ports`: its forwards' frontends. */
+function servicePorts(chain: Chain): number[] {
+  const forwards = chain.find((s) => s.field === 'service')?.args.ports as
+    | { frontend?: number; backend: number }[]
+    | undefined;
+  if (!forwards) throw new Error(`recorder: no ports for ${chain.map((s) => s.field).join('.')}`);
+  return forwards.map((p) => p.frontend ?? p.backend);
 }
 
 /** The path of a host file a chain reads (`host.directory(d)[.directory(x)]*.file(f)`), if it is one. */
@@ -156,6 +170,7 @@ export async function record(ids: Ids, call?: Invocation, opts: { stdout?: strin
       }
     }
     const arg = argIds.find((a) => owner.length === 1 && root === 'arg' && owner[0]?.args.name === a.name);
+    if (root === 'portOf' && name === 'port') return owner[0]?.args.port;
     if (arg && name === 'name') return arg.name;
     if (arg && name === 'value') return JSON.stringify(arg.value);
     if (name === 'defaultPlatform') return 'linux/amd64';
@@ -189,10 +204,14 @@ export async function record(ids: Ids, call?: Invocation, opts: { stdout?: strin
           if (f.name.value === 'node') chain.push(...(ids.chain(args.id as string) ?? [{ field: 'node', args }]));
           else chain.push({ field: f.name.value, args: ids.expand(args) as Record<string, unknown> });
         }
-        // The one list the entrypoint asks for: the call's arguments, each as { id }.
-        const list = fields.findIndex((f) => f.name.value === 'inputArgs');
+        // The lists the SDK asks for, each as [{ id }]: the call's arguments, and a service's ports.
+        const list = fields.findIndex((f) => f.name.value === 'inputArgs' || f.name.value === 'ports');
         const wrap = list >= 0 ? fields.slice(0, list + 1) : fields;
-        let data = list >= 0 ? argIds.map((a) => ({ id: a.id })) : answer(chain, fields.at(-1) as FieldNode);
+        const listed = () =>
+          fields[list]?.name.value === 'inputArgs'
+            ? argIds.map((a) => ({ id: a.id }))
+            : servicePorts(chain).map((port) => ({ id: ids.id([{ field: 'portOf', args: { port } }]) }));
+        let data = list >= 0 ? listed() : answer(chain, fields.at(-1) as FieldNode);
         for (const f of [...wrap].reverse()) data = { [f.name.value]: data };
         send({ data });
       } catch (e) {

@@ -118,24 +118,29 @@ describe('the toolbox preflight', () => {
     expect(present.status, present.stderr).toBe(0);
   });
 
-  it('a loopback server without a cluster service is refused, saying to pass --cluster', async () => {
-    const r = await preflight({ KUBECONFIG: kubeconfig({ server: 'https://127.0.0.1:6443' }) });
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain("the kubeconfig's server https://127.0.0.1:6443 is your machine's loopback");
-    expect(r.stderr).toContain('--cluster tcp://localhost:6443');
+  it('a loopback server that is not a host service is refused, saying to pass it', async () => {
+    for (const server of ['https://127.0.0.1:6443', 'https://localhost:6443']) {
+      const r = await preflight({ KUBECONFIG: kubeconfig({ server }) });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`the kubeconfig's server ${server} is your machine's loopback`);
+      expect(r.stderr).toContain('--host-services tcp://localhost:6443');
+    }
+    const portless = await preflight({ KUBECONFIG: kubeconfig({ server: 'https://127.0.0.2' }) });
+    expect(portless.status).toBe(2);
+    expect(portless.stderr).toContain('use https://127.0.0.1:<port>');
   });
 
-  it('a loopback server is reached through the cluster service at the same address (kubeconfig and TLS names unchanged)', async () => {
-    // The "cluster service": an echo server on 127.0.0.1; the kubeconfig names 127.0.0.2 (the container's
-    // loopback here), where the preflight's forwarder listens.
+  it('a loopback server is reached through its host service at the same address (kubeconfig and TLS names unchanged)', async () => {
+    // The "host service": an echo server on 127.0.0.2, its alias in the container; the kubeconfig names
+    // 127.0.0.1:<port>, where the preflight's forwarder listens.
     const echo = createServer((s) => s.pipe(s));
     servers.push(echo);
-    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.2', r));
     const port = (echo.address() as { port: number }).port;
     const r = await preflight({
-      KUBECONFIG: kubeconfig({ server: `https://127.0.0.2:${port}` }),
-      GITOPS_FLOW_CLUSTER: '127.0.0.1',
-      PREFLIGHT_PROBE: `127.0.0.2:${port}`,
+      KUBECONFIG: kubeconfig({ server: `https://127.0.0.1:${port}` }),
+      GITOPS_FLOW_FORWARDS: `${port}=127.0.0.2`,
+      PREFLIGHT_PROBE: `127.0.0.1:${port}`,
     });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('reply:ping');

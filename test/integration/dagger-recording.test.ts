@@ -63,7 +63,7 @@ beforeAll(async () => {
     kubeconfig: ids.id(secret('KUBECONFIG')),
     gcpKey: ids.id(secret('GCP_KEY')),
     dockerConfig: ids.id(secret('DOCKER_CONFIG')),
-    cluster: ids.id(service('tcp://localhost:6443')),
+    hostServices: [ids.id(service('tcp://localhost:6443')), ids.id(service('tcp://localhost:8080'))],
     sshAuthSocket: ids.id(socket('/run/user/1000/ssh-agent')),
     knownHosts: ids.id(hostFile('/home/me/.ssh/known_hosts')),
     secretNames: ['SMOKE_TOKEN'],
@@ -90,6 +90,7 @@ describe('recording: the module as the SDK registers it', () => {
     const kind = (name: string) => JSON.stringify(args[name]?.typeDef);
     for (const v of CI_VARIABLES) expect(kind(camel(v.name)), v.name).toContain(v.secret ? '"Secret"' : '"STRING"');
     for (const s of ['gitToken', 'kubeconfig', 'gcpKey', 'dockerConfig']) expect(kind(s), s).toContain('"Secret"');
+    expect(kind('hostServices')).toContain('"Service"');
     expect(kind('sshAuthSocket')).toContain('"Socket"');
     expect(kind('toolbox')).toContain('"Container"');
     expect(args.source).toMatchObject({ defaultPath: '/' });
@@ -155,9 +156,11 @@ describe('recording: every function', () => {
       expect(mounts[env.GOOGLE_APPLICATION_CREDENTIALS as string]).toEqual(secret('GCP_KEY'));
       expect(env.CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE).toBe(env.GOOGLE_APPLICATION_CREDENTIALS);
       expect(stepsNamed(chain, 'withServiceBinding').map((s) => [s.args.alias, s.args.service])).toEqual([
-        ['cluster', service('tcp://localhost:6443')],
+        ['host-0', service('tcp://localhost:6443')],
+        ['host-1', service('tcp://localhost:8080')],
       ]);
-      expect(env.GITOPS_FLOW_CLUSTER).toBe('cluster');
+      // Inside, 127.0.0.1:<port> reaches each (the preflight's forwarders).
+      expect(env.GITOPS_FLOW_FORWARDS).toBe('6443=host-0 8080=host-1');
       const sock = stepsNamed(chain, 'withUnixSocket')[0];
       expect(sock?.args).toEqual({ path: env.SSH_AUTH_SOCK, source: socket('/run/user/1000/ssh-agent') });
       const hosts = stepsNamed(chain, 'withMountedFile')[0];
