@@ -45,10 +45,13 @@ done
 if $packages; then
   # zsh and fish check the completion scripts' syntax; gitlab-ci-local (the CI wrapper tests) needs rsync;
   # the digest-pinning tests run a real registry (docker-registry: the CNCF distribution server), with
-  # basic-auth users written by htpasswd (apache2-utils). Tests fail, naming the binary, without them.
+  # basic-auth users written by htpasswd (apache2-utils); `run:` steps are isolated with unshare and the
+  # isolation tests print through rev (util-linux, which minimal images may lack). Tests fail, naming
+  # the binary, without them.
   missing=()
   for cmd in zsh fish rsync docker-registry; do command -v "$cmd" >/dev/null || missing+=("$cmd"); done
   command -v htpasswd >/dev/null || missing+=(apache2-utils)
+  { command -v unshare && command -v rev; } >/dev/null || missing+=(util-linux)
   if ((${#missing[@]})); then
     if [[ "$(id -u)" != 0 ]]; then
       echo "ci/setup.sh: the tests need these Debian packages: ${missing[*]}" >&2
