@@ -8,7 +8,6 @@ import { clampTimeout } from '../core/bounds.js';
 import { GitopsError } from '../core/errors.js';
 import type { Logger } from '../core/io.js';
 import { isRunTool, useTool } from './tools/check.js';
-import { locateTool } from './tools/locate.js';
 
 export interface ExecOptions {
   cwd: string;
@@ -171,58 +170,4 @@ function indent(text: string): string {
     .split('\n')
     .map((l) => `  ${l}`)
     .join('\n');
-}
-
-export interface StreamHandle {
-  /** Ends the child (SIGTERM, then SIGKILL after a second) and resolves once it has exited. */
-  stop(): Promise<void>;
-  /** Resolves with the exit code when the child ends on its own (or is stopped). */
-  readonly exited: Promise<number>;
-}
-
-/**
- * Starts a long-running `argv` (a watch) and calls `onLine` with each line of its stdout as it
- * comes. Never a mutation; the caller must `stop()` it, so no child outlives the command.
- */
-export function execLines(
-  argv: string[],
-  opts: Pick<ExecOptions, 'cwd' | 'env' | 'log'>,
-  onLine: (line: string) => void,
-): StreamHandle {
-  opts.log.debug(`$ ${argv.map(showArg).join(' ')}`);
-  const [cmd, ...args] = argv as [string, ...string[]];
-  const file = isRunTool(cmd) ? (locateTool(cmd, opts.env).path ?? cmd) : cmd;
-  const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let rest = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) onLine(line);
-  });
-  const err: string[] = [];
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (s: string) => err.push(s));
-  let done = false;
-  const exited = new Promise<number>((resolve) => {
-    child.on('error', () => {
-      done = true;
-      resolve(127);
-    });
-    child.on('close', (code, signal) => {
-      done = true;
-      if (err.join('').trim() && !signal) opts.log.debug(indent(err.join('')));
-      resolve(code ?? 128);
-    });
-  });
-  return {
-    exited,
-    stop: async () => {
-      if (done) return;
-      child.kill('SIGTERM');
-      const force = setTimeout(() => child.kill('SIGKILL'), 1000);
-      await exited;
-      clearTimeout(force);
-    },
-  };
 }

@@ -132,18 +132,6 @@ export async function commitAtOrBefore(time: Date, g: GitContext): Promise<strin
   return (await git(['rev-list', '-1', '--first-parent', `--before=${time.toISOString()}`, 'HEAD'], g)).stdout.trim();
 }
 
-/** `git log <format> --name-only` of `rev` over `paths`; undefined when git fails (e.g. no commit yet). */
-export async function logWithFiles(
-  p: { format: string; rev: string; since?: string; paths: string[] },
-  g: GitContext,
-): Promise<string | undefined> {
-  const args = ['log', `--format=${p.format}`, '--name-only', '--no-renames'];
-  if (p.since) args.push(`--since=${p.since}`);
-  args.push(p.rev, '--', ...p.paths);
-  const log = await git(args, g, { allowFailure: true });
-  return log.exitCode === 0 ? log.stdout : undefined;
-}
-
 /** `git diff --name-status` lines between `base` and HEAD ([] when git cannot tell). */
 export async function changedSince(base: string, g: GitContext): Promise<string[]> {
   return (await git(['diff', '--name-status', '--no-renames', base, 'HEAD'], g, { allowFailure: true })).stdout

@@ -1,7 +1,6 @@
 /** kubectl, the pinned binary found on PATH; one function per operation. */
 import type { Logger } from '../core/io.js';
-import type { Workload } from '../core/workloads.js';
-import { type ExecResult, exec, execLines, type StreamHandle } from './exec.js';
+import { type ExecResult, exec } from './exec.js';
 
 export interface ClusterTarget {
   /** kubeconfig context; undefined: the current context. */
@@ -80,68 +79,6 @@ export function unreachableReason(output: string): string {
   return TRANSIENT.exec(output)?.[0] ?? '';
 }
 
-/**
- * Waits (watch-based) until the workload's rollout completes; resolves false with kubectl's message
- * when not, and `unreachable` when that was because the API server could not be reached.
- */
-export async function rolloutStatus(
-  w: Workload,
-  timeoutMs: number,
-  t: ClusterTarget,
-  ctx: KubectlContext,
-): Promise<{ ok: boolean; message: string; unreachable: boolean }> {
-  const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
-  const r = await kubectl(
-    ['rollout', 'status', `${w.kind.toLowerCase()}/${w.name}`, '--watch=true', `--timeout=${seconds}s`],
-    t,
-    ctx,
-    {
-      allowFailure: true,
-      timeoutMs: timeoutMs + 15_000,
-      ...(w.namespace && { namespace: w.namespace }),
-    },
-  );
-  const text = `${r.stdout}\n${r.stderr}`.trim();
-  return {
-    ok: r.exitCode === 0,
-    message: text.split('\n').filter(Boolean).at(-1) ?? '',
-    unreachable: r.exitCode !== 0 && isUnreachable(text),
-  };
-}
-
-/**
- * Watches one object (`kubectl get <kind>/<name> --watch --output-watch-events -o json`: one JSON event
- * per line) and calls `onObject` with the object on every change. The caller stops the watch; `maxMs`
- * ends it anyway (--request-timeout), so a watch orphaned by a killed gitops-flow does not run on.
- */
-export function watchObject(
-  p: { ref: string; namespace?: string; maxMs: number },
-  t: ClusterTarget,
-  ctx: KubectlContext,
-  onObject: (o: Record<string, unknown>) => void,
-): StreamHandle {
-  const seconds = Math.max(1, Math.ceil(p.maxMs / 1000));
-  const argv = [
-    'kubectl',
-    ...targetArgs(t, p.namespace ?? t.namespace),
-    'get',
-    p.ref,
-    '--watch',
-    '--output-watch-events',
-    '-o',
-    'json',
-    `--request-timeout=${seconds}s`,
-  ];
-  return execLines(argv, { cwd: ctx.cwd, env: ctx.env, log: ctx.log }, (line) => {
-    try {
-      const event = JSON.parse(line) as { type?: string; object?: Record<string, unknown> };
-      if (event.object && event.type !== 'DELETED' && event.type !== 'ERROR') onObject(event.object);
-    } catch {
-      // Not an event line (kubectl prints only events with these flags): ignore it.
-    }
-  });
-}
-
 /** `kubectl get <args> -o json` parsed. */
 export async function getJson<T>(
   args: string[],
@@ -151,10 +88,4 @@ export async function getJson<T>(
 ): Promise<T> {
   const r = await kubectl(['get', ...args, '-o', 'json'], t, ctx, namespace ? { namespace } : {});
   return JSON.parse(r.stdout) as T;
-}
-
-/** The version kubectl reports for itself, e.g. v1.36.3. */
-export async function clientVersion(ctx: KubectlContext): Promise<string> {
-  const r = await exec(['kubectl', 'version', '--client', '-o', 'json'], { cwd: ctx.cwd, env: ctx.env, log: ctx.log });
-  return (JSON.parse(r.stdout) as { clientVersion: { gitVersion: string } }).clientVersion.gitVersion;
 }

@@ -25,9 +25,3 @@ export function buildFlags(options: BuildOptions): string[] {
   if (options.loadRestrictor) flags.push('--load-restrictor', options.loadRestrictor);
   return flags;
 }
-
-/** The version kustomize reports, e.g. v5.8.2. */
-export async function version(ctx: ToolContext): Promise<string> {
-  const r = await exec(['kustomize', 'version'], { cwd: '/', env: ctx.env, log: ctx.log });
-  return r.stdout.trim().replace(/^.*?(v\d+\.\d+\.\d+).*$/s, '$1');
-}

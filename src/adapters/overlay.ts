@@ -54,13 +54,3 @@ export async function writeOverlayText(abs: string, text: string): Promise<void>
   await writeFile(tmp, text);
   await rename(tmp, abs);
 }
-
-/**
- * Sets images in the env's overlay like `kustomize edit set image`, changing only the bytes of the
- * images that change. Writes the file atomically and returns true only when something changed.
- */
-export async function setOverlayImages(root: string, env: Environment, images: KustomizeImage[]): Promise<boolean> {
-  const edit = await editOverlayImages(root, env, images);
-  if (edit.changed) await writeOverlayText(edit.abs, edit.text);
-  return edit.changed;
-}

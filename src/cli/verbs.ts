@@ -11,7 +11,6 @@ import type { DaggerSpec, OptionSpec, VerbSpec } from './verb-spec.js';
 
 export { CI_VARIABLES } from './ci-variables.js';
 export {
-  type ArgumentSpec,
   type DaggerSpec,
   daggerName,
   longFlag,

@@ -14,7 +14,6 @@ import { httpGet, httpsGet } from './probes.js';
 import { type Daemon, freePorts, readPid, run, startDaemon, stopPids, waitFor } from './proc.js';
 import { type ClusterBinaries, clusterBinaries } from './tools.js';
 
-export const NEVER_READY_LABEL = 'gitops-flow.test/never-ready';
 export const SERVICE_CIDR = '10.0.0.0/24';
 export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 

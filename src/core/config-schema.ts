@@ -275,7 +275,6 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.infer<typeof configSchema>;
-export type EnvironmentConfig = z.infer<typeof environment>;
 
 /** The JSON Schema for editors (`$schema:` in gitops-flow.yaml). */
 export function jsonSchema(): object {

@@ -1,19 +1,14 @@
 /**
- * A fast reader of a kustomization's `images:` block, for reading thousands of historical overlays
- * (history): a line scanner for the block style kustomize and gitops-flow write. Anything it does not
- * fully understand (flow style, anchors, tags, multi-line scalars, unknown keys) makes it give up and
- * the caller falls back to the YAML parser. A differential test holds the two to the same answers.
+ * A line scanner for a kustomization's `images:` block in the block style kustomize and gitops-flow
+ * write, which the byte-keeping image edit (overlay-text.ts) reads the block with. Anything it does not
+ * fully understand (flow style, anchors, tags, multi-line scalars, unknown keys) makes it give up, and
+ * the edit falls back to the YAML parser. A differential test holds the two to the same answers.
  */
-import { type KustomizeImage, parseKustomization, readImages } from './kustomization.js';
+import type { KustomizeImage } from './kustomization.js';
 
 const FIELDS = new Set(['name', 'newName', 'newTag', 'digest']);
 const ENTRY = /^(\s*)-\s+([A-Za-z]+):\s*(.*)$/;
 const FIELD = /^(\s+)([A-Za-z]+):\s*(.*)$/;
-
-/** The images of a kustomization's text, by the scanner when it can, else by the YAML parser. */
-export function imagesOfText(text: string, file: string): KustomizeImage[] {
-  return scanImages(text) ?? readImages(parseKustomization(text, file));
-}
 
 /** The `images:` entries, or undefined when the text is not in the plain block style. */
 export function scanImages(text: string): KustomizeImage[] | undefined {

@@ -148,11 +148,6 @@ function localPaths(k: Record<string, unknown>): Ref[] {
   return out;
 }
 
-/** Is `file` read by a render with these dependencies? */
-export function reads(deps: Dependencies, file: string): boolean {
-  return deps.files.includes(file);
-}
-
 /**
  * Folders of the overlays directory that are not environments: those without a kustomization, and
  * those another folder builds on (a `base` beside the overlays). Broken files are left to the env's

@@ -5,7 +5,6 @@
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
-  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -185,10 +184,6 @@ export function cloneRemote(remote: Remote): string {
   gitSync(dir, ['config', 'user.name', 'Release Manager']);
   gitSync(dir, ['config', 'user.email', 'rm@example.com']);
   return dir;
-}
-
-export function copyExample(dest: string): void {
-  cpSync(EXAMPLE_ENV_REPO, dest, { recursive: true });
 }
 
 /** The example overlay of `env` with the application image at `tag`. */

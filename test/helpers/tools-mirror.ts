@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -60,11 +60,4 @@ export function tarGzOf(file: string, member: string): Buffer {
   chmodSync(join(dir, member), 0o755);
   execFileSync('tar', ['-czf', join(dir, 'archive.tar.gz'), '-C', dir, member]);
   return readFileSync(join(dir, 'archive.tar.gz'));
-}
-
-/** A file with `bytes` in a temp dir; returns its path. */
-export function writeTemp(name: string, bytes: Buffer): string {
-  const file = join(tempDir('gitops-flow-file-'), name);
-  writeFileSync(file, bytes);
-  return file;
 }

@@ -13,12 +13,6 @@ import type { ObjectRef } from '../../core/workloads.js';
 
 export const FIELD_MANAGER = 'gitops-flow';
 
-export interface Inventory {
-  namespace: string;
-  name: string;
-  objects: ObjectRef[];
-}
-
 /** Where an env's inventory lives: config, else the env's namespace, else the render's one namespace. */
 export function inventoryLocation(
   env: Environment,

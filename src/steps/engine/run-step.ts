@@ -14,7 +14,7 @@ import type { CommandContext, Logger } from '../../core/io.js';
 import { isCredentialVariable, Scrubber } from '../../core/scrub.js';
 import { stepFailed } from './engine.js';
 
-export const OUTPUT_VARIABLE = 'GITOPS_FLOW_OUTPUT';
+const OUTPUT_VARIABLE = 'GITOPS_FLOW_OUTPUT';
 
 export interface RunCommand {
   /** Shown in the log and in errors. */
