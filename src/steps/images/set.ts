@@ -2,7 +2,7 @@
  * `images/set` (suggest): set the images in the env's overlay as `kustomize edit set image` would. A
  * pinned env (a rollback holds it) refuses unless --force, which also unpins.
  */
-import { editOverlayImages, overlayFile, readOverlayText, writeOverlayText } from '../../adapters/overlay.js';
+import { editOverlayImages, writeOverlayText } from '../../adapters/overlay.js';
 import { refuseIfPinned, removePin } from '../../adapters/pin-file.js';
 import { imageMap, parseKustomization, readImages } from '../../core/kustomization.js';
 import { edited, planOf, type Step } from '../types.js';
@@ -30,11 +30,10 @@ export const imagesSet: Step = {
     }
     const changed = edit.changed;
     const unpinned = p.force ? await removePin(rc.tree, env) : undefined;
-    const rel = overlayFile(rc.tree, env).rel;
-    const paths = [...(changed || unpinned ? [rel] : []), ...(unpinned ? [unpinned] : [])];
+    const paths = [...(changed || unpinned ? [edit.rel] : []), ...(unpinned ? [unpinned] : [])];
     if (paths.length === 0) return edited(rc, paths);
-    // The commit records the suggested images as the overlay now has them.
-    const after = readImages(parseKustomization(await readOverlayText(rc.tree, env), 'overlay'));
+    // The commit records the suggested images as the overlay now has them: the edit's text, not read back.
+    const after = readImages(parseKustomization(edit.text, edit.rel));
     const wanted = new Set(p.images.map((i) => i.name));
     rc.change.images = imageMap(after.filter((i) => wanted.has(i.name)));
     rc.change.record = { action: 'suggest', env: env.name, images: rc.change.images, upstream: p.upstream };
