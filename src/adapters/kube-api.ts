@@ -182,15 +182,18 @@ export async function connectKube(target: ClusterTarget, env: NodeJS.ProcessEnv)
     },
     async resourceOf(apiVersion, kind) {
       const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-      let list = discovery.get(path);
-      if (!list) {
-        list = api
+      const fetchList = () => {
+        const list = api
           .request<{ resources: { name: string; kind: string; namespaced: boolean }[] }>('GET', path)
           .then((r) => r.resources.filter((x) => !x.name.includes('/')));
         discovery.set(path, list);
         list.catch(() => discovery.delete(path));
-      }
-      const found = (await list).find((r) => r.kind === kind);
+        return list;
+      };
+      const cached = discovery.get(path);
+      let found = (await (cached ?? fetchList())).find((r) => r.kind === kind);
+      // A kind a cached list lacks may be one a CRD added since: ask once more.
+      if (!found && cached) found = (await fetchList()).find((r) => r.kind === kind);
       return found && { plural: found.name, namespaced: found.namespaced };
     },
     close: () => agent.destroy(),

@@ -156,7 +156,7 @@ export const VERBS = {
     ],
     dagger: {
       description:
-        'Render, server-side apply, wait for every workload; restore the last good render on failure. Returns the repo with the rendered manifest, deploy.env and the verification record.',
+        'Render, server-side apply, verify every object and prune; restore the last good render on failure. Returns the repo with the rendered manifest, deploy.env and the verification record.',
       returns: 'repo',
       sideEffects: true,
       dryRun: true,

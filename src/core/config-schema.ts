@@ -80,7 +80,7 @@ const environment = z.strictObject({
     .describe('environments this one may be promoted from; default: the one before it in `order`'),
   verify: z
     .strictObject({
-      timeout: duration.optional().describe('how long to wait for every workload; default 5m'),
+      timeout: duration.optional().describe('one deadline for applying and verifying every object; default 5m'),
       workloads: z
         .array(z.string().regex(/^[A-Za-z]+\/[a-z0-9.-]+$/, 'Kind/name, e.g. Deployment/web'))
         .optional()

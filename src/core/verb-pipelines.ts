@@ -43,7 +43,7 @@ export const DEFAULT_PIPELINES: Record<Verb, PipelineDef> = {
     ],
   },
   deploy: {
-    description: 'render, server-side apply, wait for every workload; restore the last good render on failure',
+    description: 'render, server-side apply, verify every object, prune; restore the last good render on failure',
     inputs: { env: RELEASE_INPUTS.env, ref: { description: 'commit to deploy', default: 'HEAD' } },
     steps: [
       { uses: 'render' },

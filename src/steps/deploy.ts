@@ -1,5 +1,5 @@
 /**
- * `deploy`: server-side apply the render and verify every workload. Inside a release (promote,
+ * `deploy`: server-side apply the render, verify every object and prune. Inside a release (promote,
  * rollback, restore) it deploys HEAD once something changed; the deploy verb's pipeline (render, deploy,
  * record/verified, restore-last-good) deploys the commit it was given. `uses: deploy` in a pipeline of
  * gitops-flow.yaml runs that same pipeline for its `env` and `ref`: what `gitops-flow deploy` does.
@@ -167,7 +167,8 @@ const text = (v: string | undefined) => (v === '' ? undefined : v);
 
 export const deploy: Step = {
   name: 'deploy',
-  summary: 'server-side apply the render and verify every workload; a failed rollout re-applies the last good render',
+  summary:
+    'server-side apply the render, verify every object, prune what it dropped; a failed rollout re-applies the last good render',
   inputs: {
     env: { description: 'environment', required: true },
     ref: { description: 'commit to deploy', default: 'HEAD' },

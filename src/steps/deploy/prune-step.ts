@@ -18,6 +18,8 @@ export interface Tracked {
   /** undefined: this env had no inventory yet (first deploy with prune, or an empty cluster). */
   before?: ObjectRef[];
   render: ObjectRef[];
+  /** What the inventory holds now. */
+  stored: ObjectRef[];
 }
 
 /** Runs `f` on the deploy's connection when there is one (its owner closes it), else on a new one. */
@@ -49,29 +51,52 @@ function refsOf(manifest: Record<string, unknown>[]): ObjectRef[] {
   return objectsOf(manifest).filter((r) => r.kind && r.name);
 }
 
-/** Adds the render's objects to the env's inventory (after the apply, before the verification). */
-export async function trackApplied(
+/** The env's inventory as it was before the apply, read while kubectl applies (one connection). */
+export interface Prefetched {
+  at: { namespace: string; name: string };
+  render: ObjectRef[];
+  before?: ObjectRef[];
+}
+
+/** Starts reading the inventory (and discovering the render's kinds); never rejects. */
+export function prefetchInventory(
   manifest: Record<string, unknown>[],
   env: Environment,
   target: ClusterTarget,
   ctx: CommandContext,
   shared?: Promise<KubeApi>,
+): Promise<Prefetched | Error | undefined> {
+  if (env.prune === false) return Promise.resolve(undefined);
+  return withApi(
+    target,
+    ctx,
+    async (api) => {
+      const render = await normalize(api, refsOf(manifest));
+      const at = inventoryLocation(env, render, api);
+      const before = await readInventory(api, at);
+      return { at, render, ...(before && { before }) };
+    },
+    shared,
+  ).catch((e: Error) => e);
+}
+
+/** Adds the render's objects to the env's inventory (after the apply, before the verification). */
+export async function trackApplied(
+  pre: Promise<Prefetched | Error | undefined>,
+  env: Environment,
+  target: ClusterTarget,
+  ctx: CommandContext,
+  shared?: Promise<KubeApi>,
 ): Promise<Tracked | undefined> {
-  if (env.prune === false) return undefined;
+  const p = await pre;
   try {
-    return await withApi(
-      target,
-      ctx,
-      async (api) => {
-        const render = await normalize(api, refsOf(manifest));
-        const at = inventoryLocation(env, render, api);
-        const before = await readInventory(api, at);
-        // The common release changes images, not the set of objects: nothing to record then.
-        if (!before || !covers(before, render)) await writeInventory(api, at, env.name, [...(before ?? []), ...render]);
-        return { at, render, ...(before && { before }) };
-      },
-      shared,
-    );
+    if (p instanceof Error) throw p;
+    if (!p) return undefined;
+    // The common release changes images, not the set of objects: nothing to record then.
+    if (p.before && covers(p.before, p.render)) return { ...p, stored: p.before };
+    const stored = [...(p.before ?? []), ...p.render];
+    await withApi(target, ctx, (api) => writeInventory(api, p.at, env.name, stored), shared);
+    return { ...p, stored };
   } catch (e) {
     ctx.log.warn(
       `prune: could not record what was applied (${(e as Error).message}); nothing will be pruned this time`,
@@ -88,13 +113,15 @@ export async function pruneToRender(
   ctx: CommandContext,
   shared?: Promise<KubeApi>,
 ): Promise<string[]> {
+  const { prune, kept } = toPrune(t.stored, t.render, env);
+  // Kept Namespaces and CRDs stay in the inventory, so a later config change can still prune them.
+  const next = [...t.render, ...kept];
+  if (prune.length === 0 && covers(next, t.stored) && covers(t.stored, next)) return [];
   try {
     return await withApi(
       target,
       ctx,
       async (api) => {
-        const inventory = (await readInventory(api, t.at)) ?? t.before ?? [];
-        const { prune, kept } = toPrune(inventory, t.render, env);
         const lines: string[] = [];
         if (prune.length > 0) {
           ctx.log.info(`Pruning ${prune.length} object(s) no longer in the render of ${env.name}`);
@@ -106,9 +133,7 @@ export async function pruneToRender(
         }
         for (const r of kept)
           ctx.log.info(`  kept ${describeRef(r)} (not pruned: see prune.namespaces / prune.customResourceDefinitions)`);
-        // Kept Namespaces and CRDs stay in the inventory, so a later config change can still prune them.
-        const next = [...t.render, ...kept];
-        if (!(covers(next, inventory) && covers(inventory, next))) await writeInventory(api, t.at, env.name, next);
+        await writeInventory(api, t.at, env.name, next);
         return lines;
       },
       shared,

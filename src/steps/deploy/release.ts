@@ -17,7 +17,7 @@ import { failed, GitopsError, quote } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
 import { objectsOf, parseManifest, type Workload, workloadsOf } from '../../core/workloads.js';
 import { applyDefinitionsFirst } from './definitions.js';
-import { listPrune, pruneToRender, trackApplied } from './prune-step.js';
+import { listPrune, type Prefetched, prefetchInventory, pruneToRender, trackApplied } from './prune-step.js';
 import { connectEarly, verifyObjects } from './verify-step.js';
 
 /** Renders the env's overlay with the pinned kustomize, from the working tree or as it was at `ref`. */
@@ -239,7 +239,7 @@ export interface Applied {
 }
 
 /**
- * Applies `manifest` and waits for every workload; throws exit 1 naming the workloads, pods and reasons
+ * Applies `manifest` and verifies every object; throws exit 1 naming the objects, pods and reasons
  * when they do not become ready. `onApplied` is told once the cluster has changed (not in dry-run).
  */
 export async function deployManifest(
@@ -271,13 +271,24 @@ export async function deployManifest(
     apply: (file) => applyManifest(file, target, ctx, p.root, ctx.opts.dryRun ? 0 : deadline),
     verify: (crds) => verify(crds, p.env, Math.max(1_000, deadline - Date.now()), target, ctx),
   });
+  // While kubectl applies, the inventory is read through the API (what it held before this deploy).
+  const inventory = connection ? prefetchInventory(objects, p.env, target, ctx, connection) : undefined;
   const applied = await applyManifest(p.manifestPath, target, ctx, p.root, ctx.opts.dryRun ? 0 : deadline);
+  ctx.log.debug(`applied ${applied.length} object(s) in ${Date.now() - (deadline - p.timeoutMs)} ms`);
   if (ctx.opts.dryRun) {
     await listPrune(objects, p.env, target, ctx);
     return { manifestPath: p.manifestPath, applied, workloads };
   }
   try {
-    return await verifyAndPrune(objects, applied, workloads, p, target, ctx, deadline, connection, onApplied);
+    return await verifyAndPrune(
+      { objects, applied, workloads, inventory: inventory as Promise<Prefetched | Error | undefined> },
+      p,
+      target,
+      ctx,
+      deadline,
+      connection,
+      onApplied,
+    );
   } finally {
     connection?.then(
       (api) => api.close(),
@@ -287,9 +298,12 @@ export async function deployManifest(
 }
 
 async function verifyAndPrune(
-  objects: Record<string, unknown>[],
-  applied: string[],
-  workloads: Workload[],
+  r: {
+    objects: Record<string, unknown>[];
+    applied: string[];
+    workloads: Workload[];
+    inventory: Promise<Prefetched | Error | undefined>;
+  },
   p: { root: string; env: Environment; manifestPath: string; timeoutMs: number; lastGood?: LastGood },
   target: ClusterTarget,
   ctx: CommandContext,
@@ -297,7 +311,10 @@ async function verifyAndPrune(
   connection: Promise<KubeApi> | undefined,
   onApplied?: (a: Applied) => void,
 ): Promise<DeployResult> {
-  const tracked = await trackApplied(objects, p.env, target, ctx, connection);
+  const { objects, applied, workloads } = r;
+  const t0 = Date.now();
+  const tracked = await trackApplied(r.inventory, p.env, target, ctx, connection);
+  ctx.log.debug(`inventory of ${p.env.name} read in ${Date.now() - t0} ms`);
   onApplied?.({
     root: p.root,
     env: p.env,
@@ -315,7 +332,9 @@ async function verifyAndPrune(
     connection,
   );
   if (problems.length === 0) {
+    const t1 = Date.now();
     if (tracked) await pruneToRender(tracked, p.env, target, ctx, connection);
+    ctx.log.debug(`prune of ${p.env.name} done in ${Date.now() - t1} ms`);
     return { manifestPath: p.manifestPath, applied, workloads };
   }
   const appliedLine = `applied (${applied.length}): ${applied.join(', ')}`;
@@ -350,7 +369,7 @@ export async function restoreLastGood(a: Applied, why: string, ctx: CommandConte
     // After an outage that outlasted the deploy, one attempt: waiting a second timeout would not help.
     await applyManifest(goodPath, a.target, ctx, a.root, why === UNREACHABLE ? 0 : Date.now() + a.timeoutMs);
     const good = parseManifest(goodManifest);
-    const tracked = await trackApplied(good, a.env, a.target, ctx);
+    const tracked = await trackApplied(prefetchInventory(good, a.env, a.target, ctx), a.env, a.target, ctx);
     const after = await verify(good, a.env, a.timeoutMs, a.target, ctx);
     // What the failed deploy added is pruned once the last good render is back.
     if (after.length === 0 && tracked) await pruneToRender(tracked, a.env, a.target, ctx);
