@@ -7,7 +7,7 @@ import { getCredentials } from '../../adapters/gcloud.js';
 import { gitContext, resolveRef } from '../../adapters/git.js';
 import { exportTree } from '../../adapters/git-history.js';
 import type { KubeApi } from '../../adapters/kube-api.js';
-import { apply, type ClusterTarget, isUnreachable, kubectl, unreachableReason } from '../../adapters/kubectl.js';
+import type { ClusterTarget } from '../../adapters/kubectl.js';
 import { build } from '../../adapters/kustomize.js';
 import { requireDigests } from '../../adapters/registry/digests.js';
 import { checkRenderInputs } from '../../adapters/render-inputs.js';
@@ -15,7 +15,8 @@ import { confine } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
 import { failed, GitopsError, quote } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
-import { objectsOf, parseManifest, type Workload, workloadsOf } from '../../core/workloads.js';
+import { parseManifest, type Workload, workloadsOf } from '../../core/workloads.js';
+import { applyManifest, ensureNamespaces } from './apply-manifest.js';
 import { applyDefinitionsFirst } from './definitions.js';
 import { listPrune, type Prefetched, prefetchInventory, pruneToRender, trackApplied } from './prune-step.js';
 import { connectEarly, verifyObjects } from './verify-step.js';
@@ -85,89 +86,6 @@ export async function resolveTarget(env: Environment, ctx: CommandContext, root:
   return { ...(context && { context }), ...(env.namespace && { namespace: env.namespace }) };
 }
 
-function kube(ctx: CommandContext, root: string) {
-  return { env: ctx.io.env, log: ctx.log, cwd: root, dryRun: ctx.opts.dryRun };
-}
-
-/**
- * Runs `fn` again while kubectl says the API server cannot be reached, with bounded backoff
- * (1 s, 2 s, 4 s, then 5 s), until `deadline`; then rethrows the last error.
- */
-async function whileUnreachable<T>(
-  what: string,
-  deadline: number,
-  ctx: CommandContext,
-  fn: () => Promise<T>,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      const wait = Math.min(5_000, 1_000 * 2 ** (attempt - 1));
-      if (!(e instanceof ExecError) || !isUnreachable(e.stderr) || Date.now() + wait >= deadline) throw e;
-      ctx.log.info(
-        `The API server is unreachable (${unreachableReason(e.stderr)}); retrying ${what} in ${wait / 1000} s (${Math.round((deadline - Date.now()) / 1000)} s left).`,
-      );
-      await sleep(wait);
-    }
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/**
- * Server-side applies a manifest file, retrying while the API server is unreachable until
- * `deadline` (default: no retry); an API error becomes a failed-operation error.
- */
-export async function applyManifest(
-  file: string,
-  target: ClusterTarget,
-  ctx: CommandContext,
-  root: string,
-  deadline = 0,
-): Promise<string[]> {
-  try {
-    return await whileUnreachable('the apply', deadline, ctx, () => apply(file, target, kube(ctx, root)));
-  } catch (e) {
-    if (!(e instanceof ExecError)) throw e;
-    // A server dry-run cannot see objects inside a Namespace the same render would create.
-    // ...nor custom resources of a CRD the same render would create.
-    const missing =
-      /namespaces? "([^"]+)" not found/.exec(e.stderr) ??
-      /no matches for kind "([^"]+)".*\n?.*ensure CRDs are installed first/.exec(e.stderr);
-    if (ctx.opts.dryRun && missing) {
-      ctx.log.warn(
-        `${missing[0].startsWith('no matches') ? `kind ${missing[1]}` : `namespace ${missing[1]}`} does not exist yet, so the dry run validates client-side only`,
-      );
-      return apply(file, target, kube(ctx, root), 'client');
-    }
-    throw applyError(e);
-  }
-}
-
-/**
- * A failed kubectl apply as a catalogue error: the cluster did not answer, or it refused the objects.
- * What it applied before failing (kubectl prints each object as it goes) is listed, never left unsaid.
- */
-function applyError(e: ExecError): GitopsError {
-  const unreachable =
-    isUnreachable(e.stderr) ||
-    /no such host|i\/o timeout|context was not found|no configuration has been provided/i.test(e.stderr);
-  const applied = e.stdout.split('\n').filter(Boolean);
-  const partial = applied.length ? [`applied before the failure (${applied.length}): ${applied.join(', ')}`] : [];
-  return failed(
-    unreachable ? 'CLUSTER_UNREACHABLE' : 'APPLY_FAILED',
-    unreachable ? 'The Kubernetes API server is unreachable.' : 'kubectl apply was refused by the API server.',
-    unreachable
-      ? 'Check the kubeconfig context of the environment and that the cluster is up (gitops-flow doctor).'
-      : 'Fix the manifest objects named below.',
-    [...e.stderr.trim().split('\n').slice(-10), ...partial],
-    e,
-  );
-}
-
 /** Verifies every object of the render within one deadline; returns the failures, explained. */
 export async function verify(
   manifest: Record<string, unknown>[],
@@ -177,43 +95,6 @@ export async function verify(
   ctx: CommandContext,
 ): Promise<string[]> {
   return (await verifyObjects(manifest, env, timeoutMs, target, ctx)).problems;
-}
-
-/**
- * Creates the namespaces the render puts objects in but does not itself define, so a render applies
- * to a brand-new empty cluster (the disaster-recovery case).
- */
-async function ensureNamespaces(
-  objects: Record<string, unknown>[],
-  target: ClusterTarget,
-  ctx: CommandContext,
-  root: string,
-  deadline: number,
-): Promise<void> {
-  const defined = new Set(
-    objectsOf(objects)
-      .filter((o) => o.kind === 'Namespace')
-      .map((o) => o.name),
-  );
-  const valid = (n: string | undefined): n is string =>
-    Boolean(n) && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n as string) && !defined.has(n as string);
-  const used = new Set(
-    objectsOf(objects)
-      .map((o) => o.namespace)
-      .filter(valid),
-  );
-  if (target.namespace && !defined.has(target.namespace)) used.add(target.namespace);
-  if (used.size === 0) return;
-  const manifest = [...used].map((n) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${n}\n`).join('---\n');
-  try {
-    await whileUnreachable('creating the namespaces', deadline, ctx, () =>
-      kubectl(['apply', '--server-side', '--field-manager=gitops-flow', '-f', '-'], target, kube(ctx, root), {
-        input: manifest,
-      }),
-    );
-  } catch (e) {
-    throw e instanceof ExecError ? applyError(e) : e;
-  }
 }
 
 export interface DeployResult {
