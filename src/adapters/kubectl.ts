@@ -89,3 +89,29 @@ export async function getJson<T>(
   const r = await kubectl(['get', ...args, '-o', 'json'], t, ctx, namespace ? { namespace } : {});
   return JSON.parse(r.stdout) as T;
 }
+
+/**
+ * Is the cluster of `context` (default: the current one) reachable and ready? `kubectl get --raw /readyz`
+ * with the kubectl at `path`: exit 0, or kubectl's last line of stderr saying why not.
+ */
+export async function clusterReady(
+  path: string,
+  context: string | undefined,
+  o: { cwd: string; env: NodeJS.ProcessEnv; log: Logger; requestTimeout: string; timeoutMs: number },
+): Promise<{ ok: boolean; why: string }> {
+  const argv = [
+    path,
+    ...(context ? ['--context', context] : []),
+    'get',
+    '--raw',
+    '/readyz',
+    `--request-timeout=${o.requestTimeout}`,
+  ];
+  const r = await exec(argv, { cwd: o.cwd, env: o.env, log: o.log, allowFailure: true, timeoutMs: o.timeoutMs }).catch(
+    (err: Error) => ({ stdout: '', stderr: err.message, exitCode: 1 }),
+  );
+  return {
+    ok: r.exitCode === 0,
+    why: r.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `kubectl exited with ${r.exitCode}`,
+  };
+}

@@ -1,8 +1,8 @@
 /**
  * The layers point one way (docs/dev/layout.md): cli → commands → steps → adapters → core. Checked on
  * the import graph by dependency-cruiser: core imports nothing above it, a verb never imports another,
- * no module imports a layer above its own, and there are no cycles. A fixture with one violation of
- * each rule proves the rules are not vacuous.
+ * no module imports a layer above its own, only adapters start programs, and there are no cycles. A
+ * fixture with one violation of each rule proves the rules are not vacuous.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,6 +53,13 @@ const RULES: IForbiddenRuleType[] = [
     from: { path: '^src/steps/', pathNot: '^src/steps/(config|registry)\\.ts$' },
     to: { path: '^src/steps/(config|registry)\\.ts$' },
   },
+  {
+    name: 'programs-run-in-adapters',
+    comment: 'git, kubectl, kustomize, gcloud and run: commands start only in src/adapters (the exec wrapper)',
+    severity: 'error',
+    from: { path: '^src/(core|steps|commands|cli)/' },
+    to: { dependencyTypes: ['core'], path: '^(node:)?child_process$' },
+  },
   { name: 'no-cycles', severity: 'error', from: { path: '^src/' }, to: { circular: true } },
 ];
 
@@ -101,6 +108,7 @@ describe('layers', () => {
       'src/steps/registry.ts': "import { step } from './step.js';\nexport const STEPS = [step];\n",
       'src/steps/uses-registry.ts': "import { STEPS } from './registry.js';\nexport const all = STEPS;\n",
       'src/commands/a/index.ts': "import { b } from '../b/index.js';\nexport const run = b;\n",
+      'src/commands/b/spawn.ts': "import { spawn } from 'node:child_process';\nexport const s = spawn;\n",
       'src/commands/b/index.ts': "import { main } from '../../cli/main.js';\nexport const b = main;\n",
       'src/cli/main.ts': "import { git } from '../adapters/git.js';\nexport const main = git;\n",
     };

@@ -10,23 +10,9 @@ import { GitopsError } from '../../core/errors.js';
 import type { Logger } from '../../core/io.js';
 import { RUN_TOOLS, type RunTool, sameVersion } from '../../core/tools-manifest.js';
 import { cachedToolDir, type LocatedTool, locateTool } from './locate.js';
+import { VERSION_PROBES } from './version-probes.js';
 
 const VERSION_TIMEOUT_MS = 30_000;
-
-/** The argv that makes each tool print its version, and how to read it. */
-export const VERSION_PROBES: Record<RunTool, { args: string[]; parse(stdout: string): string | undefined }> = {
-  kubectl: {
-    args: ['version', '--client', '-o', 'json'],
-    parse: (s) => {
-      try {
-        return (JSON.parse(s) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion;
-      } catch {
-        return undefined;
-      }
-    },
-  },
-  kustomize: { args: ['version'], parse: (s) => /v\d+\.\d+\.\d+\S*/.exec(s)?.[0] },
-};
 
 export function isRunTool(name: string): name is RunTool {
   return (RUN_TOOLS as readonly string[]).includes(name);

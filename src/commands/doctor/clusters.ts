@@ -1,7 +1,7 @@
 /** doctor's cluster checks: can kubectl reach each environment's cluster (`get --raw /readyz`)? */
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { exec } from '../../adapters/exec.js';
+import { clusterReady } from '../../adapters/kubectl.js';
 import type { Environment } from '../../core/config.js';
 import type { Check, ToolEnv } from './tools.js';
 
@@ -40,27 +40,18 @@ export async function checkClusters(
       const context = contextOf(env);
       const shown = context ? `context ${context}` : 'the current context';
       if (skipWhy || !kubectlPath) return { name, ok: null, required: false, detail: `skipped: ${skipWhy}`, fix: null };
-      const argv = [
-        kubectlPath,
-        ...(context ? ['--context', context] : []),
-        'get',
-        '--raw',
-        '/readyz',
-        `--request-timeout=${REQUEST_TIMEOUT}`,
-      ];
-      const r = await exec(argv, {
+      const r = await clusterReady(kubectlPath, context, {
         cwd: e.cwd,
         env: e.env,
         log: e.log,
-        allowFailure: true,
+        requestTimeout: REQUEST_TIMEOUT,
         timeoutMs: KILL_AFTER_MS,
-      }).catch((err: Error) => ({ stdout: '', stderr: err.message, exitCode: 1 }));
-      if (r.exitCode === 0) return { name, ok: true, required: false, detail: `reachable (${shown})`, fix: null };
-      const why = r.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `kubectl exited with ${r.exitCode}`;
+      });
+      if (r.ok) return { name, ok: true, required: false, detail: `reachable (${shown})`, fix: null };
       const fix = env.gke
         ? `Fetch credentials: gcloud container clusters get-credentials ${env.gke.cluster} --location ${env.gke.location} --project ${env.gke.project}; then check network access to the cluster.`
         : `Check that ${shown} exists (kubectl config get-contexts) and that the cluster is reachable from here.`;
-      return { name, ok: false, required: false, detail: `unreachable (${shown}): ${why}`, fix };
+      return { name, ok: false, required: false, detail: `unreachable (${shown}): ${r.why}`, fix };
     }),
   );
 }

@@ -3,8 +3,9 @@
  * (GITOPS_FLOW_TOOLS_DIR, the tools cache, PATH), each with its path and version, compared with
  * ci/tools.json.
  */
-import { exec } from '../../adapters/exec.js';
 import { findOnPath, locateTool, type ToolSource } from '../../adapters/tools/locate.js';
+import { type VersionedTool, versionCommand } from '../../adapters/tools/version-probes.js';
+import { readVersion } from '../../adapters/tools/versions.js';
 import type { Logger } from '../../core/io.js';
 import type { ToolsManifest } from '../../core/tools-manifest.js';
 
@@ -30,12 +31,10 @@ export interface ToolEnv {
 const VERSION_TIMEOUT_MS = 30_000;
 
 interface ToolSpec {
-  name: string;
+  name: VersionedTool;
   required: boolean;
   /** The pinned version, or undefined when the manifest does not pin it (git). */
   want?: string;
-  argv: string[];
-  parse(stdout: string): string | undefined;
   /** Why the tool is optional, shown when it is. */
   optionalWhy?: string;
   /** kubectl and kustomize: found by tool discovery, not only on PATH. */
@@ -71,21 +70,13 @@ async function checkTool(t: ToolSpec, e: ToolEnv): Promise<Check> {
       };
     return { name: t.name, ok: false, required: t.required, detail: `${where} (${pinned})`, fix: install };
   }
-  const r = await exec([path, ...t.argv.slice(1)], {
-    cwd: e.cwd,
-    env: e.env,
-    log: e.log,
-    allowFailure: true,
-    timeoutMs: VERSION_TIMEOUT_MS,
-  }).catch((err: Error) => ({ stdout: '', stderr: err.message, exitCode: 127 }));
-  const version = r.exitCode === 0 ? t.parse(r.stdout) : undefined;
+  const { version, why } = await readVersion(t.name, path, { ...e, timeoutMs: VERSION_TIMEOUT_MS });
   if (!version) {
-    const why = (r.stderr.trim().split('\n').at(-1) ?? '') || `exit ${r.exitCode}`;
     return {
       name: t.name,
       ok: false,
       required: t.required,
-      detail: `${path}${from}: cannot read its version (${t.argv.join(' ')}: ${why})`,
+      detail: `${path}${from}: cannot read its version (${versionCommand(t.name)}: ${why})`,
       fix: install,
     };
   }
@@ -106,43 +97,10 @@ const normalize = (v: string) => v.replace(/^v/, '');
 /** git, kubectl, kustomize and gcloud; gcloud is required only when an environment uses GKE. */
 export function checkTools(m: ToolsManifest, needGcloud: boolean, e: ToolEnv): Promise<Check[]> {
   const specs: ToolSpec[] = [
-    { name: 'git', required: true, argv: ['git', '--version'], parse: (s) => /git version (\S+)/.exec(s)?.[1] },
-    {
-      name: 'kubectl',
-      required: true,
-      want: m.kubectl,
-      discovered: true,
-      argv: ['kubectl', 'version', '--client', '-o', 'json'],
-      parse: (s) => {
-        try {
-          return (JSON.parse(s) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion;
-        } catch {
-          return undefined;
-        }
-      },
-    },
-    {
-      name: 'kustomize',
-      required: true,
-      want: m.kustomize,
-      discovered: true,
-      argv: ['kustomize', 'version'],
-      parse: (s) => /v\d+\.\d+\.\d+\S*/.exec(s)?.[0],
-    },
-    {
-      name: 'gcloud',
-      required: needGcloud,
-      want: m.gcloud.version,
-      argv: ['gcloud', 'version', '--format=json'],
-      parse: (s) => {
-        try {
-          return (JSON.parse(s) as Record<string, string | undefined>)['Google Cloud SDK'];
-        } catch {
-          return undefined;
-        }
-      },
-      optionalWhy: 'optional: no environment uses GKE',
-    },
+    { name: 'git', required: true },
+    { name: 'kubectl', required: true, want: m.kubectl, discovered: true },
+    { name: 'kustomize', required: true, want: m.kustomize, discovered: true },
+    { name: 'gcloud', required: needGcloud, want: m.gcloud.version, optionalWhy: 'optional: no environment uses GKE' },
   ];
   const env = { ...e.env, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' };
   return Promise.all(specs.map((s) => checkTool(s, { ...e, env })));
