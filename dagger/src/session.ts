@@ -44,6 +44,8 @@ export interface Shared {
   secretNames: string[];
   secretValues: Secret[];
   verbose: boolean;
+  /** The plain CI variables given, each NAME=value (the secret ones are fields of their own). */
+  ciVariables: string[];
 }
 
 /** `CI_PROJECT_PATH` → `ciProjectPath`: the argument that carries a CI variable. */
@@ -55,15 +57,28 @@ function invocationId(): string {
   return `${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }
 
+/**
+ * The constructor's plain CI arguments (by their camelCase names) as NAME=value, those given only: kept in
+ * one field of the object, so the generated class does not declare and assign each one.
+ */
+export function ciVariables(values: Record<string, string | undefined>): string[] {
+  return CI_VARIABLES.filter((v) => !v.secret && values[ciArgument(v.name)]).map(
+    (v) => `${v.name}=${values[ciArgument(v.name)]}`,
+  );
+}
+
 /** The CI context: plain facts as environment variables, credentials as secret variables. */
 function withCi(c: Container, s: Shared): Container {
-  const state = s as unknown as Record<string, string | Secret | undefined>;
+  const state = s as unknown as Record<string, Secret | undefined>;
   let out = c;
+  for (const entry of s.ciVariables) {
+    const [name = '', value = ''] = entry.split(/=(.*)/s);
+    // Only the variables the CLI reads (the state is the module's own, but a name is never trusted).
+    if (CI_VARIABLES.some((v) => v.name === name && !v.secret)) out = out.withEnvVariable(name, value);
+  }
   for (const v of CI_VARIABLES) {
-    const value = state[ciArgument(v.name)];
-    if (v.secret) {
-      if (value) out = out.withSecretVariable(v.name, value as Secret);
-    } else if (typeof value === 'string' && value !== '') out = out.withEnvVariable(v.name, value);
+    const secret = v.secret ? state[ciArgument(v.name)] : undefined;
+    if (secret) out = out.withSecretVariable(v.name, secret);
   }
   return out;
 }
