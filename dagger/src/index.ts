@@ -228,7 +228,7 @@ export class GitopsFlow implements Shared {
   ): Promise<string> {
     return runForOutput(this, 'render', { env, ref });
   }
-  /** Render, server-side apply, wait for every workload; restore the last good render on failure. Returns the repo with the rendered manifest, deploy.env and the verification record. */
+  /** Render, server-side apply, verify every object and prune; restore the last good render on failure. Returns the repo with the rendered manifest, deploy.env and the verification record. */
   @func({ cache: 'never' })
   async deploy(
     /** Environment. */
