@@ -12,16 +12,8 @@ import type { CommandContext } from '../../core/io.js';
 import type { PipelineDef } from '../../core/pipeline-schema.js';
 import { loadConfig } from '../../steps/config.js';
 import type { StepReport } from '../../steps/engine/engine.js';
-import {
-  coerceInput,
-  initialScope,
-  runNamedPipeline,
-  type StepContext,
-  stepName,
-  type UsesRunner,
-} from '../../steps/engine/resolve.js';
+import { coerceInput, initialScope, runNamedPipeline, type StepContext, stepName } from '../../steps/engine/resolve.js';
 import { STEPS } from '../../steps/registry.js';
-import type { PipelineRun } from '../../steps/types.js';
 
 export interface RunOptions {
   repoDir?: string;
@@ -70,7 +62,7 @@ export async function run(o: RunOptions, ctx: CommandContext): Promise<RunResult
     root,
     config,
     ...(environment && { environment }),
-    uses: standaloneSteps({ cmd: ctx, root, config, steps: STEPS }),
+    pipeline: { cmd: ctx, root, config, steps: STEPS },
   };
   const planned = def.steps.map(
     (s): PlannedStep => ({
@@ -162,7 +154,7 @@ function resolveInputs(pipeline: string, def: PipelineDef, given: string[]): Rec
   return values;
 }
 
-/** An input whose default is a boolean or a number is one too; everything else is text. */
+/** The environment `environment.*` reads: --env, else the pipeline's `environment:` with its inputs. */
 function pipelineEnvironment(
   def: PipelineDef,
   flag: string | undefined,
@@ -180,14 +172,4 @@ function pipelineEnvironment(
     status: 'success',
   });
   return getEnvironment(config, name);
-}
-
-/** Runs the standalone built-in steps of one pipeline run; they share what the last deploy applied. */
-function standaloneSteps(p: PipelineRun): UsesRunner {
-  return (uses, inputs, state) => {
-    const step = p.steps.get(uses);
-    // The config's validation admits only standalone built-ins; reaching this is a bug.
-    if (!step?.use) throw new Error(`${uses} is not a standalone step`);
-    return step.use(p, inputs, state);
-  };
 }

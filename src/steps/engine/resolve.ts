@@ -17,16 +17,9 @@ import {
   PIPELINE_PREFIX,
   type Verb,
 } from '../../core/verb-pipelines.js';
-import type { ReleaseContext } from '../types.js';
-import { type EngineStep, type RunState, runPipeline, type StepResult } from './engine.js';
+import type { PipelineRun, ReleaseContext } from '../types.js';
+import { type EngineStep, runPipeline } from './engine.js';
 import { runCommand, stepEnvironment } from './run-step.js';
-
-/** Runs a standalone built-in (`uses:` in a pipeline of gitops-flow.yaml) with its interpolated inputs. */
-export type UsesRunner = (
-  uses: string,
-  inputs: Record<string, string>,
-  state: RunState,
-) => Promise<StepResult | { result: StepResult; outputs?: Record<string, string> }>;
 
 export interface StepContext {
   ctx: CommandContext;
@@ -35,7 +28,8 @@ export interface StepContext {
   /** Undefined for suggest, which reads the config from its clone (it takes no hooks). */
   config?: ResolvedConfig;
   environment?: Environment;
-  uses?: UsesRunner;
+  /** A pipeline of gitops-flow.yaml (gitops-flow run): what its standalone `uses:` steps share. */
+  pipeline?: PipelineRun;
 }
 
 /** The name a step shows in the log. */
@@ -103,8 +97,10 @@ export function toEngineStep(def: StepDef, c: StepContext): EngineStep {
         await runNamedPipeline(uses.slice(PIPELINE_PREFIX.length), inputs, c);
         return 'succeeded';
       }
-      if (!c.uses) throw new Error(`uses: ${uses} has no runner here`);
-      return c.uses(uses, inputs, state);
+      const step = c.pipeline?.steps.get(uses);
+      // Config validation admits only standalone built-ins, and only in pipelines (not hooks): a bug otherwise.
+      if (!c.pipeline || !step?.use) throw new Error(`uses: ${uses} is not a standalone step here`);
+      return step.use(c.pipeline, inputs, state);
     },
   };
 }
