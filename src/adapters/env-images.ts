@@ -27,7 +27,7 @@ import {
   type RenderedImage,
 } from '../core/rendered-images.js';
 import { parseManifest } from '../core/workloads.js';
-import { ExecError } from './exec.js';
+import { ExecError } from './exec-error.js';
 import { build } from './kustomize.js';
 import { checkRenderInputs } from './render-inputs.js';
 import { hashBlob, type Tree, worktree } from './trees.js';

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { clampTimeout } from '../core/bounds.js';
 import { GitopsError } from '../core/errors.js';
 import type { Logger } from '../core/io.js';
+import { ExecError } from './exec-error.js';
 import { isRunTool, useTool } from './tools/check.js';
 
 export interface ExecOptions {
@@ -32,22 +33,6 @@ export interface ExecResult {
   stdout: string;
   stderr: string;
   exitCode: number;
-}
-
-export class ExecError extends Error {
-  constructor(
-    readonly argv: string[],
-    readonly exitCode: number,
-    readonly stderr: string,
-    readonly stdout: string,
-  ) {
-    super(`${argv[0]} exited with ${exitCode}: ${lastLine(stderr) || lastLine(stdout) || '(no output)'}`);
-    this.name = 'ExecError';
-  }
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').filter(Boolean).at(-1) ?? '';
 }
 
 /** Runs `argv` and resolves with its output; throws ExecError on a non-zero exit. */

@@ -5,7 +5,8 @@
 import { mkdir } from 'node:fs/promises';
 import { GitopsError, invalid, quote } from '../core/errors.js';
 import type { CommandContext, Logger } from '../core/io.js';
-import { ExecError, type ExecResult, exec } from './exec.js';
+import { type ExecResult, exec } from './exec.js';
+import { ExecError } from './exec-error.js';
 
 export interface GitContext {
   /** The working copy (or where to clone). */

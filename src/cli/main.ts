@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, type Option } from 'commander';
 import pc from 'picocolors';
-import { ExecError } from '../adapters/exec.js';
+import { ExecError } from '../adapters/exec-error.js';
 import { withPinnedTools } from '../adapters/tools/locate.js';
 import { GitopsError, quote } from '../core/errors.js';
 import type { CommandContext } from '../core/io.js';

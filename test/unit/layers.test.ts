@@ -60,6 +60,14 @@ const RULES: IForbiddenRuleType[] = [
     from: { path: '^src/(core|steps|commands|cli)/' },
     to: { dependencyTypes: ['core'], path: '^(node:)?child_process$' },
   },
+  {
+    name: 'exec-in-adapters',
+    comment:
+      'the exec wrapper is called by adapters (one function per git/kubectl/kustomize/gcloud operation) and the run: step runner',
+    severity: 'error',
+    from: { path: '^src/(core|steps|commands|cli)/', pathNot: '^src/steps/engine/run-step\\.ts$' },
+    to: { path: '^src/adapters/exec\\.ts$' },
+  },
   { name: 'no-cycles', severity: 'error', from: { path: '^src/' }, to: { circular: true } },
 ];
 
@@ -109,6 +117,8 @@ describe('layers', () => {
       'src/steps/uses-registry.ts': "import { STEPS } from './registry.js';\nexport const all = STEPS;\n",
       'src/commands/a/index.ts': "import { b } from '../b/index.js';\nexport const run = b;\n",
       'src/commands/b/spawn.ts': "import { spawn } from 'node:child_process';\nexport const s = spawn;\n",
+      'src/commands/b/exec.ts': "import { exec } from '../../adapters/exec.js';\nexport const e = exec;\n",
+      'src/adapters/exec.ts': 'export const exec = 1;\n',
       'src/commands/b/index.ts': "import { main } from '../../cli/main.js';\nexport const b = main;\n",
       'src/cli/main.ts': "import { git } from '../adapters/git.js';\nexport const main = git;\n",
     };

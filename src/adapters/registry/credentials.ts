@@ -11,7 +11,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { GitopsError, invalid, quote } from '../../core/errors.js';
 import type { Logger } from '../../core/io.js';
-import { ExecError, exec } from '../exec.js';
+import { exec } from '../exec.js';
+import { ExecError } from '../exec-error.js';
 
 export interface Credentials {
   username?: string;

@@ -1,5 +1,5 @@
 /**
- * What the exec wrapper asks before it runs kubectl or kustomize: which binary (located.ts's order),
+ * What the exec wrapper asks before it runs kubectl or kustomize: which binary (locate.ts's order),
  * said once per command with --verbose; a warning when a binary from GITOPS_FLOW_TOOLS_DIR or PATH is
  * not the version ci/tools.json pins (a cached one is, by its folder's name); TOOL_MISSING when there is
  * none, naming where it looked.

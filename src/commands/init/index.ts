@@ -6,7 +6,7 @@
 import { lstatSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import { ExecError } from '../../adapters/exec.js';
+import { ExecError } from '../../adapters/exec-error.js';
 import { gitContext } from '../../adapters/git.js';
 import { initRepo, isInsideWorkTree } from '../../adapters/git-tree.js';
 import { confine } from '../../adapters/repo.js';

@@ -1,5 +1,5 @@
 /** kubectl apply of a render (and of the namespaces it needs), riding out an unreachable API server. */
-import { ExecError } from '../../adapters/exec.js';
+import { ExecError } from '../../adapters/exec-error.js';
 import { apply, type ClusterTarget, isUnreachable, kubectl, unreachableReason } from '../../adapters/kubectl.js';
 import { failed, type GitopsError } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';

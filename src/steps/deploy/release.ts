@@ -2,7 +2,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { ExecError } from '../../adapters/exec.js';
+import { ExecError } from '../../adapters/exec-error.js';
 import { getCredentials } from '../../adapters/gcloud.js';
 import { gitContext, resolveRef } from '../../adapters/git.js';
 import { exportTree } from '../../adapters/git-history.js';

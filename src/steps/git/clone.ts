@@ -2,7 +2,7 @@
  * `git/clone` (suggest): a shallow clone of the env repo at the target branch, then its config, which
  * says which branch that is when no --target-branch was given.
  */
-import { ExecError } from '../../adapters/exec.js';
+import { ExecError } from '../../adapters/exec-error.js';
 import { clone, headName, resetToRemote } from '../../adapters/git.js';
 import { loadConfig } from '../../adapters/repo.js';
 import { invalid, quote } from '../../core/errors.js';
