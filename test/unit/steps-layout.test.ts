@@ -1,7 +1,7 @@
 /**
  * Each built-in step is one file, found where its name says (docs/dev/layout.md): `git/push` is
- * src/steps/git/push.ts, exporting exactly one Step whose name is that path, and the registry lists
- * exactly the steps those files define.
+ * src/steps/git/push.ts, exporting exactly one Step whose name is that path; the registry lists
+ * exactly the steps those files define, and docs/pipelines.md names each.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -36,6 +36,11 @@ describe('steps layout', () => {
 
   it('the registry lists exactly the steps the files define', () => {
     expect([...STEPS.keys()].sort()).toEqual(defined.flatMap((d) => d.names).sort());
+  });
+
+  it('docs/pipelines.md names every built-in step', () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs', 'pipelines.md'), 'utf8');
+    expect([...STEPS.keys()].filter((name) => !doc.includes(`\`${name}\``))).toEqual([]);
   });
 
   it('the name pattern finds a step in a file like a step file (fixture)', () => {
