@@ -33,15 +33,30 @@ export function planPromotion(p: {
       continue;
     }
     const { name: repo, tag, digest } = splitImage(reference);
+    if (tag === undefined && digest === undefined) {
+      // A promotion copies a tag and a digest: an image the source runs bare (a base's placeholder
+      // name no env has set yet) has neither, and copying it would only drop the target's tag.
+      out.skipped.push({ name, reason: `${p.from.name} runs ${reference} with no tag or digest to copy` });
+      continue;
+    }
+    const there = splitImage(now).name;
     let newName = repo;
-    const entry = p.to.entries.find((e) => e.name === name);
     if (p.from.registry && p.to.registry && repo.startsWith(`${p.from.registry}/`)) {
       newName = `${p.to.registry}${repo.slice(p.from.registry.length)}`;
       if (newName !== repo)
         out.kept.push(`${name}: ${newName} (${p.to.name}'s registry ${p.to.registry}, from gitops-flow.yaml)`);
-    } else if (entry?.newName && entry.newName !== repo) {
-      newName = entry.newName;
-      out.kept.push(`${name}: kept ${p.to.name}'s newName ${newName} (${p.from.name} pulls from ${repo})`);
+    } else if (repo === name) {
+      // The source runs the image under its own name: it says nothing about where to pull from, so
+      // the target pulls from where it does now (its entry's newName, a base's or a component's).
+      newName = there;
+      if (there !== repo)
+        out.kept.push(`${name}: kept ${p.to.name}'s ${there} (${p.from.name} does not rename ${name})`);
+    } else {
+      const entry = p.to.entries.find((e) => e.name === name);
+      if (entry?.newName && entry.newName !== repo) {
+        newName = entry.newName;
+        out.kept.push(`${name}: kept ${p.to.name}'s newName ${newName} (${p.from.name} pulls from ${repo})`);
+      }
     }
     const wanted = `${newName}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
     out.images[name] = wanted;
@@ -53,7 +68,23 @@ export function planPromotion(p: {
       ...(digest && { digest }),
     });
   }
+  if (Object.keys(out.images).length === 0)
+    throw invalid(
+      'NOTHING_TO_PROMOTE',
+      `${p.from.name} has no image to promote to ${p.to.name}: ${out.skipped.map((s) => `${s.name} (${s.reason})`).join(', ') || 'its render runs none'}.`,
+      `Set images in ${p.from.name} first (suggest, or kustomize edit set image).`,
+      p.from.name,
+      out.skipped.map((s) => `${s.name}: ${s.reason}`),
+    );
   return out;
+}
+
+/** The promoted images as entries (for the checks that read entries, such as requireDigest). */
+export function promotedEntries(images: Record<string, string>): KustomizeImage[] {
+  return Object.entries(images).map(([name, reference]) => {
+    const { name: newName, tag, digest } = splitImage(reference);
+    return { name, newName, ...(tag !== undefined && { newTag: tag }), ...(digest !== undefined && { digest }) };
+  });
 }
 
 /**

@@ -76,11 +76,19 @@ describe('restore on a cluster', () => {
       const cluster = await startCluster({ name: 'prod', dir: state, podReadyDelayMs: 200 });
       try {
         const env = { KUBECONFIG: cluster.kubeconfig };
-        const r = await gitopsFlow(
-          ['restore', '--env', 'prod', '--at', point, '--no-push', '--timeout', '60s'],
-          dir,
-          env,
-        );
+        const restore = ['restore', '--env', 'prod', '--at', point, '--no-push', '--timeout', '60s'];
+        if (i === 2) {
+          // Point 3 has another base (replicas) than the tip: dev and uat read it, so the restore names
+          // them and changes nothing until --include-shared (issue 17).
+          const head = gitSync(dir, ['rev-parse', 'HEAD']);
+          const refused = await gitopsFlow(restore, dir, env);
+          expect(refused.code, refused.stderr).toBe(2);
+          expect(refused.stderr).toContain('error[SHARED_FILES]: restore of prod');
+          expect(refused.stderr).toContain(`${BASE}: read by dev, uat\n`);
+          expect(gitSync(dir, ['rev-parse', 'HEAD'])).toBe(head);
+        }
+        // A whole environment: shared files included, as an operator restoring prod would choose.
+        const r = await gitopsFlow([...restore, '--include-shared'], dir, env);
         expect(r.stderr, `point ${i + 1}`).not.toContain('error[');
         expect(r.code).toBe(0);
         const rendered = join(state, 'render.yaml');

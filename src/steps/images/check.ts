@@ -47,12 +47,9 @@ export function sharedRefused(env: string, readers: { env: string; files: string
     `${verb} of ${env} would change ${files.length === 1 ? 'a file' : `${files.length} files`} the render of ${names.join(', ')} also reads${files.length <= 3 ? `: ${files.join(', ')}` : ''}.`,
     `Their renders would change too: check them (gitops-flow diff), then pass --include-shared to change them along with ${env}.`,
     names.join(','),
+    // An env can be listed twice (a reader now and at the restore point): name it once per file.
     files.map(
-      (f) =>
-        `${f}: read by ${readers
-          .filter((r) => r.files.includes(f))
-          .map((r) => r.env)
-          .join(', ')}`,
+      (f) => `${f}: read by ${[...new Set(readers.filter((r) => r.files.includes(f)).map((r) => r.env))].join(', ')}`,
     ),
   );
 }

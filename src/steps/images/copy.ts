@@ -14,7 +14,7 @@ import { invalid } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
 import { imageMap } from '../../core/kustomization.js';
 import { type PromoteSource, selectImages } from '../../core/plans.js';
-import { planPromotion } from '../../core/promotion.js';
+import { planPromotion, promotedEntries } from '../../core/promotion.js';
 import { edited, envOf, planOf, type Step } from '../types.js';
 import { checkImageEdit } from './check.js';
 
@@ -91,7 +91,8 @@ export const imagesCopy: Step = {
     rc.change.source = source;
     rc.change.entries = plan.args;
     rc.change.images = plan.images;
-    requireDigestEntries(to, rc.change.entries, p.from.name);
+    // Every image prod would run from the source, changed by this edit or already there, must be pinned.
+    requireDigestEntries(to, promotedEntries(plan.images), p.from.name);
     rc.change.record = {
       action: 'promote',
       env: to.name,
