@@ -3,9 +3,10 @@
 # `pretest` script), so the README's test command needs nothing else, and CI (.ci/run) runs exactly that
 # command; `npm run test:unit`, `test:integration` and `test:e2e` run it for what their tier needs.
 #
-# Usage: ci/setup.sh [--packages] [--npm] [--tools LIST]
+# Usage: ci/setup.sh [--packages] [--no-install] [--npm] [--tools LIST]
 #   --packages    the Debian packages the tests use, when missing: apt-get as root; otherwise it fails
 #                 naming them and the command to run
+#   --no-install  with --packages: never apt-get, even as root; only fail naming what is missing
 #   --npm         npm ci
 #   --tools LIST  the pinned tools of ci/tools.json to build when the cache lacks them (side by side,
 #                 with progress): comma-separated names, `all` or `none`
@@ -13,18 +14,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=false npm=false tools=none
+packages=false install=true npm=false tools=none
 if (($# == 0)); then packages=true npm=true tools=all; fi
 while (($#)); do
   case "$1" in
     --packages) packages=true ;;
+    --no-install) install=false ;;
     --npm) npm=true ;;
     --tools)
       tools="${2:?--tools needs a list}"
       shift
       ;;
     -h | --help)
-      sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -53,7 +55,7 @@ if $packages; then
   command -v htpasswd >/dev/null || missing+=(apache2-utils)
   { command -v unshare && command -v rev; } >/dev/null || missing+=(util-linux)
   if ((${#missing[@]})); then
-    if [[ "$(id -u)" != 0 ]]; then
+    if [[ "$(id -u)" != 0 ]] || ! $install; then
       echo "ci/setup.sh: the tests need these Debian packages: ${missing[*]}" >&2
       echo "ci/setup.sh: install them, then run the tests again:  sudo apt-get install -y ${missing[*]}" >&2
       exit 1
