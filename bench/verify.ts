@@ -81,6 +81,9 @@ export async function crashReportOnce(context: string, env: NodeJS.ProcessEnv, i
     if (code !== 1 || !reported) throw new Error(`crash-loop deploy: exit ${code}, reported: ${Boolean(reported)}`);
   } finally {
     watch.kill('SIGKILL');
+    // Crash-looping pods left running restart every second and load the control plane for the
+    // scenarios after this one: delete them (not timed).
+    await run(['kubectl', '--context', context, 'delete', 'namespace', ns, '--wait=false'], { env });
   }
   if (!secondRestart) throw new Error('the independent watch never saw the second restart');
   return reported - secondRestart;
@@ -124,24 +127,29 @@ export async function manyObjectsOnce(context: string, env: NodeJS.ProcessEnv, i
     run(['kubectl', '--context', context, 'apply', '--server-side', '-f', '-'], { env, input: built.stdout }),
     'kubectl apply',
   );
-  await must(
-    run(
-      [
-        'kubectl',
-        '--context',
-        context,
-        '-n',
-        ns,
-        'wait',
-        '--for=condition=Available',
-        'deployment',
-        '--all',
-        '--timeout=5m',
-      ],
-      { env },
-    ),
-    'kubectl wait',
+  const wait = await run(
+    [
+      'kubectl',
+      '--context',
+      context,
+      '-n',
+      ns,
+      'wait',
+      '--for=condition=Available',
+      'deployment',
+      '--all',
+      '--timeout=5m',
+    ],
+    { env },
   );
   const floorMs = performance.now() - start;
+  if (wait.code !== 0) {
+    const live = await run(['kubectl', '--context', context, '-n', ns, 'get', 'deployments,pods', '--no-headers'], {
+      env,
+    });
+    throw new Error(
+      `kubectl wait failed (exit ${wait.code}) after ${Math.round(floorMs / 1000)} s:\n${wait.stderr.slice(-500)}\n${live.stdout.split('\n').slice(0, 12).join('\n')}`,
+    );
+  }
   return { gitopsFlowMs: g.ms, floorMs, objects: Number(m?.[1] ?? 0), connections: Number(m?.[2] ?? 0) };
 }

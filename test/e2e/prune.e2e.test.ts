@@ -80,6 +80,46 @@ describe('prune', () => {
     expect(again.stderr).not.toContain('pruned');
   });
 
+  it("what another env's inventory also lists is kept: two envs on one cluster share a Deployment and a ConfigMap, one drops them", async () => {
+    const { files, ns } = uniqueExample({
+      'kustomizations/shared/kustomization.yaml': 'resources:\n  - extra.yaml\n',
+      'kustomizations/shared/extra.yaml': extra,
+      'gitops-flow.yaml':
+        'environments:\n  dev: { cluster: { context: dev } }\n  preview: { cluster: { context: dev } }\n  uat: {}\n  prod: {}\n',
+    });
+    files[DEV] = (files[DEV] as string).replace('  - ../../base', '  - ../../base\n  - ../../shared');
+    const preview = 'kustomizations/overlays/preview/kustomization.yaml';
+    files[preview] = `resources:\n  - ../../shared\n  - own.yaml\nnamespace: ${ns('dev')}\n`;
+    files['kustomizations/overlays/preview/own.yaml'] =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: preview-settings }\ndata: { a: "1" }\n';
+    const dir = makeRepo(files);
+    for (const env of ['dev', 'preview'])
+      expect((await gitopsFlow(['deploy', '--env', env, '--timeout', '60s'], dir)).code, env).toBe(0);
+    commitFiles(dir, { [DEV]: (files[DEV] as string).replace('\n  - ../../shared', '') }, 'dev drops the worker');
+    const dry = await gitopsFlow(['--dry-run', 'deploy', '--env', 'dev'], dir);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).not.toContain('would prune');
+    const r = await gitopsFlow(['deploy', '--env', 'dev', '--timeout', '60s'], dir);
+    expect(r.stderr).not.toContain('error[');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      `  not pruned Deployment/old-worker (namespace ${ns('dev')}) (kept: env preview applies it too)`,
+    );
+    expect(kube('dev', ['-n', ns('dev'), 'get', 'deployment', 'old-worker', '-o', 'name'])).toBe(
+      'deployment.apps/old-worker',
+    );
+    expect(kube('dev', ['-n', ns('dev'), 'get', 'configmap', 'old-settings', '-o', 'name'])).toBe(
+      'configmap/old-settings',
+    );
+    // Once preview drops them too, preview's deploy prunes them: dev's inventory no longer claims them.
+    commitFiles(dir, { [preview]: (files[preview] as string).replace('  - ../../shared\n', '') }, 'preview drops it');
+    const last = await gitopsFlow(['deploy', '--env', 'preview', '--timeout', '60s'], dir);
+    expect(last.code, last.stderr).toBe(0);
+    expect(last.stderr).toContain(`  pruned Deployment/old-worker (namespace ${ns('dev')})`);
+    expect(last.stderr).toContain(`  pruned ConfigMap/old-settings (namespace ${ns('dev')})`);
+    expect(kube('dev', ['-n', ns('dev'), 'get', 'deployments', '-o', 'name'])).toBe('deployment.apps/pick-manager');
+  });
+
   it('prune: false in config keeps everything', async () => {
     const { files, ns } = uniqueExample({
       'kustomizations/overlays/dev/extra.yaml': extra,

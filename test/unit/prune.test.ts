@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeApi } from '../../src/adapters/kube-api.js';
 import type { Environment } from '../../src/core/config.js';
 import type { ObjectRef } from '../../src/core/workloads.js';
-import { inventoryLocation, toPrune } from '../../src/steps/deploy/prune.js';
+import { claimsOf, inventoryLocation, notOurs, toPrune } from '../../src/steps/deploy/prune.js';
 
 const env = (prune: Environment['prune'], namespace?: string): Environment =>
   ({
@@ -61,5 +61,61 @@ describe('inventoryLocation', () => {
     expect(inventoryLocation(env(on, 'team'), [web], api).namespace).toBe('team');
     expect(inventoryLocation(env(on), [web, ns], api).namespace).toBe('shop');
     expect(inventoryLocation(env(on), [web, { ...old, namespace: 'b' }], api).namespace).toBe('default');
+  });
+});
+
+describe('safety: what is not ours to prune', () => {
+  const inventory = (env: string, namespace: string, objects: unknown, name = `gitops-flow-inventory-${env}`) => ({
+    metadata: { name, namespace, labels: { 'gitops-flow.io/env': env } },
+    data: { 'objects.json': typeof objects === 'string' ? objects : JSON.stringify(objects) },
+  });
+  const own = { namespace: 'shop', name: 'gitops-flow-inventory-dev' };
+
+  it("another env's inventory claims its objects (any apiVersion of the group); ours and damaged ones claim nothing", () => {
+    const claims = claimsOf(
+      [
+        inventory('dev', 'shop', [old]),
+        inventory('preview', 'shop', [{ ...web, apiVersion: 'apps/v1beta2' }]),
+        inventory('broken', 'shop', '{not json'),
+        inventory('odd', 'shop', { not: 'a list' }),
+        inventory('fake', 'shop', [cm], 'not-an-inventory'),
+      ],
+      own,
+    );
+    expect([...claims]).toEqual([['apps/Deployment/shop/web', 'preview']]);
+  });
+
+  it('an object gitops-flow applied, alone and uncontrolled, is ours', () => {
+    expect(notOurs({ managedFields: [{ manager: 'gitops-flow', operation: 'Apply' }] })).toBeUndefined();
+    // A controller writing status, kubectl scale, a human's edit: still ours.
+    expect(
+      notOurs({
+        managedFields: [
+          { manager: 'gitops-flow', operation: 'Apply' },
+          { manager: 'kube-controller-manager', operation: 'Update', subresource: 'status' },
+          { manager: 'kubectl-edit', operation: 'Update' },
+        ],
+      }),
+    ).toBeUndefined();
+  });
+
+  it('never applied by gitops-flow, kept by annotation, applied by another tool, or controlled by an owner: kept', () => {
+    const ours = { manager: 'gitops-flow', operation: 'Apply' };
+    expect(notOurs({ managedFields: [{ manager: 'kubectl-create', operation: 'Update' }] })).toBe(
+      'not applied by gitops-flow',
+    );
+    expect(notOurs({ managedFields: [ours], annotations: { 'gitops-flow.io/prune': 'false' } })).toBe(
+      'annotated gitops-flow.io/prune: "false"',
+    );
+    expect(notOurs({ managedFields: [ours, { manager: 'argocd-controller', operation: 'Apply' }] })).toBe(
+      'also applied by argocd-controller',
+    );
+    expect(
+      notOurs({
+        managedFields: [ours],
+        ownerReferences: [{ kind: 'Widget', name: 'w', controller: true }],
+      }),
+    ).toBe('controlled by Widget/w');
+    expect(notOurs({ managedFields: [ours], ownerReferences: [{ kind: 'Widget', name: 'w' }] })).toBeUndefined();
   });
 });

@@ -10,7 +10,16 @@ import type { ClusterTarget } from '../../adapters/kubectl.js';
 import type { Environment } from '../../core/config.js';
 import type { CommandContext } from '../../core/io.js';
 import { describeRef, type ObjectRef, objectsOf } from '../../core/workloads.js';
-import { deleteObjects, inventoryLocation, normalize, readInventory, toPrune, writeInventory } from './prune.js';
+import {
+  deleteObjects,
+  inventoryId,
+  inventoryLocation,
+  normalize,
+  otherClaims,
+  readInventory,
+  toPrune,
+  writeInventory,
+} from './prune.js';
 
 /** What the inventory said before this deploy, and where it lives. */
 export interface Tracked {
@@ -125,7 +134,7 @@ export async function pruneToRender(
         const lines: string[] = [];
         if (prune.length > 0) {
           ctx.log.info(`Pruning ${prune.length} object(s) no longer in the render of ${env.name}`);
-          for (const r of await deleteObjects(api, prune)) {
+          for (const r of await deleteObjects(api, prune, await otherClaims(api, t.at))) {
             const line = `${r.outcome === 'deleted' ? 'pruned' : 'not pruned'} ${describeRef(r.ref)}${r.outcome === 'deleted' ? '' : ` (${r.outcome})`}`;
             ctx.log.info(`  ${line}`);
             lines.push(line);
@@ -154,8 +163,13 @@ export async function wouldPrune(
   if (env.prune === false) return [];
   return withApi(target, ctx, async (api) => {
     const render = await normalize(api, refsOf(manifest));
-    const inventory = await readInventory(api, inventoryLocation(env, render, api));
-    return inventory ? toPrune(inventory, render, env).prune : [];
+    const at = inventoryLocation(env, render, api);
+    const inventory = await readInventory(api, at);
+    if (!inventory) return [];
+    const { prune } = toPrune(inventory, render, env);
+    // What another env's inventory holds is kept (as the deploy would keep it).
+    const claims = prune.length ? await otherClaims(api, at) : new Map<string, string>();
+    return prune.filter((r) => !claims.has(inventoryId(r)));
   });
 }
 

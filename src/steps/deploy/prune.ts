@@ -3,8 +3,10 @@
  * applied is kept in an inventory of our own, the ConfigMap `gitops-flow-inventory-<env>` (data key
  * `objects.json`, one entry per object), never guessed from labels. The inventory is widened before
  * verification (so a failed deploy's new objects are known to the restore that follows) and narrowed
- * to the render after it; an object is deleted only if it still exists with the uid we read and its
- * managedFields show gitops-flow applied it. Namespaces and CRDs are kept unless config allows.
+ * to the render after it; an object is deleted only if it still exists with the uid we read, its
+ * managedFields show gitops-flow applied it, and nothing else claims it: another env's inventory,
+ * another server-side applier, a controlling owner, or the annotation `gitops-flow.io/prune: "false"`.
+ * Namespaces and CRDs are kept unless config allows.
  */
 import { collectionPath, type KubeApi, type KubeApiError } from '../../adapters/kube-api.js';
 import type { Environment } from '../../core/config.js';
@@ -12,6 +14,10 @@ import { groupKind } from '../../core/status/status.js';
 import type { ObjectRef } from '../../core/workloads.js';
 
 export const FIELD_MANAGER = 'gitops-flow';
+/** The label every inventory carries (its value: the env), so each env can see the others'. */
+export const ENV_LABEL = 'gitops-flow.io/env';
+/** An object annotated `gitops-flow.io/prune: "false"` is never pruned (kept by hand). */
+export const PRUNE_ANNOTATION = 'gitops-flow.io/prune';
 
 /** Where an env's inventory lives: config, else the env's namespace, else the render's one namespace. */
 export function inventoryLocation(
@@ -38,7 +44,7 @@ export async function normalize(api: KubeApi, refs: ObjectRef[]): Promise<Object
   return out;
 }
 
-const id = (r: ObjectRef) => `${groupKind(r)}/${r.namespace ?? ''}/${r.name}`;
+export const inventoryId = (r: ObjectRef) => `${groupKind(r)}/${r.namespace ?? ''}/${r.name}`;
 
 export async function readInventory(
   api: KubeApi,
@@ -63,7 +69,9 @@ export async function writeInventory(
   env: string,
   objects: ObjectRef[],
 ): Promise<void> {
-  const unique = [...new Map(objects.map((o) => [id(o), o])).values()].sort((a, b) => id(a).localeCompare(id(b)));
+  const unique = [...new Map(objects.map((o) => [inventoryId(o), o])).values()].sort((a, b) =>
+    inventoryId(a).localeCompare(inventoryId(b)),
+  );
   await api.request(
     'PATCH',
     `/api/v1/namespaces/${encodeURIComponent(at.namespace)}/configmaps/${encodeURIComponent(at.name)}?fieldManager=${FIELD_MANAGER}&force=true`,
@@ -75,7 +83,7 @@ export async function writeInventory(
         metadata: {
           name: at.name,
           namespace: at.namespace,
-          labels: { 'app.kubernetes.io/managed-by': 'gitops-flow', 'gitops-flow.io/env': env },
+          labels: { 'app.kubernetes.io/managed-by': 'gitops-flow', [ENV_LABEL]: env },
         },
         data: { 'objects.json': `${JSON.stringify(unique, null, 1)}\n` },
       },
@@ -89,8 +97,8 @@ export function toPrune(
   render: ObjectRef[],
   env: Environment,
 ): { prune: ObjectRef[]; kept: ObjectRef[] } {
-  const want = new Set(render.map(id));
-  const gone = inventory.filter((r) => !want.has(id(r)));
+  const want = new Set(render.map(inventoryId));
+  const gone = inventory.filter((r) => !want.has(inventoryId(r)));
   const allowed = (r: ObjectRef) => {
     if (env.prune === false) return false;
     if (r.kind === 'Namespace' && !r.apiVersion.includes('/')) return env.prune.namespaces;
@@ -100,13 +108,86 @@ export function toPrune(
   return { prune: gone.filter(allowed), kept: gone.filter((r) => !allowed(r)) };
 }
 
+interface InventoryConfigMap {
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+}
+
+/** What the other envs' inventories hold: object id → the env that applied it (ours excluded). */
+export function claimsOf(
+  configMaps: InventoryConfigMap[],
+  own: { namespace: string; name: string },
+): Map<string, string> {
+  const claims = new Map<string, string>();
+  for (const cm of configMaps) {
+    const env = cm.metadata?.labels?.[ENV_LABEL];
+    if (!env || !cm.metadata?.name?.startsWith('gitops-flow-inventory-')) continue;
+    if (cm.metadata.name === own.name && cm.metadata.namespace === own.namespace) continue;
+    let list: unknown;
+    try {
+      list = JSON.parse(cm.data?.['objects.json'] ?? '[]');
+    } catch {
+      continue; // a damaged inventory claims nothing; ours is unaffected
+    }
+    if (!Array.isArray(list)) continue;
+    for (const r of list as ObjectRef[])
+      if (r && typeof r.kind === 'string' && typeof r.name === 'string' && typeof r.apiVersion === 'string')
+        claims.set(inventoryId(r), env);
+  }
+  return claims;
+}
+
 /**
- * Deletes each object if it still exists and gitops-flow applied it (managedFields), with its uid as
- * a precondition so a newer object of the same name is never touched; returns what each came to.
+ * The other envs' claims, read from every namespace when the credentials may list ConfigMaps
+ * cluster-wide, else from the namespace of our own inventory (where envs sharing a namespace keep theirs).
  */
-export async function deleteObjects(api: KubeApi, refs: ObjectRef[]): Promise<{ ref: ObjectRef; outcome: string }[]> {
+export async function otherClaims(
+  api: KubeApi,
+  own: { namespace: string; name: string },
+): Promise<Map<string, string>> {
+  const query = `?labelSelector=${encodeURIComponent(ENV_LABEL)}`;
+  let list: { items?: InventoryConfigMap[] };
+  try {
+    list = await api.request('GET', `/api/v1/configmaps${query}`);
+  } catch (e) {
+    if ((e as KubeApiError).status !== 403) throw e;
+    list = await api.request('GET', `/api/v1/namespaces/${encodeURIComponent(own.namespace)}/configmaps${query}`);
+  }
+  return claimsOf(list.items ?? [], own);
+}
+
+/** Without the uid, ownership or claims: why a live object is not ours to delete (undefined: it is). */
+export function notOurs(meta: {
+  managedFields?: { manager?: string; operation?: string; subresource?: string }[];
+  annotations?: Record<string, string>;
+  ownerReferences?: { kind: string; name: string; controller?: boolean }[];
+}): string | undefined {
+  const fields = meta.managedFields ?? [];
+  if (!fields.some((f) => f.manager === FIELD_MANAGER)) return 'not applied by gitops-flow';
+  if (meta.annotations?.[PRUNE_ANNOTATION] === 'false') return `annotated ${PRUNE_ANNOTATION}: "false"`;
+  const others = fields.filter((f) => f.operation === 'Apply' && f.manager !== FIELD_MANAGER && !f.subresource);
+  if (others.length > 0) return `also applied by ${[...new Set(others.map((f) => f.manager))].join(', ')}`;
+  const owner = meta.ownerReferences?.find((o) => o.controller);
+  if (owner) return `controlled by ${owner.kind}/${owner.name}`;
+  return undefined;
+}
+
+/**
+ * Deletes each object if it still exists and is ours (see notOurs; `claims`: the other envs'), with
+ * its uid as a precondition so a newer object of the same name is never touched; returns what each came to.
+ */
+export async function deleteObjects(
+  api: KubeApi,
+  refs: ObjectRef[],
+  claims: Map<string, string> = new Map(),
+): Promise<{ ref: ObjectRef; outcome: string }[]> {
   const out: { ref: ObjectRef; outcome: string }[] = [];
   for (const ref of refs) {
+    const claimant = claims.get(inventoryId(ref));
+    if (claimant) {
+      out.push({ ref, outcome: `kept: env ${claimant} applies it too` });
+      continue;
+    }
     const res = await api.resourceOf(ref.apiVersion, ref.kind);
     if (!res) {
       out.push({ ref, outcome: 'kind no longer served: nothing to delete' });
@@ -114,12 +195,10 @@ export async function deleteObjects(api: KubeApi, refs: ObjectRef[]): Promise<{ 
     }
     const path = `${collectionPath(ref.apiVersion, res.plural, res.namespaced ? ref.namespace : undefined)}/${encodeURIComponent(ref.name)}`;
     try {
-      const live = await api.request<{ metadata: { uid: string; managedFields?: { manager?: string }[] } }>(
-        'GET',
-        path,
-      );
-      if (!live.metadata.managedFields?.some((f) => f.manager === FIELD_MANAGER)) {
-        out.push({ ref, outcome: 'kept: not applied by gitops-flow' });
+      const live = await api.request<{ metadata: Parameters<typeof notOurs>[0] & { uid: string } }>('GET', path);
+      const why = notOurs(live.metadata);
+      if (why) {
+        out.push({ ref, outcome: `kept: ${why}` });
         continue;
       }
       await api.request('DELETE', path, {
