@@ -132,7 +132,12 @@ async function runVerb(s: Shared, verb: DaggerVerb, values: Values, dryRun: bool
   const spec: DaggerSpec = VERBS[verb].dagger;
   const argv = verbArgv(verb, values, { repoDir: spec.clones ? undefined : REPO_DIR, dryRun, verbose: s.verbose });
   const c = await prepare(s, spec);
-  return c.withExec(cliExec(argv), spec.anyExitCode ? { expect: ReturnType.Any } : {});
+  return c.withExec(cliExec(argv), {
+    ...(spec.anyExitCode && { expect: ReturnType.Any }),
+    // run: steps with image: run in their own container through this session (the CLI speaks to the
+    // engine); the session's token reaches no step (a credential-named variable, removed and scrubbed).
+    ...(spec.nests && { experimentalPrivilegedNesting: true }),
+  });
 }
 
 /** A verb that returns the env repo after the run (export it: `export --path .`). */

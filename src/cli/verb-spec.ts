@@ -45,6 +45,8 @@ export interface DaggerSpec {
   dryRun?: boolean;
   /** An exit code the function reports rather than fails on (doctor: a failed check is in the report). */
   anyExitCode?: boolean;
+  /** Its pipeline runs run: steps (a pipeline, or the verb's hooks), which may name an image: the CLI gets the engine session. */
+  nests?: boolean;
 }
 
 export interface VerbSpec {

@@ -158,6 +158,7 @@ export const VERBS = {
       description:
         'Render, server-side apply, verify every object and prune; restore the last good render on failure. Returns the repo with the rendered manifest, deploy.env and the verification record.',
       returns: 'repo',
+      nests: true,
       sideEffects: true,
       dryRun: true,
     },
@@ -186,6 +187,7 @@ export const VERBS = {
       description:
         'Copy images from one environment to the next, commit, deploy, verify, push. Returns the changed repo.',
       returns: 'repo',
+      nests: true,
       sideEffects: true,
       dryRun: true,
     },
@@ -233,6 +235,7 @@ export const VERBS = {
       description:
         "Put an environment's overlay back to its previous release (or --to) as a new commit, deploy, verify, push, and pin it. Returns the changed repo.",
       returns: 'repo',
+      nests: true,
       sideEffects: true,
       dryRun: true,
     },
@@ -256,6 +259,7 @@ export const VERBS = {
       description:
         'Disaster recovery: re-apply an environment exactly as git had it at a commit or time, and record it as a commit. Returns the changed repo.',
       returns: 'repo',
+      nests: true,
       sideEffects: true,
       dryRun: true,
     },
@@ -269,6 +273,7 @@ export const VERBS = {
     dagger: {
       description: 'Release the pin a rollback put on an environment. Returns the changed repo.',
       returns: 'repo',
+      nests: true,
       sideEffects: true,
       dryRun: true,
     },
@@ -359,6 +364,7 @@ export const VERBS = {
       description:
         "Run a pipeline of the env repo's gitops-flow.yaml: its run: steps execute inside the pinned toolbox, so a laptop and CI run the same commands in the same image. Returns the repo.",
       returns: 'repo',
+      nests: true,
       sideEffects: true,
       dryRun: true,
     },

@@ -28,6 +28,14 @@ export const stepSchema = z
       .union([z.string().min(1), z.array(scalar).min(1)])
       .optional()
       .describe('an argv list (no shell), or the path of an executable script in the env repo'),
+    image: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64}$/,
+        'an image pinned by digest, e.g. alpine:3.20@sha256:<64 hex> (the step must run the same bytes everywhere)',
+      )
+      .optional()
+      .describe('run the run: step in this container image (pinned by digest) through a Dagger engine'),
     env: z.record(varName, scalar).optional().describe('environment variables of a run: step; values may use ${{ }}'),
     secrets: z
       .array(varName)
@@ -199,7 +207,7 @@ function stepsProblems(
         );
       }
     } else {
-      for (const f of ['env', 'secrets'] as const)
+      for (const f of ['env', 'secrets', 'image'] as const)
         if (step[f]) problems.push(`${at}.${f}: only run: steps take ${f}: (a uses: step takes with:)`);
       // A built-in step cannot be stopped half-way (a deploy half-applied): it takes its own timeout input.
       if (step.timeout)

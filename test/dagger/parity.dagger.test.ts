@@ -5,10 +5,13 @@
  * authors and trailers (commit ids as their place in history), the same other refs, the same history
  * JSON, and the cluster exactly as the CLI renders each side's commit (server-side diff empty). The
  * toolbox's containers reach the local control planes and the git server through --host-services.
+ * Last, a pipeline's containerized run: step (image:) through the module and under `dagger run`.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gitopsFlow, liveImages, uniqueExample } from '../e2e/helpers.js';
-import { gitSync } from '../helpers/git-fixtures.js';
+import { gitSync, REPO_ROOT } from '../helpers/git-fixtures.js';
 import {
   commits,
   dagger,
@@ -28,8 +31,24 @@ let remotes: Remotes;
 let ns: (env: string) => string;
 let first: string;
 
+/** A pipeline with a containerized step (image: the toolbox's Debian base, by digest), printing a marker. */
+const MARKER = 'containerized-step-ran';
+const BASE_IMAGE = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'ci/tools.json'), 'utf8')) as { images: { toolbox: string } }
+).images.toolbox;
+const SMOKE = `
+pipelines:
+  smoke:
+    steps:
+      - id: inside
+        image: ${BASE_IMAGE}
+        run: [sh, -c, 'echo ${MARKER}; test -f gitops-flow.yaml && echo seen=repo >> "$GITOPS_FLOW_OUTPUT"']
+      - run: [sh, -c, 'echo "\${{ steps.inside.outputs.seen }}-output-read"']
+`;
+
 beforeAll(async () => {
   const example = uniqueExample();
+  example.files['gitops-flow.yaml'] = `${example.files['gitops-flow.yaml']}${SMOKE}`;
   ns = example.ns;
   remotes = await twoRemotes(example.files);
   first = gitSync(remotes.dagger.dir, ['rev-parse', 'main']);
@@ -137,5 +156,16 @@ describe('the module on a real engine, side by side with the CLI', () => {
     expect(liveImages('dev', ns('dev')).app).toBe(`${APP}:1.0.0`);
     ok('restore-native', await native(['restore', '--env', 'dev', '--at', first]));
     await expectParity('dev');
+  });
+
+  it('a run: step with image: runs in its container, through the module and natively under dagger run', async () => {
+    const d = ok('run-dagger', await daggerCall(remotes, ['run', '--pipeline', 'smoke', 'entries']));
+    expect(d.stderr).toContain(MARKER);
+    expect(d.stderr).toContain('repo-output-read');
+    const clone = workingClone(remotes.native.url);
+    const bin = join(REPO_ROOT, 'bin', 'gitops-flow.js');
+    const n = ok('run-native', await dagger(['run', process.execPath, bin, '-C', clone, 'run', 'smoke']));
+    expect(`${n.stdout}${n.stderr}`).toContain(MARKER);
+    expect(`${n.stdout}${n.stderr}`).toContain('repo-output-read');
   });
 });

@@ -126,6 +126,8 @@ describe('recording: every function', () => {
         verbose: true,
       });
       expect(execs.at(-1)?.args.args).toEqual(cliExec(argv));
+      // Only verbs whose pipelines run run: steps (which may name an image:) get the engine session.
+      expect(execs.at(-1)?.args.experimentalPrivilegedNesting, verb).toBe('nests' in spec ? true : undefined);
       if (spec.returns === 'repo') expect(chain.at(-1)).toEqual({ field: 'directory', args: { path: '/repo' } });
       else expect(chain.at(-1)?.field).toBe('withExec');
       const env = Object.fromEntries(stepsNamed(chain, 'withEnvVariable').map((s) => [s.args.name, s.args.value]));

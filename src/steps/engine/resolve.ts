@@ -19,7 +19,7 @@ import {
 } from '../../core/verb-pipelines.js';
 import type { PipelineRun, ReleaseContext } from '../types.js';
 import { type EngineStep, runPipeline } from './engine.js';
-import { runCommand, stepEnvironment } from './run-step.js';
+import { requireEngineFor, runCommand, stepEnvironment } from './run-step.js';
 
 export interface StepContext {
   ctx: CommandContext;
@@ -60,6 +60,8 @@ export function initialScope(c: StepContext, inputs: Record<string, Value>, pipe
 export function toEngineStep(def: StepDef, c: StepContext): EngineStep {
   const name = stepName(def);
   const cond = condition(def);
+  // A containerized step without an engine is refused when the pipeline is built, before any step runs.
+  if (def.image) requireEngineFor(name, def.image, c.ctx.io.env);
   return {
     ...(def.id && { id: def.id }),
     name,
@@ -80,6 +82,7 @@ export function toEngineStep(def: StepDef, c: StepContext): EngineStep {
             env: Object.fromEntries(Object.entries(def.env ?? {}).map(([k, v]) => [k, text(v)])),
             secrets: def.secrets ?? [],
             root: c.root,
+            ...(def.image && { image: def.image }),
             ...(def.timeout && { timeoutMs: clampTimeout(parseDuration(def.timeout)) }),
             facts: {
               GITOPS_FLOW_PIPELINE: state.scope.pipeline.name ?? '',

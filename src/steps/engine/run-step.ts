@@ -7,9 +7,11 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CONTAINER_REPO, type EngineSession, engineSession, runInContainer } from '../../adapters/container-step.js';
 import { exec } from '../../adapters/exec.js';
 import { isolationPrefix, UNISOLATED } from '../../adapters/isolate.js';
 import { confine } from '../../adapters/repo.js';
+import { invalid } from '../../core/errors.js';
 import type { CommandContext, Logger } from '../../core/io.js';
 import { isCredentialVariable, Scrubber } from '../../core/scrub.js';
 import { stepFailed } from './engine.js';
@@ -30,6 +32,23 @@ export interface RunCommand {
   timeoutMs?: number;
   /** Facts for the script: GITOPS_FLOW_ENVIRONMENT etc. */
   facts?: Record<string, string>;
+  /** Run in this container image through the Dagger engine session (image:), not on this machine. */
+  image?: string;
+}
+
+/**
+ * A step with `image:` needs the engine session this process runs in (the Dagger module, or `dagger run
+ * gitops-flow …`): refused before anything runs when there is none (exit 2), naming the two ways.
+ */
+export function requireEngineFor(step: string, image: string, env: NodeJS.ProcessEnv): EngineSession {
+  const session = engineSession(env);
+  if (session) return session;
+  throw invalid(
+    'STEP_NEEDS_ENGINE',
+    `Step "${step}" runs in the container ${image} (image:), which needs a Dagger engine, and this run has none.`,
+    'Run it through Dagger: dagger run gitops-flow … (the dagger CLI and an engine on this machine), or the Dagger module (dagger call … run); or remove image: to run the step here.',
+    image,
+  );
 }
 
 /** The environment of a `run:` step: no credentials but the declared ones, then the step's own env. */
@@ -57,6 +76,7 @@ export async function runCommand(c: RunCommand, ctx: CommandContext): Promise<Re
   }
   const scrubber = new Scrubber(ctx.io.env, c.secrets);
   const log = scrubbed(ctx.log, scrubber);
+  if (c.image) return runImage(c, ctx, log, scrubber, cmd === first ? first : `./${first.replace(/^\.\//, '')}`);
   const dir = await mkdtemp(join(tmpdir(), 'gitops-flow-step-'));
   const outputFile = join(dir, 'output');
   try {
@@ -96,6 +116,51 @@ export async function runCommand(c: RunCommand, ctx: CommandContext): Promise<Re
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** A step with image: in its container through the engine session; only its declared secrets go in. */
+async function runImage(
+  c: RunCommand,
+  ctx: CommandContext,
+  log: Logger,
+  scrubber: Scrubber,
+  command: string,
+): Promise<Record<string, string>> {
+  const session = requireEngineFor(c.name, c.image as string, ctx.io.env);
+  const argv = [command, ...c.argv.slice(1)];
+  if (ctx.opts.dryRun) {
+    log.info(`would run in ${c.image} (at ${CONTAINER_REPO}): ${argv.join(' ')}`);
+    return {};
+  }
+  const secrets = Object.fromEntries(c.secrets.flatMap((k) => (ctx.io.env[k] ? [[k, ctx.io.env[k] as string]] : [])));
+  let r: Awaited<ReturnType<typeof runInContainer>>;
+  try {
+    r = await runInContainer(session, {
+      image: c.image as string,
+      argv,
+      env: { ...c.facts, ...c.env },
+      secrets,
+      root: c.root,
+      ...(c.timeoutMs && { timeoutMs: c.timeoutMs }),
+    });
+  } catch (e) {
+    const timedOut = (e as Error).name === 'TimeoutError';
+    throw stepFailed(c.name, timedOut ? `timed out after ${c.timeoutMs} ms` : `could not run in ${c.image}`, [
+      scrubber.scrub((e as Error).message),
+    ]);
+  }
+  const output = `${r.stdout}${r.stderr}`.trimEnd();
+  for (const line of output ? output.split('\n') : []) log.info(`  ${line}`);
+  if (r.exitCode !== 0)
+    throw stepFailed(
+      c.name,
+      `exited with ${r.exitCode}`,
+      output
+        .split('\n')
+        .slice(-10)
+        .map((l) => scrubber.scrub(l)),
+    );
+  return Object.fromEntries(Object.entries(parseOutputs(r.output, c.name)).map(([k, v]) => [k, scrubber.scrub(v)]));
 }
 
 function scrubbed(log: Logger, s: Scrubber): Logger {
