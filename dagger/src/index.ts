@@ -378,7 +378,7 @@ export class GitopsFlow implements Shared {
   async doctor(): Promise<string> {
     return runForOutput(this, 'doctor', {});
   }
-  /** Run a pipeline of the env repo's gitops-flow.yaml: its run: steps execute inside the pinned toolbox, so a laptop and CI run the same commands in the same image. Returns the repo. */
+  /** Run a pipeline of the env repo's gitops-flow.yaml: its run: steps execute inside the pinned toolbox (or, with image:, in their own container), so a laptop and CI run the same commands in the same image. Returns the repo. */
   @func({ cache: 'never' })
   async run(
     /** Pipeline name (gitops-flow pipelines list). */

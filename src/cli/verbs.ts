@@ -362,7 +362,7 @@ export const VERBS = {
     ],
     dagger: {
       description:
-        "Run a pipeline of the env repo's gitops-flow.yaml: its run: steps execute inside the pinned toolbox, so a laptop and CI run the same commands in the same image. Returns the repo.",
+        "Run a pipeline of the env repo's gitops-flow.yaml: its run: steps execute inside the pinned toolbox (or, with image:, in their own container), so a laptop and CI run the same commands in the same image. Returns the repo.",
       returns: 'repo',
       nests: true,
       sideEffects: true,
