@@ -185,6 +185,19 @@ export const REPO_CASES: CliCase[] = [
         'p',
       ]),
   },
+  {
+    code: 'STEP_NEEDS_ENGINE',
+    exit: 2,
+    value: `alpine:3.20@sha256:${'0'.repeat(64)}`,
+    hint: 'dagger run gitops-flow',
+    run: () =>
+      cli(
+        repo({
+          'gitops-flow.yaml': `pipelines:\n  p: { steps: [{ image: 'alpine:3.20@sha256:${'0'.repeat(64)}', run: [true] }] }\n`,
+        }),
+        ['run', 'p'],
+      ),
+  },
   // suggest.
   {
     code: 'IMAGE_ARG_INVALID',
