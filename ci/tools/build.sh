@@ -11,7 +11,8 @@
 #   ci/tools/build.sh --sync [TOOL...]   after a version bump in ci/tools.json:
 #                                        repin the wrapper modules (go.mod, go.sum)
 #
-# TOOL is one of: kustomize kubectl kubernetes kwok etcd
+# TOOL is one of: kustomize kubectl kubernetes kwok etcd helm
+#   helm is built only when named (kustomize runs it for envs with build.enableHelm)
 #   kubernetes = kube-apiserver, kube-controller-manager, kube-scheduler
 #
 # kubectl and kubernetes come from one module: asked together, they are one go
@@ -64,6 +65,7 @@ tool_dir() {
     kubectl | kubernetes) echo kubernetes ;;
     kwok) echo kwok ;;
     etcd) echo etcd ;;
+    helm) echo helm ;;
     *) return 1 ;;
   esac
 }
@@ -72,6 +74,7 @@ tool_module() {
     kustomize) echo sigs.k8s.io/kustomize/kustomize/v5 ;;
     kubectl | kubernetes) echo k8s.io/kubernetes ;;
     kwok) echo sigs.k8s.io/kwok ;;
+    helm) echo helm.sh/helm/v3 ;;
     etcd) echo go.etcd.io/etcd/server/v3 ;;
   esac
 }
@@ -85,6 +88,7 @@ tool_packages() {
       echo "k8s.io/kubernetes/cmd/kube-scheduler=kube-scheduler"
       ;;
     kwok) echo "sigs.k8s.io/kwok/cmd/kwok=kwok" ;;
+    helm) echo "helm.sh/helm/v3/cmd/helm=helm" ;;
     etcd) echo "go.etcd.io/etcd/server/v3=etcd" ;;
   esac
 }
@@ -114,6 +118,9 @@ tool_ldflags() { # <tool> <version> <module dir>
       ;;
     kwok)
       echo "-X sigs.k8s.io/kwok/pkg/consts.Version=$version"
+      ;;
+    helm)
+      echo "-X helm.sh/helm/v3/internal/version.version=$version -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
       ;;
     etcd)
       echo ""
@@ -227,7 +234,7 @@ fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 build_parallel() { # <tool...>
   local wanted=("$@") groups=() g t m state pids=() names=() rc=0 hb jobs
   jobs="${GITOPS_FLOW_BUILD_JOBS:-4}"
-  for t in kubectl kubernetes kustomize kwok etcd; do
+  for t in kubectl kubernetes kustomize kwok etcd helm; do
     [[ " ${wanted[*]} " == *" $t "* ]] || continue
     is_built "$t" && continue
     g="$(group_of "$t")"

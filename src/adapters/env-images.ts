@@ -18,6 +18,7 @@ import type { Logger } from '../core/io.js';
 import { type KustomizeImage, parseKustomization } from '../core/kustomization.js';
 import { type Dependencies, dependencies, type TreeReader } from '../core/kustomize-deps.js';
 import { type OverlayScan, preRenderText, scanOverlay } from '../core/overlay-text.js';
+import { renderFailureHint } from '../core/render-hints.js';
 import {
   attachSources,
   fromPreRender,
@@ -227,7 +228,7 @@ function renderFailed(env: string, overlay: string, e: ExecError): GitopsError {
   return failed(
     'RENDER_FAILED',
     `kustomize build of ${quote(overlay)} failed: ${lines.at(-1) ?? ''} (env ${env})`,
-    'Run `gitops-flow render --env <env>` (kustomize build) and fix what it reports.',
+    renderFailureHint(e.stderr, env),
     lines,
     e,
   );

@@ -21,7 +21,8 @@ export function readToolsManifest(): ToolsManifest {
   return JSON.parse(readFileSync(path.join(REPO_ROOT, 'ci', 'tools.json'), 'utf8')) as ToolsManifest;
 }
 
-export type ToolName = 'kubernetes' | 'kubectl' | 'kustomize' | 'kwok' | 'etcd';
+// helm: only for envs with build.enableHelm (built when a test or the demo asks for it, not by default).
+export type ToolName = 'kubernetes' | 'kubectl' | 'kustomize' | 'kwok' | 'etcd' | 'helm';
 
 /** Builds the tools the cache lacks, side by side: `bash ci/tools/build.sh <tool...>`. */
 export function buildTools(tools: readonly ToolName[]): Promise<void> {

@@ -31,6 +31,8 @@ const schema = z.object({
   kubernetes: version.optional(),
   kwok: version.optional(),
   etcd: version.optional(),
+  /** kustomize runs it for helmCharts: (build.enableHelm); built from the Go module proxy when needed. */
+  helm: version.optional(),
   gcloud: z.object({ version: z.string().regex(/^\d+\.\d+\.\d+/) }),
   downloads: downloads.optional(),
 });

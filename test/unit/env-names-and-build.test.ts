@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildFlags } from '../../src/adapters/kustomize.js';
 import { resolveConfig } from '../../src/core/config.js';
 import { nonEnvironmentFolders } from '../../src/core/kustomize-deps.js';
+import { renderFailureHint } from '../../src/core/render-hints.js';
 import { parseConfig } from '../../src/steps/config.js';
 
 describe('environment names: one rule for config keys and folders', () => {
@@ -71,5 +72,25 @@ describe('build options and registries per environment', () => {
     } catch (e) {
       expect((e as { details: string[] }).details.join('\n')).toContain(field);
     }
+  });
+});
+
+describe('a failed render names the build option it needs', () => {
+  it.each([
+    [
+      'Error: trouble configuring builtin HelmChartInflationGenerator: must specify --enable-helm',
+      'build: {enableHelm: true} under environments.prod',
+    ],
+    [
+      `Error: unable to run: 'helm version --short' (is 'helm' installed?): exec: "helm": executable file not found in $PATH`,
+      'bash ci/tools/build.sh helm',
+    ],
+    [
+      "security; file '/r/shared/cm.yaml' is not in or below '/r/o'",
+      'build: {loadRestrictor: LoadRestrictionsNone} under environments.prod',
+    ],
+    ['Error: accumulating resources: missing.yaml: no such file', 'gitops-flow render --env prod'],
+  ])('%s', (stderr, hint) => {
+    expect(renderFailureHint(stderr, 'prod')).toContain(hint);
   });
 });

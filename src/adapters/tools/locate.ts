@@ -95,6 +95,13 @@ export function withPinnedTools(env: NodeJS.ProcessEnv, m: ToolsManifest = packa
       if (!dirs.includes(dir)) dirs.push(dir);
     }
   }
+  // helm, when pinned and present (kustomize runs it for an env with build.enableHelm): optional.
+  if (m.helm) {
+    const explicit = env.GITOPS_FLOW_TOOLS_DIR;
+    const cached = cachedToolDir('helm', m.helm, env);
+    const dir = [explicit, cached].find((d) => d && executable(join(d, 'helm')));
+    if (dir && !dirs.includes(dir)) dirs.push(dir);
+  }
   const current = (env.PATH ?? '').split(delimiter);
   if (dirs.every((d, i) => current[i] === d)) return env;
   return { ...env, PATH: [...dirs, ...(env.PATH ? [env.PATH] : [])].join(delimiter) };

@@ -15,6 +15,7 @@ import { confine } from '../../adapters/repo.js';
 import type { Environment } from '../../core/config.js';
 import { failed, GitopsError, quote } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
+import { renderFailureHint } from '../../core/render-hints.js';
 import { parseManifest, type Workload, workloadsOf } from '../../core/workloads.js';
 import { applyManifest, ensureNamespaces } from './apply-manifest.js';
 import { applyDefinitionsFirst } from './definitions.js';
@@ -46,7 +47,7 @@ export async function renderEnv(
       throw failed(
         'RENDER_FAILED',
         `kustomize build of ${quote(p.env.overlay)}${p.ref ? ` at ${p.ref}` : ''} failed.`,
-        'Run `kustomize build` on the overlay and fix what it reports.',
+        renderFailureHint(e.stderr, p.env.name),
         e.stderr.trim().split('\n').slice(-10),
         e,
       );
