@@ -6,12 +6,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type KustomizeImage, parseImageArg, parseKustomization, readImages } from '../../src/core/kustomization.js';
 import { editImages } from '../../src/core/kustomization-edit.js';
 import { cleanEnv } from '../helpers/cli.js';
 import { tempDir, writeFiles } from '../helpers/git-fixtures.js';
 import { CORPUS, CORPUS_BASE, EDIT_FORMS } from '../helpers/kustomization-corpus.js';
+import { lineDiff } from '../helpers/line-diff.js';
 
 const D = `sha256:${'c'.repeat(64)}`;
 const D2 = `sha256:${'d'.repeat(64)}`;
@@ -129,5 +130,44 @@ describe('on every overlay style of the corpus, the edit means what kustomize ed
   it.each(corpusCases)('$name + $args', ({ file, text, args }) => {
     const component = /kind: Component/.test(text);
     compare({ ...CORPUS_BASE, [`overlay/${file}`]: text }, 'overlay', file, args, !component);
+  });
+});
+
+// Diff size as a reviewer sees it: ours against kustomize's own rewrite of the same file, one image each.
+// `app@digest` drops newName and newTag as kustomize does (a line each): only the `=*` forms, which keep
+// the entry's name, are held to 2 lines.
+const ONE_IMAGE = [
+  ['app=*:1.5.0'],
+  ['worker=*:2.1.0'],
+  [`app=*:1.5.0@${D}`],
+  [`app@${D}`],
+  ['aaa=registry.example.com/aaa:1'],
+];
+const sizes: { name: string; args: string; ours: number; theirs: number }[] = [];
+
+describe('a one-image edit changes no more lines than kustomize edit set image (and ≤ 2 for an existing entry)', () => {
+  it.each(CORPUS.flatMap((c) => ONE_IMAGE.map((args) => ({ ...c, args }))))(
+    '$name + $args',
+    ({ name, file, text, args }) => {
+      const theirs = tempDir('gitops-flow-size-');
+      writeFiles(theirs, { [`overlay/${file}`]: text });
+      kustomize(['edit', 'set', 'image', ...args], join(theirs, 'overlay'));
+      const ours = editImages(text, file, args.map(parseImageArg)).text;
+      const o = lineDiff(text, ours).changed;
+      const t = lineDiff(text, readFileSync(join(theirs, 'overlay', file), 'utf8')).changed;
+      sizes.push({ name, args: args.join(' '), ours: o, theirs: t });
+      expect(o, `ours ${o} lines, kustomize ${t}`).toBeLessThanOrEqual(Math.max(t, 1));
+      const existing = readImages(parseKustomization(text, file)).some(
+        (i) => i.name === parseImageArg(args[0] as string).name,
+      );
+      if (existing && args[0]?.includes('=*:')) expect(o).toBeLessThanOrEqual(2);
+    },
+  );
+
+  afterAll(() => {
+    const sum = (k: 'ours' | 'theirs') => sizes.reduce((n, s) => n + s[k], 0);
+    console.log(
+      `diff sizes over ${sizes.length} one-image edits: ours ${sum('ours')} lines, kustomize ${sum('theirs')} lines`,
+    );
   });
 });
