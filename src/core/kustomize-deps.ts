@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import type { Document } from 'yaml';
 import { KUSTOMIZATION_FILES, parseKustomization } from './kustomization.js';
+import { withoutFields } from './overlay-text.js';
 
 export interface TreeReader {
   /** 'file', 'dir' or undefined for a repo-relative path. */
@@ -162,7 +163,8 @@ export function nonEnvironmentFolders(
     if (text === undefined) continue;
     let k: Record<string, unknown>;
     try {
-      k = (parseKustomization(text, name).toJS() ?? {}) as Record<string, unknown>;
+      // Only the paths it names matter here: a long images: list need not be parsed (config loads on every command).
+      k = (parseKustomization(withoutFields(text, ['images']), name).toJS() ?? {}) as Record<string, unknown>;
     } catch {
       continue;
     }

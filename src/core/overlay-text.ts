@@ -83,6 +83,20 @@ export function preRenderText(k: Record<string, unknown>): string {
   return stringify(rest);
 }
 
+/**
+ * The text without the top-level `fields` (e.g. a 300-entry `images:` list), for readers that need only
+ * the rest; the text itself when it is not a plain block mapping.
+ */
+export function withoutFields(text: string, fields: string[]): string {
+  const lines = text.split('\n');
+  const sections = topLevelSections(lines);
+  if (!sections) return text;
+  return sections
+    .filter((s) => !fields.includes(s.key))
+    .map((s) => lines.slice(s.start, s.end).join('\n'))
+    .join('\n');
+}
+
 /** Undoes hunks (new → old text); hunks in file order. */
 export function reverseHunks(lines: string[], hunks: Hunk[]): string[] {
   const out = [...lines];
