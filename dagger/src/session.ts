@@ -103,7 +103,8 @@ export async function prepare(s: Shared, spec: DaggerSpec): Promise<Container> {
   const forwards: string[] = [];
   for (const [i, service] of s.hostServices.entries()) {
     c = c.withServiceBinding(`host-${i}`, service);
-    for (const port of await service.ports()) forwards.push(`${await port.port()}=host-${i}`);
+    // The engine answers a host service's ports only once it runs (else "service … is not running").
+    for (const port of await (await service.start()).ports()) forwards.push(`${await port.port()}=host-${i}`);
   }
   if (forwards.length) c = c.withEnvVariable('GITOPS_FLOW_FORWARDS', forwards.join(' '));
   if (s.sshAuthSocket)

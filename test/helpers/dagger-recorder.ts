@@ -149,7 +149,8 @@ export async function record(ids: Ids, call?: Invocation, opts: { stdout?: strin
     const name = leaf.name.value;
     const owner = chain.slice(0, -1);
     const root = owner[0]?.field;
-    if (name === 'id' || name === 'sync') {
+    // start (Service) answers the started object's ID, as sync does.
+    if (name === 'id' || name === 'sync' || name === 'start') {
       rec.executed.push({ chain: owner, leaf: name });
       return ids.id(owner);
     }

@@ -100,13 +100,20 @@ describe('recording: the module as the SDK registers it', () => {
 
 describe('recording: every function', () => {
   const recipes = new Map<DaggerVerb, Chain>();
+  /** The services each call started (the engine answers a host service's ports only once it runs). */
+  const started = new Map<DaggerVerb, Chain[]>();
   beforeAll(async () => {
     // Two recordings at a time (each is mostly one process's CPU).
     for (let i = 0; i < DAGGER_VERBS.length; i += 2) {
       await Promise.all(
         DAGGER_VERBS.slice(i, i + 2).map(async (verb) => {
           const dry = 'dryRun' in VERBS[verb].dagger ? { dryRun: true } : {};
-          recipes.set(verb, recipe(await call(full, verb, { ...allValues(verb), ...dry })));
+          const rec = await call(full, verb, { ...allValues(verb), ...dry });
+          recipes.set(verb, recipe(rec));
+          started.set(
+            verb,
+            rec.executed.filter((e) => e.leaf === 'start').map((e) => e.chain),
+          );
         }),
       );
     }
@@ -161,6 +168,7 @@ describe('recording: every function', () => {
         ['host-0', service('tcp://localhost:6443')],
         ['host-1', service('tcp://localhost:8080')],
       ]);
+      expect(started.get(verb)).toEqual([service('tcp://localhost:6443'), service('tcp://localhost:8080')]);
       // Inside, 127.0.0.1:<port> reaches each (the preflight's forwarders).
       expect(env.GITOPS_FLOW_FORWARDS).toBe('6443=host-0 8080=host-1');
       const sock = stepsNamed(chain, 'withUnixSocket')[0];
