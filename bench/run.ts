@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     const manyF = stats(many.map((m) => m.floorMs));
     const last = many.at(-1) as ManySample;
     rows.push(['deploy of 200 objects (50 Deployments)', 'gitops-flow', spread(manyG), '', '']);
-    rows.push(['', 'raw floor (apply + kubectl wait)', spread(manyF), '', '']);
+    rows.push(['', 'raw floor (apply + kubectl get polled)', spread(manyF), '', '']);
     rows.push(['', 'gitops-flow / floor', (manyG.median / manyF.median).toFixed(2), '', '']);
     rows.push([
       '',
