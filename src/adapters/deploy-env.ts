@@ -5,9 +5,10 @@
  * stripped), and the file must stay under 5 KB. So values are written bare, one line each, and anything
  * that would not survive that (a newline, a control character) is refused instead of being mangled.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { failed, invalid, quote } from '../core/errors.js';
+import { writeFileAtomic } from './repo.js';
 
 export interface DeployEnv {
   /** Where to write the file (absolute; the caller confines it to the repo). */
@@ -60,9 +61,7 @@ export async function writeDeployEnv(d: DeployEnv): Promise<string> {
     );
   }
   await mkdir(dirname(d.path), { recursive: true });
-  const tmp = `${d.path}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, d.path);
+  await writeFileAtomic(d.path, text);
   return text;
 }
 

@@ -1,12 +1,11 @@
 /** Reading and editing an environment's overlay in a working tree. */
-import { rename, writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { MAX_YAML_BYTES } from '../core/bounds.js';
 import type { Environment } from '../core/config.js';
 import { GitopsError, inEnv } from '../core/errors.js';
 import { type KustomizeImage, parseKustomization, readImages } from '../core/kustomization.js';
 import { editImages } from '../core/kustomization-edit.js';
-import { kustomizationFile, readRepoFile } from './repo.js';
+import { kustomizationFile, readRepoFile, writeFileAtomic } from './repo.js';
 
 /** The overlay's kustomization file: absolute path and path relative to the repo root. */
 export function overlayFile(root: string, env: Environment): { abs: string; rel: string } {
@@ -48,9 +47,7 @@ export async function editOverlayImages(
   return { rel, abs, changed: edit.changed, text: edit.text };
 }
 
-/** Writes an edited overlay atomically. */
+/** Writes an edited overlay atomically (`abs` from overlayFile: confined). */
 export async function writeOverlayText(abs: string, text: string): Promise<void> {
-  const tmp = `${abs}.gitops-flow.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, abs);
+  await writeFileAtomic(abs, text);
 }

@@ -2,8 +2,9 @@
  * The env repo on disk: its working copy, its config file and overlay folders, and the one rule for
  * every path read from it (confined to the repo, symlinks resolved).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { MAX_YAML_BYTES } from '../core/bounds.js';
 import { CONFIG_FILE, DEFAULT_OVERLAYS_DIR, parseConfig, type ResolvedConfig, resolveConfig } from '../core/config.js';
@@ -52,7 +53,11 @@ export async function loadConfig(root: string, steps: StepCatalogue): Promise<Re
   const texts = await Promise.all(
     folders.map(async (name) => {
       const file = KUSTOMIZATION_FILES.map((f) => join(overlaysDir, name, f)).find((f) => existsSync(f));
-      return { name, text: file ? await readFile(file, 'utf8').catch(() => '') : undefined };
+      // Through the one rule too: a link out of the repo (or to /dev/zero) is refused, not read unbounded.
+      const text = file
+        ? await readRepoFile(root, relative(root, file), 'kustomization', MAX_YAML_BYTES, 'KUSTOMIZATION_INVALID')
+        : undefined;
+      return { name, text: file ? (text ?? '') : undefined };
     }),
   );
   const ignored = config?.environments ? [] : nonEnvironmentFolders(texts);
@@ -163,6 +168,25 @@ export async function readRepoFile(
       path,
     );
   return readFile(abs, 'utf8');
+}
+
+/**
+ * Writes `abs` (a path `confine` returned) atomically: a temp file beside it, then renamed over it. The
+ * temp name is random and created with O_EXCL, which never follows a link: a committed symlink named
+ * like the temp file (`kustomization.yaml.gitops-flow.tmp` → ~/.bashrc) cannot carry the write out of
+ * the repo, as writing through a fixed temp name did.
+ */
+export async function writeFileAtomic(abs: string, text: string): Promise<void> {
+  const tmp = `${abs}.${randomBytes(6).toString('hex')}.gitops-flow.tmp`;
+  let created = false;
+  try {
+    await writeFile(tmp, text, { flag: 'wx' });
+    created = true;
+    await rename(tmp, abs);
+  } catch (e) {
+    if (created) await rm(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** The kustomization file of an overlay directory (repo-relative), confined, or an exit-2 error. */

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CliResult, cleanEnv, runCli } from '../helpers/cli.js';
-import { commitFiles, gitSync, tempDir } from '../helpers/git-fixtures.js';
+import { commitFiles, exampleFiles, gitSync, tempDir } from '../helpers/git-fixtures.js';
 import { hostileRemote, hostileRepo } from '../helpers/hostile-repo.js';
 
 const DEV = 'kustomizations/overlays/dev';
@@ -59,6 +59,16 @@ describe('reads never leave the repo', () => {
     const r = await runCli(['-C', dir, 'status', '--no-cluster'], { env: cleanEnv() });
     expectRefused(r, 'gitops-flow.yaml');
     expect(r.stderr).not.toMatch(/root:|nologin|\/bin\/(ba)?sh/);
+  });
+
+  it('an overlay folder kustomization linked out of the repo is refused before it is read, even when not an environment', async () => {
+    // Environments are found by reading every folder's kustomization; that read was neither confined
+    // nor size-capped (a link to /dev/zero cost 5 s and 600 MB per folder, on every command).
+    const o = outside();
+    const dir = hostileRepo({ 'kustomizations/overlays/zz/kustomization.yaml': o.file });
+    const r = await runCli(['-C', dir, 'status', '--no-cluster'], { env: cleanEnv() });
+    expectRefused(r, 'kustomizations/overlays/zz/kustomization.yaml');
+    expect(r.stderr).not.toContain(SECRET);
   });
 
   it('a run: script linked out of the repo is refused', async () => {
@@ -123,6 +133,56 @@ describe('writes never leave the repo', () => {
     expectRefused(r, 'gitops-flow-pin.yaml');
     expect(existsSync(target)).toBe(false);
     expect(gitSync(dir, ['rev-parse', 'HEAD'])).toBe(head);
+  });
+
+  it('suggest with a committed link named like the overlay temp file: nothing written outside, the overlay stays a file', async () => {
+    // The edited overlay went to `<kustomization>.gitops-flow.tmp` first: a committed link of that name
+    // carried the write to any file the job can write (~/.bashrc), before the rename was caught.
+    const o = outside();
+    const target = join(o.dir, 'bashrc');
+    const remote = hostileRemote({ [`${DEV}/kustomization.yaml.gitops-flow.tmp`]: target });
+    const r = await runCli(
+      [
+        'suggest',
+        '--env-repo',
+        remote.url,
+        '--env',
+        'dev',
+        '--push-to-target',
+        '--image',
+        'application-image=reg.example.com/app:9',
+      ],
+      { env: cleanEnv() },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(target)).toBe(false);
+    expect(gitSync(remote.dir, ['ls-tree', 'main', `${DEV}/kustomization.yaml`])).toMatch(/^100644 blob /);
+    expect(gitSync(remote.dir, ['show', `main:${DEV}/kustomization.yaml`])).toContain('reg.example.com/app');
+  });
+
+  it('deploy --dry-run through a committed .gitops-flow/rendered/dev.crds.yaml link: exit 2, nothing written outside', async () => {
+    // A render with CRDs writes them beside the render, under a name of its own that was not confined.
+    const o = outside();
+    const target = join(o.dir, 'crds.yaml');
+    const crd = [
+      'apiVersion: apiextensions.k8s.io/v1',
+      'kind: CustomResourceDefinition',
+      'metadata: { name: widgets.example.com }',
+      'spec:',
+      '  group: example.com',
+      '  names: { kind: Widget, plural: widgets }',
+      '  scope: Namespaced',
+      '  versions: [{ name: v1, served: true, storage: true, schema: { openAPIV3Schema: { type: object } } }]',
+      '',
+    ].join('\n');
+    const base = 'kustomizations/base/kustomization.yaml';
+    const dir = hostileRepo(
+      { '.gitops-flow/rendered/dev.crds.yaml': target },
+      { 'kustomizations/base/crd.yaml': crd, [base]: `${exampleFiles()[base]}  - crd.yaml\n` },
+    );
+    const r = await runCli(['-C', dir, '--dry-run', 'deploy', '--env', 'dev'], { env: cleanEnv() });
+    expectRefused(r, '.gitops-flow/rendered/dev.crds.yaml');
+    expect(existsSync(target)).toBe(false);
   });
 
   it('a symlink inside the repo that stays inside is fine', async () => {

@@ -8,6 +8,11 @@ import { stringify } from 'yaml';
 import { failed } from '../../core/errors.js';
 import type { Logger } from '../../core/io.js';
 
+/** Where the CRDs of a render are written: beside it (renderPath confines this name too). */
+export function definitionsFile(manifestPath: string): string {
+  return manifestPath.replace(/(\.ya?ml)?$/, '.crds.yaml');
+}
+
 export async function applyDefinitionsFirst(
   objects: Record<string, unknown>[],
   o: {
@@ -22,7 +27,7 @@ export async function applyDefinitionsFirst(
     x.kind === 'CustomResourceDefinition' && String(x.apiVersion).startsWith('apiextensions.k8s.io/');
   const crds = objects.filter(isCrd);
   if (crds.length === 0 || crds.length === objects.length) return;
-  const path = o.manifestPath.replace(/(\.ya?ml)?$/, '.crds.yaml');
+  const path = definitionsFile(o.manifestPath);
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, crds.map((c) => stringify(c)).join('---\n'));
   o.log.info(`Applying the ${crds.length} CustomResourceDefinition(s) of the render first`);

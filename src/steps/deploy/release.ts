@@ -18,7 +18,7 @@ import type { CommandContext } from '../../core/io.js';
 import { renderFailureHint } from '../../core/render-hints.js';
 import { parseManifest, type Workload, workloadsOf } from '../../core/workloads.js';
 import { applyManifest, ensureNamespaces } from './apply-manifest.js';
-import { applyDefinitionsFirst } from './definitions.js';
+import { applyDefinitionsFirst, definitionsFile } from './definitions.js';
 import { listPrune, type Prefetched, prefetchInventory, pruneToRender, trackApplied } from './prune-step.js';
 import { connectEarly, verifyObjects } from './verify-step.js';
 
@@ -59,7 +59,12 @@ export async function renderEnv(
 /** Where the rendered manifest of an env is kept (a CI artifact). */
 export function renderPath(root: string, env: string, out?: string): string {
   // The default path is confined too: a committed .gitops-flow (or rendered/<env>.yaml) link must not carry the write out.
-  return out ? confine(root, out, '--out') : confine(root, join('.gitops-flow', 'rendered', `${env}.yaml`), 'render');
+  const path = out
+    ? confine(root, out, '--out')
+    : confine(root, join('.gitops-flow', 'rendered', `${env}.yaml`), 'render');
+  // And the CRDs written beside it, under a name of their own (a committed <env>.crds.yaml link).
+  confine(root, relative(root, definitionsFile(path)), out ? '--out' : 'render');
+  return path;
 }
 
 export async function writeRender(path: string, manifest: string): Promise<void> {
