@@ -6,12 +6,12 @@
  * commit alone and a CI job never fetches a URL an env repo chose.
  */
 import { lstatSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { parse } from 'yaml';
-import { MAX_YAML_BYTES } from '../core/bounds.js';
+import { isAbsolute, join, relative } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { checkYamlBounds, MAX_YAML_BYTES } from '../core/bounds.js';
 import { invalid, quote } from '../core/errors.js';
 import { KUSTOMIZATION_FILES } from '../core/kustomization.js';
-import { type Kustomization, kustomizationPaths } from '../core/kustomize-refs.js';
+import { isRemoteReference, type Kustomization, kustomizationPaths } from '../core/kustomize-refs.js';
 import { confine, readRepoFile } from './repo.js';
 
 const isDirectory = (p: string) => {
@@ -22,17 +22,59 @@ const isDirectory = (p: string) => {
   }
 };
 
+/** Keys whose entries are plugin configs (a builtin generator's or transformer's own fields name files). */
+const PLUGIN_KEYS = ['generators', 'transformers', 'validators'];
+
+const exists = (p: string) => {
+  try {
+    return lstatSync(p, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
+  }
+};
+
 /** Throws exit 2 when the render of `overlay` in `tree` would read outside it or fetch a remote resource. */
 export async function checkRenderInputs(tree: string, overlay: string, allowedRemote: string[] = []): Promise<void> {
   const seen = new Set<string>();
-  const visit = async (rel: string): Promise<void> => {
+  /** A path named in `fileRel` (in directory `rel`): absolute ones are refused like `../` out of the tree. */
+  const local = (rel: string, fileRel: string, p: string) =>
+    confine(tree, isAbsolute(p) ? p : join(rel, p), `${fileRel}: ${p}`);
+  /**
+   * A plugin config (inline, or a file): its fields (`files`, `envs`, `path`, `valuesFile`, …) are read
+   * by kustomize relative to the kustomization, and with `build.loadRestrictor: LoadRestrictionsNone`
+   * from anywhere. Its fields vary by kind, so every string in it that names an existing path is held
+   * to the rule (a value naming nothing is no read).
+   */
+  const checkPluginConfig = (rel: string, fileRel: string, text: string) => {
+    const strings = (v: unknown, out: string[] = []): string[] => {
+      if (typeof v === 'string') out.push(v, v.slice(v.indexOf('=') + 1));
+      else if (Array.isArray(v)) for (const x of v) strings(x, out);
+      else if (v && typeof v === 'object') for (const x of Object.values(v)) strings(x, out);
+      return out;
+    };
+    checkYamlBounds(text, fileRel, 'KUSTOMIZATION_INVALID');
+    for (const doc of parseAllDocuments(text)) {
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: 100 });
+      } catch {
+        continue; // kustomize reports the syntax error itself
+      }
+      for (const p of strings(value)) {
+        if (p === '' || p.includes('\n') || p.length > 4096) continue;
+        if (exists(isAbsolute(p) ? p : join(tree, rel, p))) local(rel, fileRel, p);
+      }
+    }
+  };
+  const visit = async (rel: string, plugins = false): Promise<void> => {
     const abs = confine(tree, rel, 'kustomization directory');
-    if (seen.has(abs)) return;
-    seen.add(abs);
+    if (seen.has(`${plugins}:${abs}`)) return;
+    seen.add(`${plugins}:${abs}`);
     const name = KUSTOMIZATION_FILES.find((f) => lstatSync(join(abs, f), { throwIfNoEntry: false }));
     if (!name) return;
     const fileRel = join(rel, name);
     const text = await readRepoFile(tree, fileRel, 'kustomization', MAX_YAML_BYTES, 'KUSTOMIZATION_INVALID');
+    checkYamlBounds(text ?? '', fileRel, 'KUSTOMIZATION_INVALID');
     let k: Kustomization;
     try {
       k = (parse(text ?? '', { maxAliasCount: 100 }) ?? {}) as Kustomization;
@@ -51,9 +93,31 @@ export async function checkRenderInputs(tree: string, overlay: string, allowedRe
       );
     }
     for (const p of paths.local) {
-      const target = join(rel, p);
-      const resolved = confine(tree, target, `${fileRel}: ${p}`);
+      const resolved = local(rel, fileRel, p);
       if (isDirectory(resolved)) await visit(relative(tree, resolved));
+    }
+    // Plugin configs, inline or in files (in a kustomization that `generators:` names, its resources too).
+    const configs = [...PLUGIN_KEYS, ...(plugins ? ['resources'] : [])].flatMap((key) =>
+      Array.isArray(k[key]) ? (k[key] as unknown[]).filter((v): v is string => typeof v === 'string') : [],
+    );
+    for (const c of configs) {
+      if (c.includes('\n')) {
+        checkPluginConfig(rel, fileRel, c);
+        continue;
+      }
+      if (isRemoteReference(c)) continue; // refused above unless allowed
+      const resolved = local(rel, fileRel, c);
+      if (isDirectory(resolved)) await visit(relative(tree, resolved), true);
+      else {
+        const cText = await readRepoFile(
+          tree,
+          relative(tree, resolved),
+          'plugin config',
+          MAX_YAML_BYTES,
+          'KUSTOMIZATION_INVALID',
+        );
+        if (cText !== undefined) checkPluginConfig(rel, relative(tree, resolved), cText);
+      }
     }
   };
   await visit(overlay);

@@ -5,9 +5,12 @@
 
 export type Kustomization = Record<string, unknown>;
 
-/** A remote reference kustomize would fetch: a URL, an scp-like git address, or `host.tld/path`. */
+/**
+ * A remote reference kustomize would fetch: a URL, an scp-like git address (any `user@host:path`, as
+ * kustomize reads one — not only `git@`), `github.com:org/repo`, or `host.tld/path`.
+ */
 export function isRemoteReference(p: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\/|^[a-z0-9+.-]+::|^git@|^[\w-]+(\.[\w-]+)+(:\d+)?\//i.test(p);
+  return /^[a-z][a-z0-9+.-]*:\/\/|^[a-z0-9+.-]+::|^[a-z][a-z0-9-]*@|^github\.com:|^[\w-]+(\.[\w-]+)+(:\d+)?\//i.test(p);
 }
 
 /** Every path a kustomization names, local and remote (inline patches and multi-line texts excluded). */

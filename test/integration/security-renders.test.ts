@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, cleanEnv, runCli } from '../helpers/cli.js';
 import { commitFiles, exampleFiles, makeRepo, tempDir } from '../helpers/git-fixtures.js';
@@ -92,6 +92,71 @@ describe('nothing outside the repo is rendered', () => {
     },
   );
 });
+
+describe('with build.loadRestrictor: LoadRestrictionsNone, still nothing outside the repo', () => {
+  // kustomize's own restrictor kept files under the kustomization; the env repo's config may lift it,
+  // and then an absolute path (which the walk read as relative) or a generator's own files: field (which
+  // the walk did not read at all) rendered any file the job could read into a ConfigMap.
+  const DEV = 'kustomizations/overlays/dev';
+  const NONE = 'build:\n  loadRestrictor: LoadRestrictionsNone\n';
+  const secretFile = () => {
+    const file = join(tempDir('gitops-flow-outside-'), 'secret.env');
+    writeFileSync(file, 'LEAKED=gfcanary-outside-file\n');
+    return file;
+  };
+  const withDev = (extra: string, files: Record<string, string> = {}) =>
+    makeRepo(
+      exampleFiles({
+        [`${DEV}/kustomization.yaml`]: `${exampleFiles()[`${DEV}/kustomization.yaml`]}${extra}`,
+        'gitops-flow.yaml': `${exampleFiles()['gitops-flow.yaml']}${NONE}`,
+        ...files,
+      }),
+    );
+  const expectRefused = (r: CliResult, path: string) => {
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('error[PATH_OUTSIDE_REPO]');
+    expect(r.stderr).toContain(path);
+    expect(r.stdout + r.stderr).not.toContain('gfcanary-outside-file');
+  };
+
+  it.each([[[]], [['--ref', 'HEAD']]])('configMapGenerator files: [<absolute path>] (render %j)', async (extra) => {
+    const file = secretFile();
+    const dir = withDev(`configMapGenerator:\n  - name: leak\n    files: [${file}]\n`);
+    expectRefused(await render(dir, extra), file);
+  });
+
+  it.each([
+    ['a generator config file', (f: string) => ({ kust: 'generators: [gen.yaml]\n', gen: `files: [${f}]\n` })],
+    [
+      'a generator config file (../)',
+      (_: string) => ({ kust: 'generators: [gen.yaml]\n', gen: 'files: [../../../../$X]\n' }),
+    ],
+    ['an inline generator config', (f: string) => ({ kust: `generators:\n  - |\n${inlineGen(f)}`, gen: '' })],
+  ])('%s naming a file outside: PATH_OUTSIDE_REPO', async (_, shape) => {
+    const file = secretFile();
+    const { kust, gen: template } = shape(file);
+    // The ../ case names a file beside the repo (../../../../ from the overlay): one made for this test.
+    const beside = `secret-${basename(file, '.env')}-${basename(dirname(file))}`;
+    const gen = template.replace('$X', beside);
+    const genYaml = `apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: viagen\n${gen}`;
+    const dir = withDev(kust, gen ? { [`${DEV}/gen.yaml`]: genYaml } : {});
+    writeFileSync(join(dir, '..', beside), 'LEAKED=gfcanary-outside-file\n');
+    expectRefused(await render(dir), gen.includes(beside) ? beside : file);
+  });
+
+  it('a generator config naming files inside the repo still renders', async () => {
+    const genYaml = 'apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: inside\nfiles: [app.env]\n';
+    const dir = withDev('generators: [gen.yaml]\n', { [`${DEV}/gen.yaml`]: genYaml, [`${DEV}/app.env`]: 'A=1\n' });
+    const r = await render(dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('A=1');
+  });
+});
+
+const inlineGen = (file: string) =>
+  ['apiVersion: builtin', 'kind: ConfigMapGenerator', 'metadata:', '  name: inline', `files: [${file}]`, '']
+    .map((l) => (l ? `      ${l}` : l))
+    .join('\n');
 
 describe('render --ref X equals a working-tree render at X', () => {
   it('export-subst and export-ignore in .gitattributes change nothing', async () => {

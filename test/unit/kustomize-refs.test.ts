@@ -10,6 +10,10 @@ describe('kustomization paths', () => {
     ['git::https://example.com/base', true],
     ['github.com/acme/base//overlay?ref=v1', true],
     ['example.com:8443/acme/base', true],
+    // kustomize reads any user@host:path as an ssh clone, and github.com:org/repo too (issue 16 review).
+    ['attacker@127.0.0.1:org/repo.git', true],
+    ['deploy@build-host:repo//base', true],
+    ['GitHub.com:acme/base', true],
     ['../../base', false],
     ['missing.yaml', false],
     ['configs/app.d/file.yaml', false],
