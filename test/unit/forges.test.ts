@@ -95,6 +95,24 @@ describe('forgeForRemote', () => {
   ] as const)('%s is FORGE_URL_UNKNOWN', (url, settings, message) => {
     expect(() => forgeForRemote(url, settings, {})).toThrow(message);
   });
+  // The env repo's config may add a path on its own origin, not pick another port of that host (another
+  // service, maybe another owner): the API token goes to the env repo's forge only (issue 16).
+  it.each([
+    ['http://127.0.0.1:8080/team/env.git', 'http://127.0.0.1:9999'],
+    ['https://gitlab.example.com/team/env.git', 'https://gitlab.example.com:8443/'],
+    ['https://gitlab.example.com:8443/team/env.git', 'https://gitlab.example.com/gitlab'],
+    ['https://gitlab.example.com/team/env.git', 'https://evil.example.com/'],
+  ] as const)('%s with git.forgeUrl %s is FORGE_URL_UNTRUSTED', (url, forgeUrl) => {
+    expect(() => forgeForRemote(url, { forgeUrl }, {})).toThrow(/FORGE_URL_UNTRUSTED|another host/);
+  });
+
+  it.each([
+    ['http://127.0.0.1:8080/gl/team/env.git', 'http://127.0.0.1:8080/gl', 'http://127.0.0.1:8080/gl'],
+    ['https://gitlab.example.com/team/env.git', 'https://gitlab.example.com:443/', 'https://gitlab.example.com:443'],
+    ['git@gitlab.example.com:team/env.git', 'https://gitlab.example.com:8443', 'https://gitlab.example.com:8443'],
+  ] as const)('%s with git.forgeUrl %s on its own origin goes to %s', (url, forgeUrl, webUrl) => {
+    expect(forgeForRemote(url, { forgeUrl }, {}).webUrl).toBe(webUrl);
+  });
 });
 
 describe('tokens and modes', () => {

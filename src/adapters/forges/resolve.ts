@@ -69,6 +69,13 @@ const hostOf = (url: string | undefined) => {
     return undefined;
   }
 };
+const hostAndPort = (url: string) => {
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+};
 const noSlash = (u: string) => u.replace(/\/+$/, '');
 
 /** GitHub for github.com and $GITHUB_SERVER_URL's host (or `git.forge: github`); GitLab otherwise. */
@@ -100,7 +107,7 @@ export function forgeForRemote(
   // Where the API token goes: a forge URL the caller gives (GITOPS_FLOW_FORGE_URL), else the env repo's
   // own host — git.forgeUrl of the env repo's config only adds a path on that same host, never another host.
   const callerUrl = env.GITOPS_FLOW_FORGE_URL || undefined;
-  const configured = s.forgeUrl && trustedForgeUrl(s.forgeUrl, remote.host);
+  const configured = s.forgeUrl && trustedForgeUrl(s.forgeUrl, remote, /^https?:\/\//i.test(remoteUrl));
   const webUrl = noSlash(
     callerUrl ?? configured ?? (hostOf(ciServer) === remote.host ? (ciServer as string) : remote.origin),
   );
@@ -127,12 +134,17 @@ export function forgeForRemote(
   return { kind, webUrl, apiUrl: apiUrlFor(kind, webUrl, env), project };
 }
 
-/** git.forgeUrl from the env repo's config, allowed only on the env repo's own host: else exit 2. */
-function trustedForgeUrl(url: string, remoteHost: string): string {
-  if (hostOf(url) === remoteHost) return url;
+/**
+ * git.forgeUrl from the env repo's config, allowed only on the env repo's own host — and, for an
+ * http(s) remote, its own port (another port is another service, maybe another owner): else exit 2.
+ * An ssh remote says nothing of the forge's https port, so there the host alone must match.
+ */
+function trustedForgeUrl(url: string, remote: RemoteParts, http: boolean): string {
+  const remoteHost = http ? (hostAndPort(remote.origin) as string) : remote.host;
+  if (hostOf(url) === remote.host && (!http || hostAndPort(url) === remoteHost)) return url;
   throw invalid(
     'FORGE_URL_UNTRUSTED',
-    `git.forgeUrl ${quote(url)} in gitops-flow.yaml names another host than the env repo (${remoteHost}): the API token goes only to the env repo's forge or one the caller names.`,
+    `git.forgeUrl ${quote(url)} in gitops-flow.yaml names another host (or port) than the env repo (${remoteHost}): the API token goes only to the env repo's forge or one the caller names.`,
     "Remove git.forgeUrl (or make it the env repo's own host, e.g. https://host/gitlab); a forge elsewhere is the caller's choice: set GITOPS_FLOW_FORGE_URL in the job.",
     url,
   );
