@@ -5,7 +5,7 @@
  * resource is fetched unless the environment names it (`remoteResources:`), so a render depends on the
  * commit alone and a CI job never fetches a URL an env repo chose.
  */
-import { lstatSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { checkYamlBounds, MAX_YAML_BYTES } from '../core/bounds.js';
@@ -32,6 +32,23 @@ const exists = (p: string) => {
     return false;
   }
 };
+
+/**
+ * Every symlink under `rel` (a directory of the tree) held to the one rule; a link to a directory
+ * inside the tree is walked too (helm follows it), each real directory once.
+ */
+function linksIn(tree: string, rel: string, what: string, seen = new Set<string>()): void {
+  const real = realpathSync(join(tree, rel));
+  if (seen.has(real)) return;
+  seen.add(real);
+  for (const e of readdirSync(join(tree, rel), { withFileTypes: true })) {
+    const child = join(rel, e.name);
+    if (e.isSymbolicLink()) {
+      confine(tree, child, what);
+      if (isDirectory(join(tree, child))) linksIn(tree, child, what, seen);
+    } else if (e.isDirectory()) linksIn(tree, child, what, seen);
+  }
+}
 
 /** Throws exit 2 when the render of `overlay` in `tree` would read outside it or fetch a remote resource. */
 export async function checkRenderInputs(tree: string, overlay: string, allowedRemote: string[] = []): Promise<void> {
@@ -95,6 +112,14 @@ export async function checkRenderInputs(tree: string, overlay: string, allowedRe
     for (const p of paths.local) {
       const resolved = local(rel, fileRel, p);
       if (isDirectory(resolved)) await visit(relative(tree, resolved));
+    }
+    // helm (--enable-helm) reads whole chart directories and follows the links in them: a chart file
+    // linked out of the repo would be rendered (.Files.Get). The chart home (default charts/) is walked.
+    if (Array.isArray(k.helmCharts) && k.helmCharts.length > 0) {
+      const globals = (k.helmGlobals ?? {}) as { chartHome?: unknown };
+      const home = typeof globals.chartHome === 'string' ? globals.chartHome : 'charts';
+      const dir = local(rel, fileRel, home);
+      if (isDirectory(dir)) linksIn(tree, relative(tree, dir), `${fileRel}: helm chart file`);
     }
     // Plugin configs, inline or in files (in a kustomization that `generators:` names, its resources too).
     const configs = [...PLUGIN_KEYS, ...(plugins ? ['resources'] : [])].flatMap((key) =>

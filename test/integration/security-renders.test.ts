@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTools, toolDir } from '../../src/cluster/tools.js';
 import { type CliResult, cleanEnv, runCli } from '../helpers/cli.js';
 import { commitFiles, exampleFiles, makeRepo, tempDir } from '../helpers/git-fixtures.js';
 import { hostileRepo } from '../helpers/hostile-repo.js';
@@ -151,6 +152,55 @@ describe('with build.loadRestrictor: LoadRestrictionsNone, still nothing outside
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('A=1');
   });
+});
+
+describe('helm charts: the links in a chart directory are held to the rule', () => {
+  // helm (kustomize --enable-helm) reads whole chart directories and follows their links: a chart file
+  // linked to a file outside rendered it (.Files.Get), with the pinned helm (built as for build-options).
+  const DEV = 'kustomizations/overlays/dev';
+  let helmDir = '';
+  const withHelm = () => {
+    const env = cleanEnv();
+    return { ...env, PATH: `${helmDir}:${env.PATH}` };
+  };
+  const secretFile = () => {
+    const file = join(tempDir('gitops-flow-outside-'), 'secret.env');
+    writeFileSync(file, 'LEAKED=gfcanary-outside-file\n');
+    return file;
+  };
+  const expectRefused = (r: CliResult, path: string) => {
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('error[PATH_OUTSIDE_REPO]');
+    expect(r.stderr).toContain(path);
+    expect(r.stdout + r.stderr).not.toContain('gfcanary-outside-file');
+  };
+  beforeAll(async () => {
+    await buildTools(['helm']);
+    helmDir = await toolDir('helm');
+  }, 1_800_000);
+
+  it.each([
+    ['a chart file', 'files/secret.env', (f: string) => f],
+    ['a chart directory', 'files', (f: string) => dirname(f)],
+  ])(
+    '%s linked out of the repo (helm follows links in charts): PATH_OUTSIDE_REPO before helm runs',
+    async (_, link, target) => {
+      const file = secretFile();
+      const chart = `${DEV}/charts/app`;
+      const dir = hostileRepo(
+        { [`${chart}/${link}`]: target(file) },
+        {
+          [`${DEV}/kustomization.yaml`]: `${exampleFiles()[`${DEV}/kustomization.yaml`]}helmCharts:\n  - name: app\n`,
+          'gitops-flow.yaml': `${exampleFiles()['gitops-flow.yaml']}build:\n  enableHelm: true\n`,
+          [`${chart}/Chart.yaml`]: 'apiVersion: v2\nname: app\nversion: 0.1.0\n',
+          [`${chart}/values.yaml`]: '{}\n',
+          [`${chart}/templates/cm.yaml`]:
+            'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: app }\ndata:\n  leak: {{ .Files.Get "files/secret.env" | quote }}\n',
+        },
+      );
+      expectRefused(await runCli(['-C', dir, 'render', '--env', 'dev'], { env: withHelm() }), `${chart}/${link}`);
+    },
+  );
 });
 
 const inlineGen = (file: string) =>
