@@ -55,7 +55,10 @@ export async function runCli(
 }
 
 /** Runs the built `bin/gitops-flow.js` as a child process with exactly `env` (no inherited variables). */
-export function runBinary(argv: string[], o: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliResult> {
+export function runBinary(
+  argv: string[],
+  o: { cwd: string; env: NodeJS.ProcessEnv; onStderr?: (text: string) => void },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'gitops-flow.js'), ...argv], {
       cwd: o.cwd,
@@ -64,7 +67,10 @@ export function runBinary(argv: string[], o: { cwd: string; env: NodeJS.ProcessE
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+      o.onStderr?.(stderr);
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       recordOutput(argv, stdout, stderr);

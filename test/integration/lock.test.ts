@@ -22,12 +22,18 @@ function clone(): { dir: string; remote: ReturnType<typeof makeRemote> } {
   return { dir: cloneRemote(remote), remote };
 }
 
-/** A PATH whose `git` is a stub that sleeps before each push, so concurrent runs overlap. */
-function slowPushEnv(): NodeJS.ProcessEnv {
+/**
+ * A PATH whose `git` is a stub that holds each push until `gate` exists (at most 60 s), so a run that
+ * holds the lock is still pushing when the other run reaches the lock: they overlap however loaded the
+ * machine is (a fixed sleep did not, under a full test run).
+ */
+function gatedPushEnv(gate: string): NodeJS.ProcessEnv {
   const dir = tempDir('gitops-flow-stubs-');
   writeFileSync(
     join(dir, 'git'),
-    `#!/bin/sh\n# STUB git: sleeps 1 s before a push, then runs the real git\n[ "$1" = push ] && sleep 1\nexec ${REAL_GIT} "$@"\n`,
+    `#!/bin/sh\n# STUB git: holds a push until the test opens the gate, then runs the real git\n` +
+      `if [ "$1" = push ]; then i=0; while [ ! -e '${gate}' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; fi\n` +
+      `exec ${REAL_GIT} "$@"\n`,
   );
   chmodSync(join(dir, 'git'), 0o755);
   const env = cleanEnv();
@@ -39,10 +45,22 @@ const lockFile = (dir: string) => join(dir, '.git', 'gitops-flow.lock');
 describe('working-copy lock', () => {
   it('serializes two promotes started at once on one clone: both land, no push raced', async () => {
     const { dir, remote } = clone();
-    const env = slowPushEnv();
+    const gate = join(tempDir('gitops-flow-gate-'), 'open');
+    const env = gatedPushEnv(gate);
+    // The holder's push waits until the other run says it is waiting for the lock (or 60 s: then the
+    // assertions below fail, as they should when runs do not serialize).
+    const onStderr = (text: string) => /Waiting for pid \d+ on /.test(text) && writeFileSync(gate, '');
     const [a, b] = await Promise.all([
-      runBinary(['-C', dir, '--json', 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], { cwd: dir, env }),
-      runBinary(['-C', dir, '--json', 'promote', '--from', 'dev', '--to', 'prod', '--no-deploy'], { cwd: dir, env }),
+      runBinary(['-C', dir, '--json', 'promote', '--from', 'dev', '--to', 'uat', '--no-deploy'], {
+        cwd: dir,
+        env,
+        onStderr,
+      }),
+      runBinary(['-C', dir, '--json', 'promote', '--from', 'dev', '--to', 'prod', '--no-deploy'], {
+        cwd: dir,
+        env,
+        onStderr,
+      }),
     ]);
     expect([a.code, b.code], `${a.stderr}\n${b.stderr}`).toEqual([0, 0]);
     // Exactly one waited for the other, and neither had to replay: they never interleaved.
