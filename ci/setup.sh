@@ -49,9 +49,9 @@ if $packages; then
   # the digest-pinning tests run a real registry (docker-registry: the CNCF distribution server), with
   # basic-auth users written by htpasswd (apache2-utils); `run:` steps are isolated with unshare and the
   # isolation tests print through rev (util-linux, which minimal images may lack). Tests fail, naming
-  # the binary, without them.
+  # the binary, without them. git-lfs: the test that an env repo's .lfsconfig host gets no request.
   missing=()
-  for cmd in zsh fish rsync docker-registry; do command -v "$cmd" >/dev/null || missing+=("$cmd"); done
+  for cmd in zsh fish rsync docker-registry git-lfs; do command -v "$cmd" >/dev/null || missing+=("$cmd"); done
   command -v htpasswd >/dev/null || missing+=(apache2-utils)
   { command -v unshare && command -v rev; } >/dev/null || missing+=(util-linux)
   if ((${#missing[@]})); then

@@ -33,10 +33,20 @@ const TOKEN_VARIABLES = ['GITOPS_FLOW_GIT_TOKEN', 'GITLAB_TOKEN'];
  * The child environment for git: no prompts, fixed locale, no redirects followed, no submodules
  * recursed into, and — when `origin` is an http(s) URL — the token as an HTTP header scoped to that
  * URL (`http.<url>.extraHeader`): git sends it to the env repo and nowhere else (not to a host a
- * redirect names, not to a submodule's host, not to another repo on the same host).
+ * redirect names, not to a submodule's host, not to another repo on the same host). git-lfs, where a
+ * runner has it set up, never talks to its server (no smudge on checkout, no pre-push upload or lock
+ * check): that host is the env repo's `.lfsconfig` to choose, and gitops-flow only writes manifests,
+ * never LFS objects (pointer files stay pointers).
  */
 export function gitEnv(env: NodeJS.ProcessEnv, origin?: string): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' };
+  const out: NodeJS.ProcessEnv = {
+    ...env,
+    GIT_TERMINAL_PROMPT: '0',
+    LC_ALL: 'C',
+    GIT_OPTIONAL_LOCKS: '0',
+    GIT_LFS_SKIP_SMUDGE: '1',
+    GIT_LFS_SKIP_PUSH: '1',
+  };
   const config: [string, string][] = [
     ['http.followRedirects', 'false'],
     ['submodule.recurse', 'false'],
