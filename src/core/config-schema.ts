@@ -175,6 +175,12 @@ const environment = z.strictObject({
   hooks: hooksSchema
     .optional()
     .describe('steps added to the verbs when they release this environment (after the top-level hooks)'),
+  includeShared: z
+    .boolean()
+    .optional()
+    .describe(
+      'promote, rollback and restore of this env may change files other envs render, as if --include-shared were passed',
+    ),
   build: build.optional(),
   registry: z
     .string()

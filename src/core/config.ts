@@ -52,6 +52,8 @@ export interface Environment {
   requireDigest?: boolean;
   /** Steps added to the verbs when they release this environment. */
   hooks?: HooksDef;
+  /** promote/rollback/restore of this env may change files other envs render (as --include-shared). */
+  includeShared?: boolean;
   /** kustomize build options (absent: kustomize's defaults). */
   build?: BuildOptions;
   /** The env's registry (host[:port][/path]): promote moves image names from the source's registry to it. */
@@ -274,6 +276,7 @@ export function resolveConfig(
       ...(e.minSoak && { minSoakMs: parseDuration(e.minSoak) }),
       ...(e.requireDigest && { requireDigest: true }),
       ...(e.hooks && { hooks: e.hooks }),
+      ...(e.includeShared && { includeShared: true }),
       ...((c.build || e.build) && { build: { ...c.build, ...e.build } }),
       ...(e.registry && { registry: e.registry }),
       ...(e.remoteResources && { remoteResources: e.remoteResources }),

@@ -228,6 +228,21 @@ describe('nested overlays and shared files', () => {
     expect(refused.stderr).toContain('error[SHARED_FILES]');
     expect(refused.stderr).toContain('kustomize/base/redis.yaml: read by memorystore');
     expect(gitSync(dir, ['status', '--porcelain'])).toBe('');
+    // The config's escape: this env may change shared files without the flag.
+    const config = SHAPES.nested.files['gitops-flow.yaml'] as string;
+    commitFiles(
+      dir,
+      {
+        'gitops-flow.yaml': config.replace(
+          'default: {overlay: kustomize}',
+          'default: {overlay: kustomize, includeShared: true}',
+        ),
+      },
+      'default may change shared files',
+    );
+    const allowed = await runCli(['-C', dir, 'restore', '--env', 'default', '--at', then, '--no-deploy', '--no-push']);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(gitSync(dir, ['show', 'HEAD:kustomize/base/redis.yaml'])).not.toContain('# tuned');
   });
 
   it('a shared base restored for one env is in the history of every env that reads it', async () => {

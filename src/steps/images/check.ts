@@ -45,7 +45,7 @@ export function sharedRefused(env: string, readers: { env: string; files: string
   return invalid(
     'SHARED_FILES',
     `${verb} of ${env} would change ${files.length === 1 ? 'a file' : `${files.length} files`} the render of ${names.join(', ')} also reads${files.length <= 3 ? `: ${files.join(', ')}` : ''}.`,
-    `Their renders would change too: check them (gitops-flow diff), then pass --include-shared to change them along with ${env}.`,
+    `Their renders would change too: check them (gitops-flow diff), then pass --include-shared to change them along with ${env} (or set environments.${env}.includeShared: true in gitops-flow.yaml).`,
     names.join(','),
     // An env can be listed twice (a reader now and at the restore point): name it once per file.
     files.map(

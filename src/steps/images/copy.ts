@@ -111,7 +111,7 @@ export const imagesCopy: Step = {
           set: plan.args,
           verb: 'promote',
           allowUnused: p.allowUnused,
-          includeShared: p.includeShared,
+          includeShared: p.includeShared || to.includeShared,
         },
         rc.cmd,
       );

@@ -85,7 +85,7 @@ export const overlayRestore: Step = {
       target,
       paths: rc.change.referenced,
       keep,
-      include: planOf(rc, 'restore').includeShared,
+      include: planOf(rc, 'restore').includeShared || env.includeShared,
       verb: 'restore',
     });
     const changed = await restorePaths(target, rc.change.referenced, rc.git, keep);

@@ -44,7 +44,13 @@ export const overlayRollback: Step = {
     const target = rc.change.target;
     const pin = `${env.overlay.replace(/\/$/, '')}/${PIN_FILE}`;
     const keep = [pin, ...(await nestedFiles(rc, nested, target))];
-    await refuseShared(rc, env, { target, paths: [env.overlay], keep, include: p.includeShared, verb: 'rollback' });
+    await refuseShared(rc, env, {
+      target,
+      paths: [env.overlay],
+      keep,
+      include: p.includeShared || env.includeShared,
+      verb: 'rollback',
+    });
     const changed = await restorePaths(target, [env.overlay], rc.git, keep);
     rc.change.images = imageMap(await readOverlayImages(rc.tree, env));
     rc.change.record = { action: 'rollback', env: env.name, images: rc.change.images, restoredFrom: target };
