@@ -6,10 +6,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cruise, type IForbiddenRuleType, type IViolation } from 'dependency-cruiser';
-import extractTsConfig from 'dependency-cruiser/config-utl/extract-ts-config';
+import type { IForbiddenRuleType, IViolation } from 'dependency-cruiser';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/git-fixtures.js';
+import { importGraph } from '../helpers/import-graph.js';
 
 const above = (layers: string) => `^src/(${layers})/`;
 
@@ -72,25 +72,8 @@ const RULES: IForbiddenRuleType[] = [
 ];
 
 async function violations(cwd: string): Promise<{ modules: number; violations: IViolation[] }> {
-  {
-    const tsConfig = extractTsConfig(join(cwd, 'tsconfig.json'));
-    const r = await cruise(
-      ['src'],
-      {
-        baseDir: cwd,
-        validate: true,
-        ruleSet: { forbidden: RULES },
-        tsPreCompilationDeps: true,
-        tsConfig: { fileName: join(cwd, 'tsconfig.json') },
-        doNotFollow: { path: 'node_modules' },
-        exclude: { path: '^(node_modules|dist)/' },
-      },
-      {},
-      { tsConfig },
-    );
-    if (typeof r.output === 'string') throw new Error(r.output);
-    return { modules: r.output.modules.length, violations: r.output.summary.violations };
-  }
+  const graph = await importGraph(cwd, ['src'], { validate: true, ruleSet: { forbidden: RULES } });
+  return { modules: graph.modules.length, violations: graph.summary.violations };
 }
 
 const shown = (v: IViolation[]) =>

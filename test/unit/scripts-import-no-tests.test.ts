@@ -6,10 +6,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cruise } from 'dependency-cruiser';
-import extractTsConfig from 'dependency-cruiser/config-utl/extract-ts-config';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, tempDir } from '../helpers/git-fixtures.js';
+import { importGraph } from '../helpers/import-graph.js';
 
 /** The file an npm script runs with tsx (`tsx <file>`), or undefined when it runs something else. */
 function tsxEntry(script: string): string | undefined {
@@ -18,21 +17,8 @@ function tsxEntry(script: string): string | undefined {
 
 /** Every module the entry loads, directly or not, as paths relative to `cwd`. */
 async function closure(cwd: string, entry: string): Promise<string[]> {
-  const tsConfig = extractTsConfig(join(cwd, 'tsconfig.json'));
-  const r = await cruise(
-    [entry],
-    {
-      baseDir: cwd,
-      tsPreCompilationDeps: true,
-      tsConfig: { fileName: join(cwd, 'tsconfig.json') },
-      doNotFollow: { path: 'node_modules' },
-      exclude: { path: '^(node_modules|dist)/' },
-    },
-    {},
-    { tsConfig },
-  );
-  if (typeof r.output === 'string') throw new Error(r.output);
-  return r.output.modules.filter((m) => !m.coreModule && !m.couldNotResolve).map((m) => m.source);
+  const graph = await importGraph(cwd, [entry]);
+  return graph.modules.filter((m) => !m.coreModule && !m.couldNotResolve).map((m) => m.source);
 }
 
 const underTest = (modules: string[]) => modules.filter((m) => /^test\//.test(m));
