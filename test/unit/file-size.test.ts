@@ -1,5 +1,5 @@
 /**
- * Files small (house style): no source or test file under src/ or test/ is over 400 lines, so each
+ * Files small (house style): no source, test, script or Dagger module file is over 400 lines, so each
  * can be read whole. A file that grows past it is split along a real seam (docs/dev/layout.md).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -9,6 +9,8 @@ import { REPO_ROOT } from '../helpers/git-fixtures.js';
 
 const MAX_LINES = 400;
 const SOURCE = /\.(ts|mts|js|mjs)$/;
+/** Ours, not installed: dagger/src holds the module (its generated class included), not its sdk/. */
+const FOLDERS = ['src', 'test', 'dagger/src', 'scripts', 'bench', 'examples'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
@@ -22,8 +24,8 @@ function sourceFiles(dir: string): string[] {
 const lines = (text: string) => (text === '' ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0));
 
 describe('file size', () => {
-  it(`no file of src/ or test/ is over ${MAX_LINES} lines`, () => {
-    const files = ['src', 'test'].flatMap((d) => sourceFiles(join(REPO_ROOT, d)));
+  it(`no file of src/, test/, dagger/src/, scripts/, bench/ or examples/ is over ${MAX_LINES} lines`, () => {
+    const files = FOLDERS.flatMap((d) => sourceFiles(join(REPO_ROOT, d)));
     expect(files.length).toBeGreaterThan(200);
     const over = files
       .map((f) => ({ file: relative(REPO_ROOT, f), lines: lines(readFileSync(f, 'utf8')) }))
