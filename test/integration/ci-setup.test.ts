@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, tempDir } from '../helpers/git-fixtures.js';
 
-const PACKAGES = ['zsh', 'fish', 'rsync', 'docker-registry', 'apache2-utils', 'util-linux'];
+const PACKAGES = ['zsh', 'fish', 'rsync', 'docker-registry', 'git-lfs', 'apache2-utils', 'util-linux'];
 
 /** A folder holding links to these commands (found on the machine's PATH) and nothing else. */
 function binWith(commands: string[]): string {
