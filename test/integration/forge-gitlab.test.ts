@@ -6,46 +6,15 @@
  * This file: suggest opens and updates the merge request.
  */
 import { describe, expect, it } from 'vitest';
-import { cleanEnv, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { type ForgeStub, type RecordedRequest, stubPerTest } from '../helpers/forge-stub.js';
 import { snapshot } from '../helpers/git-fixtures.js';
+import { api, bodyOf, env, IMAGE, suggest, TOKEN } from '../helpers/gitlab-suggest.js';
 import { expectShape } from '../helpers/json-shapes.js';
-
-/** A canary: it must never appear in output, URLs or errors. */
-const TOKEN = 'glpat-CANARY-7f3e9a1c5b2d';
-const IMAGE = 'application-image=registry.example.com/team/pick-manager';
-const ciEnv = {
-  CI_PROJECT_PATH: 'team/pick-manager',
-  CI_COMMIT_SHA: '0123456789abcdef0123456789abcdef01234567',
-  CI_COMMIT_REF_NAME: 'main',
-  CI_PIPELINE_ID: '4242',
-  CI_PIPELINE_URL: 'https://gitlab.example.com/team/pick-manager/-/pipelines/4242',
-  CI_COMMIT_MESSAGE: 'Fix the order picker',
-};
 
 const setup = stubPerTest({ kind: 'gitlab', project: 'group/env', token: TOKEN });
 
-const env = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ GITOPS_FLOW_GIT_TOKEN: TOKEN, ...ciEnv, ...extra });
-const suggest = (s: ForgeStub, tag: string, extra: string[] = [], e = env()) =>
-  runCli(
-    [
-      '--json',
-      'suggest',
-      '--merge-request',
-      'api',
-      '--env-repo',
-      s.repoUrl,
-      '--env',
-      'dev',
-      '--image',
-      `${IMAGE}:${tag}`,
-      ...extra,
-    ],
-    { env: e },
-  );
 /** A recorded request's JSON body, typed for the assertion. */
-const bodyOf = <T>(r: RecordedRequest | undefined): T => (r?.body ?? {}) as T;
-const api = (s: ForgeStub) => s.requests.filter((r) => r.url.startsWith('/api/'));
 const calls = (s: ForgeStub) => api(s).map((r) => `${r.method} ${r.url}`);
 const MRS = '/api/v4/projects/group%2Fenv/merge_requests';
 
