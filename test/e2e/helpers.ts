@@ -65,3 +65,29 @@ export function neverReadyPatch(deployment = 'pick-manager'): string {
         value: 8
 `;
 }
+
+const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
+
+/** The example repo with `extra` (YAML documents) added to the dev overlay, and optional dev config. */
+export function withExtra(extra: string, devConfig = '{ cluster: { context: dev } }') {
+  const ex = uniqueExample({
+    'kustomizations/overlays/dev/extra.yaml': extra,
+    'gitops-flow.yaml': `environments:\n  dev: ${devConfig}\n  uat: { cluster: { context: uat } }\n  prod: { cluster: { context: prod } }\n`,
+  });
+  ex.files[DEV] = (ex.files[DEV] as string).replace('  - ../../base', '  - ../../base\n  - extra.yaml');
+  return ex;
+}
+
+/** Waits until `f` returns true (polling), for steps a test takes while the deploy runs. */
+export async function until(f: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      if (f()) return;
+    } catch {
+      // not there yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

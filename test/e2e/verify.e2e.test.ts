@@ -7,19 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { commitFiles, makeRepo } from '../helpers/git-fixtures.js';
-import { gitopsFlow, kube, liveImages, uniqueExample } from './helpers.js';
-
-const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
-
-/** The example repo with `extra` (YAML documents) added to the dev overlay, and optional dev config. */
-function withExtra(extra: string, devConfig = '{ cluster: { context: dev } }') {
-  const ex = uniqueExample({
-    'kustomizations/overlays/dev/extra.yaml': extra,
-    'gitops-flow.yaml': `environments:\n  dev: ${devConfig}\n  uat: { cluster: { context: uat } }\n  prod: { cluster: { context: prod } }\n`,
-  });
-  ex.files[DEV] = (ex.files[DEV] as string).replace('  - ../../base', '  - ../../base\n  - extra.yaml');
-  return ex;
-}
+import { gitopsFlow, kube, liveImages, until, withExtra } from './helpers.js';
 
 const deployment = (name: string, image: string, extra = '') => `apiVersion: apps/v1
 kind: Deployment
@@ -32,20 +20,6 @@ spec:
     spec:${extra}
       containers: [{ name: main, image: "${image}" }]
 `;
-
-/** Waits until `f` returns true (polling), for steps a test takes while the deploy runs. */
-async function until(f: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if (f()) return;
-    } catch {
-      // not there yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('verify: every kind of the render', () => {
   it('Deployment, StatefulSet, DaemonSet, Job, CronJob, bound PVC, Pod, LoadBalancer Service, Ingress and a custom resource all become ready; the deploy waits for each', async () => {

@@ -20,6 +20,7 @@ import { parseManifest, type Workload, workloadsOf } from '../../core/workloads.
 import { applyManifest, ensureNamespaces } from './apply-manifest.js';
 import { applyDefinitionsFirst, definitionsFile } from './definitions.js';
 import { listPrune, type Prefetched, prefetchInventory, pruneToRender, trackApplied } from './prune-step.js';
+import { forceStatefulSetRollback } from './statefulset-rollback.js';
 import { connectEarly, verifyObjects } from './verify-step.js';
 
 /** Renders the env's overlay with the pinned kustomize, from the working tree or as it was at `ref`. */
@@ -256,6 +257,8 @@ export async function restoreLastGood(a: Applied, why: string, ctx: CommandConte
     // After an outage that outlasted the deploy, one attempt: waiting a second timeout would not help.
     await applyManifest(goodPath, a.target, ctx, a.root, why === UNREACHABLE ? 0 : Date.now() + a.timeoutMs);
     const good = parseManifest(goodManifest);
+    // A StatefulSet waits for the failed release's broken pods before it rolls back: delete them.
+    const forced = await forceStatefulSetRollback(good, a.target, ctx);
     const tracked = await trackApplied(prefetchInventory(good, a.env, a.target, ctx), a.env, a.target, ctx);
     const after = await verify(good, a.env, a.timeoutMs, a.target, ctx);
     // What the failed deploy added is pruned once the last good render is back.
@@ -265,6 +268,7 @@ export async function restoreLastGood(a: Applied, why: string, ctx: CommandConte
         ? `The cluster is back at ${a.lastGood.ref.slice(0, 12)} (last good render).`
         : `Re-applied ${a.lastGood.ref.slice(0, 12)}, but it is not ready either:`,
       ...after,
+      ...forced,
     ];
   } catch (e) {
     return [`Re-applying the last good render failed: ${e instanceof GitopsError ? e.message : String(e)}`];
