@@ -21,7 +21,7 @@ export interface PromoteSample {
 
 const OVERLAY = (env: string) => `kustomizations/overlays/${env}`;
 
-function envRepoFiles(ns: string, context: string): Record<string, string> {
+export function envRepoFiles(ns: string, context: string): Record<string, string> {
   const overlay = (env: string, tag: string) =>
     `resources:\n  - ../../base\nnamespace: ${ns}-${env}\nimages:\n  - name: application-image\n    newName: registry.example.com/team/app\n    newTag: "${tag}"\n`;
   return {

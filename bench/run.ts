@@ -2,7 +2,7 @@
  * `npm run bench`: gitops-flow measured side by side with the seed's recipe and the raw-commands floor
  * on local control planes, plus scale, cold start and memory. Prints a table; writes JSON to
  * bench/results/. BENCH_RUNS (default 5) and BENCH_DELAYS (ms, default 0,2000,10000) shrink it;
- * BENCH_SCALE=0 runs only the promote scenarios.
+ * BENCH_SCALE=0 runs only the promote scenarios; BENCH_ONLY=many only the 200-object render.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +16,8 @@ import { crashReportOnce, type ManySample, manyObjectsOnce } from './verify.js';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const DELAYS = (process.env.BENCH_DELAYS ?? '0,2000,10000').split(',').map(Number);
 const VARIANTS: Variant[] = ['gitops-flow', 'seed', 'floor'];
+/** `many`: only the 200-object scenario (no promote or crash-loop runs, no scale rows). */
+const ONLY = process.env.BENCH_ONLY;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 async function main(): Promise<void> {
@@ -27,8 +29,12 @@ async function main(): Promise<void> {
   // Verified promote, side by side, on one cluster per kwok pod-ready delay.
   const state = tempDir('gitops-flow-bench-clusters-');
   log(`starting ${DELAYS.length} local control plane(s) (pod-ready delays ${DELAYS.join(', ')} ms)`);
+  // The first cluster also runs the 200-object render and its floor: a kwok node holds 110 pods, so
+  // it gets three (330), room for both renders' 50 pods each beside the promote runs' leftovers.
   const clusters = await Promise.all(
-    DELAYS.map((d) => startCluster({ name: `uat-${d}ms`, dir: join(state, `${d}`), podReadyDelayMs: d })),
+    DELAYS.map((d, i) =>
+      startCluster({ name: `uat-${d}ms`, dir: join(state, `${d}`), podReadyDelayMs: d, nodes: i === 0 ? 3 : 1 }),
+    ),
   );
   try {
     const kubeconfig = join(state, 'kubeconfig');
@@ -38,7 +44,7 @@ async function main(): Promise<void> {
     );
     const kenv = { ...env, KUBECONFIG: kubeconfig };
     const samples: PromoteSample[] = [];
-    for (let r = 0; r < RUNS; r++) {
+    for (let r = 0; r < (ONLY === 'many' ? 0 : RUNS); r++) {
       for (const d of DELAYS) {
         // Rotate the order each run so no variant always goes first.
         for (const v of VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length] as Variant)) {
@@ -52,7 +58,7 @@ async function main(): Promise<void> {
       string,
       Record<Variant, Stats> & { ratioToFloor: number; ratioToSeed: number; detection: Stats }
     > = {};
-    for (const d of DELAYS) {
+    for (const d of ONLY === 'many' ? [] : DELAYS) {
       const by = (v: Variant) => stats(samples.filter((s) => s.delayMs === d && s.variant === v).map((s) => s.ms));
       const g = by('gitops-flow');
       const entry = {
@@ -84,18 +90,19 @@ async function main(): Promise<void> {
     // Verification: fail fast on a crash loop, and 200 objects in one render (on the 0 s cluster).
     const context = `uat-${DELAYS[0]}ms`;
     const crash: number[] = [];
-    for (let r = 0; r < RUNS; r++) {
+    for (let r = 0; r < (ONLY === 'many' ? 0 : RUNS); r++) {
       crash.push(await crashReportOnce(context, kenv, `${r}`));
       log(`  crash-loop run ${r + 1}/${RUNS}: reported ${fmt(crash.at(-1) as number)} after the second restart`);
     }
-    const crashStats = stats(crash);
-    rows.push([
-      'fail fast: crash-looping pod',
-      'second restart → reported',
-      spread(crashStats),
-      '≤ 5 s',
-      yes(crashStats.median <= 5000),
-    ]);
+    const crashStats = crash.length ? stats(crash) : undefined;
+    if (crashStats)
+      rows.push([
+        'fail fast: crash-looping pod',
+        'second restart → reported',
+        spread(crashStats),
+        '≤ 5 s',
+        yes(crashStats.median <= 5000),
+      ]);
     const many: ManySample[] = [];
     for (let r = 0; r < Math.min(RUNS, 3); r++) {
       many.push(await manyObjectsOnce(context, kenv, `${r}`));
@@ -126,7 +133,7 @@ async function main(): Promise<void> {
     rmSync(state, { recursive: true, force: true });
   }
 
-  if (process.env.BENCH_SCALE === '0') {
+  if (process.env.BENCH_SCALE === '0' || ONLY === 'many') {
     process.stdout.write(`\n${render(rows)}`);
     save(results, render(rows));
     return;
@@ -282,13 +289,14 @@ function save(results: Record<string, unknown>, table: string): void {
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   const json = `${JSON.stringify({ ...results, table }, null, 2)}\n`;
   writeFileSync(join(ROOT, 'bench', 'results', `${(results.date as string).replace(/[:.]/g, '-')}.json`), json);
-  writeFileSync(join(ROOT, 'bench', 'results', 'latest.json'), json);
+  // A partial run (BENCH_ONLY) keeps its dated file but is not the latest full one.
+  if (!ONLY) writeFileSync(join(ROOT, 'bench', 'results', 'latest.json'), json);
   const doc = join(ROOT, 'docs', 'dev', 'performance.md');
   const text = readFileSync(doc, 'utf8');
   const start = '<!-- bench:table -->';
   const end = '<!-- /bench:table -->';
   if (!text.includes(start)) return;
-  const head = `Generated by \`npm run bench\` on ${(results.date as string).slice(0, 10)} (runs: ${results.runs}, pod-ready delays ${(results.delaysMs as number[]).join(', ')} ms${process.env.BENCH_SCALE === '0' ? ', scale rows skipped' : ''}):`;
+  const head = `Generated by \`npm run bench\` on ${(results.date as string).slice(0, 10)} (runs: ${results.runs}, pod-ready delays ${(results.delaysMs as number[]).join(', ')} ms${ONLY === 'many' ? ', only the 200-object render' : process.env.BENCH_SCALE === '0' ? ', scale rows skipped' : ''}):`;
   writeFileSync(
     doc,
     `${text.slice(0, text.indexOf(start) + start.length)}\n${head}\n\n${table}${text.slice(text.indexOf(end))}`,
