@@ -108,12 +108,16 @@ export function lastChangeOfGroups(
 
 /**
  * Pathspecs for `git log` over many paths: git matches each pathspec against every commit's changes,
- * so hundreds of them are slow (6.4 s for 300 overlays over 5,000 commits, 0.3 s for their parent).
- * Past a handful, use their parent directories; callers filter the changed files themselves.
+ * so hundreds of them are slow (6.4 s for 300 overlays over 5,000 commits; 0.32 s to the last change of
+ * each through their 301 folders, 0.02 s through their 2 parents). Past a handful, their parent
+ * directories, up as far as needed to be at most 16; callers filter the changed files themselves.
  */
 export function compactPathspecs(paths: string[]): string[] {
   if (paths.length <= 16) return paths;
-  return [...new Set(paths.map((p) => p.replace(/\/+$/, '').split('/').slice(0, -1).join('/') || '.'))];
+  const parent = (p: string) => p.replace(/\/+$/, '').split('/').slice(0, -1).join('/') || '.';
+  let dirs = [...new Set(paths.map(parent))];
+  while (dirs.length > 16 && !dirs.includes('.')) dirs = [...new Set(dirs.map(parent))];
+  return dirs.length > 16 ? ['.'] : dirs;
 }
 
 /** The newest commit at or before `ref` that changed `path` ('' when none). */

@@ -1,10 +1,11 @@
 /**
- * The two `git log` streams history reads: every first-parent commit with its changed files and blob
- * ids (`--raw`), and the zero-context diffs of the overlays' kustomization files (`-p -U0`).
+ * The two `git log` streams history reads, both parsed as git writes them: every first-parent commit
+ * with its changed files and blob ids (`--raw`), and the zero-context diffs of the overlays'
+ * kustomization files (`-p -U0`).
  */
 import type { Hunk } from '../core/overlay-text.js';
-import { exec } from './exec.js';
-import { type GitContext, gitEnv } from './git.js';
+import type { GitContext } from './git.js';
+import { GitRecords } from './git-records.js';
 
 export interface RawChange {
   path: string;
@@ -27,113 +28,148 @@ export const ABSENT = /^0+$/;
 
 const FORMAT = '%x1e%H%x00%cI%x00%P%x00%an%x00%s%x00%(trailers:unfold,only,separator=%x1f)%x00';
 
-/** `git log --first-parent -m --raw` of `rev` (newest first): each commit as the branch received it. */
-export async function rawLog(rev: string, since: string | undefined, g: GitContext): Promise<LogCommit[]> {
-  const args = [
-    '-c',
-    'core.quotePath=false',
-    'log',
-    '--first-parent',
-    '-m',
-    '--root',
-    '--no-renames',
-    '--raw',
-    '--no-abbrev',
-    `--format=${FORMAT}`,
-  ];
-  if (since) args.push(`--since=${since}`);
-  args.push(rev, '--');
-  const r = await exec(['git', ...args], { cwd: g.cwd, env: gitEnv(g.env), log: g.log, allowFailure: true });
-  if (r.exitCode !== 0) return [];
-  const out: LogCommit[] = [];
-  for (const record of r.stdout.split('\x1e').slice(1)) {
-    const [commit, time, parents, author, subject, trailers, rest] = record.split('\x00') as string[];
-    const changes: RawChange[] = [];
-    for (const line of (rest ?? '').split('\n')) {
-      const m = /^:\d+ \d+ ([0-9a-f]+) ([0-9a-f]+) \w+\t(.*)$/.exec(line);
-      if (m) changes.push({ old: m[1] as string, new: m[2] as string, path: unquote(m[3] as string) });
-    }
-    out.push({
-      commit: commit as string,
-      time: time as string,
-      parents: (parents ?? '').split(' ').filter(Boolean),
-      author: author ?? '',
-      subject: subject ?? '',
-      trailers: (trailers ?? '').split('\x1f').filter(Boolean),
-      changes,
-    });
+/** `git log --first-parent -m --raw` of `rev` (newest first): each commit as the branch received it, streamed. */
+export class RawLog {
+  private readonly records: GitRecords;
+
+  constructor(rev: string, since: string | undefined, g: GitContext) {
+    const args = [
+      '-c',
+      'core.quotePath=false',
+      'log',
+      '--first-parent',
+      '-m',
+      '--root',
+      '--no-renames',
+      '--raw',
+      '--no-abbrev',
+      `--format=${FORMAT}`,
+    ];
+    if (since) args.push(`--since=${since}`);
+    args.push(rev, '--');
+    this.records = new GitRecords(args, g);
   }
-  return out;
+
+  /** The next commit (older than the last), or undefined at the end. */
+  async next(): Promise<LogCommit | undefined> {
+    const record = await this.records.next();
+    return record === undefined ? undefined : parseRawRecord(record);
+  }
+
+  close(): void {
+    this.records.close();
+  }
 }
 
+function parseRawRecord(record: string): LogCommit {
+  const [commit, time, parents, author, subject, trailers, rest] = record.split('\x00') as string[];
+  const changes: RawChange[] = [];
+  for (const line of (rest ?? '').split('\n')) {
+    const m = /^:\d+ \d+ ([0-9a-f]+) ([0-9a-f]+) \w+\t(.*)$/.exec(line);
+    if (m) changes.push({ old: m[1] as string, new: m[2] as string, path: unquote(m[3] as string) });
+  }
+  return {
+    commit: commit as string,
+    time: time as string,
+    parents: (parents ?? '').split(' ').filter(Boolean),
+    author: author ?? '',
+    subject: subject ?? '',
+    trailers: (trailers ?? '').split('\x1f').filter(Boolean),
+    changes,
+  };
+}
+
+type FileHunks = Map<string, Hunk[] | 'opaque'>;
+
 /**
- * Zero-context hunks per commit and file, for `paths`. A file whose diff we cannot replay (binary, no
- * final newline) is `opaque`: the caller reads that version's blob instead.
+ * Zero-context hunks per commit and file, for `paths`, streamed in the raw log's order. A file whose
+ * diff we cannot replay (binary, no final newline) is `opaque`: the caller reads that version's blob.
  */
-export async function overlayDiffs(
-  rev: string,
-  since: string | undefined,
-  paths: string[],
-  g: GitContext,
-): Promise<Map<string, Map<string, Hunk[] | 'opaque'>>> {
-  const out = new Map<string, Map<string, Hunk[] | 'opaque'>>();
-  if (paths.length === 0) return out;
-  const args = [
-    '-c',
-    'core.quotePath=false',
-    'log',
-    '--first-parent',
-    '-m',
-    '--root',
-    '--no-renames',
-    '-p',
-    '-U0',
-    '--no-color',
-    '--format=%x1e%H',
-  ];
-  if (since) args.push(`--since=${since}`);
-  // Hundreds of pathspecs make git slow (it matches each against every commit): their parent
-  // directories instead, keeping only the files asked for.
-  const wanted = new Set(paths);
-  args.push(rev, '--', ...(paths.length <= 16 ? paths.map((p) => `:(literal)${p}`) : fewPathspecs(paths)));
-  const r = await exec(['git', ...args], { cwd: g.cwd, env: gitEnv(g.env), log: g.log, allowFailure: true });
-  if (r.exitCode !== 0) return out;
-  for (const record of r.stdout.split('\x1e').slice(1)) {
-    const lines = record.split('\n');
-    const files = new Map<string, Hunk[] | 'opaque'>();
-    out.set((lines[0] as string).trim(), files);
-    let path: string | undefined;
-    let hunk: Hunk | undefined;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string;
-      if (line.startsWith('diff --git ')) {
-        path = undefined;
-        hunk = undefined;
-      } else if (line.startsWith('--- ') && !hunk) {
-        if (line !== '--- /dev/null') path = unquote(line.slice(4)).replace(/^a\//, '');
-        if (path && !wanted.has(path)) path = undefined;
-      } else if (line.startsWith('+++ ') && !hunk) {
-        if (line !== '+++ /dev/null') path = unquote(line.slice(4)).replace(/^b\//, '');
-        if (path && !wanted.has(path)) path = undefined;
-        if (path && !files.has(path)) files.set(path, []);
-      } else if (line.startsWith('Binary files ') || line.startsWith('\\ ')) {
-        const p = path ?? /^Binary files (?:a\/)?(.*?) and /.exec(line)?.[1];
-        if (p && wanted.has(p)) files.set(p, 'opaque');
-      } else if (line.startsWith('@@ ')) {
-        const m = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
-        const list = path ? files.get(path) : undefined;
-        if (!m || !path || list === 'opaque') {
-          hunk = undefined;
-          continue;
-        }
-        hunk = { start: Number(m[1]), count: m[2] === undefined ? 1 : Number(m[2]), old: [] };
-        (list as Hunk[]).push(hunk);
-      } else if (hunk && line.startsWith('-')) {
-        hunk.old.push(line.slice(1));
+export class OverlayDiffs {
+  private readonly records: GitRecords | undefined;
+  private readonly wanted: Set<string>;
+  private readonly read = new Map<string, FileHunks>();
+
+  constructor(rev: string, since: string | undefined, paths: string[], g: GitContext) {
+    this.wanted = new Set(paths);
+    if (paths.length === 0) return;
+    const args = [
+      '-c',
+      'core.quotePath=false',
+      'log',
+      '--first-parent',
+      '-m',
+      '--root',
+      '--no-renames',
+      '-p',
+      '-U0',
+      '--no-color',
+      '--format=%x1e%H',
+    ];
+    if (since) args.push(`--since=${since}`);
+    // Hundreds of pathspecs make git slow (it matches each against every commit): their parent
+    // directories instead, keeping only the files asked for.
+    args.push(rev, '--', ...(paths.length <= 16 ? paths.map((p) => `:(literal)${p}`) : fewPathspecs(paths)));
+    this.records = new GitRecords(args, g);
+  }
+
+  /**
+   * The hunks of `commit` (one that changed a file of `paths`): reads on until git printed it. Both
+   * logs walk the same first-parent line, so this one only runs ahead by the commits it leaves out.
+   */
+  async of(commit: string): Promise<FileHunks | undefined> {
+    for (;;) {
+      const found = this.read.get(commit);
+      if (found) {
+        this.read.delete(commit);
+        return found;
       }
+      const record = await this.records?.next();
+      if (record === undefined) return undefined;
+      const [id, files] = parseDiffRecord(record, this.wanted);
+      this.read.set(id, files);
     }
   }
-  return out;
+
+  close(): void {
+    this.records?.close();
+  }
+}
+
+function parseDiffRecord(record: string, wanted: Set<string>): [string, FileHunks] {
+  const lines = record.split('\n');
+  const files: FileHunks = new Map();
+  let path: string | undefined;
+  let hunk: Hunk | undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.startsWith('diff --git ')) {
+      path = undefined;
+      hunk = undefined;
+    } else if (line.startsWith('--- ') && !hunk) {
+      if (line !== '--- /dev/null') path = unquote(line.slice(4)).replace(/^a\//, '');
+      if (path && !wanted.has(path)) path = undefined;
+    } else if (line.startsWith('+++ ') && !hunk) {
+      if (line !== '+++ /dev/null') path = unquote(line.slice(4)).replace(/^b\//, '');
+      if (path && !wanted.has(path)) path = undefined;
+      if (path && !files.has(path)) files.set(path, []);
+    } else if (line.startsWith('Binary files ') || line.startsWith('\\ ')) {
+      const p = path ?? /^Binary files (?:a\/)?(.*?) and /.exec(line)?.[1];
+      if (p && wanted.has(p)) files.set(p, 'opaque');
+    } else if (line.startsWith('@@ ')) {
+      const m = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
+      const list = path ? files.get(path) : undefined;
+      if (!m || !path || list === 'opaque') {
+        hunk = undefined;
+        continue;
+      }
+      hunk = { start: Number(m[1]), count: m[2] === undefined ? 1 : Number(m[2]), old: [] };
+      (list as Hunk[]).push(hunk);
+    } else if (hunk && line.startsWith('-')) {
+      hunk.old.push(line.slice(1));
+    }
+  }
+  return [(lines[0] as string).trim(), files];
 }
 
 /** At most 16 pathspecs covering `paths`: their parent directories, up as far as needed. */

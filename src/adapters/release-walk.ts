@@ -11,6 +11,7 @@ import type { Document } from 'yaml';
 import type { Environment } from '../core/config.js';
 import { GitopsError } from '../core/errors.js';
 import { applyEntry, type ContainerImage, splitImage } from '../core/image-transform.js';
+import { KUSTOMIZATION_FILES } from '../core/kustomization.js';
 import { type Dependencies, dependencies } from '../core/kustomize-deps.js';
 import { type Hunk, type OverlayScan, reverseHunks, reverseScan, scanOverlay } from '../core/overlay-text.js';
 import { imageReferences } from '../core/rendered-images.js';
@@ -23,7 +24,7 @@ import {
   renderText,
 } from './env-images.js';
 import { type GitContext, git } from './git.js';
-import { ABSENT, type LogCommit, overlayDiffs, rawLog } from './git-log-parse.js';
+import { ABSENT, type LogCommit, OverlayDiffs, RawLog } from './git-log-parse.js';
 import { BlobReader, fromListing } from './trees.js';
 
 export interface WalkedRelease {
@@ -66,19 +67,29 @@ export async function walkReleases(
   ).stdout.trim();
   if (!head) return [];
   const files = await listing(head, g);
+  // Both logs start before any env is read (their overlay files are found in the listing) and are
+  // parsed as git writes them, so reading the envs, git's diffs and the walk overlap.
+  const overlays = [
+    ...new Set(p.envs.flatMap((e) => overlayFileIn(files, posix.normalize(e.overlay).replace(/\/+$/, '')) ?? [])),
+  ];
+  const diffed = new Set(overlays);
+  const log = new RawLog(head, p.since, g);
+  const diffs = new OverlayDiffs(head, p.since, overlays, g);
   const blobs = new BlobReader(g);
   const parsed = new Map<string, Document>();
   try {
     const states: EnvState[] = [];
     for (const env of p.envs) states.push(await stateAt(env, files, blobs, g, parsed, ctx));
-    const overlays = [...new Set(states.flatMap((s) => (s.overlayFile ? [s.overlayFile] : [])))];
-    const [log, diffs] = await Promise.all([rawLog(head, p.since, g), overlayDiffs(head, p.since, overlays, g)]);
     const readers = readerIndex(states);
     const out: WalkedRelease[] = [];
-    for (const commit of log) {
+    for (let commit = await log.next(); commit; commit = await log.next()) {
       const changed = new Map(commit.changes.map((c) => [c.path, c]));
       const touchedEnvs = new Set<EnvState>();
       for (const path of changed.keys()) for (const s of readers.get(path) ?? []) if (!s.done) touchedEnvs.add(s);
+      const hunks =
+        touchedEnvs.size > 0 && commit.changes.some((c) => diffed.has(c.path))
+          ? await diffs.of(commit.commit)
+          : undefined;
       // The tree before this commit (computed once, only when an env needs more than its overlay's diff).
       let before: Map<string, string> | undefined;
       const beforeFiles = () => {
@@ -96,7 +107,7 @@ export async function walkReleases(
         if (!touchedEnvs.has(s)) continue;
         const after = s.images;
         const paths = [...changed.keys()].filter((f) => s.deps?.files.includes(f));
-        const overlayHunks = diffs.get(commit.commit)?.get(s.overlayFile ?? '');
+        const overlayHunks = s.overlayFile && diffed.has(s.overlayFile) ? hunks?.get(s.overlayFile) : undefined;
         if (await stepBack(s, commit, overlayHunks, beforeFiles, blobs, g, parsed, ctx)) restructured = true;
         const images: Record<string, string> = {};
         const previousImages: Record<string, string> = {};
@@ -124,11 +135,19 @@ export async function walkReleases(
         if (ABSENT.test(c.old)) files.delete(c.path);
         else files.set(c.path, c.old);
       }
+      if (commit.changes.length > 0) dirsMemo.delete(files);
     }
     return out;
   } finally {
+    log.close();
+    diffs.close();
     blobs.close();
   }
+}
+
+/** The kustomization file of `dir` in a listing, by kustomize's order of names. */
+function overlayFileIn(files: Map<string, string>, dir: string): string | undefined {
+  return KUSTOMIZATION_FILES.map((n) => (dir === '.' || dir === '' ? n : `${dir}/${n}`)).find((f) => files.has(f));
 }
 
 /** Every file of `commit`: path → blob id (symlinks left out, as renders from a commit do). */
@@ -142,10 +161,16 @@ async function listing(commit: string, g: GitContext): Promise<Map<string, strin
   return files;
 }
 
+/** The folders of a listing, computed once per listing (300 envs resolve in the same one). */
+const dirsMemo = new WeakMap<Map<string, string>, Set<string>>();
+
 function dirsOf(files: Map<string, string>): Set<string> {
+  const known = dirsMemo.get(files);
+  if (known) return known;
   const dirs = new Set<string>(['.']);
   for (const path of files.keys())
     for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) dirs.add(path.slice(0, i));
+  dirsMemo.set(files, dirs);
   return dirs;
 }
 
