@@ -50,6 +50,36 @@ describe('status shows the images the render runs, with their source', () => {
     }
   });
 
+  it("with more envs than pathspecs git takes quickly (20), each env's last change is its own", async () => {
+    const files: Record<string, string> = {
+      'kustomizations/base/kustomization.yaml': 'resources:\n  - web.yaml\n',
+      'kustomizations/base/web.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec:\n  template:\n    spec: { containers: [{ name: web, image: web }] }\n',
+    };
+    const overlay = (i: number, tag: string) =>
+      `resources:\n  - ../../base\nnamespace: env-${i}\nimages:\n  - name: web\n    newTag: "${tag}"\n`;
+    for (let i = 0; i < 20; i++) files[`kustomizations/overlays/env-${i}/kustomization.yaml`] = overlay(i, '1.0.0');
+    const dir = makeRepo(files);
+    const base = commitFiles(
+      dir,
+      { 'kustomizations/base/web.yaml': `${files['kustomizations/base/web.yaml']}# touched\n` },
+      'base',
+    );
+    const five = commitFiles(dir, { 'kustomizations/overlays/env-5/kustomization.yaml': overlay(5, '1.1.0') }, 'env-5');
+    const twelve = commitFiles(
+      dir,
+      { 'kustomizations/overlays/env-12/kustomization.yaml': overlay(12, '1.2.0') },
+      'env-12',
+    );
+    commitFiles(dir, { 'README.md': 'unrelated\n' }, 'readme');
+    const s = await json(dir);
+    expect(Object.keys(s.environments)).toHaveLength(20);
+    for (let i = 0; i < 20; i++) {
+      expect(s.environments[`env-${i}`].commit, `env-${i}`).toBe(i === 5 ? five : i === 12 ? twelve : base);
+    }
+    expect(s.environments['env-12'].images).toEqual({ web: 'web:1.2.0' });
+  });
+
   it('an env that does not render is an error row (file, line, env); the others are shown; exit 2', async () => {
     const dir = makeRepo(
       exampleFiles({
