@@ -4,6 +4,9 @@
  * and downloads (air-gapped networks, tests against a local registry). Pure: no Dagger calls here.
  */
 
+/** The tools the toolbox downloads (official release binaries or archives). */
+export type DownloadedTool = 'kubectl' | 'kustomize' | 'helm';
+
 /** An official release binary (or archive holding it) and the sha256 it must have. */
 export interface ToolDownload {
   url: string;
@@ -15,8 +18,9 @@ export interface ToolDownload {
 export interface ToolsManifest {
   kubectl: string;
   kustomize: string;
+  helm: string;
   /** Per tool, per platform as Go names it (`linux-amd64`). */
-  downloads: { kubectl: Record<string, ToolDownload>; kustomize: Record<string, ToolDownload> };
+  downloads: Record<DownloadedTool, Record<string, ToolDownload>>;
   gcloud: { version: string; url: string; components: string[]; sha256: Record<string, string | null> };
   /** Debian packages from snapshot.debian.org at one date, for the base image's suite. */
   apt: { snapshot: string; suite: string; packages: string[] };
@@ -73,7 +77,7 @@ export function goPlatform(platform: string): string {
 }
 
 /** The pinned download of `tool` for a platform, or why there is none. */
-export function toolDownload(m: ToolsManifest, tool: 'kubectl' | 'kustomize', platform: string): ToolDownload {
+export function toolDownload(m: ToolsManifest, tool: DownloadedTool, platform: string): ToolDownload {
   const name = goPlatform(platform);
   const d = m.downloads?.[tool]?.[name];
   if (!d?.sha256) throw new Error(`ci/tools.json has no download of ${tool} for ${name} with a sha256`);

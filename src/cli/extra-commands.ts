@@ -67,10 +67,10 @@ export function registerExtraCommands(
 
   const tools = program
     .command('tools')
-    .description('the pinned kubectl and kustomize: where gitops-flow finds them, and installing them');
+    .description('the pinned kubectl, kustomize and helm: where gitops-flow finds them, and installing them');
   tools
     .command('list', { isDefault: true })
-    .description('which kubectl and kustomize gitops-flow runs, from where, at which version (the default)')
+    .description('which kubectl, kustomize and helm gitops-flow runs, from where, at which version (the default)')
     .action(async () => {
       const ctx = context();
       const rows = await (await import('../commands/tools/index.js')).toolsList({}, ctx);
@@ -78,14 +78,21 @@ export function registerExtraCommands(
     });
   tools
     .command('install')
-    .description('install the pinned kubectl and kustomize into the tools cache (official binaries, checksum verified)')
-    .addArgument(new Argument('[tool...]', 'kubectl, kustomize (default: both)').choices(['kubectl', 'kustomize']))
+    .description(
+      'install the pinned kubectl and kustomize (and helm, when named) into the tools cache (official binaries, checksum verified)',
+    )
+    .addArgument(
+      new Argument(
+        '[tool...]',
+        'kubectl, kustomize, helm (default: kubectl and kustomize; helm is for build.enableHelm)',
+      ).choices(['kubectl', 'kustomize', 'helm']),
+    )
     .addOption(
       new Option('--from <source>', 'download (official binary), build (Go module proxy) or auto: download, else build')
         .choices(['auto', 'download', 'build'])
         .default('auto'),
     )
-    .action(async (names: ('kubectl' | 'kustomize')[], o: { from: 'auto' | 'download' | 'build' }) => {
+    .action(async (names: ('kubectl' | 'kustomize' | 'helm')[], o: { from: 'auto' | 'download' | 'build' }) => {
       const ctx = context();
       const results = await (await import('../commands/tools/index.js')).toolsInstall(
         { tools: names, from: o.from },

@@ -7,7 +7,7 @@ export function renderFailureHint(stderr: string, env: string): string {
   if (stderr.includes('must specify --enable-helm'))
     return `The overlay renders helm charts: set build: {enableHelm: true} under environments.${env} (or at the top) in gitops-flow.yaml.`;
   if (/executable file not found|is 'helm' installed\?/.test(stderr) && stderr.includes('helm'))
-    return "kustomize runs helm for helmCharts and found none on PATH: build the pinned one (bash ci/tools/build.sh helm, then it is found in the tools cache) or put ci/tools.json's helm version first on PATH.";
+    return "kustomize runs helm for helmCharts and found none: run gitops-flow tools install helm (the pinned one, into the tools cache, where it is found; in this repository bash ci/tools/build.sh helm builds it there too) or put ci/tools.json's helm version first on PATH.";
   if (/security; file '.*' is not in or below/.test(stderr))
     return `The overlay reads a file outside its folder: set build: {loadRestrictor: LoadRestrictionsNone} under environments.${env} in gitops-flow.yaml (files must still be inside the repository).`;
   return `Run \`gitops-flow render --env ${env}\` (kustomize build) and fix what it reports.`;

@@ -8,15 +8,26 @@ import { z } from 'zod';
 export const RUN_TOOLS = ['kubectl', 'kustomize'] as const;
 export type RunTool = (typeof RUN_TOOLS)[number];
 
+/**
+ * What `tools list` shows and `tools install` can install: the tools gitops-flow runs, and helm, which
+ * kustomize runs for envs with build.enableHelm (installed only when named, as ci/tools/build.sh builds it).
+ */
+export const INSTALL_TOOLS = [...RUN_TOOLS, 'helm'] as const;
+export type InstallTool = (typeof INSTALL_TOOLS)[number];
+
 const version = z.string().regex(/^v\d+\.\d+\.\d+/, 'a version such as v1.2.3');
 
 const download = z.object({
   url: z.string().url(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits'),
-  /** The file to take out of a .tar.gz archive; absent: the URL is the binary itself. */
+  /**
+   * The file to take out of a .tar.gz archive (`kustomize`, or `linux-amd64/helm` in a folder); absent:
+   * the URL is the binary itself. A relative path inside the archive, never `.` or `..`.
+   */
   extract: z
     .string()
-    .regex(/^[\w.-]+$/)
+    .regex(/^[\w.-]+(\/[\w.-]+)*$/, 'a path inside the archive such as tool or dir/tool')
+    .refine((p) => p.split('/').every((seg) => seg !== '.' && seg !== '..'), 'no . or .. in the path')
     .optional(),
 });
 export type ToolDownload = z.infer<typeof download>;
@@ -61,8 +72,13 @@ export function platformKey(platform: string, arch: string): string {
   return `${goOs[platform] ?? platform}-${goArch[arch] ?? arch}`;
 }
 
+/** The version ci/tools.json pins for `tool` (helm may be absent from a manifest). */
+export function pinnedVersion(m: ToolsManifest, tool: InstallTool): string | undefined {
+  return m[tool];
+}
+
 /** The official binary of `tool` for `platform`, or undefined (then it is built from the Go module proxy). */
-export function toolDownload(m: ToolsManifest, tool: RunTool, platform: string): ToolDownload | undefined {
+export function toolDownload(m: ToolsManifest, tool: InstallTool, platform: string): ToolDownload | undefined {
   const entry = m.downloads?.[tool];
   if (!entry || typeof entry === 'string') return undefined;
   const d = entry[platform];

@@ -5,10 +5,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { tempDir } from './git-fixtures.js';
 
 export interface Mirror {
@@ -53,9 +53,13 @@ export function stubKubectlBytes(version: string): Buffer {
   );
 }
 
-/** A .tar.gz holding `file` under the name `member` (as kustomize's release archives hold `kustomize`). */
+/**
+ * A .tar.gz holding `file` under the name `member` (as kustomize's release archives hold `kustomize`,
+ * helm's `linux-amd64/helm`).
+ */
 export function tarGzOf(file: string, member: string): Buffer {
   const dir = tempDir('gitops-flow-archive-');
+  mkdirSync(dirname(join(dir, member)), { recursive: true });
   copyFileSync(file, join(dir, member));
   chmodSync(join(dir, member), 0o755);
   execFileSync('tar', ['-czf', join(dir, 'archive.tar.gz'), '-C', dir, member]);

@@ -66,17 +66,19 @@ describe('recording: the toolbox built from source (--build-toolbox)', () => {
     expect(secretMisuses(built)).toEqual([]);
   });
 
-  it('recording: kubectl, kustomize and gcloud are downloads checked by sha256, apt from the dated snapshot, gcloud components from its own release', () => {
+  it('recording: kubectl, kustomize, helm and gcloud are downloads checked by sha256, apt from the dated snapshot, gcloud components from its own release', () => {
     const m = parseManifest(readFileSync(join(REPO_ROOT, 'ci/tools.json'), 'utf8'));
     const http = stepsNamed(built, 'http').map((s) => [s.args.url, s.args.checksum]);
     const kubectl = toolDownload(m, 'kubectl', 'linux/amd64');
     const kustomize = toolDownload(m, 'kustomize', 'linux/amd64');
+    const helm = toolDownload(m, 'helm', 'linux/amd64');
     const gcloud = gcloudArchive(m, 'linux/amd64');
     expect(new Set(http.map(String))).toEqual(
       new Set(
         [
           [kubectl.url, `sha256:${kubectl.sha256}`],
           [kustomize.url, `sha256:${kustomize.sha256}`],
+          [helm.url, `sha256:${helm.sha256}`],
           [gcloud.url, gcloud.checksum],
         ].map(String),
       ),
@@ -93,6 +95,37 @@ describe('recording: the toolbox built from source (--build-toolbox)', () => {
     expect(execs).toContain('/opt/google-cloud-sdk/bin/gcloud components install gke-gcloud-auth-plugin --quiet');
   });
 
+  it('recording: helm (for build.enableHelm) is the official v3.22.0 archive checked by sha256, unpacked to /usr/local/bin/helm alone', () => {
+    const m = parseManifest(readFileSync(join(REPO_ROOT, 'ci/tools.json'), 'utf8'));
+    const helm = toolDownload(m, 'helm', 'linux/amd64');
+    expect(helm).toEqual({
+      url: `https://get.helm.sh/helm-${m.helm}-linux-amd64.tar.gz`,
+      sha256: '1e4ab49e429626cf6c6958d914248b78c9730803c2751b87627e171dc800e7bb',
+      extract: 'linux-amd64/helm',
+    });
+    expect(toolDownload(m, 'helm', 'linux/arm64').sha256).toBe(
+      'f14e804dfee240f55525b667488fe9adca349e63e00c9af634c0beb1421ac310',
+    );
+    // The archive is mounted from a checksummed http() (the engine refuses other bytes), then unpacked.
+    const mount = stepsNamed(built, 'withMountedFile').find((s) => s.args.path === '/tmp/helm.tar.gz');
+    expect(mount?.args.source).toEqual([
+      { field: 'http', args: { url: helm.url, checksum: `sha256:${helm.sha256}`, permissions: 0o755 } },
+    ]);
+    const execs = stepsNamed(built, 'withExec').map((s) => s.args.args as string[]);
+    const unpack = execs.findIndex((a) => a.includes('/tmp/helm.tar.gz'));
+    expect(execs[unpack]).toEqual([
+      'tar',
+      '-xzf',
+      '/tmp/helm.tar.gz',
+      '-C',
+      '/usr/local/bin',
+      '--strip-components=1',
+      'linux-amd64/helm',
+    ]);
+    // kustomize's unpack is unchanged (its archive holds the binary at its root).
+    expect(execs).toContainEqual(['tar', '-xzf', '/tmp/kustomize.tar.gz', '-C', '/usr/local/bin', 'kustomize']);
+  });
+
   it('recording: with --download-mirror every download, apt and the gcloud snapshot come from the mirror, still checked', async () => {
     const parent = await construct({
       source: source(),
@@ -101,9 +134,9 @@ describe('recording: the toolbox built from source (--build-toolbox)', () => {
     });
     const chain = recipe(await call(parent, 'toolbox', {}));
     const urls = stepsNamed(chain, 'http').map((s) => [s.args.url, s.args.checksum] as [string, string]);
-    expect(urls).toHaveLength(3);
+    expect(urls).toHaveLength(4);
     for (const [url, checksum] of urls) {
-      expect(url).toMatch(/^https:\/\/mirror\.internal\/dl\/(dl\.k8s\.io|github\.com|dl\.google\.com)\//);
+      expect(url).toMatch(/^https:\/\/mirror\.internal\/dl\/(dl\.k8s\.io|github\.com|get\.helm\.sh|dl\.google\.com)\//);
       expect(checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
     }
     const sources = stepsNamed(chain, 'withNewFile')

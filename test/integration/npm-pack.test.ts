@@ -76,6 +76,7 @@ describe('npm pack → npm install → run', () => {
     expect(rows.map((r) => [r.tool, r.pinned])).toEqual([
       ['kubectl', 'v1.36.3'],
       ['kustomize', 'v5.8.2'],
+      ['helm', 'v3.22.0'],
     ]);
     expect(rows.find((r) => r.tool === 'kustomize')?.source).toBeNull();
 

@@ -152,7 +152,12 @@ describe('tool discovery', () => {
     expect(rows.map((x) => [x.tool, x.source, x.version, x.cached])).toEqual([
       ['kubectl', 'PATH', 'v1.32.4-dispatcher', false],
       ['kustomize', 'tools cache', pinned.kustomize, true],
+      ['helm', null, null, false],
     ]);
+    // helm is optional (only envs with build.enableHelm need it): its absence is said, not an error.
+    expect(r.stderr).toMatch(
+      /^- helm +pinned v3\.22\.0 +not found \(needed only for build\.enableHelm: tools install helm\)/m,
+    );
     expect(r.stderr).toMatch(/^! kubectl +pinned v1\.36\.3 +v1\.32\.4-dispatcher at /m);
     expect(r.stderr).toContain('Run `gitops-flow tools install`');
   });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { mirrored } from '../../src/adapters/tools/download.js';
+import { buildTools, toolDir } from '../../src/cluster/tools.js';
 import { toolsInstall } from '../../src/commands/tools/index.js';
 import { GitopsError } from '../../src/core/errors.js';
 import type { CommandContext } from '../../src/core/io.js';
@@ -25,6 +26,7 @@ const real = parseToolsManifest(readFileSync(join(REPO_ROOT, 'ci/tools.json'), '
 const [kustomizeDir] = inject('toolPath').split(':') as [string, string];
 const KUBECTL_URL = 'https://dl.k8s.io/release/v1.36.3/bin/linux/amd64/kubectl';
 const KUSTOMIZE_URL = 'https://example.invalid/kustomize/v5.8.2/kustomize_v5.8.2_linux_amd64.tar.gz';
+const HELM_URL = 'https://get.helm.sh/helm-v3.22.0-linux-amd64.tar.gz';
 
 /** ci/tools.json with these downloads for linux-amd64 instead of the real ones. */
 function manifestWith(downloads: Record<string, { url: string; sha256: string; extract?: string }>): ToolsManifest {
@@ -181,5 +183,67 @@ describe('tools install: downloads', () => {
     const [installed] = (JSON.parse(r.stdout) as { installed: { how: string; path: string }[] }).installed;
     expect(installed?.how).toBe('built');
     expect(execFileSync(installed?.path as string, ['version'], { encoding: 'utf8' })).toContain('v5.8.2');
+  });
+});
+
+describe('tools install helm (for build.enableHelm)', () => {
+  const chart = {
+    'kustomizations/base/charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+    'kustomizations/base/charts/web/values.yaml': 'image: registry.example.com/team/web:1.0.0\n',
+    'kustomizations/base/charts/web/templates/deployment.yaml':
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers: [{name: web, image: "{{ .Values.image }}"}]\n',
+    'kustomizations/base/kustomization.yaml': 'helmCharts:\n- name: web\n  releaseName: web\n',
+    'kustomizations/overlays/prod/kustomization.yaml': 'resources:\n- ../../base\nnamespace: prod\n',
+    'gitops-flow.yaml': 'build: {enableHelm: true}\nenvironments:\n  prod: {}\n',
+  };
+
+  it('the archive member linux-amd64/helm lands alone in <cache>/bin/helm-<version>/; an enableHelm env then renders with it', async () => {
+    // The official archive's layout, holding the real pinned helm (built here: get.helm.sh is unreachable).
+    await buildTools(['helm']);
+    const archive = tarGzOf(join(await toolDir('helm'), 'helm'), 'linux-amd64/helm');
+    mirror = await startMirror({ [HELM_URL]: archive });
+    const cache = tempDir('gitops-flow-cache-');
+    const env = cleanEnv({ GITOPS_FLOW_CACHE: cache, GITOPS_FLOW_TOOLS_MIRROR: mirror.url });
+    const manifest = manifestWith({ helm: { url: HELM_URL, sha256: sha256(archive), extract: 'linux-amd64/helm' } });
+    const repo = makeRepo(chart);
+    const before = await runCli(['-C', repo, '--json', 'status', '--no-cluster'], { env });
+    expect(before.code).toBe(1);
+    expect(before.stderr).toContain(
+      'hint: kustomize runs helm for helmCharts and found none: run gitops-flow tools install helm',
+    );
+
+    const [r] = await toolsInstall({ tools: ['helm'], manifest, platform: 'linux-amd64' }, context(env).ctx);
+    expect(r).toMatchObject({ tool: 'helm', how: 'downloaded', sha256: sha256(archive) });
+    expect(cacheContents(cache)).toEqual([`helm-${real.helm}/.gitops-flow-tool.json`, `helm-${real.helm}/helm`]);
+    expect(
+      execFileSync(join(cache, 'bin', `helm-${real.helm}`, 'helm'), ['version', '--short'], { encoding: 'utf8' }),
+    ).toContain(real.helm);
+    const after = await runCli(['-C', repo, '--json', 'status', '--no-cluster'], { env });
+    expect(after.code, after.stderr).toBe(0);
+    expect(JSON.parse(after.stdout).environments.prod.images).toEqual({
+      'registry.example.com/team/web': 'registry.example.com/team/web:1.0.0',
+    });
+
+    const list = await runCli(['--json', 'tools', 'list'], { env });
+    const helm = (JSON.parse(list.stdout) as { tools: Record<string, unknown>[] }).tools.find((t) => t.tool === 'helm');
+    expect(helm).toMatchObject({ pinned: real.helm, source: 'tools cache', cached: true, optional: true });
+  });
+
+  it('the real ci/tools.json: helm is the official archive checked by its sha256 (a mirror serving other bytes is refused)', async () => {
+    const official = toolDownload(real, 'helm', 'linux-amd64');
+    expect(official).toEqual({
+      url: HELM_URL,
+      sha256: '1e4ab49e429626cf6c6958d914248b78c9730803c2751b87627e171dc800e7bb',
+      extract: 'linux-amd64/helm',
+    });
+    mirror = await startMirror({ [HELM_URL]: tarGzOf(join(kustomizeDir, 'kustomize'), 'linux-amd64/helm') });
+    const cache = tempDir('gitops-flow-cache-');
+    const env = cleanEnv({ GITOPS_FLOW_CACHE: cache, GITOPS_FLOW_TOOLS_MIRROR: mirror.url });
+    const r = await runCli(['tools', 'install', 'helm', '--from', 'download'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error[TOOL_CHECKSUM_MISMATCH]');
+    expect(r.stderr).toContain(`not the ${official?.sha256} that ci/tools.json pins for helm`);
+    expect(mirror.requests).toEqual(['/mirror/get.helm.sh/helm-v3.22.0-linux-amd64.tar.gz']);
+    expect(cacheContents(cache)).toEqual([]);
   });
 });

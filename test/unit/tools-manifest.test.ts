@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  INSTALL_TOOLS,
   parseToolsManifest,
   platformKey,
-  RUN_TOOLS,
   sameVersion,
   toolDirName,
   toolDownload,
@@ -17,7 +17,7 @@ const m = parseToolsManifest(text, 'ci/tools.json');
 
 describe('ci/tools.json', () => {
   it('every download of a tool names its pinned version in the URL, has a sha256 and says where the hash came from', () => {
-    for (const tool of RUN_TOOLS) {
+    for (const tool of INSTALL_TOOLS) {
       const entry = (JSON.parse(text) as { downloads: Record<string, Record<string, unknown>> }).downloads[tool];
       expect(entry?.source, `downloads.${tool}.source`).toMatch(/\S{40}/);
       const platforms = Object.keys(entry ?? {}).filter((k) => k !== 'source');
@@ -26,7 +26,7 @@ describe('ci/tools.json', () => {
         expect(p).toMatch(/^(linux|darwin|windows)-(amd64|arm64)$/);
         const d = toolDownload(m, tool, p);
         expect(d?.url).toMatch(/^https:\/\//);
-        expect(decodeURIComponent(d?.url ?? '')).toContain(m[tool]);
+        expect(decodeURIComponent(d?.url ?? '')).toContain(m[tool] as string);
         expect(d?.url).toContain(p.split('-')[1]);
         expect(d?.sha256).toMatch(/^[0-9a-f]{64}$/);
       }
@@ -40,6 +40,14 @@ describe('ci/tools.json', () => {
       'downloads.kubectl.linux-amd64',
     ],
     ['{"kubectl": ', 'is not JSON'],
+    [
+      `{"kubectl": "v1.2.3", "kustomize": "v5.8.2", "gcloud": {"version": "1.0.0"}, "downloads": {"helm": {"linux-amd64": {"url": "https://x/h.tar.gz", "sha256": "${'a'.repeat(64)}", "extract": "../helm"}}}}`,
+      'downloads.helm.linux-amd64.extract: no . or .. in the path',
+    ],
+    [
+      `{"kubectl": "v1.2.3", "kustomize": "v5.8.2", "gcloud": {"version": "1.0.0"}, "downloads": {"helm": {"linux-amd64": {"url": "https://x/h.tar.gz", "sha256": "${'a'.repeat(64)}", "extract": "/usr/bin/helm"}}}}`,
+      'downloads.helm.linux-amd64.extract: a path inside the archive such as tool or dir/tool',
+    ],
   ])('refuses %s naming the problem', (input, message) => {
     expect(() => parseToolsManifest(input, 'm.json')).toThrow(message);
   });
@@ -51,6 +59,11 @@ describe('ci/tools.json', () => {
     ['win32', 'x64', 'windows-amd64'],
   ])('platform %s/%s is %s', (platform, arch, key) => {
     expect(platformKey(platform, arch)).toBe(key);
+  });
+
+  it('an archive member in a folder is allowed (helm: linux-amd64/helm); helm is listed after the tools gitops-flow runs', () => {
+    expect(toolDownload(m, 'helm', 'linux-arm64')?.extract).toBe('linux-arm64/helm');
+    expect(INSTALL_TOOLS).toEqual(['kubectl', 'kustomize', 'helm']);
   });
 
   it('no download for a platform the manifest does not list; cache folders and versions as build.sh names them', () => {

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { GitopsError } from '../../core/errors.js';
 import type { Logger } from '../../core/io.js';
-import { RUN_TOOLS, type RunTool, sameVersion } from '../../core/tools-manifest.js';
+import { type InstallTool, RUN_TOOLS, type RunTool, sameVersion } from '../../core/tools-manifest.js';
 import { cachedToolDir, type LocatedTool, locateTool } from './locate.js';
 import { VERSION_PROBES } from './version-probes.js';
 
@@ -20,7 +20,7 @@ export function isRunTool(name: string): name is RunTool {
 
 /** The version a binary reports, or why it could not be read. */
 export function probeVersion(
-  tool: RunTool,
+  tool: InstallTool,
   file: string,
   env: NodeJS.ProcessEnv,
 ): Promise<{ version?: string; error?: string }> {

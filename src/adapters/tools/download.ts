@@ -95,10 +95,14 @@ export async function downloadVerified(
   await mkdir(out);
   if (d.extract) {
     // The archive's checksum is verified: extract only the one member named in the manifest.
-    await exec(['tar', '-xzf', file, '-C', out, d.extract], { cwd: dir, env: o.env, log: o.log });
-    if (!(await lstat(join(out, d.extract))).isFile())
+    // Unpacked beside the archive (the private folder), so a member in a folder (helm's
+    // linux-amd64/helm) leaves nothing else in the tool's folder.
+    const unpacked = join(dir, 'unpacked');
+    await mkdir(unpacked);
+    await exec(['tar', '-xzf', file, '-C', unpacked, d.extract], { cwd: dir, env: o.env, log: o.log });
+    if (!(await lstat(join(unpacked, d.extract))).isFile())
       throw new DownloadError(`${url}: ${d.extract} in the archive is not a regular file`);
-    if (d.extract !== tool) await rename(join(out, d.extract), join(out, tool));
+    await rename(join(unpacked, d.extract), join(out, tool));
   } else {
     await rename(file, join(out, tool));
   }

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { failed } from '../../core/errors.js';
 import type { Logger } from '../../core/io.js';
 import { packageFile } from '../../core/package-root.js';
-import { type RunTool, type ToolsManifest, toolDownload } from '../../core/tools-manifest.js';
+import { type InstallTool, pinnedVersion, type ToolsManifest, toolDownload } from '../../core/tools-manifest.js';
 import { exec } from '../exec.js';
 import { DownloadError, downloadVerified } from './download.js';
 import { cachedToolDir, findOnPath, toolsCacheDir } from './locate.js';
@@ -19,7 +19,7 @@ import { cachedToolDir, findOnPath, toolsCacheDir } from './locate.js';
 export type InstallFrom = 'auto' | 'download' | 'build';
 
 export interface InstallOptions {
-  tool: RunTool;
+  tool: InstallTool;
   from: InstallFrom;
   manifest: ToolsManifest;
   /** `<os>-<arch>`, e.g. linux-amd64. */
@@ -29,7 +29,7 @@ export interface InstallOptions {
 }
 
 export interface InstallResult {
-  tool: RunTool;
+  tool: InstallTool;
   version: string;
   path: string;
   how: 'already installed' | 'downloaded' | 'built';
@@ -41,7 +41,13 @@ export interface InstallResult {
 
 /** Installs one tool (see the file comment); resolves with what it did. */
 export async function installTool(o: InstallOptions): Promise<InstallResult> {
-  const version = o.manifest[o.tool];
+  const version = pinnedVersion(o.manifest, o.tool);
+  if (!version)
+    throw failed(
+      'TOOL_INSTALL_FAILED',
+      `ci/tools.json pins no version of ${o.tool}.`,
+      `Add "${o.tool}": "vX.Y.Z" to ci/tools.json (and its downloads), or install ${o.tool} yourself on PATH.`,
+    );
   const dir = cachedToolDir(o.tool, version, o.env);
   if (!dir)
     throw failed(

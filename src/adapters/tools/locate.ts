@@ -8,9 +8,10 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { packageFile } from '../../core/package-root.js';
 import {
+  type InstallTool,
   parseToolsManifest,
+  pinnedVersion,
   RUN_TOOLS,
-  type RunTool,
   type ToolsManifest,
   toolDirName,
 } from '../../core/tools-manifest.js';
@@ -18,7 +19,7 @@ import {
 export type ToolSource = 'GITOPS_FLOW_TOOLS_DIR' | 'tools cache' | 'PATH';
 
 export interface LocatedTool {
-  tool: RunTool;
+  tool: InstallTool;
   /** The version ci/tools.json pins. */
   pinned: string;
   /** Absolute path of the binary gitops-flow runs; undefined when none was found. */
@@ -69,8 +70,12 @@ export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undef
 }
 
 /** Finds one tool: GITOPS_FLOW_TOOLS_DIR, the pinned version in the cache, PATH. */
-export function locateTool(tool: RunTool, env: NodeJS.ProcessEnv, m: ToolsManifest = packageManifest()): LocatedTool {
-  const pinned = m[tool];
+export function locateTool(
+  tool: InstallTool,
+  env: NodeJS.ProcessEnv,
+  m: ToolsManifest = packageManifest(),
+): LocatedTool {
+  const pinned = pinnedVersion(m, tool) ?? '';
   const explicit = env.GITOPS_FLOW_TOOLS_DIR;
   if (explicit && executable(join(explicit, tool)))
     return { tool, pinned, path: join(explicit, tool), source: 'GITOPS_FLOW_TOOLS_DIR' };

@@ -1,11 +1,11 @@
 /**
  * How each tool says its version: the argv that makes it print it and how to read the answer. The one
- * place that knows `git --version`, `kubectl version --client`, `kustomize version` and `gcloud version`:
+ * place that knows `git --version`, `kubectl version --client`, `kustomize version`, `helm version` and `gcloud version`:
  * doctor runs them through versions.ts, the check before a run through check.ts. No imports, so the exec
  * wrapper (which asks check.ts) does not import itself.
  */
 
-export type VersionedTool = 'git' | 'kubectl' | 'kustomize' | 'gcloud';
+export type VersionedTool = 'git' | 'kubectl' | 'kustomize' | 'helm' | 'gcloud';
 
 const json = <T>(s: string): T | undefined => {
   try {
@@ -22,6 +22,7 @@ export const VERSION_PROBES: Record<VersionedTool, { args: string[]; parse(stdou
     parse: (s) => json<{ clientVersion?: { gitVersion?: string } }>(s)?.clientVersion?.gitVersion,
   },
   kustomize: { args: ['version'], parse: (s) => /v\d+\.\d+\.\d+\S*/.exec(s)?.[0] },
+  helm: { args: ['version', '--template', '{{.Version}}'], parse: (s) => /v\d+\.\d+\.\d+\S*/.exec(s)?.[0] },
   gcloud: {
     args: ['version', '--format=json'],
     parse: (s) => json<Record<string, string | undefined>>(s)?.['Google Cloud SDK'],
