@@ -78,8 +78,8 @@ export async function walkReleases(
   const blobs = new BlobReader(g);
   const parsed = new Map<string, Document>();
   try {
-    const states: EnvState[] = [];
-    for (const env of p.envs) states.push(await stateAt(env, files, blobs, g, parsed, ctx));
+    // All at once: their blob reads queue up in the one cat-file process instead of taking turns.
+    const states = await Promise.all(p.envs.map((env) => stateAt(env, files, blobs, g, parsed, ctx)));
     const readers = readerIndex(states);
     const out: WalkedRelease[] = [];
     for (let commit = await log.next(); commit; commit = await log.next()) {
