@@ -279,6 +279,8 @@ function save(results: Record<string, unknown>, table: string): void {
   writeFileSync(join(ROOT, 'bench', 'results', `${(results.date as string).replace(/[:.]/g, '-')}.json`), json);
   // A partial run (BENCH_ONLY) keeps its dated file but is not the latest full one.
   if (!ONLY) writeFileSync(join(ROOT, 'bench', 'results', 'latest.json'), json);
+  // The long-history rows alone do not replace the table (their figures are in the page's own section).
+  if (ONLY === 'history') return;
   const doc = join(ROOT, 'docs', 'dev', 'performance.md');
   const text = readFileSync(doc, 'utf8');
   const start = '<!-- bench:table -->';
