@@ -341,7 +341,18 @@ async function stepBack(
   if (overlayChange && s.lines && s.scan) {
     let oldLines: string[] | undefined;
     let oldScan: OverlayScan | undefined;
-    if (Array.isArray(hunks)) {
+    if (Array.isArray(hunks) && hunks.every((h) => h.count > 0 && h.count === h.old.length)) {
+      // Lines rewritten one for one (a tag bump): swapped back in place, not a copy of the whole file
+      // per commit (1,200 lines × 5,000 commits of garbage); the scan sees the new lines it checks.
+      const newAt: string[] = [];
+      for (const h of hunks)
+        for (let i = 0; i < h.count; i++) {
+          newAt[h.start - 1 + i] = s.lines[h.start - 1 + i] as string;
+          s.lines[h.start - 1 + i] = h.old[i] as string;
+        }
+      oldLines = s.lines;
+      oldScan = reverseScan(s.scan, newAt, oldLines, hunks);
+    } else if (Array.isArray(hunks)) {
       oldLines = reverseHunks(s.lines, hunks);
       oldScan = reverseScan(s.scan, s.lines, oldLines, hunks);
     } else {
