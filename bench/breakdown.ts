@@ -4,7 +4,7 @@
  * with --verbose (each step's own ms) and, for the last one, every process spawned (strace -f, when
  * installed) with its wall time, beside the floor's six commands timed one by one.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCluster } from '../src/cluster/cluster.js';
@@ -39,6 +39,10 @@ function spawned(trace: string): string[] {
     const [, pid, ts, rest] = m as unknown as [string, string, string, string];
     const t = secs(ts);
     if (!t0) t0 = t;
+    // The CLI's own step lines (--verbose), so the processes sit between them.
+    const said = /^write\(2, "(.*?)"/.exec(rest);
+    if (said && /✓|\\342\\234\\223|Applying|Verifying/.test(said[1] ?? ''))
+      out.push(`${((t - t0) * 1000).toFixed(0).padStart(5)} ms  >> ${(said[1] ?? '').slice(0, 70)}`);
     const exec = /^execve\("([^"]+)", \[(.*?)\]/.exec(rest);
     if (exec && !rest.includes('= -1')) start.set(pid, { t, argv: (exec[2] ?? '').replace(/"/g, '').slice(0, 90) });
     if (/^\+\+\+ exited/.test(rest) || /^exit_group/.test(rest)) {
@@ -59,39 +63,55 @@ async function main(): Promise<void> {
   const cluster = await startCluster({ name: 'uat-0ms', dir: join(state, 'c'), podReadyDelayMs: 0 });
   const env = { ...process.env, PATH: `${toolPath}:${process.env.PATH}`, KUBECONFIG: cluster.kubeconfig };
   try {
+    // BREAKDOWN_BASELINE_CLI: another build's bin (e.g. main's), run alternately for an A/B in one window.
+    const clis: [string, string][] = [['this build', CLI]];
+    if (process.env.BREAKDOWN_BASELINE_CLI) clis.push(['baseline', process.env.BREAKDOWN_BASELINE_CLI]);
     const steps = new Map<string, number[]>();
-    const totals: number[] = [];
+    const totals = new Map<string, number[]>();
     for (let r = 0; r < RUNS; r++) {
-      const { clone } = repoWithRemote(envRepoFiles(`k${r}`, 'uat-0ms'));
-      const g = await must(
-        run(
-          [
-            process.execPath,
-            CLI,
-            '-C',
-            clone,
-            '--verbose',
-            'promote',
-            '--from',
-            'dev',
-            '--to',
-            'uat',
-            '--timeout',
-            '2m',
-          ],
-          { env },
-        ),
-        'promote',
-      );
-      totals.push(g.ms);
-      for (const m of g.stderr.matchAll(/✓ ([\w/-]+) \((\d+) ms\)/g))
-        steps.set(m[1] as string, [...(steps.get(m[1] as string) ?? []), Number(m[2])]);
+      for (const [label, cli] of r % 2 ? [...clis].reverse() : clis) {
+        const { clone } = repoWithRemote(envRepoFiles(`k${r}${label[0]}`, 'uat-0ms'));
+        const argv = ['-C', clone, '--verbose', 'promote', '--from', 'dev', '--to', 'uat', '--timeout', '2m'];
+        const g = await must(run([process.execPath, cli, ...argv], { env }), 'promote');
+        totals.set(label, [...(totals.get(label) ?? []), g.ms]);
+        for (const m of g.stderr.matchAll(/✓ ([\w/-]+) \((\d+) ms\)/g)) {
+          const key = `${label}: ${m[1]}`;
+          steps.set(key, [...(steps.get(key) ?? []), Number(m[2])]);
+        }
+      }
     }
-    log(`promote total: median ${fmt(stats(totals).median)} (${totals.map(fmt).join(', ')})`);
+    for (const [label, xs] of totals)
+      log(`promote total, ${label}: median ${fmt(stats(xs).median)} (${xs.map(fmt).join(', ')})`);
     for (const [name, xs] of steps) log(`  step ${name}: median ${fmt(stats(xs).median)}`);
+    // One more run, each --verbose line stamped as it arrives: what happens outside the steps.
+    {
+      const { clone } = repoWithRemote(envRepoFiles('ktimeline', 'uat-0ms'));
+      const argv = ['-C', clone, '--verbose', 'promote', '--from', 'dev', '--to', 'uat', '--timeout', '2m'];
+      const t0 = performance.now();
+      const lines: string[] = [];
+      const child = spawn(process.execPath, [CLI, ...argv], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let buf = '';
+      child.stderr.on('data', (b: Buffer) => {
+        const at = (performance.now() - t0).toFixed(0).padStart(5);
+        buf += b.toString();
+        const parts = buf.split('\n');
+        buf = parts.pop() ?? '';
+        for (const l of parts) lines.push(`${at} ms  ${l.slice(0, 100)}`);
+      });
+      await new Promise((r) => child.on('close', r));
+      log(`timeline (exit at ${(performance.now() - t0).toFixed(0)} ms):`);
+      for (const l of lines) log(`  ${l}`);
+    }
     const node = await must(run([process.execPath, '-e', '0']), 'node');
     const version = await must(run([process.execPath, CLI, '--version'], { env }), 'version');
     log(`node -e 0: ${fmt(node.ms)}; gitops-flow --version: ${fmt(version.ms)}`);
+    const profDir = process.env.BREAKDOWN_CPU_PROF;
+    if (profDir) {
+      const { clone } = repoWithRemote(envRepoFiles('kprof', 'uat-0ms'));
+      const argv = ['-C', clone, 'promote', '--from', 'dev', '--to', 'uat', '--timeout', '2m'];
+      await must(run([process.execPath, '--cpu-prof', '--cpu-prof-dir', profDir, CLI, ...argv], { env }), 'promote');
+      log(`CPU profile in ${profDir}`);
+    }
     if (hasStrace()) {
       const { clone } = repoWithRemote(envRepoFiles('kstrace', 'uat-0ms'));
       const out = join(state, 'strace.txt');

@@ -20,18 +20,28 @@ async function recordRelease(
   const g = gitContext(ctx, p.tree);
   const v = verification(p.env.name, p.commit, p.entries, ctx.io.env);
   await recordVerified(v, g);
-  if (p.push && !(await pushVerified(g))) {
+  // The record's push and deploy.env are independent: one waits on the remote, the other on the disk.
+  const [pushed] = await Promise.all([p.push ? pushVerified(g) : true, writeDotenv(p, v.images, ctx)]);
+  if (!pushed) {
     ctx.log.warn(
       'could not push the verification record (refs/notes/gitops-flow-verified); check the token can push to the env repo',
     );
   }
+}
+
+/** `.gitops-flow/deploy.env` for GitLab's `artifacts:reports:dotenv`; a failure is a warning. */
+async function writeDotenv(
+  p: { root: string; env: Environment; commit: string },
+  images: Parameters<typeof writeDeployEnv>[0]['images'],
+  ctx: CommandContext,
+): Promise<void> {
   try {
     const dotenv = confine(p.root, join('.gitops-flow', 'deploy.env'), 'deploy.env');
     await writeDeployEnv({
       path: dotenv,
       env: p.env.name,
       commit: p.commit,
-      images: v.images,
+      images,
       ...(p.env.url && { url: p.env.url }),
     });
     ctx.log.debug(`wrote ${dotenv} (artifacts:reports:dotenv)`);
