@@ -3,10 +3,11 @@
 # `pretest` script), so the README's test command needs nothing else, and CI (.ci/run) runs exactly that
 # command; `npm run test:unit`, `test:integration` and `test:e2e` run it for what their tier needs.
 #
-# Usage: ci/setup.sh [--packages] [--no-install] [--npm] [--tools LIST]
+# Usage: ci/setup.sh [--packages] [--no-install] [--npm] [--tools LIST] [--list-packages]
 #   --packages    the Debian packages the tests use, when missing: apt-get as root; otherwise it fails
 #                 naming them and the command to run
 #   --no-install  with --packages: never apt-get, even as root; only fail naming what is missing
+#   --list-packages  print those packages' names and exit (ci/fresh-machine.sh removes them)
 #   --npm         npm ci
 #   --tools LIST  the pinned tools of ci/tools.json to build when the cache lacks them (side by side,
 #                 with progress): comma-separated names, `all` or `none`
@@ -14,10 +15,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The Debian packages the tests use, each with the commands that show it is installed (package:cmd,cmd).
+# zsh and fish check the completion scripts' syntax; gitlab-ci-local (the CI wrapper tests) needs rsync;
+# the digest-pinning tests run a real registry (docker-registry: the CNCF distribution server), with
+# basic-auth users written by htpasswd (apache2-utils); `run:` steps are isolated with unshare and the
+# isolation tests print through rev (util-linux, which minimal images may lack). git-lfs: the test that
+# an env repo's .lfsconfig host gets no request. Tests fail, naming the binary, without them.
+PACKAGES=(zsh:zsh fish:fish rsync:rsync docker-registry:docker-registry git-lfs:git-lfs apache2-utils:htpasswd
+  util-linux:unshare,rev)
+
 packages=false install=true npm=false tools=none
 if (($# == 0)); then packages=true npm=true tools=all; fi
 while (($#)); do
   case "$1" in
+    --list-packages)
+      echo "${PACKAGES[@]%%:*}"
+      exit 0
+      ;;
     --packages) packages=true ;;
     --no-install) install=false ;;
     --npm) npm=true ;;
@@ -26,7 +40,7 @@ while (($#)); do
       shift
       ;;
     -h | --help)
-      sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -45,15 +59,11 @@ for cmd in git tar openssl go node npm; do
 done
 
 if $packages; then
-  # zsh and fish check the completion scripts' syntax; gitlab-ci-local (the CI wrapper tests) needs rsync;
-  # the digest-pinning tests run a real registry (docker-registry: the CNCF distribution server), with
-  # basic-auth users written by htpasswd (apache2-utils); `run:` steps are isolated with unshare and the
-  # isolation tests print through rev (util-linux, which minimal images may lack). Tests fail, naming
-  # the binary, without them. git-lfs: the test that an env repo's .lfsconfig host gets no request.
   missing=()
-  for cmd in zsh fish rsync docker-registry git-lfs; do command -v "$cmd" >/dev/null || missing+=("$cmd"); done
-  command -v htpasswd >/dev/null || missing+=(apache2-utils)
-  { command -v unshare && command -v rev; } >/dev/null || missing+=(util-linux)
+  for entry in "${PACKAGES[@]}"; do
+    IFS=: read -r package commands <<<"$entry"
+    for cmd in ${commands//,/ }; do command -v "$cmd" >/dev/null || { missing+=("$package") && break; }; done
+  done
   if ((${#missing[@]})); then
     if [[ "$(id -u)" != 0 ]] || ! $install; then
       echo "ci/setup.sh: the tests need these Debian packages: ${missing[*]}" >&2

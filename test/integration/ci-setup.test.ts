@@ -51,6 +51,12 @@ describe('ci/setup.sh --packages', () => {
     expect(r.stderr).not.toContain('Debian packages');
   });
 
+  it('--list-packages names the same packages (ci/fresh-machine.sh removes them to measure a first run)', () => {
+    const r = setup(['--list-packages'], binWith(PREREQUISITES));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(PACKAGES.join(' '));
+  });
+
   it("this machine's PATH has every package the tests use: exit 0, silent", () => {
     const r = setup(['--packages', '--no-install'], process.env.PATH ?? '');
     expect(r.stderr).toBe('');
