@@ -51,6 +51,8 @@ export interface ReleaseContext {
     push: boolean;
     /** git/sync fast-forwards the working copy first (a remote, and a push to make). */
     sync: boolean;
+    /** The fetch git/sync needs, started while the working copy was checked. */
+    prefetch?: Promise<void>;
     /** Deploy even when git has nothing new (restore: the cluster is what is being brought back). */
     alwaysDeploy?: boolean;
     timeoutMs?: number;

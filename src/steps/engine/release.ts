@@ -21,7 +21,7 @@ import type { ReleaseContext, Step } from '../types.js';
 
 import { discardHalfMadeChange } from './crash-recovery.js';
 import { runPipeline } from './engine.js';
-import { initialScope, verbSteps } from './resolve.js';
+import { hasHooks, initialScope, verbSteps } from './resolve.js';
 import { checkWorkingCopy } from './working-copy.js';
 
 export interface ReleaseSpec {
@@ -64,6 +64,14 @@ async function release(
   const remote = await hasOrigin(userG);
   const branch = spec.config.targetBranch;
   const sync = remote && spec.push;
+  // git/sync's fetch writes only refs/remotes/origin/<branch>: it runs while the working copy is checked
+  // (git status reads the index), unless a hook runs before git/sync (one might push first).
+  const early = { ctx, root: spec.root, config: spec.config, environment: spec.env };
+  const prefetch =
+    sync && !ctx.opts.dryRun && !hasHooks(spec.plan.verb, early, 'before', 'git/sync')
+      ? fetch({ remote: 'origin', branch }, userG)
+      : undefined;
+  prefetch?.catch(() => undefined);
   if (sync) await checkWorkingCopy(branch, userG);
   let tree = spec.root;
   let scratch: string | undefined;
@@ -88,6 +96,7 @@ async function release(
       deploy: spec.deploy,
       push: spec.push,
       sync,
+      ...(prefetch && { prefetch }),
       ...(spec.alwaysDeploy && { alwaysDeploy: true }),
       ...(spec.timeoutMs && { timeoutMs: spec.timeoutMs }),
     },

@@ -146,6 +146,11 @@ function hooksOf(verb: HookVerb, c: StepContext, when: 'before' | 'after', ancho
   return all.flatMap((h) => h?.[verb]?.[when]?.[anchor] ?? []);
 }
 
+/** Does config attach any hook to `anchor` of `verb` (`when`)? */
+export function hasHooks(verb: HookVerb, c: StepContext, when: 'before' | 'after', anchor: string): boolean {
+  return hooksOf(verb, c, when, anchor).length > 0;
+}
+
 /**
  * A verb's default pipeline with the hooks inserted, each built-in step found in `rc.steps` and run on
  * the release context. An `after:` hook runs only when its step did something (a deploy that had

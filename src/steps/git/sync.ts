@@ -3,8 +3,8 @@ import { fetch, type GitContext, isAncestor, mergeFastForward } from '../../adap
 import { invalid } from '../../core/errors.js';
 import type { Step } from '../types.js';
 
-async function fastForward(branch: string, g: GitContext): Promise<void> {
-  await fetch({ remote: 'origin', branch }, g);
+async function fastForward(branch: string, g: GitContext, fetched?: Promise<void>): Promise<void> {
+  await (fetched ?? fetch({ remote: 'origin', branch }, g));
   const remote = `refs/remotes/origin/${branch}`;
   if (await isAncestor('HEAD', remote, g)) await mergeFastForward(remote, g);
   else if (!(await isAncestor(remote, 'HEAD', g))) {
@@ -25,7 +25,7 @@ export const gitSync: Step = {
   async run(rc) {
     // A dry run works in a worktree made at the remote tip already.
     if (!rc.options.sync || rc.cmd.opts.dryRun) return 'skipped';
-    await fastForward(rc.branch, rc.git);
+    await fastForward(rc.branch, rc.git, rc.options.prefetch);
     return 'succeeded';
   },
 };
