@@ -42,25 +42,10 @@ function apiError(message: string, status: number | undefined, unreachable: bool
   return Object.assign(new Error(message), { status, unreachable });
 }
 
-let client: Promise<typeof import('@kubernetes/client-node/dist/config.js')> | undefined;
-
-/** The client library, loaded once: only deploys pay for it (~1 MB of code to compile). */
-function loadClient() {
-  client ??= import('@kubernetes/client-node/dist/config.js');
-  return client;
-}
-
-/**
- * Starts loading the client library now, so its compiling overlaps the git and render steps before
- * a deploy (which wait on child processes) instead of delaying the API connection after them.
- */
-export function preloadKubeClient(): void {
-  loadClient().catch(() => undefined);
-}
-
 /** Connects to the env's cluster as kubectl would (`env` carries KUBECONFIG and HOME). */
 export async function connectKube(target: ClusterTarget, env: NodeJS.ProcessEnv): Promise<KubeApi> {
-  const { KubeConfig } = await loadClient();
+  // Loaded on first use: only deploys pay for the client library.
+  const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
   const kc = new KubeConfig();
   const files = (env.KUBECONFIG ?? '').split(':').filter(Boolean);
   if (files.length === 0 && env.HOME) files.push(`${env.HOME}/.kube/config`);

@@ -7,7 +7,6 @@
 import { withDeployComment } from '../adapters/forges/index.js';
 import { aheadOfRemote, gitContext, hasOrigin, resolveRef, revParse } from '../adapters/git.js';
 import { uncommittedChanges } from '../adapters/git-tree.js';
-import { preloadKubeClient } from '../adapters/kube-api.js';
 import { loadConfig } from '../adapters/repo.js';
 import { withRepoLock } from '../adapters/repo-lock.js';
 import { clampTimeout } from '../core/bounds.js';
@@ -110,8 +109,6 @@ async function deployLocked(
   ctx: CommandContext,
   steps: ReadonlyMap<string, Step>,
 ): Promise<ReleaseContext> {
-  // The Kubernetes client compiles while the config loads and git resolves the commit.
-  preloadKubeClient();
   const timeoutMs = o.timeout ? clampTimeout(parseDuration(o.timeout, '--timeout')) : undefined;
   const config = await loadConfig(root, catalogueOf(steps));
   const env = withVerifyFlags(getEnvironment(config, o.env), o);

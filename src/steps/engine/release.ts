@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetch, gitContext, hasOrigin, revParse } from '../../adapters/git.js';
 import { addWorktree, removeWorktree, resetKeep } from '../../adapters/git-tree.js';
-import { preloadKubeClient } from '../../adapters/kube-api.js';
 import { type RepoLock, withRepoLock } from '../../adapters/repo-lock.js';
 import type { Environment, ResolvedConfig } from '../../core/config.js';
 import type { Value } from '../../core/expressions.js';
@@ -56,8 +55,6 @@ async function release(
   steps: ReadonlyMap<string, Step>,
   lock: RepoLock,
 ): Promise<ReleaseContext> {
-  // A release that deploys needs the Kubernetes client: load it while git works.
-  if (spec.deploy) preloadKubeClient();
   const userG = gitContext(ctx, spec.root);
   if (lock.tookOverFrom && !ctx.opts.dryRun)
     await discardHalfMadeChange({ root: spec.root, env: spec.env, from: lock.tookOverFrom }, userG);
