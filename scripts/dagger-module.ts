@@ -227,7 +227,7 @@ ${own.map((p) => `    this.${p.field ?? p.name} = ${p.name};`).join('\n')}
     this.ciVariables = ciVariables({ ${packed.map((p) => p.name).join(', ')} });
   }
 
-  /** The toolbox every function runs in: git, kubectl, kustomize, gcloud with gke-gcloud-auth-plugin (ci/tools.json) and the gitops-flow CLI. */
+  /** The toolbox every function runs in: git, kubectl, kustomize, helm (for build.enableHelm), gcloud with gke-gcloud-auth-plugin (ci/tools.json) and the gitops-flow CLI. */
   @func()
   async toolbox(): Promise<Container> {
     return resolveToolbox(this);

@@ -154,7 +154,7 @@ export class GitopsFlow implements Shared {
     });
   }
 
-  /** The toolbox every function runs in: git, kubectl, kustomize, gcloud with gke-gcloud-auth-plugin (ci/tools.json) and the gitops-flow CLI. */
+  /** The toolbox every function runs in: git, kubectl, kustomize, helm (for build.enableHelm), gcloud with gke-gcloud-auth-plugin (ci/tools.json) and the gitops-flow CLI. */
   @func()
   async toolbox(): Promise<Container> {
     return resolveToolbox(this);
