@@ -14,6 +14,8 @@ import { envRepoFiles } from './promote.js';
 
 const RUNS = Number(process.env.BREAKDOWN_RUNS ?? 5);
 const log = (s: string) => process.stderr.write(`${s}\n`);
+// Output piped into `head` that closes early must not end the run before its cluster is stopped.
+process.stderr.on('error', () => undefined);
 
 function hasStrace(): boolean {
   try {
