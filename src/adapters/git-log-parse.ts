@@ -26,26 +26,15 @@ export interface LogCommit {
 
 export const ABSENT = /^0+$/;
 
-const FORMAT = '%x1e%H%x00%cI%x00%P%x00%an%x00%s%x00%(trailers:unfold,only,separator=%x1f)%x00';
+/** One record per commit: id, time, parents, author, subject, trailers, then what the log adds. */
+export const COMMIT_FORMAT = '%x1e%H%x00%cI%x00%P%x00%an%x00%s%x00%(trailers:unfold,only,separator=%x1f)%x00';
 
 /** `git log --first-parent -m --raw` of `rev` (newest first): each commit as the branch received it, streamed. */
 export class RawLog {
   private readonly records: GitRecords;
 
   constructor(rev: string, since: string | undefined, g: GitContext) {
-    const args = [
-      '-c',
-      'core.quotePath=false',
-      'log',
-      '--first-parent',
-      '-m',
-      '--root',
-      '--no-renames',
-      '--raw',
-      '--no-abbrev',
-      `--format=${FORMAT}`,
-    ];
-    if (since) args.push(`--since=${since}`);
+    const args = firstParentLog(since, '--raw', '--no-abbrev', `--format=${COMMIT_FORMAT}`);
     args.push(rev, '--');
     this.records = new GitRecords(args, g);
   }
@@ -53,7 +42,7 @@ export class RawLog {
   /** The next commit (older than the last), or undefined at the end. */
   async next(): Promise<LogCommit | undefined> {
     const record = await this.records.next();
-    return record === undefined ? undefined : parseRawRecord(record);
+    return record === undefined ? undefined : parseCommit(record);
   }
 
   close(): void {
@@ -61,7 +50,15 @@ export class RawLog {
   }
 }
 
-function parseRawRecord(record: string): LogCommit {
+/** Both logs walk the same line: the first parents, each merge as the branch received it (`-m`). */
+function firstParentLog(since: string | undefined, ...show: string[]): string[] {
+  const args = ['-c', 'core.quotePath=false', 'log', '--first-parent', '-m', '--root', '--no-renames', ...show];
+  if (since) args.push(`--since=${since}`);
+  return args;
+}
+
+/** A COMMIT_FORMAT record, with the `--raw` changes after it when the log printed them. */
+export function parseCommit(record: string): LogCommit {
   const [commit, time, parents, author, subject, trailers, rest] = record.split('\x00') as string[];
   const changes: RawChange[] = [];
   for (const line of (rest ?? '').split('\n')) {
@@ -93,20 +90,7 @@ export class OverlayDiffs {
   constructor(rev: string, since: string | undefined, paths: string[], g: GitContext) {
     this.wanted = new Set(paths);
     if (paths.length === 0) return;
-    const args = [
-      '-c',
-      'core.quotePath=false',
-      'log',
-      '--first-parent',
-      '-m',
-      '--root',
-      '--no-renames',
-      '-p',
-      '-U0',
-      '--no-color',
-      '--format=%x1e%H',
-    ];
-    if (since) args.push(`--since=${since}`);
+    const args = firstParentLog(since, '-p', '-U0', '--no-color', '--format=%x1e%H');
     // Hundreds of pathspecs make git slow (it matches each against every commit): their parent
     // directories instead, keeping only the files asked for.
     args.push(rev, '--', ...(paths.length <= 16 ? paths.map((p) => `:(literal)${p}`) : fewPathspecs(paths)));

@@ -4,7 +4,7 @@
  * images that env's render runs before and after. A merge is shown as the branch commit it brought in.
  */
 import { type GitContext, git } from '../../adapters/git.js';
-import type { LogCommit } from '../../adapters/git-log-parse.js';
+import { COMMIT_FORMAT, type LogCommit, parseCommit } from '../../adapters/git-log-parse.js';
 import { walkReleases } from '../../adapters/release-walk.js';
 import type { ResolvedConfig } from '../../core/config.js';
 import { type Action, parseTrailers } from '../../core/trailers.js';
@@ -62,27 +62,10 @@ export async function readReleases(
 async function branchTips(shas: string[], g: GitContext): Promise<Map<string, LogCommit>> {
   const out = new Map<string, LogCommit>();
   if (shas.length === 0) return out;
-  const r = await git(
-    [
-      'show',
-      '-s',
-      '--format=%x1e%H%x00%cI%x00%P%x00%an%x00%s%x00%(trailers:unfold,only,separator=%x1f)%x00',
-      ...new Set(shas),
-    ],
-    g,
-    { allowFailure: true },
-  );
+  const r = await git(['show', '-s', `--format=${COMMIT_FORMAT}`, ...new Set(shas)], g, { allowFailure: true });
   for (const record of r.stdout.split('\x1e').slice(1)) {
-    const [commit, time, parents, author, subject, trailers] = record.split('\x00') as string[];
-    out.set(commit as string, {
-      commit: commit as string,
-      time: time as string,
-      parents: (parents ?? '').split(' ').filter(Boolean),
-      author: author ?? '',
-      subject: subject ?? '',
-      trailers: (trailers ?? '').split('\x1f').filter(Boolean),
-      changes: [],
-    });
+    const c = parseCommit(record);
+    out.set(c.commit, c);
   }
   return out;
 }
