@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { cloneRemote, commitFiles, gitSync, makeRemote, makeRepo, snapshot } from '../helpers/git-fixtures.js';
 import { startRegistry } from '../helpers/registry.js';
-import { e2eEnv, gitopsFlow, kube, liveImages, neverReadyPatch, uniqueExample } from './helpers.js';
+import {
+  daemonSetYaml,
+  e2eEnv,
+  gitopsFlow,
+  kube,
+  liveImages,
+  neverReadyPatch,
+  statefulSetYaml,
+  uniqueExample,
+} from './helpers.js';
 
 const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
 const UAT = 'kustomizations/overlays/uat/kustomization.yaml';
@@ -48,26 +57,8 @@ describe('deploy', () => {
 
   it('waits for StatefulSets and DaemonSets in the render too', async () => {
     const { files, ns } = uniqueExample({
-      'kustomizations/overlays/dev/extra.yaml': `apiVersion: apps/v1
-kind: StatefulSet
-metadata: { name: cache }
-spec:
-  serviceName: cache
-  replicas: 2
-  selector: { matchLabels: { app: cache } }
-  template:
-    metadata: { labels: { app: cache } }
-    spec: { containers: [{ name: cache, image: "redis:7" }] }
----
-apiVersion: apps/v1
-kind: DaemonSet
-metadata: { name: agent }
-spec:
-  selector: { matchLabels: { app: agent } }
-  template:
-    metadata: { labels: { app: agent } }
-    spec: { containers: [{ name: agent, image: "fluent-bit:3" }] }
-`,
+      'kustomizations/overlays/dev/extra.yaml': `${statefulSetYaml('cache', 'redis:7')}---
+${daemonSetYaml('agent', 'fluent-bit:3')}`,
     });
     files[DEV] = (files[DEV] as string).replace('  - ../../base', '  - ../../base\n  - extra.yaml');
     const dir = makeRepo(files);

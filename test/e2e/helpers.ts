@@ -91,3 +91,27 @@ export async function until(f: () => boolean, what: string, ms = 60_000): Promis
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** A StatefulSet of 2 replicas, one container, as the e2e renders use it. */
+export const statefulSetYaml = (name: string, image: string) => `apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: ${name} }
+spec:
+  serviceName: ${name}
+  replicas: 2
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec: { containers: [{ name: ${name}, image: "${image}" }] }
+`;
+
+/** A DaemonSet of one container. */
+export const daemonSetYaml = (name: string, image: string) => `apiVersion: apps/v1
+kind: DaemonSet
+metadata: { name: ${name} }
+spec:
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec: { containers: [{ name: ${name}, image: "${image}" }] }
+`;

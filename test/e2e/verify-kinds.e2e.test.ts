@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { commitFiles, makeRepo } from '../helpers/git-fixtures.js';
-import { gitopsFlow, kube, until, withExtra } from './helpers.js';
+import { daemonSetYaml, gitopsFlow, kube, statefulSetYaml, until, withExtra } from './helpers.js';
 
 const EXTRA = 'kustomizations/overlays/dev/extra.yaml';
 
@@ -153,26 +153,8 @@ describe('verify: addresses', () => {
   );
 });
 
-const statefulSet = (image: string) => `apiVersion: apps/v1
-kind: StatefulSet
-metadata: { name: db }
-spec:
-  serviceName: db
-  replicas: 2
-  selector: { matchLabels: { app: db } }
-  template:
-    metadata: { labels: { app: db } }
-    spec: { containers: [{ name: db, image: "${image}" }] }
-`;
-const daemonSet = (image: string) => `apiVersion: apps/v1
-kind: DaemonSet
-metadata: { name: agent }
-spec:
-  selector: { matchLabels: { app: agent } }
-  template:
-    metadata: { labels: { app: agent } }
-    spec: { containers: [{ name: agent, image: "${image}" }] }
-`;
+const statefulSet = (image: string) => statefulSetYaml('db', image);
+const daemonSet = (image: string) => daemonSetYaml('agent', image);
 
 /** The image of the live workload's pod template. */
 const liveImage = (ns: string, resource: string) =>

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { commitFiles, makeRepo } from '../helpers/git-fixtures.js';
-import { gitopsFlow, kube, liveImages, until, withExtra } from './helpers.js';
+import { daemonSetYaml, gitopsFlow, kube, liveImages, statefulSetYaml, until, withExtra } from './helpers.js';
 
 const deployment = (name: string, image: string, extra = '') => `apiVersion: apps/v1
 kind: Deployment
@@ -44,26 +44,8 @@ metadata: { name: w }
 spec: { size: 1 }
 status: { conditions: [{ type: Ready, status: "False", reason: Provisioning }] }
 ---
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: { name: db }
-spec:
-  serviceName: db
-  replicas: 2
-  selector: { matchLabels: { app: db } }
-  template:
-    metadata: { labels: { app: db } }
-    spec: { containers: [{ name: db, image: "postgres:16" }] }
----
-apiVersion: apps/v1
-kind: DaemonSet
-metadata: { name: agent }
-spec:
-  selector: { matchLabels: { app: agent } }
-  template:
-    metadata: { labels: { app: agent } }
-    spec: { containers: [{ name: agent, image: "fluent-bit:3" }] }
----
+${statefulSetYaml('db', 'postgres:16')}---
+${daemonSetYaml('agent', 'fluent-bit:3')}---
 apiVersion: batch/v1
 kind: Job
 metadata: { name: migrate }
