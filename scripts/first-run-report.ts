@@ -18,7 +18,7 @@ interface Run {
   wallSeconds: number;
   userSeconds: number;
   systemSeconds: number;
-  loadAverage: { mean: number; max: number };
+  loadAverage: { mean: number | null; max: number | null };
   cores: number;
   removedPackages: string;
 }
@@ -39,8 +39,8 @@ function cell(run: Run | undefined, detail: boolean): string {
   if (!run) return 'not measured';
   if (run.exitCode !== 0) return `failed (exit ${run.exitCode}) after ${minutes(run.wallSeconds)}`;
   const cpu = `${Math.round(run.userSeconds + run.systemSeconds)} CPU-s`;
-  const more = detail ? `, ${cpu}, ${run.commit.slice(0, 7)} on ${run.date.slice(0, 10)}` : '';
-  return `**${minutes(run.wallSeconds)}** (load ${run.loadAverage.mean} on ${run.cores} cores${more})`;
+  const more = detail ? `, ${run.commit.slice(0, 7)} on ${run.date.slice(0, 10)}` : '';
+  return `**${minutes(run.wallSeconds)}** (${cpu}; load ${run.loadAverage.mean ?? '?'} on ${run.cores} cores${more})`;
 }
 
 function table(detail: boolean): string {
@@ -52,7 +52,8 @@ function table(detail: boolean): string {
   return [
     `Measured by \`sudo ci/fresh-machine.sh start|test [--warm]\`: a fresh clone run in an overlay of the machine${removed};`,
     'cold with every cache empty (pinned tools, Go module and build caches, npm), warm with them filled.',
-    'Load average is the mean of 30-second samples over the run.',
+    'Load average is the mean of 30-second samples over the run: on a shared machine the wall times are upper',
+    'bounds, and the CPU seconds are the figure that does not depend on the load.',
     '',
     '| command | first run (cold) | later runs (warm) |',
     '|---|---|---|',
