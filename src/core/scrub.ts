@@ -73,6 +73,8 @@ export class Scrubber {
   scrub(text: string): string {
     let out = text;
     for (const s of this.secrets) out = out.split(s).join(MASK);
+    // Both patterns below need a scheme's "://": without one, skip scanning (history's --json is MBs).
+    if (!out.includes('://')) return out;
     // user:password@ keeps the user; a lone token@ (https://ghp_…@github.com) is masked whole.
     return out
       .replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]+):[^/\s@]+@/gi, `$1:${MASK}@`)
