@@ -254,21 +254,7 @@ describe('GitLab API (stub of the forge): suggest opens the merge request', () =
   it('does not set auto-merge before the merge request has a pipeline (it could merge untested)', async () => {
     const { stub: s } = await setup();
     s.settings.headPipeline = false;
-    const r = await runCli(
-      [
-        '--json',
-        'suggest',
-        '--merge-request',
-        'api',
-        '--env-repo',
-        s.repoUrl,
-        '--env',
-        'dev',
-        '--image',
-        `${IMAGE}:1.4.2`,
-      ],
-      { env: env() },
-    );
+    const r = await suggest(s, '1.4.2');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('warning: auto-merge is not set on !1: its pipeline has not started yet');
     expect(JSON.parse(r.stdout).mergeRequest.autoMerge).toBe('not-set');

@@ -28,6 +28,22 @@ function outside(): { dir: string; file: string } {
   return { dir, file };
 }
 
+/** An app pipeline's suggest that pushes one image straight to the (hostile) env repo's dev overlay. */
+const pushSuggest = (url: string, env: NodeJS.ProcessEnv) =>
+  runCli(
+    [
+      'suggest',
+      '--env-repo',
+      url,
+      '--env',
+      'dev',
+      '--push-to-target',
+      '--image',
+      'application-image=reg.example.com/app:9',
+    ],
+    { env },
+  );
+
 describe('reads never leave the repo', () => {
   it('suggest --push-to-target with a kustomization linked to ~/.docker/config.json: exit 2, nothing pushed', async () => {
     const home = tempDir('gitops-flow-home-');
@@ -35,19 +51,7 @@ describe('reads never leave the repo', () => {
     writeFileSync(join(home, '.docker', 'config.json'), JSON.stringify({ auths: { x: { auth: SECRET } } }));
     const remote = hostileRemote({ [`${DEV}/kustomization.yaml`]: join(home, '.docker', 'config.json') });
     const before = remote.pushes().length;
-    const r = await runCli(
-      [
-        'suggest',
-        '--env-repo',
-        remote.url,
-        '--env',
-        'dev',
-        '--push-to-target',
-        '--image',
-        'application-image=reg.example.com/app:9',
-      ],
-      { env: cleanEnv({ HOME: home }) },
-    );
+    const r = await pushSuggest(remote.url, cleanEnv({ HOME: home }));
     expectRefused(r, `${DEV}/kustomization.yaml`);
     expect(remote.pushes()).toHaveLength(before);
     expect(gitSync(remote.dir, ['log', '--all', '-p'])).not.toContain(SECRET);
@@ -141,19 +145,7 @@ describe('writes never leave the repo', () => {
     const o = outside();
     const target = join(o.dir, 'bashrc');
     const remote = hostileRemote({ [`${DEV}/kustomization.yaml.gitops-flow.tmp`]: target });
-    const r = await runCli(
-      [
-        'suggest',
-        '--env-repo',
-        remote.url,
-        '--env',
-        'dev',
-        '--push-to-target',
-        '--image',
-        'application-image=reg.example.com/app:9',
-      ],
-      { env: cleanEnv() },
-    );
+    const r = await pushSuggest(remote.url, cleanEnv());
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(target)).toBe(false);
     expect(gitSync(remote.dir, ['ls-tree', 'main', `${DEV}/kustomization.yaml`])).toMatch(/^100644 blob /);
