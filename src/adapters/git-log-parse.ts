@@ -1,7 +1,7 @@
 /**
  * The two `git log` streams history reads, both parsed as git writes them: every first-parent commit
- * with its changed files and blob ids (`--raw`), and the zero-context diffs of the overlays'
- * kustomization files (`-p -U0`).
+ * with its changed files and blob ids (`--raw`), and the zero-context diffs of the large overlays'
+ * kustomization files (`-p -U0`; small ones are read by blob, see overlay-versions.ts).
  */
 import type { Hunk } from '../core/overlay-text.js';
 import type { GitContext } from './git.js';
@@ -29,11 +29,26 @@ export const ABSENT = /^0+$/;
 /** One record per commit: id, time, parents, author, subject, trailers, then what the log adds. */
 export const COMMIT_FORMAT = '%x1e%H%x00%cI%x00%P%x00%an%x00%s%x00%(trailers:unfold,only,separator=%x1f)%x00';
 
+/** How many commits RawLog parses ahead of its reader (bounds what `ahead` may have requested). */
+const LOOKAHEAD = 256;
+
 /** `git log --first-parent -m --raw` of `rev` (newest first): each commit as the branch received it, streamed. */
 export class RawLog {
   private readonly records: GitRecords;
+  private parsed: LogCommit[] = [];
+  private head = 0;
 
-  constructor(rev: string, since: string | undefined, g: GitContext) {
+  /**
+   * `ahead` sees each commit as soon as it is parsed, in order and before the reader gets it: the
+   * walk requests the blobs it will need there, so they are read while it works on earlier commits
+   * (one pipeline, not a round trip per commit).
+   */
+  constructor(
+    rev: string,
+    since: string | undefined,
+    g: GitContext,
+    private readonly ahead?: (c: LogCommit) => void,
+  ) {
     const args = firstParentLog(since, '--raw', '--no-abbrev', `--format=${COMMIT_FORMAT}`);
     args.push(rev, '--');
     this.records = new GitRecords(args, g);
@@ -41,8 +56,29 @@ export class RawLog {
 
   /** The next commit (older than the last), or undefined at the end. */
   async next(): Promise<LogCommit | undefined> {
-    const record = await this.records.next();
-    return record === undefined ? undefined : parseCommit(record);
+    if (this.head >= this.parsed.length) {
+      this.parsed = [];
+      this.head = 0;
+      const record = await this.records.next();
+      if (record === undefined) return undefined;
+      this.push(record);
+    } else if (this.head > 1024) {
+      this.parsed = this.parsed.slice(this.head);
+      this.head = 0;
+    }
+    // Parse what git has already written, up to LOOKAHEAD commits beyond this one.
+    for (let r: string | undefined; this.parsed.length - this.head <= LOOKAHEAD; ) {
+      r = this.records.tryNext();
+      if (r === undefined) break;
+      this.push(r);
+    }
+    return this.parsed[this.head++];
+  }
+
+  private push(record: string): void {
+    const c = parseCommit(record);
+    this.parsed.push(c);
+    this.ahead?.(c);
   }
 
   close(): void {

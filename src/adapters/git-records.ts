@@ -46,6 +46,11 @@ export class GitRecords {
         this.waiting = resolve;
       });
     }
+    return this.tryNext();
+  }
+
+  /** The next whole record if git has already written it, without waiting (a reader looking ahead). */
+  tryNext(): string | undefined {
     if (this.head >= this.records.length) return undefined;
     const record = this.records[this.head++] as string;
     if (this.head > 1024) {

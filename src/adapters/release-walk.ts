@@ -3,7 +3,8 @@
  * first, a commit is a release of every env whose render reads a file it changed (the overlay, a shared
  * base, a component, a patch…), not of the folder it sits in; each release carries the images that
  * env's render runs before and after. The walk keeps one tree listing current (undoing each commit's
- * changes), replays the overlays' zero-context diffs so a tag bump re-reads only its entry, and renders
+ * changes), replays each overlay's changed lines (git's zero-context diffs for large overlays, the
+ * old blob compared line by line for small ones) so a tag bump re-reads only its entry, and renders
  * only distinct pre-renders (cached by the blob ids of their inputs).
  */
 import { posix } from 'node:path';
@@ -11,9 +12,8 @@ import type { Document } from 'yaml';
 import type { Environment } from '../core/config.js';
 import { GitopsError } from '../core/errors.js';
 import { applyEntry, type ContainerImage, splitImage } from '../core/image-transform.js';
-import { KUSTOMIZATION_FILES } from '../core/kustomization.js';
 import { type Dependencies, dependencies } from '../core/kustomize-deps.js';
-import { type Hunk, type OverlayScan, reverseHunks, reverseScan, scanOverlay } from '../core/overlay-text.js';
+import { type OverlayScan, reverseHunks, reverseScan, scanOverlay } from '../core/overlay-text.js';
 import { imageReferences } from '../core/rendered-images.js';
 import {
   containersFor,
@@ -25,7 +25,9 @@ import {
 } from './env-images.js';
 import { type GitContext, git } from './git.js';
 import { ABSENT, type LogCommit, OverlayDiffs, RawLog } from './git-log-parse.js';
-import { BlobReader, fromListing } from './trees.js';
+import { type OverlayStep, OverlayVersions, SMALL_OVERLAY } from './overlay-versions.js';
+import { BlobReader } from './trees.js';
+import { forgetDirs, fromListingShared, listing, overlayFileIn } from './walk-listing.js';
 
 export interface WalkedRelease {
   log: LogCommit;
@@ -60,7 +62,14 @@ interface EnvState {
 
 /** Releases newest first (at most `limit`), for `envs`, of the first-parent history of `rev`. */
 export async function walkReleases(
-  p: { envs: Environment[]; rev: string; since?: string; limit?: number },
+  p: {
+    envs: Environment[];
+    rev: string;
+    since?: string;
+    limit?: number;
+    /** Overlays up to this size are stepped back by blob, larger ones by git's diffs (tests set both ways). */
+    smallOverlay?: number;
+  },
   g: GitContext,
   ctx: ImagesContext,
 ): Promise<WalkedRelease[]> {
@@ -74,12 +83,19 @@ export async function walkReleases(
   const overlays = [
     ...new Set(p.envs.flatMap((e) => overlayFileIn(files, posix.normalize(e.overlay).replace(/\/+$/, '')) ?? [])),
   ];
-  const diffed = new Set(overlays);
-  const log = new RawLog(head, p.since, g);
-  const diffs = new OverlayDiffs(head, p.since, overlays, g);
+  let versions: OverlayVersions | undefined;
+  let diffs: OverlayDiffs | undefined;
+  const log = new RawLog(head, p.since, g, (c) => versions?.request(c));
   const blobs = new BlobReader(g);
   const parsed = new Map<string, Document>();
   try {
+    // Their size at HEAD picks how they are stepped back (the texts stay in the reader for stateAt).
+    const texts = await Promise.all(overlays.map((f) => blobs.read(files.get(f) as string)));
+    const limit = p.smallOverlay ?? SMALL_OVERLAY;
+    const small = new Set(overlays.filter((_, i) => (texts[i] ?? '').length <= limit));
+    const diffed = new Set(overlays.filter((f) => !small.has(f)));
+    versions = new OverlayVersions(small, g);
+    diffs = new OverlayDiffs(head, p.since, [...diffed], g);
     // All at once: their blob reads queue up in the one cat-file process instead of taking turns.
     const states = await Promise.all(p.envs.map((env) => stateAt(env, files, blobs, g, parsed, ctx)));
     const readers = readerIndex(states);
@@ -91,7 +107,7 @@ export async function walkReleases(
       for (const path of changed.keys()) for (const s of readers.get(path) ?? []) if (!s.done) touchedEnvs.add(s);
       const hunks =
         touchedEnvs.size > 0 && commit.changes.some((c) => diffed.has(c.path))
-          ? await diffs.of(commit.commit)
+          ? await (diffs as OverlayDiffs).of(commit.commit)
           : undefined;
       // The tree before this commit (computed once, only when an env needs more than its overlay's diff).
       let before: Map<string, string> | undefined;
@@ -111,8 +127,16 @@ export async function walkReleases(
       for (const s of touched) {
         const after = s.images;
         const paths = [...changed.keys()].filter((f) => s.deps?.files.includes(f));
-        const overlayHunks = s.overlayFile && diffed.has(s.overlayFile) ? hunks?.get(s.overlayFile) : undefined;
-        if (await stepBack(s, commit, overlayHunks, beforeFiles, blobs, g, parsed, ctx)) restructured = true;
+        const file = s.overlayFile;
+        const change = file ? changed.get(file) : undefined;
+        const step: OverlayStep = !file
+          ? undefined
+          : diffed.has(file)
+            ? hunks?.get(file)
+            : change && s.lines && versions.has(file)
+              ? await versions.step(change, s.lines)
+              : undefined;
+        if (await stepBack(s, commit, step, beforeFiles, blobs, g, parsed, ctx)) restructured = true;
         const images: Record<string, string> = {};
         const previousImages: Record<string, string> = {};
         if (s.delta) {
@@ -139,43 +163,16 @@ export async function walkReleases(
         if (ABSENT.test(c.old)) files.delete(c.path);
         else files.set(c.path, c.old);
       }
-      if (commit.changes.length > 0) dirsMemo.delete(files);
+      if (commit.changes.length > 0) forgetDirs(files);
+      versions.done(commit);
     }
     return out;
   } finally {
     log.close();
-    diffs.close();
+    diffs?.close();
+    versions?.close();
     blobs.close();
   }
-}
-
-/** The kustomization file of `dir` in a listing, by kustomize's order of names. */
-function overlayFileIn(files: Map<string, string>, dir: string): string | undefined {
-  return KUSTOMIZATION_FILES.map((n) => (dir === '.' || dir === '' ? n : `${dir}/${n}`)).find((f) => files.has(f));
-}
-
-/** Every file of `commit`: path → blob id (symlinks left out, as renders from a commit do). */
-async function listing(commit: string, g: GitContext): Promise<Map<string, string>> {
-  const r = await git(['ls-tree', '-r', '-z', '--full-tree', commit], g);
-  const files = new Map<string, string>();
-  for (const entry of r.stdout.split('\0')) {
-    const m = /^(\d+) blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
-    if (m && m[1] !== '120000') files.set(m[3] as string, m[2] as string);
-  }
-  return files;
-}
-
-/** The folders of a listing, computed once per listing (300 envs resolve in the same one). */
-const dirsMemo = new WeakMap<Map<string, string>, Set<string>>();
-
-function dirsOf(files: Map<string, string>): Set<string> {
-  const known = dirsMemo.get(files);
-  if (known) return known;
-  const dirs = new Set<string>(['.']);
-  for (const path of files.keys())
-    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) dirs.add(path.slice(0, i));
-  dirsMemo.set(files, dirs);
-  return dirs;
 }
 
 /** Which envs read each file. */
@@ -320,7 +317,7 @@ function incremental(s: EnvState, previous: OverlayScan): boolean {
 async function stepBack(
   s: EnvState,
   commit: LogCommit,
-  hunks: Hunk[] | 'opaque' | undefined,
+  hunks: OverlayStep,
   beforeFiles: () => Map<string, string>,
   blobs: BlobReader,
   g: GitContext,
@@ -356,7 +353,9 @@ async function stepBack(
       oldLines = reverseHunks(s.lines, hunks);
       oldScan = reverseScan(s.scan, s.lines, oldLines, hunks);
     } else {
-      oldLines = ((await blobs.read(overlayChange.old)) ?? '').split('\n');
+      // Not replayable by lines (or not diffed): the old version whole.
+      const text = typeof hunks === 'object' ? hunks.text : await blobs.read(overlayChange.old);
+      oldLines = (text ?? '').split('\n');
     }
     try {
       oldScan ??= scanOverlay(oldLines.join('\n'), s.overlayFile as string);
@@ -377,14 +376,4 @@ async function stepBack(
   }
   if (!s.done) await refresh(s, beforeFiles, blobs, g, ctx, structural || others.length > 0, previous);
   return structural;
-}
-
-/** A tree over a listing that shares the walk's blob reader. */
-function fromListingShared(files: Map<string, string>, blobs: BlobReader) {
-  const tree = fromListing(files, dirsOf(files), { cwd: '', env: {}, log: undefined as never });
-  tree.read = async (p: string) => {
-    const id = files.get(p);
-    return id === undefined ? undefined : blobs.read(id);
-  };
-  return tree;
 }

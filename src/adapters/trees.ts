@@ -131,7 +131,11 @@ export class BlobReader {
   private queue: { id: string; resolve: (t: string | undefined) => void }[] = [];
   private cache = new Map<string, Promise<string | undefined>>();
 
-  constructor(private readonly g: GitContext) {}
+  /** `memo: false` for blobs read once each (history's old overlay versions: thousands, not kept). */
+  constructor(
+    private readonly g: GitContext,
+    private readonly memo = true,
+  ) {}
 
   read(id: string): Promise<string | undefined> {
     let p = this.cache.get(id);
@@ -140,7 +144,7 @@ export class BlobReader {
         this.queue.push({ id, resolve });
         this.start().stdin.write(`${id}\n`);
       });
-      this.cache.set(id, p);
+      if (this.memo) this.cache.set(id, p);
     }
     return p;
   }
