@@ -114,23 +114,39 @@ export function parseCommit(record: string): LogCommit {
 
 type FileHunks = Map<string, Hunk[] | 'opaque'>;
 
+/** First-parent lines at least this long are diffed by two git processes (see OverlayDiffs). */
+const SPLIT_AT = 1000;
+
 /**
  * Zero-context hunks per commit and file, for `paths`, streamed in the raw log's order. A file whose
  * diff we cannot replay (binary, no final newline) is `opaque`: the caller reads that version's blob.
  */
 export class OverlayDiffs {
-  private readonly records: GitRecords | undefined;
+  /** The logs to read in turn (newer commits first). */
+  private readonly sources: GitRecords[] = [];
   private readonly wanted: Set<string>;
   private readonly read = new Map<string, FileHunks>();
 
-  constructor(rev: string, since: string | undefined, paths: string[], g: GitContext) {
+  /**
+   * `length`: how many commits the first-parent line of `rev` has. From SPLIT_AT on, two logs diff
+   * it side by side, the newer half (`rev~half..rev`) and the older (`rev~half`): git diffs one commit
+   * at a time, and the 1,200-line overlay of a 300-image env took it 0.35 s over 5,000 commits while
+   * the walk mostly waited; each half takes 0.18 s on its own core. Same commits, same order.
+   */
+  constructor(rev: string, since: string | undefined, paths: string[], g: GitContext, length = 0) {
     this.wanted = new Set(paths);
     if (paths.length === 0) return;
     const args = firstParentLog(since, '-p', '-U0', '--no-color', '--format=%x1e%H');
     // Hundreds of pathspecs make git slow (it matches each against every commit): their parent
     // directories instead, keeping only the files asked for.
-    args.push(rev, '--', ...(paths.length <= 16 ? paths.map((p) => `:(literal)${p}`) : fewPathspecs(paths)));
-    this.records = new GitRecords(args, g);
+    const specs = ['--', ...(paths.length <= 16 ? paths.map((p) => `:(literal)${p}`) : fewPathspecs(paths))];
+    if (length < SPLIT_AT) {
+      this.sources.push(new GitRecords([...args, rev, ...specs], g));
+      return;
+    }
+    const half = `${rev}~${Math.floor(length / 2)}`;
+    this.sources.push(new GitRecords([...args, `${half}..${rev}`, ...specs], g));
+    this.sources.push(new GitRecords([...args, half, ...specs], g));
   }
 
   /**
@@ -144,15 +160,23 @@ export class OverlayDiffs {
         this.read.delete(commit);
         return found;
       }
-      const record = await this.records?.next();
+      const record = await this.nextRecord();
       if (record === undefined) return undefined;
       const [id, files] = parseDiffRecord(record, this.wanted);
       this.read.set(id, files);
     }
   }
 
+  private async nextRecord(): Promise<string | undefined> {
+    for (const source of this.sources) {
+      const record = await source.next();
+      if (record !== undefined) return record;
+    }
+    return undefined;
+  }
+
   close(): void {
-    this.records?.close();
+    for (const source of this.sources) source.close();
   }
 }
 

@@ -27,7 +27,7 @@ import { type GitContext, git } from './git.js';
 import { ABSENT, type LogCommit, OverlayDiffs, RawLog } from './git-log-parse.js';
 import { type OverlayStep, OverlayVersions, SMALL_OVERLAY } from './overlay-versions.js';
 import { BlobReader } from './trees.js';
-import { forgetDirs, fromListingShared, listing, overlayFileIn } from './walk-listing.js';
+import { firstParentLength, forgetDirs, fromListingShared, listing, overlayFileIn } from './walk-listing.js';
 
 export interface WalkedRelease {
   log: LogCommit;
@@ -90,12 +90,13 @@ export async function walkReleases(
   const parsed = new Map<string, Document>();
   try {
     // Their size at HEAD picks how they are stepped back (the texts stay in the reader for stateAt).
+    const length = firstParentLength(head, g);
     const texts = await Promise.all(overlays.map((f) => blobs.read(files.get(f) as string)));
     const limit = p.smallOverlay ?? SMALL_OVERLAY;
     const small = new Set(overlays.filter((_, i) => (texts[i] ?? '').length <= limit));
     const diffed = new Set(overlays.filter((f) => !small.has(f)));
     versions = new OverlayVersions(small, g);
-    diffs = new OverlayDiffs(head, p.since, [...diffed], g);
+    diffs = new OverlayDiffs(head, p.since, [...diffed], g, diffed.size > 0 ? await length : 0);
     // All at once: their blob reads queue up in the one cat-file process instead of taking turns.
     const states = await Promise.all(p.envs.map((env) => stateAt(env, files, blobs, g, parsed, ctx)));
     const readers = readerIndex(states);
@@ -206,7 +207,10 @@ async function stateAt(
 async function resolve(s: EnvState, files: Map<string, string>, blobs: BlobReader, parsed: Map<string, Document>) {
   const tree = fromListingShared(files, blobs);
   try {
-    const deps = await dependencies(tree, posix.normalize(s.env.overlay).replace(/\/+$/, ''), parsed);
+    // Paths only: the overlay's images are scanned below (scanOverlay), which parses whatever it cannot scan.
+    const deps = await dependencies(tree, posix.normalize(s.env.overlay).replace(/\/+$/, ''), parsed, {
+      pathsOnly: true,
+    });
     const overlay = deps.kustomizations[0];
     if (!overlay) throw new Error('no overlay');
     s.deps = deps;

@@ -49,3 +49,13 @@ export function fromListingShared(files: Map<string, string>, blobs: BlobReader)
   };
   return tree;
 }
+
+/** How many commits the first-parent line of `commit` has (0 when git cannot tell; never rejects). */
+export async function firstParentLength(commit: string, g: GitContext): Promise<number> {
+  try {
+    const r = await git(['rev-list', '--first-parent', '--count', commit], g, { allowFailure: true });
+    return Number(r.stdout.trim()) || 0;
+  } catch {
+    return 0;
+  }
+}

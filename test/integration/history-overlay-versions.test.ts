@@ -6,6 +6,7 @@
  * overlays renamed between kustomization.yaml, .yml and Kustomization, deleted and recreated, broken and
  * fixed, in flow style, without a final newline, with CRLF line ends, and a merge.
  */
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { walkReleases } from '../../src/adapters/release-walk.js';
 import { loadConfig } from '../../src/steps/config.js';
@@ -99,7 +100,38 @@ async function walk(dir: string, smallOverlay: number | undefined) {
   return walked.map((w) => ({ ...w, log: `${w.log.commit} ${w.log.subject}` }));
 }
 
+/**
+ * 1,100 commits after the example repo's first (git's diffs are then read from two logs, split at the
+ * middle): tag bumps of dev and uat in turn, every 97th a base edit, and a merged side branch.
+ */
+function longRepo(): string {
+  const files = exampleFiles();
+  const dir = makeRepo(files);
+  const parent = gitSync(dir, ['rev-parse', 'HEAD']);
+  const data = (x: string) => `data ${Buffer.byteLength(x)}\n${x}\n`;
+  const chunks: string[] = [];
+  for (let i = 1; i <= 1100; i++) {
+    const env = i % 2 ? 'dev' : 'uat';
+    const path = i % 97 ? `${O}/${env}/kustomization.yaml` : 'kustomizations/base/deployment.yaml';
+    const text = i % 97 ? (files[path] as string).replace('"1.0.0"', `"1.${i}.0"`) : `${files[path]}# ${i}\n`;
+    const from = i === 1 ? `from ${parent}\n` : '';
+    const merge = i === 600 ? 'merge :9999\n' : '';
+    if (i === 600)
+      chunks.push(
+        `commit refs/heads/side\nmark :9999\ncommitter T <t@example.com> ${1_767_225_600 + i * 60} +0000\n${data('side')}from :599\nM 100644 inline ${O}/prod/kustomization.yaml\n${data((files[`${O}/prod/kustomization.yaml`] as string).replace('"1.0.0"', '"9.9.9"'))}`,
+      );
+    chunks.push(
+      `commit refs/heads/main\nmark :${i}\ncommitter T <t@example.com> ${1_767_225_600 + i * 60} +0000\n${data(`change ${i}`)}${from}${merge}M 100644 inline ${path}\n${data(text)}`,
+    );
+  }
+  const r = spawnSync('git', ['fast-import', '--quiet'], { cwd: dir, input: chunks.join('') });
+  expect(r.status, String(r.stderr)).toBe(0);
+  gitSync(dir, ['reset', '--quiet', '--hard', 'main']);
+  return dir;
+}
+
 const REPOS: [string, () => string][] = [
+  ['1,100 commits', longRepo],
   ['varied commits', variedRepo],
   ...(['fileNames', 'nested', 'sharedBase'] as const).map((n): [string, () => string] => [n, () => shapeRepo(n)]),
 ];
