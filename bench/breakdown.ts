@@ -2,7 +2,7 @@
  * Where a verified promote with pods ready at once spends its time (`npx tsx bench/breakdown.ts` after `npm run build`, not
  * part of `npm run bench`): one local control plane (pods Ready at once), BREAKDOWN_RUNS promotes
  * with --verbose (each step's own ms) and, for the last one, every process spawned (strace -f, when
- * installed) with its wall time, beside the floor's six commands timed one by one.
+ * installed) with its wall time; then the bench's own measurement of each build and of the raw floor, alternating.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { startCluster } from '../src/cluster/cluster.js';
 import { toolDir } from '../src/cluster/tools.js';
 import { CLI, fmt, must, repoWithRemote, run, stats, tempDir } from './lib.js';
-import { envRepoFiles } from './promote.js';
+import { envRepoFiles, promoteOnce } from './promote.js';
 
+const FLOOR = { label: 'floor', cli: undefined, variant: 'floor' as const };
 const RUNS = Number(process.env.BREAKDOWN_RUNS ?? 5);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 // Output piped into `head` that closes early must not end the run before its cluster is stopped.
@@ -84,6 +85,20 @@ async function main(): Promise<void> {
     }
     for (const [label, xs] of totals)
       log(`promote total, ${label}: median ${fmt(stats(xs).median)} (${xs.map(fmt).join(', ')})`);
+    // The bench's own measurement (no --verbose, a pod watch beside it), builds and the floor alternating.
+    const sides = [...clis.map(([label, cli]) => ({ label, cli, variant: 'gitops-flow' as const })), FLOOR];
+    const bench = new Map<string, number[]>();
+    for (let r = 0; r < RUNS; r++) {
+      for (const s of r % 2 ? [...sides].reverse() : sides) {
+        const x = await promoteOnce(s.variant, 0, 'uat-0ms', env, `a${r}${s.label[0]}`, s.cli);
+        bench.set(s.label, [...(bench.get(s.label) ?? []), x.ms]);
+      }
+    }
+    const floor = stats(bench.get('floor') ?? []).median;
+    for (const [label, xs] of bench)
+      log(
+        `as the bench measures it, ${label}: median ${fmt(stats(xs).median)} (${(stats(xs).median / floor).toFixed(2)}x the floor; ${xs.map(fmt).join(', ')})`,
+      );
     for (const [name, xs] of steps) log(`  step ${name}: median ${fmt(stats(xs).median)}`);
     // One more run, each --verbose line stamped as it arrives: what happens outside the steps.
     {

@@ -64,9 +64,9 @@ export function run(
 /** The gitops-flow CLI as a user runs it (the built bin), optionally measuring its peak RSS. */
 export function gitopsFlow(
   args: string[],
-  o: { cwd?: string; env: NodeJS.ProcessEnv; rss?: boolean },
+  o: { cwd?: string; env: NodeJS.ProcessEnv; rss?: boolean; cli?: string },
 ): Promise<RunResult> {
-  return run([process.execPath, ...(o.rss ? ['--import', RSS_HOOK] : []), CLI, ...args], o);
+  return run([process.execPath, ...(o.rss ? ['--import', RSS_HOOK] : []), o.cli ?? CLI, ...args], o);
 }
 
 export async function must(r: Promise<RunResult>, what: string): Promise<RunResult> {

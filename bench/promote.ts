@@ -89,6 +89,7 @@ export async function promoteOnce(
   context: string,
   env: NodeJS.ProcessEnv,
   id: string,
+  cli?: string,
 ): Promise<PromoteSample> {
   const ns = `b${id}`;
   const { clone } = repoWithRemote(envRepoFiles(ns, context));
@@ -98,7 +99,10 @@ export async function promoteOnce(
   try {
     if (variant === 'gitops-flow') {
       await must(
-        gitopsFlow(['-C', clone, 'promote', '--from', 'dev', '--to', 'uat', '--timeout', '2m'], { env }),
+        gitopsFlow(['-C', clone, 'promote', '--from', 'dev', '--to', 'uat', '--timeout', '2m'], {
+          env,
+          ...(cli && { cli }),
+        }),
         'gitops-flow promote',
       );
     } else {

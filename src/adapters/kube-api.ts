@@ -22,13 +22,21 @@ export interface WatchEvent {
   object: Record<string, unknown>;
 }
 
+export interface RequestOptions {
+  body?: unknown;
+  contentType?: string;
+  raw?: boolean;
+  /** Collects the messages of the response's Warning headers (deprecated APIs, for one). */
+  warnings?: string[];
+}
+
 export interface KubeApi {
   /** The namespace of objects that name none: the env's, else the context's, else `default`. */
   namespace: string;
   /** The server URL, for messages. */
   server: string;
   /** JSON in, JSON out (`raw`: the body as text); throws a KubeApiError on any status but 2xx. */
-  request<T>(method: string, path: string, o?: { body?: unknown; contentType?: string; raw?: boolean }): Promise<T>;
+  request<T>(method: string, path: string, o?: RequestOptions): Promise<T>;
   /** Streams watch events of `path` (a list path with `?watch=1&…`) until stopped or the server ends it. */
   watch(path: string, onEvent: (e: WatchEvent) => void, onEnd: (err?: KubeApiError) => void): WatchHandle;
   /** The resource name and scope of a kind (discovery, cached per group-version); undefined if unknown. */
@@ -42,10 +50,21 @@ function apiError(message: string, status: number | undefined, unreachable: bool
   return Object.assign(new Error(message), { status, unreachable });
 }
 
+let client: Promise<typeof import('@kubernetes/client-node/dist/config.js')> | undefined;
+
+/**
+ * Loads the client library (1.5 MB, ~50 ms of compiling) once; only deploys pay for it. A release
+ * that will deploy starts it at once, so that with a remote origin it compiles while git fetches
+ * (neutral when origin is a local path: nothing to wait for).
+ */
+export function preloadKubeClient(): Promise<typeof import('@kubernetes/client-node/dist/config.js')> {
+  client ??= import('@kubernetes/client-node/dist/config.js');
+  return client;
+}
+
 /** Connects to the env's cluster as kubectl would (`env` carries KUBECONFIG and HOME). */
 export async function connectKube(target: ClusterTarget, env: NodeJS.ProcessEnv): Promise<KubeApi> {
-  // Loaded on first use: only deploys pay for the client library.
-  const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
+  const { KubeConfig } = await preloadKubeClient();
   const kc = new KubeConfig();
   const files = (env.KUBECONFIG ?? '').split(':').filter(Boolean);
   if (files.length === 0 && env.HOME) files.push(`${env.HOME}/.kube/config`);
@@ -119,9 +138,10 @@ export async function connectKube(target: ClusterTarget, env: NodeJS.ProcessEnv)
   const api: KubeApi = {
     namespace: target.namespace ?? context?.namespace ?? 'default',
     server: cluster.server,
-    async request<T>(method: string, path: string, o: { body?: unknown; contentType?: string; raw?: boolean } = {}) {
+    async request<T>(method: string, path: string, o: RequestOptions = {}) {
       const body = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
       const { status, res } = await send(method, path, body, o.contentType ?? 'application/json');
+      if (o.warnings) o.warnings.push(...warningsOf(res.headers.warning));
       const text = await readAll(res);
       if (status >= 200 && status < 300) return (o.raw ? text : text ? JSON.parse(text) : {}) as T;
       let message = text.slice(0, 500);
@@ -199,6 +219,17 @@ export async function connectKube(target: ClusterTarget, env: NodeJS.ProcessEnv)
     close: () => agent.destroy(),
   };
   return api;
+}
+
+/** The texts of Warning headers (`299 - "text"`), as kubectl prints them after `Warning: `. */
+export function warningsOf(header: string | string[] | undefined): string[] {
+  const values = header === undefined ? [] : Array.isArray(header) ? header : [header];
+  const out: string[] = [];
+  for (const v of values) {
+    // Several warnings may share one header, comma-separated, each with its quoted text.
+    for (const m of v.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)) out.push((m[1] ?? '').replace(/\\(.)/g, '$1'));
+  }
+  return out;
 }
 
 /** The API path of a kind's collection, in a namespace or cluster-wide. */

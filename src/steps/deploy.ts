@@ -7,6 +7,7 @@
 import { withDeployComment } from '../adapters/forges/index.js';
 import { aheadOfRemote, gitContext, hasOrigin, resolveRef, revParse } from '../adapters/git.js';
 import { uncommittedChanges } from '../adapters/git-tree.js';
+import { preloadKubeClient } from '../adapters/kube-api.js';
 import { loadConfig } from '../adapters/repo.js';
 import { withRepoLock } from '../adapters/repo-lock.js';
 import { clampTimeout } from '../core/bounds.js';
@@ -109,6 +110,7 @@ async function deployLocked(
   ctx: CommandContext,
   steps: ReadonlyMap<string, Step>,
 ): Promise<ReleaseContext> {
+  if (!ctx.opts.dryRun) preloadKubeClient().catch(() => undefined);
   const timeoutMs = o.timeout ? clampTimeout(parseDuration(o.timeout, '--timeout')) : undefined;
   const config = await loadConfig(root, catalogueOf(steps));
   const env = withVerifyFlags(getEnvironment(config, o.env), o);

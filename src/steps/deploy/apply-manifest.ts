@@ -1,5 +1,7 @@
 /** kubectl apply of a render (and of the namespaces it needs), riding out an unreachable API server. */
 import { ExecError } from '../../adapters/exec-error.js';
+import type { KubeApi } from '../../adapters/kube-api.js';
+import { applyThroughApi, sendableObjects } from '../../adapters/kube-apply.js';
 import { apply, type ClusterTarget, isUnreachable, kubectl, unreachableReason } from '../../adapters/kubectl.js';
 import { failed, type GitopsError } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
@@ -37,9 +39,46 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** How long the in-process apply may take before kubectl is asked instead. */
+const API_APPLY_MS = 30_000;
+
+/**
+ * The in-process server-side apply (src/adapters/kube-apply.ts), or undefined when kubectl must apply:
+ * the reason is said in --verbose, and nothing this path did needs undoing (kubectl applies it again).
+ */
+async function applyInProcess(
+  manifest: string,
+  api: Promise<KubeApi>,
+  ctx: CommandContext,
+): Promise<string[] | undefined> {
+  const objects = sendableObjects(manifest);
+  let timer: NodeJS.Timeout | undefined;
+  const r =
+    typeof objects === 'string'
+      ? { fallback: objects }
+      : await Promise.race([
+          api.then(
+            (a) => applyThroughApi(a, objects),
+            (e: Error) => ({ fallback: `no API connection (${e.message})` }),
+          ),
+          new Promise<{ fallback: string }>((resolve) => {
+            timer = setTimeout(() => resolve({ fallback: `no answer within ${API_APPLY_MS / 1000} s` }), API_APPLY_MS);
+          }),
+        ]);
+  clearTimeout(timer);
+  if ('fallback' in r) {
+    ctx.log.debug(`applying with kubectl instead of the API: ${r.fallback}`);
+    return undefined;
+  }
+  for (const w of r.warnings) ctx.log.warn(w);
+  return r.applied;
+}
+
 /**
  * Server-side applies a manifest file, retrying while the API server is unreachable until
- * `deadline` (default: no retry); an API error becomes a failed-operation error.
+ * `deadline` (default: no retry); an API error becomes a failed-operation error. Given the deploy's
+ * API connection and the file's text (never in dry-run), the objects go through the API in-process,
+ * kubectl applying instead whenever that path cannot reproduce it exactly.
  */
 export async function applyManifest(
   file: string,
@@ -47,7 +86,12 @@ export async function applyManifest(
   ctx: CommandContext,
   root: string,
   deadline = 0,
+  through?: { api: Promise<KubeApi>; manifest: string },
 ): Promise<string[]> {
+  if (through && !ctx.opts.dryRun) {
+    const applied = await applyInProcess(through.manifest, through.api, ctx);
+    if (applied) return applied;
+  }
   try {
     return await whileUnreachable('the apply', deadline, ctx, () => apply(file, target, kube(ctx, root)));
   } catch (e) {

@@ -159,9 +159,16 @@ export async function deployManifest(
     apply: (file) => applyManifest(file, target, ctx, p.root, ctx.opts.dryRun ? 0 : deadline),
     verify: (crds) => verify(crds, p.env, Math.max(1_000, deadline - Date.now()), target, ctx),
   });
-  // While kubectl applies, the inventory is read through the API (what it held before this deploy).
+  // While the render is applied, the inventory is read through the API (what it held before this deploy).
   const inventory = connection ? prefetchInventory(objects, p.env, target, ctx, connection) : undefined;
-  const applied = await applyManifest(p.manifestPath, target, ctx, p.root, ctx.opts.dryRun ? 0 : deadline);
+  const applied = await applyManifest(
+    p.manifestPath,
+    target,
+    ctx,
+    p.root,
+    ctx.opts.dryRun ? 0 : deadline,
+    connection && { api: connection, manifest: p.manifest },
+  );
   ctx.log.debug(`applied ${applied.length} object(s) in ${Date.now() - (deadline - p.timeoutMs)} ms`);
   if (ctx.opts.dryRun) {
     await listPrune(objects, p.env, target, ctx);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetch, gitContext, hasOrigin, revParse } from '../../adapters/git.js';
 import { addWorktree, removeWorktree, resetKeep } from '../../adapters/git-tree.js';
+import { preloadKubeClient } from '../../adapters/kube-api.js';
 import { type RepoLock, withRepoLock } from '../../adapters/repo-lock.js';
 import type { Environment, ResolvedConfig } from '../../core/config.js';
 import type { Value } from '../../core/expressions.js';
@@ -69,6 +70,7 @@ async function release(
       ? fetch({ remote: 'origin', branch }, userG)
       : undefined;
   prefetch?.catch(() => undefined);
+  if (spec.deploy && !ctx.opts.dryRun) preloadKubeClient().catch(() => undefined);
   if (sync) await checkWorkingCopy(branch, userG);
   let tree = spec.root;
   let scratch: string | undefined;
