@@ -19,9 +19,14 @@ interface Meta {
   managedFields?: { manager?: string; operation?: string }[];
 }
 
-/** kubectl's client-side apply leaves this annotation; its fields move to ours only through kubectl. */
+/**
+ * kubectl's client-side apply leaves this annotation (which kubectl's server-side apply keeps up to
+ * date) and this manager (whose fields kubectl moves to ours): both are kubectl's to handle. Not
+ * `before-first-apply`, which the API server stamps on any object applied after it was created
+ * without managed fields (a Namespace with no field of ours, say): kubectl leaves that one as it is.
+ */
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
-const CSA_MANAGERS = new Set(['kubectl-client-side-apply', 'before-first-apply']);
+const CSA_MANAGER = 'kubectl-client-side-apply';
 
 /**
  * The manifest's objects as kubectl would send them, or why not: the text is read as YAML 1.2 (what
@@ -90,7 +95,7 @@ export async function applyThroughApi(api: KubeApi, objects: Record<string, unkn
     }
     applied.push(nameOf(apiVersion, kind, meta.name));
     const lm = live.metadata ?? {};
-    const csa = lm.managedFields?.some((f) => CSA_MANAGERS.has(f.manager ?? ''));
+    const csa = lm.managedFields?.some((f) => f.manager === CSA_MANAGER);
     if (lm.annotations?.[LAST_APPLIED] !== undefined || csa)
       return { fallback: `${kind}/${meta.name} was applied client-side before (kubectl moves its fields to us)` };
   }

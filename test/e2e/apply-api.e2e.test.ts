@@ -8,9 +8,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeRepo } from '../helpers/git-fixtures.js';
+import { commitFiles, makeRepo } from '../helpers/git-fixtures.js';
 import { gitopsFlow, kube, uniqueExample, withExtra } from './helpers.js';
 
+const DEV = 'kustomizations/overlays/dev/kustomization.yaml';
 const KUBECTL_APPLY =
   /^\$ kubectl .*\bapply --server-side --field-manager=gitops-flow --force-conflicts -f \S+\/rendered\/dev\.yaml/m;
 
@@ -40,6 +41,12 @@ describe('server-side apply through the API', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(KUBECTL_APPLY);
     expect(r.stderr).not.toContain('applying with kubectl instead');
+    // A redeploy (the Namespace now stamped `before-first-apply` by the API server) goes through the API too.
+    commitFiles(dir, { [DEV]: (files[DEV] as string).replace('newTag: "1.0.0"', 'newTag: "1.0.1"') }, 'Bump');
+    const again = await gitopsFlow(['--verbose', 'deploy', '--env', 'dev', '--timeout', '60s'], dir);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toMatch(KUBECTL_APPLY);
+    expect(again.stderr).not.toContain('applying with kubectl instead');
     const before = ourFields(ns('dev'));
     expect(before.deployment).toContain('"operation":"Apply"');
     const rendered = join(dir, '.gitops-flow/rendered/dev.yaml');
