@@ -4,6 +4,7 @@
  * such as gke-gcloud-auth-plugin), requests over one keep-alive agent so a deploy opens a handful of
  * connections instead of a kubectl process per object. One function per operation.
  */
+import { existsSync } from 'node:fs';
 import https from 'node:https';
 import type { ClusterTarget } from './kubectl.js';
 
@@ -66,13 +67,21 @@ export function preloadKubeClient(): Promise<typeof import('@kubernetes/client-n
 export async function connectKube(target: ClusterTarget, env: NodeJS.ProcessEnv): Promise<KubeApi> {
   const { KubeConfig } = await preloadKubeClient();
   const kc = new KubeConfig();
-  const files = (env.KUBECONFIG ?? '').split(':').filter(Boolean);
-  if (files.length === 0 && env.HOME) files.push(`${env.HOME}/.kube/config`);
-  kc.loadFromFile(files[0] as string);
+  const listed = (env.KUBECONFIG ?? '').split(':').filter(Boolean);
+  // kubectl's merge of a KUBECONFIG list: files that do not exist are skipped, the first file to name
+  // a cluster, user or context wins, and so does the first current-context (client-node's mergeConfig
+  // would take the last one's, so an env without a context would reach another cluster than kubectl).
+  const files = listed.length > 1 ? listed.filter((f) => existsSync(f)) : listed;
+  if (files.length === 0 && listed.length === 0 && env.HOME) files.push(`${env.HOME}/.kube/config`);
+  kc.loadFromFile((files[0] ?? listed[0]) as string);
   for (const f of files.slice(1)) {
     const more = new KubeConfig();
     more.loadFromFile(f);
-    kc.mergeConfig(more);
+    const has = (list: { name: string }[], name: string) => list.some((x) => x.name === name);
+    for (const c of more.clusters) if (!has(kc.clusters, c.name)) kc.addCluster(c);
+    for (const u of more.users) if (!has(kc.users, u.name)) kc.addUser(u);
+    for (const c of more.contexts) if (!has(kc.contexts, c.name)) kc.addContext(c);
+    if (!kc.currentContext && more.currentContext) kc.setCurrentContext(more.currentContext);
   }
   if (target.context) kc.setCurrentContext(target.context);
   const cluster = kc.getCurrentCluster();

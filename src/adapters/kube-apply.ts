@@ -10,7 +10,15 @@
 import { parseAllDocuments } from 'yaml';
 import { collectionPath, type KubeApi, type KubeApiError } from './kube-api.js';
 
-export type ApiApply = { applied: string[]; warnings: string[] } | { fallback: string };
+/** Done (what was applied, the API server's warnings), or why kubectl must apply, with what was applied before. */
+export type ApiApply = { applied: string[]; warnings: string[] } | { fallback: string; applied: string[] };
+
+export interface ApiApplyOptions {
+  /** The namespace kubectl is given (`--namespace`): an object naming another one is kubectl's to refuse. */
+  requireNamespace?: string;
+  /** Asked before each request: true once the caller has handed the apply to kubectl. */
+  stopped?: () => boolean;
+}
 
 interface Meta {
   name?: unknown;
@@ -44,7 +52,15 @@ export function sendableObjects(manifest: string): Record<string, unknown>[] | s
   const text = JSON.stringify(modern);
   if (text !== JSON.stringify(read('1.1'))) return 'YAML 1.1 (kubectl) reads a value differently';
   if (/[-\d]\d{15,}[,}\]]/.test(text) && modern.some(hasUnsafeInteger)) return 'an integer beyond 2^53';
+  // JSON writes NaN and ±Infinity as null, which an apply patch reads as "remove the field".
+  if (/null/.test(text) && modern.some(hasNonFinite)) return 'a .nan or .inf value';
   return modern as Record<string, unknown>[];
+}
+
+function hasNonFinite(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (v && typeof v === 'object') return Object.values(v).some(hasNonFinite);
+  return false;
 }
 
 function hasUnsafeInteger(v: unknown): boolean {
@@ -60,28 +76,41 @@ export function nameOf(apiVersion: string, kind: string, name: string): string {
 }
 
 /** Applies `objects` in order as field manager `gitops-flow` (conflicts forced), or says why it did not finish. */
-export async function applyThroughApi(api: KubeApi, objects: Record<string, unknown>[]): Promise<ApiApply> {
+export async function applyThroughApi(
+  api: KubeApi,
+  objects: Record<string, unknown>[],
+  opts: ApiApplyOptions = {},
+): Promise<ApiApply> {
   const applied: string[] = [];
   const warnings: string[] = [];
+  const fallback = (why: string): ApiApply => ({ fallback: why, applied });
   for (const o of objects) {
+    if (opts.stopped?.()) return fallback('stopped');
     const apiVersion = o.apiVersion;
     const kind = o.kind;
     const meta = (o.metadata ?? {}) as Meta;
     if (typeof apiVersion !== 'string' || typeof kind !== 'string' || typeof meta.name !== 'string' || !meta.name)
-      return { fallback: 'an object without apiVersion, kind or name' };
-    if (kind.endsWith('List')) return { fallback: `a ${kind}` };
+      return fallback('an object without apiVersion, kind or name');
+    if (kind.endsWith('List')) return fallback(`a ${kind}`);
     let resource: Awaited<ReturnType<KubeApi['resourceOf']>>;
     try {
       resource = await api.resourceOf(apiVersion, kind);
     } catch (e) {
-      if ((e as KubeApiError).status === 404) return { fallback: `the cluster does not serve ${apiVersion}` };
-      return { fallback: `discovery of ${apiVersion} failed (${(e as Error).message})` };
+      if ((e as KubeApiError).status === 404) return fallback(`the cluster does not serve ${apiVersion}`);
+      return fallback(`discovery of ${apiVersion} failed (${(e as Error).message})`);
     }
-    if (!resource) return { fallback: `the cluster does not serve ${kind} in ${apiVersion}` };
+    if (!resource) return fallback(`the cluster does not serve ${kind} in ${apiVersion}`);
     if (!resource.namespaced && meta.namespace !== undefined)
-      return { fallback: `cluster-scoped ${kind}/${meta.name} names a namespace` };
+      return fallback(`cluster-scoped ${kind}/${meta.name} names a namespace`);
     if (meta.namespace !== undefined && typeof meta.namespace !== 'string')
-      return { fallback: `${kind}/${meta.name} has a namespace that is not text` };
+      return fallback(`${kind}/${meta.name} has a namespace that is not text`);
+    if (
+      resource.namespaced &&
+      opts.requireNamespace &&
+      meta.namespace !== undefined &&
+      meta.namespace !== opts.requireNamespace
+    )
+      return fallback(`${kind}/${meta.name} names namespace ${meta.namespace}, not the env's ${opts.requireNamespace}`);
     const namespace = resource.namespaced ? ((meta.namespace as string | undefined) ?? api.namespace) : undefined;
     // kubectl sends the namespace it defaulted in the object too.
     const body = namespace ? { ...o, metadata: { ...meta, namespace } } : o;
@@ -91,13 +120,13 @@ export async function applyThroughApi(api: KubeApi, objects: Record<string, unkn
     try {
       live = await api.request('PATCH', path, { body, contentType: 'application/apply-patch+yaml', warnings });
     } catch (e) {
-      return { fallback: `${kind}/${meta.name}: ${(e as Error).message}` };
+      return fallback(`${kind}/${meta.name}: ${(e as Error).message}`);
     }
     applied.push(nameOf(apiVersion, kind, meta.name));
     const lm = live.metadata ?? {};
     const csa = lm.managedFields?.some((f) => f.manager === CSA_MANAGER);
     if (lm.annotations?.[LAST_APPLIED] !== undefined || csa)
-      return { fallback: `${kind}/${meta.name} was applied client-side before (kubectl moves its fields to us)` };
+      return fallback(`${kind}/${meta.name} was applied client-side before (kubectl moves its fields to us)`);
   }
   return { applied, warnings };
 }

@@ -94,4 +94,21 @@ describe('server-side apply through the API', () => {
     expect(r.stderr).toContain('error[APPLY_FAILED]');
     expect(r.stderr).toMatch(/no matches for kind "NoSuchThing"/);
   });
+
+  it("an object naming another namespace than the env's `namespace:` is kubectl's to refuse, as it refuses it", async () => {
+    // The overlay puts every object in ns('dev'); the env's config says another namespace.
+    const { files, ns } = uniqueExample();
+    const dir = makeRepo({
+      ...files,
+      'gitops-flow.yaml': `environments:\n  dev: { cluster: { context: dev }, namespace: ${ns('dev')}-x }\n  uat: { cluster: { context: uat } }\n  prod: { cluster: { context: prod } }\n`,
+    });
+    const r = await gitopsFlow(['--verbose', 'deploy', '--env', 'dev', '--timeout', '20s'], dir);
+    expect(r.stderr).toContain(
+      `applying with kubectl instead of the API: Deployment/pick-manager names namespace ${ns('dev')}, not the env's ${ns('dev')}-x`,
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('error[APPLY_FAILED]');
+    expect(r.stderr).toMatch(/does not match the namespace/);
+    expect(() => kube('dev', ['-n', ns('dev'), 'get', 'deployment', 'pick-manager'])).toThrow(/NotFound/);
+  });
 });

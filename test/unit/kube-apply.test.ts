@@ -41,6 +41,11 @@ describe('sendableObjects', () => {
     expect(sendableObjects(manifest.replace('12345678901234567890', '1234567890'))).not.toBeTypeOf('string');
   });
 
+  it.each(['.nan', '.inf', '-.inf'])('leaves %s to kubectl (JSON would send null: remove the field)', (v) => {
+    const manifest = `apiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: t\nspec:\n  ratio: ${v}\n`;
+    expect(sendableObjects(manifest)).toBe('a .nan or .inf value');
+  });
+
   it('leaves a document that is not an object, or does not parse, to kubectl', () => {
     expect(sendableObjects('- a\n- b\n')).toBe('a document is not an object');
     expect(sendableObjects('a: [\n')).toBe('a document is not an object');

@@ -1,7 +1,7 @@
 /** kubectl apply of a render (and of the namespaces it needs), riding out an unreachable API server. */
 import { ExecError } from '../../adapters/exec-error.js';
 import type { KubeApi } from '../../adapters/kube-api.js';
-import { applyThroughApi, sendableObjects } from '../../adapters/kube-apply.js';
+import { type ApiApply, applyThroughApi, sendableObjects } from '../../adapters/kube-apply.js';
 import { apply, type ClusterTarget, isUnreachable, kubectl, unreachableReason } from '../../adapters/kubectl.js';
 import { failed, type GitopsError } from '../../core/errors.js';
 import type { CommandContext } from '../../core/io.js';
@@ -43,36 +43,45 @@ function sleep(ms: number): Promise<void> {
 const API_APPLY_MS = 30_000;
 
 /**
- * The in-process server-side apply (src/adapters/kube-apply.ts), or undefined when kubectl must apply:
- * the reason is said in --verbose, and nothing this path did needs undoing (kubectl applies it again).
+ * The in-process server-side apply (src/adapters/kube-apply.ts): what it applied, and whether it
+ * finished. When it did not, the reason is said in --verbose and kubectl applies the whole render
+ * (again, for what this path applied: applying is idempotent); past `API_APPLY_MS` (or the deadline)
+ * the path stops before its next request.
  */
 async function applyInProcess(
   manifest: string,
   api: Promise<KubeApi>,
-  ctx: CommandContext,
-): Promise<string[] | undefined> {
+  o: { ctx: CommandContext; target: ClusterTarget; deadline: number },
+): Promise<{ applied: string[]; done: boolean }> {
   const objects = sendableObjects(manifest);
   let timer: NodeJS.Timeout | undefined;
-  const r =
+  let stopped = false;
+  const ms = o.deadline > 0 ? Math.max(1_000, Math.min(API_APPLY_MS, o.deadline - Date.now())) : API_APPLY_MS;
+  const opts = { stopped: () => stopped, ...(o.target.namespace && { requireNamespace: o.target.namespace }) };
+  const r: ApiApply =
     typeof objects === 'string'
-      ? { fallback: objects }
+      ? { fallback: objects, applied: [] }
       : await Promise.race([
           api.then(
-            (a) => applyThroughApi(a, objects),
-            (e: Error) => ({ fallback: `no API connection (${e.message})` }),
+            (a) => applyThroughApi(a, objects, opts),
+            // Only the first line: a kubeconfig parser's message quotes the lines around its error.
+            (e: Error) => ({ fallback: `no API connection (${firstLine(e.message)})`, applied: [] }),
           ),
-          new Promise<{ fallback: string }>((resolve) => {
-            timer = setTimeout(() => resolve({ fallback: `no answer within ${API_APPLY_MS / 1000} s` }), API_APPLY_MS);
+          new Promise<ApiApply>((resolve) => {
+            timer = setTimeout(() => resolve({ fallback: `no answer within ${ms / 1000} s`, applied: [] }), ms);
           }),
         ]);
   clearTimeout(timer);
+  stopped = true;
   if ('fallback' in r) {
-    ctx.log.debug(`applying with kubectl instead of the API: ${r.fallback}`);
-    return undefined;
+    o.ctx.log.debug(`applying with kubectl instead of the API: ${firstLine(r.fallback)}`);
+    return { applied: r.applied, done: false };
   }
-  for (const w of r.warnings) ctx.log.warn(w);
-  return r.applied;
+  for (const w of r.warnings) o.ctx.log.warn(w);
+  return { applied: r.applied, done: true };
 }
+
+const firstLine = (s: string) => s.split('\n')[0] ?? '';
 
 /**
  * Server-side applies a manifest file, retrying while the API server is unreachable until
@@ -88,9 +97,11 @@ export async function applyManifest(
   deadline = 0,
   through?: { api: Promise<KubeApi>; manifest: string },
 ): Promise<string[]> {
+  let before: string[] = [];
   if (through && !ctx.opts.dryRun) {
-    const applied = await applyInProcess(through.manifest, through.api, ctx);
-    if (applied) return applied;
+    const r = await applyInProcess(through.manifest, through.api, { ctx, target, deadline });
+    if (r.done) return r.applied;
+    before = r.applied;
   }
   try {
     return await whileUnreachable('the apply', deadline, ctx, () => apply(file, target, kube(ctx, root)));
@@ -107,7 +118,7 @@ export async function applyManifest(
       );
       return apply(file, target, kube(ctx, root), 'client');
     }
-    throw applyError(e);
+    throw applyError(e, before);
   }
 }
 
@@ -115,12 +126,15 @@ export async function applyManifest(
  * A failed kubectl apply as a catalogue error: the cluster did not answer, or it refused the objects.
  * What it applied before failing (kubectl prints each object as it goes) is listed, never left unsaid.
  */
-function applyError(e: ExecError): GitopsError {
+function applyError(e: ExecError, throughApi: string[] = []): GitopsError {
   const unreachable =
     isUnreachable(e.stderr) ||
     /no such host|i\/o timeout|context was not found|no configuration has been provided/i.test(e.stderr);
   const applied = e.stdout.split('\n').filter(Boolean);
   const partial = applied.length ? [`applied before the failure (${applied.length}): ${applied.join(', ')}`] : [];
+  // What the in-process apply did before handing over to kubectl changed the cluster too.
+  if (throughApi.length)
+    partial.push(`applied through the API before kubectl took over (${throughApi.length}): ${throughApi.join(', ')}`);
   return failed(
     unreachable ? 'CLUSTER_UNREACHABLE' : 'APPLY_FAILED',
     unreachable ? 'The Kubernetes API server is unreachable.' : 'kubectl apply was refused by the API server.',
